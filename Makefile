@@ -1,0 +1,90 @@
+# dlg — customer-support dialogs in a git store.
+# `make` builds ./dlg; `make check` runs every test; `make demo` shows it working.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libgit2 jansson libmagic
+
+CFLAGS ?= -O2 -g
+DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
+	-Wno-unused-parameter -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS))
+DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+ifdef WERROR
+DLG_CFLAGS += -Werror
+endif
+ifdef SANITIZE
+DLG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+LIB_OBJ = $(LIB_SRC:.c=.o)
+CMD_OBJ = $(CMD_SRC:.c=.o)
+UNIT_BIN = $(UNIT_SRC:.c=)
+HEADERS = $(wildcard lib/*.h) $(wildcard cmd/*.h)
+
+all: dlg
+
+%.o: %.c $(HEADERS) .build-flags
+	$(CC) $(DLG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Rebuild everything when the flags change (e.g. a SANITIZE=1 build after a plain one).
+.build-flags: FORCE
+	@echo '$(CC) $(DLG_CFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(DLG_CFLAGS) $(CFLAGS) $(LDFLAGS)' > $@
+
+lib/libdlg.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+dlg: $(CMD_OBJ) lib/libdlg.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libdlg.a $(DLG_LIBS)
+
+tests/unit/test-%: tests/unit/test-%.c lib/libdlg.a $(HEADERS) .build-flags
+	$(CC) $(DLG_CFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< \
+		lib/libdlg.a $(DLG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+deps:
+	@sh scripts/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "# $$t"; ./$$t; done
+
+test: dlg
+	@sh tests/run.sh
+
+# The README's test command: installs what is missing, builds, runs every test.
+check: deps
+	$(MAKE) dlg
+	$(MAKE) unit
+	$(MAKE) test
+	$(MAKE) lint
+
+lint:
+	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 && echo "man pages: ok"; fi
+	@sh tests/check-completions.sh
+
+demo: deps
+	$(MAKE) dlg
+	@sh scripts/demo.sh
+
+install: dlg
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 dlg $(DESTDIR)$(BINDIR)/dlg
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 completions/dlg.bash $(DESTDIR)$(BASHCOMPDIR)/dlg
+	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
+
+clean:
+	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags
+	rm -rf demo.store tests/trash
+
+.PHONY: all deps unit test check lint demo install clean FORCE

@@ -1,0 +1,342 @@
+/*
+ * dlg: the dispatcher.  One table names every command, what it needs and
+ * what it does; `dlg help`, the man page index and the completions follow it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "import.h"
+#include "mime.h"
+#include "util.h"
+
+#define DLG_VERSION "0.1.0"
+
+enum { NEED_STORE = 1 };
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int, char **, struct dlg_ctx *);
+	unsigned flags;
+	const char *summary;
+};
+
+static const struct cmd_struct commands[] = {
+	{ "init",   cmd_init,   0,          "create a new store" },
+	{ "clone",  cmd_clone,  0,          "make a second store from another one" },
+	{ "import", cmd_import, NEED_STORE, "import email from files, mbox, Maildir or stdin" },
+	{ "list",   cmd_list,   NEED_STORE, "list dialogs, filtered" },
+	{ "show",   cmd_show,   NEED_STORE, "show dialogs with their messages and notes" },
+	{ "reply",  cmd_reply,  NEED_STORE, "queue an answer to a dialog" },
+	{ "note",   cmd_note,   NEED_STORE, "add an internal note to a dialog" },
+	{ "assign", cmd_assign, NEED_STORE, "assign dialogs to an operator" },
+	{ "close",  cmd_close,  NEED_STORE, "close dialogs" },
+	{ "reopen", cmd_reopen, NEED_STORE, "reopen dialogs" },
+	{ "tag",    cmd_tag,    NEED_STORE, "add or remove tags" },
+	{ "user",   cmd_user,   NEED_STORE, "show and edit user cards" },
+	{ "sync",   cmd_sync,   NEED_STORE, "merge another clone's branch" },
+	{ "fsck",   cmd_fsck,   NEED_STORE, "check the files against the store's commit" },
+	{ "help",   cmd_help,   0,          "list commands, or show a command's usage" },
+};
+
+const char *cmd_name = "dlg";
+
+static void vreport(const char *prefix, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_vaddf(&sb, fmt, ap);
+	fprintf(stderr, "dlg: %s%s", cmd_name, prefix);
+	print_safe(stderr, sb.buf, 0);
+	fputc('\n', stderr);
+	strbuf_release(&sb);
+}
+
+int error_msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(": ", fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+void warning_msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(": warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int error_last(void)
+{
+	return error_msg("%s", dlg_error_last());
+}
+
+int usage(const char *text, int help)
+{
+	fputs(text, help ? stdout : stderr);
+	return help ? 0 : 2;
+}
+
+void print_safe(FILE *fp, const char *s, int keep_newlines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	term_sanitize(&sb, s, strlen(s), keep_newlines);
+	fwrite(sb.buf, 1, sb.len, fp);
+	strbuf_release(&sb);
+}
+
+const char *color(struct dlg_ctx *ctx, const char *code)
+{
+	return ctx->color ? code : "";
+}
+
+json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	if (!j) { /* not valid UTF-8: repair rather than drop */
+		struct strbuf sb = STRBUF_INIT;
+		utf8_sanitize(&sb, s, strlen(s));
+		j = json_string(sb.buf);
+		strbuf_release(&sb);
+	}
+	return j ? j : json_string("");
+}
+
+void json_print_line(json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+	}
+}
+
+static int stdin_is_data(void)
+{
+	struct stat st;
+	if (isatty(0) || fstat(0, &st) < 0)
+		return 0;
+	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+static int resolve_into(struct strlist *out, struct dlg_ctx *ctx, const char *arg)
+{
+	char id[17];
+	if (store_resolve(id, ctx->store, "dialogs", arg) < 0)
+		return error_last();
+	if (!strlist_has(out, id))
+		strlist_push(out, id);
+	return 0;
+}
+
+int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given)
+{
+	struct strbuf line = STRBUF_INIT;
+	int ret = 0;
+	*given = 0;
+	if (!stdin_is_data())
+		return 0;
+	*given = 1;
+	while (!ret && strbuf_getline(&line, stdin) != EOF) {
+		/* The first word: `dlg list` lines pipe straight in. */
+		size_t n = strcspn(line.buf, " \t\r");
+		strbuf_setlen(&line, n);
+		if (!line.len || line.buf[0] == '#')
+			continue;
+		ret = resolve_into(out, ctx, line.buf);
+	}
+	strbuf_release(&line);
+	return ret;
+}
+
+int ids_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv)
+{
+	int given = 0, ret;
+	for (int i = 0; i < argc; i++)
+		if ((ret = resolve_into(out, ctx, argv[i])))
+			return ret;
+	if (argc)
+		return 0;
+	if ((ret = ids_from_stdin(out, ctx, &given)))
+		return ret;
+	if (!given)
+		return error_msg("no dialog ids given (as arguments or on standard input)");
+	return 0;
+}
+
+int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
+{
+	static const char *kinds[] = { "email", "telegram", "vk", "facebook", "chat", NULL };
+	struct strbuf lower = STRBUF_INIT, path = STRBUF_INIT, data = STRBUF_INIT;
+	int found = 0;
+
+	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN && !store_resolve(out, ctx->store, "users", arg))
+		return 0;
+	for (const char *p = arg; *p; p++)
+		strbuf_addch(&lower, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	/* An address or handle: users are named by the hash of their first identity. */
+	for (int i = 0; kinds[i] && !found; i++) {
+		const char *value = lower.buf;
+		if (!strncmp(value, kinds[i], strlen(kinds[i])) && value[strlen(kinds[i])] == ':')
+			value += strlen(kinds[i]) + 1;
+		user_id_for(out, kinds[i], value);
+		strbuf_reset(&path);
+		shard_path(&path, "users", out);
+		strbuf_addstr(&path, "/log");
+		found = !store_read(&data, ctx->store, path.buf);
+	}
+	strbuf_release(&lower);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	if (found)
+		return 0;
+	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN)
+		return error_last();
+	return error_msg("no user '%s'", arg);
+}
+
+int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what)
+{
+	if (m) {
+		strbuf_addstr(out, m);
+	} else if (file && strcmp(file, "-")) {
+		if (strbuf_read_file(out, file) < 0)
+			return error_msg("cannot read '%s': %s", file, strerror(errno));
+	} else if (file || !isatty(0)) {
+		if (strbuf_read_fd(out, 0) < 0)
+			return error_msg("cannot read standard input: %s", strerror(errno));
+	} else {
+		const char *editor = getenv("VISUAL");
+		struct strbuf path = STRBUF_INIT, cmd = STRBUF_INIT;
+		int fd, rc;
+		if (!editor || !*editor)
+			editor = getenv("EDITOR");
+		if (!editor || !*editor)
+			editor = "vi";
+		strbuf_addf(&path, "%s/dlg-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", what);
+		fd = mkstemp(path.buf);
+		if (fd < 0)
+			return error_msg("cannot create a temporary file: %s", strerror(errno));
+		close(fd);
+		/* The file name is ours (mkstemp), so quoting it is safe. */
+		strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
+		rc = system(cmd.buf);
+		if (rc != 0) {
+			unlink(path.buf);
+			strbuf_release(&path);
+			strbuf_release(&cmd);
+			return error_msg("the editor failed; nothing was written");
+		}
+		strbuf_read_file(out, path.buf);
+		unlink(path.buf);
+		strbuf_release(&path);
+		strbuf_release(&cmd);
+	}
+	strbuf_rtrim(out);
+	if (!out->len)
+		return error_msg("empty %s; nothing was written", what);
+	strbuf_addch(out, '\n');
+	return 0;
+}
+
+static const char usage_text[] =
+	"usage: dlg [-C DIR] COMMAND [ARGS]\n"
+	"       dlg help [COMMAND]    dlg --version\n";
+
+CMD(help)
+{
+	if (argc > 1) {
+		for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+			if (!strcmp(commands[i].name, argv[1]) && strcmp(argv[1], "help")) {
+				char *args[] = { argv[1], "--help", NULL };
+				optind = 0;
+				cmd_name = commands[i].name;
+				return commands[i].fn(2, args, ctx);
+			}
+		if (strcmp(argv[1], "help"))
+			return error_msg("no command '%s'", argv[1]);
+	}
+	fputs(usage_text, stdout);
+	fputs("\ncommands:\n", stdout);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		printf("   %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'dlg COMMAND --help' or 'man dlg-COMMAND' tells more.\n", stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct dlg_ctx ctx = { 0 };
+	const struct cmd_struct *cmd = NULL;
+	int i = 1, ret;
+
+	signal(SIGPIPE, SIG_DFL); /* `dlg list | head` ends quietly */
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			ctx.dir = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "-C", 2) && argv[i][2]) {
+			ctx.dir = argv[i] + 2;
+			i++;
+		} else if (!strcmp(argv[i], "--version")) {
+			puts("dlg " DLG_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			return cmd_help(1, argv, &ctx);
+		} else {
+			fprintf(stderr, "dlg: unknown option '%s'\n%s", argv[i], usage_text);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof(commands) / sizeof(*commands); k++)
+		if (!strcmp(commands[k].name, argv[i]))
+			cmd = &commands[k];
+	if (!cmd) {
+		fprintf(stderr, "dlg: '%s' is not a dlg command; see 'dlg help'\n", argv[i]);
+		return 2;
+	}
+	cmd_name = cmd->name;
+	ctx.color = isatty(1) && !getenv("NO_COLOR");
+	git_libgit2_init();
+
+	int wants_help = 0;
+	for (int k = i + 1; k < argc; k++)
+		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h"))
+			wants_help = 1;
+		else if (!strcmp(argv[k], "--"))
+			break;
+	if ((cmd->flags & NEED_STORE) && !wants_help) {
+		struct strbuf root = STRBUF_INIT;
+		if (store_find(&root, ctx.dir) < 0 || store_open(&ctx.store, root.buf) < 0 ||
+		    store_view_update(ctx.store) < 0) {
+			strbuf_release(&root);
+			ret = error_last();
+			goto out;
+		}
+		strbuf_release(&root);
+	}
+	optind = 0; /* each command parses its own options with getopt_long */
+	ret = cmd->fn(argc - i, argv + i, &ctx);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			ret = error_msg("write error: %s", strerror(errno));
+	}
+out:
+	store_free(ctx.store);
+	dlg_error_clear();
+	git_libgit2_shutdown();
+	return ret;
+}

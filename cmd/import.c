@@ -1,0 +1,223 @@
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "import.h"
+#include "mime.h"
+#include "record.h"
+#include "util.h"
+
+static const char import_usage[] =
+	"usage: dlg import [--channel NAME] [-q] [FILE|DIR...]\n"
+	"Imports email: RFC 5322 files, mbox files, Maildir or plain directories,\n"
+	"or standard input.  Prints the ids of the dialogs created or changed.\n"
+	"  --channel NAME   channel the mail came through (default: email)\n"
+	"  -q, --quiet      print nothing\n";
+
+#define MAX_MESSAGE (64u << 20)
+
+struct raw_msg {
+	char *source;
+	struct strbuf data;
+	time_t date;
+	size_t seq;
+};
+
+struct import_job {
+	struct raw_msg *msgs;
+	size_t nr, alloc;
+	const char *channel;
+	struct import_result res;
+	int failed;
+};
+
+static void add_msg(struct import_job *job, const char *source, const char *data, size_t len)
+{
+	struct raw_msg *m;
+	struct strbuf date = STRBUF_INIT;
+	ALLOC_GROW(job->msgs, job->nr + 1, job->alloc);
+	m = &job->msgs[job->nr];
+	m->source = xstrdup(source);
+	strbuf_init(&m->data, 0);
+	strbuf_add(&m->data, data, len);
+	m->date = 0;
+	m->seq = job->nr;
+	if (!mime_header_get(&date, data, len, "Date"))
+		mime_date_parse(&m->date, date.buf);
+	strbuf_release(&date);
+	job->nr++;
+}
+
+/* mbox: messages start at "From " lines; ">From " quoting is undone (mboxrd). */
+static void split_mbox(struct import_job *job, const char *source, const char *buf, size_t len)
+{
+	struct strbuf msg = STRBUF_INIT, label = STRBUF_INIT;
+	size_t i = 0, n = 0;
+	while (i < len) {
+		const char *line = buf + i, *nl = memchr(line, '\n', len - i);
+		size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
+		if (ll >= 5 && !strncmp(line, "From ", 5)) {
+			if (msg.len) {
+				strbuf_reset(&label);
+				strbuf_addf(&label, "%s#%zu", source, ++n);
+				add_msg(job, label.buf, msg.buf, msg.len);
+			}
+			strbuf_reset(&msg);
+		} else {
+			size_t q = 0;
+			while (q < ll && line[q] == '>')
+				q++;
+			if (q && ll - q >= 5 && !strncmp(line + q, "From ", 5))
+				line++, ll--;
+			strbuf_add(&msg, line, ll);
+		}
+		i += ll;
+	}
+	if (msg.len) {
+		strbuf_reset(&label);
+		strbuf_addf(&label, "%s#%zu", source, ++n);
+		add_msg(job, label.buf, msg.buf, msg.len);
+	}
+	strbuf_release(&msg);
+	strbuf_release(&label);
+}
+
+static int read_input(struct import_job *job, const char *path);
+
+static int read_dir(struct import_job *job, const char *path)
+{
+	struct strlist names = STRLIST_INIT;
+	struct strbuf child = STRBUF_INIT;
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int ret = 0;
+	if (!d)
+		return error_msg("cannot open '%s': %s", path, strerror(errno));
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, "tmp")) /* Maildir tmp/: half-written */
+			strlist_push(&names, de->d_name);
+	closedir(d);
+	strlist_sort(&names);
+	for (size_t i = 0; i < names.nr; i++) {
+		strbuf_reset(&child);
+		strbuf_addf(&child, "%s/%s", path, names.items[i]);
+		ret |= read_input(job, child.buf);
+	}
+	strlist_clear(&names);
+	strbuf_release(&child);
+	return ret;
+}
+
+static int read_input(struct import_job *job, const char *path)
+{
+	struct strbuf data = STRBUF_INIT;
+	struct stat st;
+	int ret = 0;
+
+	if (!strcmp(path, "-")) {
+		if (strbuf_read_fd(&data, 0) < 0)
+			return error_msg("cannot read standard input: %s", strerror(errno));
+		path = "(stdin)";
+	} else {
+		if (stat(path, &st) < 0)
+			return error_msg("cannot read '%s': %s", path, strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			return read_dir(job, path);
+		if (!S_ISREG(st.st_mode))
+			return error_msg("'%s' is not a file or directory", path);
+		if (strbuf_read_file(&data, path) < 0)
+			return error_msg("cannot read '%s': %s", path, strerror(errno));
+	}
+	if (data.len >= 5 && !strncmp(data.buf, "From ", 5))
+		split_mbox(job, path, data.buf, data.len);
+	else if (data.len > MAX_MESSAGE)
+		ret = error_msg("%s: message larger than %u MB, skipped", path, MAX_MESSAGE >> 20);
+	else
+		add_msg(job, path, data.buf, data.len);
+	strbuf_release(&data);
+	return ret;
+}
+
+static int by_date(const void *pa, const void *pb)
+{
+	const struct raw_msg *a = pa, *b = pb;
+	/* Parents before replies, so a batch threads as it would one by one. */
+	if (a->date != b->date)
+		return a->date < b->date ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int import_fn(struct dlg_tx *tx, void *payload)
+{
+	struct import_job *job = payload;
+	import_result_reset(&job->res);
+	job->failed = 0;
+	for (size_t i = 0; i < job->nr; i++) {
+		int err = import_email(tx, job->channel, job->msgs[i].data.buf,
+				       job->msgs[i].data.len, &job->res);
+		if (err == DLG_EINVALID) { /* this message only: the rest still goes in */
+			error_msg("%s: %s, skipped", job->msgs[i].source, dlg_error_last());
+			job->failed = 1;
+		} else if (err < 0) {
+			return err;
+		}
+	}
+	if (job->res.imported)
+		tx_message(tx, "import: %zu message%s, %zu new dialog%s\n", job->res.imported,
+			   job->res.imported == 1 ? "" : "s", job->res.created,
+			   job->res.created == 1 ? "" : "s");
+	return 0;
+}
+
+CMD(import)
+{
+	static const struct option opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_job job = { 0 };
+	int c, quiet = 0, ret = 0;
+
+	job.channel = "email";
+	while ((c = getopt_long(argc, argv, "+c:qh", opts, NULL)) != -1) {
+		if (c == 'c')
+			job.channel = optarg;
+		else if (c == 'q')
+			quiet = 1;
+		else
+			return usage(import_usage, c == 'h');
+	}
+	if (!tag_valid(job.channel))
+		return error_msg("invalid channel name '%s'", job.channel);
+	if (optind == argc)
+		ret |= read_input(&job, "-");
+	for (int i = optind; i < argc; i++)
+		ret |= read_input(&job, argv[i]);
+	qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
+
+	if (job.nr && store_change(ctx->store, import_fn, &job, NULL) < 0) {
+		ret = error_last();
+	} else {
+		ret |= job.failed;
+		if (!quiet)
+			for (size_t i = 0; i < job.res.dialogs.nr; i++)
+				printf("%s\n", job.res.dialogs.items[i]);
+		if (!quiet && job.res.duplicates)
+			fprintf(stderr, "dlg: import: %zu message%s already in the store\n",
+				job.res.duplicates, job.res.duplicates == 1 ? " was" : "s were");
+	}
+	for (size_t i = 0; i < job.nr; i++) {
+		free(job.msgs[i].source);
+		strbuf_release(&job.msgs[i].data);
+	}
+	free(job.msgs);
+	import_result_reset(&job.res);
+	return ret ? 1 : 0;
+}

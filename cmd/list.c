@@ -1,0 +1,227 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "filter.h"
+#include "util.h"
+
+static const char list_usage[] =
+	"usage: dlg list [options]\n"
+	"Lists dialogs, newest activity first; ids piped on stdin restrict the set.\n"
+	"  --status open|closed|all   (default: open)\n"
+	"  --assignee NAME|me|none\n"
+	"  --tag TAG, --tag -TAG      require / exclude a tag (repeatable)\n"
+	"  --channel NAME             --user ID|ADDRESS\n"
+	"  --since DATE, --until DATE time of the last message (YYYY-MM-DD[THH:MM])\n"
+	"  --waiting                  the customer waits for an answer\n"
+	"  -q, --quiet                print full ids only\n"
+	"  --json                     one JSON object per line\n";
+
+json_t *dialog_summary_json(const struct dialog_summary *d)
+{
+	json_t *o = json_object(), *tags = json_array(), *user = json_object();
+	struct strbuf ts = STRBUF_INIT;
+	for (size_t i = 0; i < d->tags.nr; i++)
+		json_array_append_new(tags, jstr(d->tags.items[i]));
+	json_object_set_new(user, "id", jstr(d->info.user));
+	json_object_set_new(user, "name", jstr(d->user_name));
+	time_format_iso(&ts, d->last_at);
+	json_object_set_new(o, "id", jstr(d->id));
+	json_object_set_new(o, "status", jstr(d->closed ? "closed" : "open"));
+	json_object_set_new(o, "assignee", d->assignee ? jstr(d->assignee) : json_null());
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "channel", jstr(d->info.channel));
+	json_object_set_new(o, "user", user);
+	json_object_set_new(o, "subject", jstr(d->info.subject));
+	json_object_set_new(o, "last_message_at", jstr(ts.buf));
+	json_object_set_new(o, "waiting", json_boolean(d->waiting));
+	json_object_set_new(o, "preview", jstr(d->preview));
+	json_object_set_new(o, "messages", json_integer((json_int_t)d->nmsgs));
+	strbuf_release(&ts);
+	return o;
+}
+
+static int by_last_desc(const void *pa, const void *pb)
+{
+	const struct dialog_summary *a = pa, *b = pb;
+	if (a->last_at != b->last_at)
+		return a->last_at > b->last_at ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+/* Like git's abbreviations: long enough that no two ids in the store share it. */
+static int abbrev_len(const struct strlist *all)
+{
+	int len = 7;
+	for (size_t i = 1; i < all->nr; i++) {
+		int common = 0;
+		while (all->items[i][common] && all->items[i][common] == all->items[i - 1][common])
+			common++;
+		if (common + 1 > len)
+			len = common + 1;
+	}
+	return len > DLG_ID_LEN ? DLG_ID_LEN : len;
+}
+
+static void pad(struct strbuf *out, const char *s, size_t cols)
+{
+	struct strbuf safe = STRBUF_INIT, cut = STRBUF_INIT;
+	term_sanitize(&safe, s, strlen(s), 0);
+	utf8_truncate(&cut, safe.buf, cols);
+	strbuf_addbuf(out, &cut);
+	for (size_t w = utf8_width(cut.buf, cut.len); w < cols; w++)
+		strbuf_addch(out, ' ');
+	strbuf_release(&safe);
+	strbuf_release(&cut);
+}
+
+static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int abbrev)
+{
+	struct strbuf line = STRBUF_INIT, ts = STRBUF_INIT;
+	strbuf_addf(&line, "%s%.*s%s  ", color(ctx, "\033[33m"), abbrev, d->id, color(ctx, "\033[m"));
+	strbuf_addstr(&line, d->closed ? "closed " : "open   ");
+	strbuf_addstr(&line, d->waiting ? color(ctx, "\033[1;31m*\033[m ") : "  ");
+	pad(&line, d->assignee ? d->assignee : "-", 10);
+	strbuf_addch(&line, ' ');
+	pad(&line, d->info.channel, 8);
+	strbuf_addch(&line, ' ');
+	pad(&line, d->user_name, 20);
+	strbuf_addch(&line, ' ');
+	time_format_short(&ts, d->last_at);
+	strbuf_addf(&line, "%s  ", ts.buf);
+	if (d->tags.nr) {
+		strbuf_addstr(&line, color(ctx, "\033[36m"));
+		strbuf_addch(&line, '[');
+		for (size_t i = 0; i < d->tags.nr; i++) {
+			if (i)
+				strbuf_addch(&line, ',');
+			strbuf_addstr(&line, d->tags.items[i]);
+		}
+		strbuf_addf(&line, "]%s ", color(ctx, "\033[m"));
+	}
+	{
+		struct strbuf pv = STRBUF_INIT;
+		term_sanitize(&pv, d->preview, strlen(d->preview), 0);
+		utf8_truncate(&line, pv.buf, 60);
+		strbuf_release(&pv);
+	}
+	puts(line.buf);
+	strbuf_release(&line);
+	strbuf_release(&ts);
+}
+
+CMD(list)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "assignee", required_argument, NULL, 'a' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "waiting", no_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dialog_filter f = DIALOG_FILTER_INIT;
+	struct strlist all = STRLIST_INIT, ids = STRLIST_INIT;
+	struct dialog_summary *rows = NULL;
+	size_t nrows = 0;
+	char uid[17];
+	int c, quiet = 0, json = 0, given = 0, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (filter_parse_status(&f, optarg) < 0)
+				return error_last();
+			break;
+		case 'a':
+			if (!strcmp(optarg, "none")) {
+				f.assignee = "";
+			} else if (!strcmp(optarg, "me")) {
+				if (store_operator(&f.assignee, ctx->store) < 0)
+					return error_last();
+			} else {
+				f.assignee = optarg;
+			}
+			break;
+		case 't':
+			if (filter_add_tag(&f, optarg) < 0) {
+				filter_clear(&f);
+				return error_last();
+			}
+			break;
+		case 'c': f.channel = optarg; break;
+		case 'u':
+			if ((ret = user_from_arg(uid, ctx, optarg)))
+				goto out;
+			f.user = uid;
+			break;
+		case 'S':
+		case 'U':
+			if (time_parse(c == 'S' ? &f.since : &f.until, optarg) < 0) {
+				ret = error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", optarg);
+				goto out;
+			}
+			if (c == 'U' && !strchr(optarg, 'T') && !strchr(optarg, ' '))
+				f.until += 86399; /* --until DAY includes that day */
+			break;
+		case 'w': f.waiting = 1; break;
+		case 'q': quiet = 1; break;
+		case 'j': json = 1; break;
+		default:
+			filter_clear(&f);
+			return usage(list_usage, c == 'h');
+		}
+	}
+	if (optind < argc) {
+		filter_clear(&f);
+		return usage(list_usage, 0);
+	}
+	dialog_ids_all(&all, ctx->store);
+	if ((ret = ids_from_stdin(&ids, ctx, &given)))
+		goto out;
+	if (!given) {
+		strlist_clear(&ids);
+		ids = all;
+		memset(&all, 0, sizeof(all));
+		dialog_ids_all(&all, ctx->store);
+	}
+	rows = xcalloc(ids.nr + 1, sizeof(*rows));
+	for (size_t i = 0; i < ids.nr; i++) {
+		if (dialog_summary_load(&rows[nrows], ctx->store, ids.items[i]) < 0) {
+			ret = error_last();
+			continue;
+		}
+		if (filter_match(&f, &rows[nrows]))
+			nrows++;
+		else
+			dialog_summary_clear(&rows[nrows]);
+	}
+	qsort(rows, nrows, sizeof(*rows), by_last_desc);
+	int abbrev = abbrev_len(&all);
+	for (size_t i = 0; i < nrows; i++) {
+		if (quiet) {
+			puts(rows[i].id);
+		} else if (json) {
+			json_t *o = dialog_summary_json(&rows[i]);
+			json_print_line(o);
+			json_decref(o);
+		} else {
+			print_line(ctx, &rows[i], abbrev);
+		}
+	}
+out:
+	for (size_t i = 0; i < nrows; i++)
+		dialog_summary_clear(&rows[i]);
+	free(rows);
+	strlist_clear(&all);
+	strlist_clear(&ids);
+	filter_clear(&f);
+	return ret;
+}

@@ -1,0 +1,227 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "summary.h"
+#include "util.h"
+
+static const char show_usage[] =
+	"usage: dlg show [--json] [ID...]\n"
+	"Shows dialogs (ids as arguments or on stdin): the user, every message\n"
+	"with author, time and channel, and the internal notes.\n";
+
+static const char *msg_author(const struct stored_msg *m)
+{
+	if (m->out)
+		return m->operator ? m->operator : "operator";
+	return *m->mime->from.name ? m->mime->from.name :
+	       *m->mime->from.addr ? m->mime->from.addr : "customer";
+}
+
+static json_t *attachments_json(const struct mime_message *mm)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < mm->nattachments; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "name", jstr(mm->attachments[i].name));
+		json_object_set_new(o, "type", jstr(mm->attachments[i].type));
+		json_object_set_new(o, "size", json_integer((json_int_t)mm->attachments[i].size));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void show_json(const struct dialog_summary *d, struct stored_msg *msgs, size_t n,
+		      struct note *notes, size_t nn)
+{
+	json_t *o = dialog_summary_json(d), *jm = json_array(), *jn = json_array();
+	struct strbuf ts = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_object();
+		strbuf_reset(&ts);
+		time_format_iso(&ts, msgs[i].date);
+		json_object_set_new(m, "id", jstr(msgs[i].name));
+		json_object_set_new(m, "direction", jstr(msgs[i].out ? "out" : "in"));
+		json_object_set_new(m, "author", jstr(msg_author(&msgs[i])));
+		json_object_set_new(m, "channel", jstr(msgs[i].channel));
+		json_object_set_new(m, "date", jstr(ts.buf));
+		json_object_set_new(m, "subject", jstr(msgs[i].mime->subject));
+		json_object_set_new(m, "text", jstr(msgs[i].mime->text));
+		json_object_set_new(m, "attachments", attachments_json(msgs[i].mime));
+		if (msgs[i].out)
+			json_object_set_new(m, "delivery", jstr(msgs[i].delivery ? msgs[i].delivery : "queued"));
+		json_array_append_new(jm, m);
+	}
+	for (size_t i = 0; i < nn; i++) {
+		json_t *m = json_object();
+		strbuf_reset(&ts);
+		time_format_iso(&ts, notes[i].date);
+		json_object_set_new(m, "author", jstr(notes[i].author));
+		json_object_set_new(m, "date", jstr(ts.buf));
+		json_object_set_new(m, "text", jstr(notes[i].text));
+		json_array_append_new(jn, m);
+	}
+	json_object_set_new(o, "messages", jm);
+	json_object_set_new(o, "notes", jn);
+	json_print_line(o);
+	json_decref(o);
+	strbuf_release(&ts);
+}
+
+static void human_size(struct strbuf *out, size_t n)
+{
+	if (n < 1024)
+		strbuf_addf(out, "%zu B", n);
+	else if (n < 1024 * 1024)
+		strbuf_addf(out, "%.1f KB", n / 1024.0);
+	else
+		strbuf_addf(out, "%.1f MB", n / (1024.0 * 1024.0));
+}
+
+static void print_body(const char *text)
+{
+	print_safe(stdout, *text ? text : "(no text)", 1);
+	if (!*text || text[strlen(text) - 1] != '\n')
+		putchar('\n');
+}
+
+static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
+		      struct stored_msg *msgs, size_t n, struct note *notes, size_t nn)
+{
+	struct strbuf ts = STRBUF_INIT, rel = STRBUF_INIT, card = STRBUF_INIT;
+	const char *bold = color(ctx, "\033[1m"), *dim = color(ctx, "\033[2m"),
+		   *yellow = color(ctx, "\033[33m"), *off = color(ctx, "\033[m");
+	size_t i = 0, k = 0;
+
+	printf("%sdialog %s%s  %s", yellow, d->id, off, d->closed ? "closed" : "open");
+	if (d->waiting)
+		fputs(", waiting for an answer", stdout);
+	fputs("\nassignee: ", stdout);
+	print_safe(stdout, d->assignee ? d->assignee : "(none)", 0);
+	fputs("\nchannel:  ", stdout);
+	print_safe(stdout, d->info.channel, 0);
+	fputs("\nsubject:  ", stdout);
+	print_safe(stdout, d->info.subject, 0);
+	if (d->tags.nr) {
+		fputs("\ntags:     ", stdout);
+		for (size_t t = 0; t < d->tags.nr; t++)
+			printf("%s%s", t ? ", " : "", d->tags.items[t]);
+	}
+	printf("\nuser:     %s", bold);
+	print_safe(stdout, d->user_name, 0);
+	printf("%s (%.7s)\n", off, d->info.user);
+	shard_path(&rel, "users", d->info.user);
+	strbuf_addstr(&rel, "/card");
+	if (!view_read(&card, ctx->store, rel.buf)) {
+		/* the card's other lines: identities and properties */
+		for (char *p = card.buf; *p;) {
+			char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			if (len && strncmp(p, "name:", 5)) {
+				struct strbuf line = STRBUF_INIT;
+				strbuf_add(&line, p, len);
+				fputs("          ", stdout);
+				print_safe(stdout, line.buf, 0);
+				putchar('\n');
+				strbuf_release(&line);
+			}
+			p += len + (nl ? 1 : 0);
+		}
+	}
+
+	/* Messages and notes in one timeline. */
+	while (i < n || k < nn) {
+		int take_note = k < nn && (i >= n || notes[k].date < msgs[i].date);
+		strbuf_reset(&ts);
+		if (take_note) {
+			time_format_short(&ts, notes[k].date);
+			printf("\n%s── note · %s · ", color(ctx, "\033[35m"), ts.buf);
+			print_safe(stdout, notes[k].author, 0);
+			printf(" · internal, never sent%s\n", off);
+			print_body(notes[k].text);
+			k++;
+			continue;
+		}
+		const struct stored_msg *m = &msgs[i++];
+		time_format_short(&ts, m->date);
+		printf("\n%s── %s · %s", bold, ts.buf, m->out ? "" : "");
+		print_safe(stdout, msg_author(m), 0);
+		if (!m->out && *m->mime->from.addr && strcmp(m->mime->from.addr, msg_author(m))) {
+			fputs(" <", stdout);
+			print_safe(stdout, m->mime->from.addr, 0);
+			fputc('>', stdout);
+		}
+		fputs(" · via ", stdout);
+		print_safe(stdout, m->channel, 0);
+		if (m->out) {
+			fputs(" · out, ", stdout);
+			print_safe(stdout, m->delivery ? m->delivery : "queued", 0);
+		} else {
+			fputs(" · in", stdout);
+		}
+		printf("%s\n", off);
+		print_body(m->mime->text);
+		for (size_t a = 0; a < m->mime->nattachments; a++) {
+			struct strbuf sz = STRBUF_INIT;
+			human_size(&sz, m->mime->attachments[a].size);
+			printf("%s   attachment: ", dim);
+			print_safe(stdout, *m->mime->attachments[a].name ? m->mime->attachments[a].name : "(unnamed)", 0);
+			fputs(" (", stdout);
+			print_safe(stdout, m->mime->attachments[a].type, 0);
+			printf(", %s)%s\n", sz.buf, off);
+			strbuf_release(&sz);
+		}
+	}
+	strbuf_release(&ts);
+	strbuf_release(&rel);
+	strbuf_release(&card);
+}
+
+CMD(show)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist ids = STRLIST_INIT;
+	int c, json = 0, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else
+			return usage(show_usage, c == 'h');
+	}
+	if ((ret = ids_from_args(&ids, ctx, argc - optind, argv + optind)))
+		goto out;
+	for (size_t i = 0; i < ids.nr; i++) {
+		struct dialog_summary d;
+		struct stored_msg *msgs = NULL;
+		struct note *notes = NULL;
+		struct strbuf dir = STRBUF_INIT;
+		size_t n = 0, nn = 0;
+		if (dialog_summary_load(&d, ctx->store, ids.items[i]) < 0) {
+			ret = error_last();
+			continue;
+		}
+		dialog_dir(&dir, d.id);
+		dialog_messages_load(&msgs, &n, ctx->store, d.id, 0);
+		notes_load(&notes, &nn, ctx->store, dir.buf);
+		if (json) {
+			show_json(&d, msgs, n, notes, nn);
+		} else {
+			if (i)
+				fputs("\n\n", stdout);
+			show_text(ctx, &d, msgs, n, notes, nn);
+		}
+		dialog_messages_free(msgs, n);
+		notes_free(notes, nn);
+		dialog_summary_clear(&d);
+		strbuf_release(&dir);
+	}
+out:
+	strlist_clear(&ids);
+	return ret;
+}

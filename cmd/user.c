@@ -1,0 +1,278 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "record.h"
+#include "summary.h"
+#include "util.h"
+
+static const char user_usage[] =
+	"usage: dlg user show [--json] USER\n"
+	"       dlg user set USER KEY=VALUE...   (KEY= removes; name=... renames)\n"
+	"       dlg user note [-m TEXT | -F FILE] USER\n"
+	"USER is a user id prefix or an address or handle the user is known by.\n";
+
+struct user_dialog {
+	struct dialog_summary d;
+};
+
+static int by_last_desc(const void *pa, const void *pb)
+{
+	const struct dialog_summary *a = pa, *b = pb;
+	return a->last_at != b->last_at ? (a->last_at > b->last_at ? -1 : 1) : strcmp(a->id, b->id);
+}
+
+static int user_load(struct user_state *st, struct dlg_ctx *ctx, const char *uid)
+{
+	struct strbuf rel = STRBUF_INIT, text = STRBUF_INIT;
+	struct oplog log = OPLOG_INIT;
+	shard_path(&rel, "users", uid);
+	strbuf_addstr(&rel, "/log");
+	view_read(&text, ctx->store, rel.buf);
+	oplog_parse(&log, text.buf, text.len);
+	user_state_replay(st, &log);
+	oplog_clear(&log);
+	strbuf_release(&rel);
+	strbuf_release(&text);
+	return 0;
+}
+
+static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
+{
+	struct user_state st;
+	struct dialog_summary *ds;
+	struct note *notes = NULL;
+	struct strbuf dir = STRBUF_INIT, ts = STRBUF_INIT;
+	size_t nd = 0, nn = 0;
+
+	user_load(&st, ctx, uid);
+	user_dir(&dir, uid);
+	notes_load(&notes, &nn, ctx->store, dir.buf);
+	ds = xcalloc(st.dialogs.nr + 1, sizeof(*ds));
+	for (size_t i = 0; i < st.dialogs.nr; i++)
+		if (!dialog_summary_load(&ds[nd], ctx->store, st.dialogs.items[i]))
+			nd++;
+	qsort(ds, nd, sizeof(*ds), by_last_desc);
+
+	if (json) {
+		json_t *o = json_object(), *ids = json_object(), *props = json_object(),
+		       *jn = json_array(), *jd = json_array();
+		json_object_set_new(o, "id", jstr(uid));
+		json_object_set_new(o, "name", st.name ? jstr(st.name) : json_null());
+		for (size_t i = 0; i < st.idents.nr; i++) {
+			char *sp = strchr(st.idents.items[i], ' ');
+			*sp = '\0';
+			json_t *arr = json_object_get(ids, st.idents.items[i]);
+			if (!arr) {
+				arr = json_array();
+				json_object_set_new(ids, st.idents.items[i], arr);
+			}
+			json_array_append_new(arr, jstr(sp + 1));
+			*sp = ' ';
+		}
+		for (size_t i = 0; i < st.props.nr; i++) {
+			char *tab = strchr(st.props.items[i], '\t');
+			*tab = '\0';
+			json_object_set_new(props, st.props.items[i], jstr(tab + 1));
+			*tab = '\t';
+		}
+		for (size_t i = 0; i < nn; i++) {
+			json_t *n = json_object();
+			strbuf_reset(&ts);
+			time_format_iso(&ts, notes[i].date);
+			json_object_set_new(n, "author", jstr(notes[i].author));
+			json_object_set_new(n, "date", jstr(ts.buf));
+			json_object_set_new(n, "text", jstr(notes[i].text));
+			json_array_append_new(jn, n);
+		}
+		for (size_t i = 0; i < nd; i++)
+			json_array_append_new(jd, dialog_summary_json(&ds[i]));
+		json_object_set_new(o, "identities", ids);
+		json_object_set_new(o, "properties", props);
+		json_object_set_new(o, "notes", jn);
+		json_object_set_new(o, "dialogs", jd);
+		json_print_line(o);
+		json_decref(o);
+	} else {
+		printf("%suser %s%s\n", color(ctx, "\033[33m"), uid, color(ctx, "\033[m"));
+		fputs("name:     ", stdout);
+		print_safe(stdout, st.name ? st.name : "(unknown)", 0);
+		putchar('\n');
+		for (size_t i = 0; i < st.idents.nr; i++) {
+			char *sp = strchr(st.idents.items[i], ' ');
+			printf("%-9.*s ", (int)(sp - st.idents.items[i]) + 1, st.idents.items[i]);
+			print_safe(stdout, sp + 1, 0);
+			putchar('\n');
+		}
+		if (st.props.nr)
+			puts("\nproperties:");
+		for (size_t i = 0; i < st.props.nr; i++) {
+			char *tab = strchr(st.props.items[i], '\t');
+			*tab = '\0';
+			fputs("  ", stdout);
+			print_safe(stdout, st.props.items[i], 0);
+			fputs(" = ", stdout);
+			print_safe(stdout, tab + 1, 0);
+			putchar('\n');
+			*tab = '\t';
+		}
+		for (size_t i = 0; i < nn; i++) {
+			strbuf_reset(&ts);
+			time_format_short(&ts, notes[i].date);
+			printf("\n── note · %s · ", ts.buf);
+			print_safe(stdout, notes[i].author, 0);
+			putchar('\n');
+			print_safe(stdout, notes[i].text, 1);
+		}
+		printf("\ndialogs (%zu, newest first):\n", nd);
+		for (size_t i = 0; i < nd; i++) {
+			strbuf_reset(&ts);
+			time_format_short(&ts, ds[i].last_at);
+			printf("  %.7s  %-6s  %s  ", ds[i].id, ds[i].closed ? "closed" : "open", ts.buf);
+			print_safe(stdout, ds[i].info.subject, 0);
+			putchar('\n');
+		}
+	}
+	for (size_t i = 0; i < nd; i++)
+		dialog_summary_clear(&ds[i]);
+	free(ds);
+	notes_free(notes, nn);
+	user_state_clear(&st);
+	strbuf_release(&dir);
+	strbuf_release(&ts);
+	return 0;
+}
+
+struct user_set_job {
+	const char *uid;
+	char **pairs;
+	int npairs;
+};
+
+static int key_valid(const char *k, size_t n)
+{
+	if (!n || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_' || k[i] == '-' || k[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static int user_set_fn(struct dlg_tx *tx, void *payload)
+{
+	struct user_set_job *job = payload;
+	struct strbuf dir = STRBUF_INIT, msg = STRBUF_INIT;
+	int err = 0;
+	user_dir(&dir, job->uid);
+	strbuf_addf(&msg, "user %.7s:", job->uid);
+	for (int i = 0; i < job->npairs && !err; i++) {
+		char *eq = strchr(job->pairs[i], '=');
+		char *key = xstrndup(job->pairs[i], (size_t)(eq - job->pairs[i]));
+		if (!strcmp(key, "name"))
+			err = eq[1] ? record_op(tx, dir.buf, "name", eq + 1, NULL, NULL) :
+				       dlg_error(DLG_EINVALID, "a name cannot be empty");
+		else if (eq[1])
+			err = record_op(tx, dir.buf, "set", key, eq + 1, NULL);
+		else
+			err = record_op(tx, dir.buf, "unset", key, NULL, NULL);
+		strbuf_addf(&msg, " %s%s", key, eq[1] ? "=…" : "=");
+		free(key);
+	}
+	tx_message(tx, "%s\n", msg.buf);
+	strbuf_release(&dir);
+	strbuf_release(&msg);
+	return err;
+}
+
+struct user_note_job {
+	const char *uid;
+	const char *text;
+};
+
+static int user_note_fn(struct dlg_tx *tx, void *payload)
+{
+	struct user_note_job *job = payload;
+	struct strbuf dir = STRBUF_INIT;
+	int err;
+	user_dir(&dir, job->uid);
+	err = record_note(tx, dir.buf, job->text);
+	tx_message(tx, "user %.7s: note\n", job->uid);
+	strbuf_release(&dir);
+	return err;
+}
+
+CMD(user)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *m = NULL, *file = NULL;
+	char uid[17];
+	int c, json = 0, ret;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(user_usage, argc >= 2);
+	sub = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
+		if (c == 'j' && !strcmp(sub, "show"))
+			json = 1;
+		else if (c == 'm' && !strcmp(sub, "note"))
+			m = optarg;
+		else if (c == 'F' && !strcmp(sub, "note"))
+			file = optarg;
+		else
+			return usage(user_usage, c == 'h');
+	}
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(sub, "show")) {
+		if (argc != 1)
+			return usage(user_usage, 0);
+		if ((ret = user_from_arg(uid, ctx, argv[0])))
+			return ret;
+		return user_show(ctx, uid, json);
+	}
+	if (!strcmp(sub, "set")) {
+		struct user_set_job job;
+		if (argc < 2)
+			return usage(user_usage, 0);
+		for (int i = 1; i < argc; i++) {
+			char *eq = strchr(argv[i], '=');
+			if (!eq || !key_valid(argv[i], (size_t)(eq - argv[i])))
+				return error_msg("expected KEY=VALUE with KEY of letters, digits, '_', '-', '.', not '%s'", argv[i]);
+		}
+		if ((ret = user_from_arg(uid, ctx, argv[0])))
+			return ret;
+		job.uid = uid;
+		job.pairs = argv + 1;
+		job.npairs = argc - 1;
+		return store_change(ctx->store, user_set_fn, &job, NULL) < 0 ? error_last() : 0;
+	}
+	if (!strcmp(sub, "note")) {
+		struct strbuf text = STRBUF_INIT;
+		struct user_note_job job;
+		if (argc != 1 || (m && file))
+			return usage(user_usage, 0);
+		if ((ret = user_from_arg(uid, ctx, argv[0])) ||
+		    (ret = text_from_sources(&text, m, file, "note"))) {
+			strbuf_release(&text);
+			return ret;
+		}
+		job.uid = uid;
+		job.text = text.buf;
+		ret = store_change(ctx->store, user_note_fn, &job, NULL) < 0 ? error_last() : 0;
+		strbuf_release(&text);
+		return ret;
+	}
+	error_msg("unknown subcommand '%s'", sub);
+	return usage(user_usage, 0);
+}

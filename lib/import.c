@@ -1,0 +1,291 @@
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "import.h"
+#include "message.h"
+#include "mime.h"
+#include "record.h"
+#include "util.h"
+
+void import_result_reset(struct import_result *r)
+{
+	strlist_clear(&r->dialogs);
+	r->imported = r->duplicates = r->created = 0;
+}
+
+void user_id_for(char out[17], const char *kind, const char *value)
+{
+	key_make(out, "user", kind, value);
+}
+
+void message_key_for(char out[17], const char *kind, const char *channel_message_id)
+{
+	key_make(out, "msg", kind, channel_message_id);
+}
+
+int msgmap_lookup(char dialog[17], struct strbuf *file, struct dlg_tx *tx, const char *key)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int err;
+	shard_path(&path, "msgmap", key);
+	err = tx_read(&data, tx, path.buf);
+	if (!err) {
+		char *sp = strchr(data.buf, ' ');
+		strbuf_rtrim(&data);
+		if (!sp || sp - data.buf != DLG_ID_LEN) {
+			err = DLG_ENOTFOUND;
+		} else {
+			memcpy(dialog, data.buf, DLG_ID_LEN);
+			dialog[DLG_ID_LEN] = '\0';
+			if (file)
+				strbuf_addstr(file, sp + 1);
+		}
+	}
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return err;
+}
+
+int msgmap_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int err;
+	shard_path(&path, "msgmap", key);
+	strbuf_addf(&data, "%s %s\n", dialog, file);
+	err = tx_write(tx, path.buf, data.buf, data.len);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return err;
+}
+
+static int read_info(struct dialog_info *info, struct dlg_tx *tx, const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int err;
+	strbuf_addf(&path, "%s/info", dir);
+	err = tx_read(&data, tx, path.buf);
+	if (!err)
+		dialog_info_parse(info, data.buf, data.len);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return err;
+}
+
+static void add_addr(struct strlist *l, const char *addr)
+{
+	if (addr && *addr && !strlist_has(l, addr))
+		strlist_push(l, addr);
+}
+
+/* Every address that took part in a dialog: senders and recipients of its messages. */
+static int thread_addresses(struct strlist *out, struct dlg_tx *tx, const char *dir)
+{
+	struct strlist names = STRLIST_INIT;
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	strbuf_addf(&path, "%s/cur", dir);
+	tx_list(&names, tx, path.buf);
+	for (size_t i = 0; i < names.nr; i++) {
+		struct mime_message *m = NULL;
+		strbuf_reset(&path);
+		strbuf_reset(&data);
+		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
+		if (tx_read(&data, tx, path.buf) < 0)
+			continue;
+		/* Headers are all we need; cut the body off before parsing. */
+		size_t hdr = mime_body_offset(data.buf, data.len);
+		if (mime_message_parse(&m, data.buf, hdr, 0) < 0)
+			continue;
+		add_addr(out, m->from.addr);
+		for (size_t k = 0; k < m->nto; k++)
+			add_addr(out, m->to[k].addr);
+		mime_message_free(m);
+	}
+	strlist_clear(&names);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return 0;
+}
+
+static int dialog_is_open(struct dlg_tx *tx, const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int open;
+	strbuf_addf(&path, "%s/status", dir);
+	open = !tx_read(&data, tx, path.buf) && !strncmp(data.buf, "open", 4);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return open;
+}
+
+/* A dialog this message replies to, if the sender may join it. */
+static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_message *m,
+		       const char *uid)
+{
+	struct strlist ids = STRLIST_INIT;
+	int found = 0;
+
+	if (m->in_reply_to)
+		strlist_push(&ids, m->in_reply_to);
+	for (size_t i = m->nreferences; i-- > 0;) /* nearest ancestor first */
+		if (!strlist_has(&ids, m->references[i]))
+			strlist_push(&ids, m->references[i]);
+	for (size_t i = 0; i < ids.nr && !found; i++) {
+		char key[17], did[17];
+		struct strbuf dir = STRBUF_INIT;
+		struct dialog_info info;
+		message_key_for(key, "email", ids.items[i]);
+		if (msgmap_lookup(did, NULL, tx, key) < 0)
+			continue;
+		dialog_dir(&dir, did);
+		if (!read_info(&info, tx, dir.buf)) {
+			if (!strcmp(info.user, uid)) {
+				found = 1;
+			} else {
+				/* Someone else's thread: only a participant may join it,
+				   or a stranger citing a Message-ID reads another
+				   customer's conversation. */
+				struct strlist addrs = STRLIST_INIT;
+				thread_addresses(&addrs, tx, dir.buf);
+				found = strlist_has(&addrs, m->from.addr);
+				strlist_clear(&addrs);
+			}
+			dialog_info_clear(&info);
+		}
+		if (found)
+			memcpy(out, did, sizeof(did));
+		strbuf_release(&dir);
+	}
+	strlist_clear(&ids);
+	return found;
+}
+
+/* The sender's open dialog on this channel with the same subject, newest first. */
+static int find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
+			    const char *channel, const char *subject)
+{
+	struct strbuf udir = STRBUF_INIT, want = STRBUF_INIT;
+	struct oplog log = OPLOG_INIT;
+	struct user_state us;
+	int found = 0;
+
+	user_dir(&udir, uid);
+	if (record_load(&log, tx, udir.buf) < 0)
+		goto out;
+	user_state_replay(&us, &log);
+	subject_normalize(&want, subject);
+	for (size_t i = us.dialogs.nr; i-- > 0 && !found;) {
+		struct strbuf dir = STRBUF_INIT, have = STRBUF_INIT;
+		struct dialog_info info;
+		dialog_dir(&dir, us.dialogs.items[i]);
+		if (!read_info(&info, tx, dir.buf)) {
+			subject_normalize(&have, info.subject);
+			if (!strcmp(info.channel, channel) && !strcmp(have.buf, want.buf) &&
+			    dialog_is_open(tx, dir.buf)) {
+				memcpy(out, us.dialogs.items[i], DLG_ID_LEN + 1);
+				found = 1;
+			}
+			dialog_info_clear(&info);
+		}
+		strbuf_release(&dir);
+		strbuf_release(&have);
+	}
+	user_state_clear(&us);
+out:
+	oplog_clear(&log);
+	strbuf_release(&udir);
+	strbuf_release(&want);
+	return found;
+}
+
+static void note_dialog(struct import_result *res, const char *id)
+{
+	if (!strlist_has(&res->dialogs, id))
+		strlist_push(&res->dialogs, id);
+}
+
+static void one_line(struct strbuf *out, const char *s)
+{
+	for (; *s; s++)
+		strbuf_addch(out, *s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s);
+	strbuf_trim(out);
+}
+
+int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
+		 struct import_result *res)
+{
+	struct mime_message *m = NULL;
+	struct strbuf dir = STRBUF_INIT, udir = STRBUF_INIT, path = STRBUF_INIT,
+		      file = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
+	char key[17], uid[17], did[17], hex[41];
+	const char *addr;
+	int err, is_new = 0;
+
+	if ((err = mime_message_parse(&m, raw, len, 0)) < 0)
+		return dlg_error(DLG_EINVALID, "empty message");
+	if (m->message_id && *m->message_id) {
+		message_key_for(key, "email", m->message_id);
+	} else {
+		hash_hex(hex, raw, len);
+		message_key_for(key, "email-content", hex);
+	}
+	if (!msgmap_lookup(did, NULL, tx, key)) {
+		res->duplicates++;
+		goto out;
+	}
+	addr = m->from.addr;
+	user_id_for(uid, "email", addr);
+	one_line(&subject, m->subject);
+
+	if (!find_thread(did, tx, m, uid) && !find_open_dialog(did, tx, uid, channel, subject.buf)) {
+		struct dialog_info info = { 0 };
+		key_make(did, "dialog", channel, key);
+		is_new = 1;
+		dialog_dir(&dir, did);
+		info.channel = (char *)channel;
+		info.user = uid;
+		info.subject = subject.buf;
+		info.created = m->has_date ? m->date : tx_time(tx);
+		dialog_info_format(&data, &info);
+		strbuf_addf(&path, "%s/info", dir.buf);
+		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+		    (err = record_op(tx, dir.buf, "create", channel, NULL, NULL)) < 0)
+			goto out;
+		res->created++;
+	} else {
+		dialog_dir(&dir, did);
+		if (!dialog_is_open(tx, dir.buf) &&
+		    (err = record_op(tx, dir.buf, "reopen", NULL, NULL, NULL)) < 0)
+			goto out;
+	}
+
+	user_dir(&udir, uid);
+	if ((err = record_op(tx, udir.buf, "ident", "email", *addr ? addr : "(none)", NULL)) < 0 ||
+	    (*m->from.name && (err = record_op(tx, udir.buf, "name", m->from.name, NULL, NULL)) < 0) ||
+	    (is_new && (err = record_op(tx, udir.buf, "dialog", did, NULL, NULL)) < 0))
+		goto out;
+
+	{
+		struct msg_meta meta = { channel, uid, addr, m->message_id };
+		strbuf_reset(&data);
+		message_wrap_incoming(&data, raw, len, &meta);
+	}
+	message_file_name(&file, m->has_date ? m->date : tx_time(tx), key, 0);
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+	    (err = msgmap_add(tx, key, did, file.buf)) < 0)
+		goto out;
+	res->imported++;
+	note_dialog(res, did);
+out:
+	mime_message_free(m);
+	strbuf_release(&dir);
+	strbuf_release(&udir);
+	strbuf_release(&path);
+	strbuf_release(&file);
+	strbuf_release(&data);
+	strbuf_release(&subject);
+	return err;
+}

@@ -1,0 +1,33 @@
+#ifndef DLG_IMPORT_H
+#define DLG_IMPORT_H
+
+#include "store.h"
+#include "strbuf.h"
+
+struct import_result {
+	struct strlist dialogs;   /* ids created or changed, in order */
+	size_t imported;
+	size_t duplicates;
+	size_t created;
+};
+void import_result_reset(struct import_result *r);
+
+/*
+ * Imports one email (raw RFC 5322 bytes) into the transaction:
+ * deduplicated by Message-ID (or content when it has none), threaded into
+ * an existing dialog by In-Reply-To/References only when the sender is the
+ * dialog's user or an address already in that dialog, else into the
+ * sender's open dialog on the channel with the same subject, else a new
+ * dialog.  A closed dialog that receives a message is reopened.
+ */
+int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
+		 struct import_result *res);
+
+/* Ids derived from channel facts, so clones agree on them. */
+void user_id_for(char out[17], const char *kind, const char *value);
+void message_key_for(char out[17], const char *kind, const char *channel_message_id);
+/* Looks up the msgmap: the dialog id and file name of a stored message. */
+int msgmap_lookup(char dialog[17], struct strbuf *file, struct dlg_tx *tx, const char *key);
+int msgmap_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file);
+
+#endif

@@ -1,0 +1,190 @@
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "message.h"
+#include "util.h"
+
+static char *header_dup(const char *buf, size_t len, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (mime_header_get(&sb, buf, len, name) < 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+time_t message_name_time(const char *name)
+{
+	char *end;
+	long long t = strtoll(name, &end, 10);
+	return *end == '.' ? (time_t)t : 0;
+}
+
+int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, size_t len,
+		     unsigned mime_flags)
+{
+	char *dir;
+	int err;
+	memset(m, 0, sizeof(*m));
+	if ((err = mime_message_parse(&m->mime, buf, len, mime_flags)) < 0)
+		return err;
+	m->name = xstrdup(name);
+	m->channel = header_dup(buf, len, "X-Dlg-Channel");
+	dir = header_dup(buf, len, "X-Dlg-Direction");
+	m->out = dir && !strcmp(dir, "out");
+	free(dir);
+	m->operator = header_dup(buf, len, "X-Dlg-Operator");
+	m->delivery = header_dup(buf, len, "X-Dlg-Delivery");
+	m->user = header_dup(buf, len, "X-Dlg-User");
+	m->channel_user = header_dup(buf, len, "X-Dlg-Channel-User");
+	m->channel_message = header_dup(buf, len, "X-Dlg-Channel-Message");
+	if (!m->channel)
+		m->channel = xstrdup("email");
+	m->date = m->mime->has_date ? m->mime->date : message_name_time(name);
+	return 0;
+}
+
+void stored_msg_clear(struct stored_msg *m)
+{
+	free(m->name);
+	free(m->channel);
+	free(m->operator);
+	free(m->delivery);
+	free(m->user);
+	free(m->channel_user);
+	free(m->channel_message);
+	if (m->mime)
+		mime_message_free(m->mime);
+	memset(m, 0, sizeof(*m));
+}
+
+void message_file_name(struct strbuf *out, time_t date, const char *key, int out_dir)
+{
+	long long t = date < 0 ? 0 : (long long)date;
+	if (t > 9999999999LL)
+		t = 9999999999LL;
+	strbuf_addf(out, "%010lld.%s:2,%s", t, key, out_dir ? "S" : "");
+}
+
+/* Header values from channels are untrusted: one line, no control characters. */
+static void add_header(struct strbuf *out, const char *name, const char *value, const char *eol)
+{
+	if (!value)
+		return;
+	strbuf_addf(out, "%s: ", name);
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		strbuf_addch(out, *p < 0x20 || *p == 0x7f ? ' ' : *p);
+	strbuf_addstr(out, eol);
+}
+
+static void add_meta(struct strbuf *out, const struct msg_meta *m, const char *dir, const char *eol)
+{
+	add_header(out, "X-Dlg-Channel", m->channel, eol);
+	add_header(out, "X-Dlg-Direction", dir, eol);
+	add_header(out, "X-Dlg-User", m->user, eol);
+	add_header(out, "X-Dlg-Channel-User", m->channel_user, eol);
+	add_header(out, "X-Dlg-Channel-Message", m->channel_message, eol);
+}
+
+void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, const struct msg_meta *m)
+{
+	const char *nl = memchr(raw, '\n', len);
+	const char *eol = nl && nl > raw && nl[-1] == '\r' ? "\r\n" : "\n";
+	add_meta(out, m, "in", eol);
+	/* A message that starts with its body (no headers) needs the blank line. */
+	if (len && (raw[0] == '\n' || raw[0] == '\r' || !memchr(raw, ':', nl ? (size_t)(nl - raw) : len)))
+		strbuf_addstr(out, eol);
+	strbuf_add(out, raw, len);
+}
+
+void message_build_reply(struct strbuf *out, const struct reply_spec *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *eol = "\n";
+	int ascii = 1;
+
+	add_meta(out, &r->meta, "out", eol);
+	add_header(out, "X-Dlg-Operator", r->operator, eol);
+	add_header(out, "X-Dlg-Delivery", "queued", eol);
+	mime_date_format(&sb, r->date);
+	add_header(out, "Date", sb.buf, eol);
+	strbuf_reset(&sb);
+	add_header(out, "From", r->from, eol);
+	add_header(out, "To", r->to, eol);
+	mime_encode_words(&sb, r->subject ? r->subject : "");
+	add_header(out, "Subject", sb.buf, eol);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "<%s>", r->message_id);
+	add_header(out, "Message-ID", sb.buf, eol);
+	strbuf_reset(&sb);
+	if (r->in_reply_to) {
+		strbuf_addf(&sb, "<%s>", r->in_reply_to);
+		add_header(out, "In-Reply-To", sb.buf, eol);
+		strbuf_reset(&sb);
+	}
+	if (r->references && *r->references)
+		add_header(out, "References", r->references, eol);
+	for (const unsigned char *p = (const unsigned char *)r->text; *p; p++)
+		if (*p >= 0x80)
+			ascii = 0;
+	add_header(out, "MIME-Version", "1.0", eol);
+	add_header(out, "Content-Type", "text/plain; charset=utf-8", eol);
+	add_header(out, "Content-Transfer-Encoding", ascii ? "7bit" : "quoted-printable", eol);
+	strbuf_addstr(out, eol);
+	if (ascii)
+		strbuf_addstr(out, r->text);
+	else
+		qp_encode(out, r->text, strlen(r->text));
+	if (out->len && out->buf[out->len - 1] != '\n')
+		strbuf_addstr(out, eol);
+	strbuf_release(&sb);
+}
+
+static size_t prefix_len(const char *s)
+{
+	static const char *prefixes[] = { "re", "fwd", "fw", "aw", "sv", "wg",
+					  "\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82" /* ответ */,
+					  NULL };
+	for (int i = 0; prefixes[i]; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncasecmp(s, prefixes[i], n))
+			continue;
+		const char *p = s + n;
+		if (*p == '[') { /* Re[2]: */
+			while (isdigit((unsigned char)*++p))
+				;
+			if (*p++ != ']')
+				continue;
+		}
+		while (*p == ' ')
+			p++;
+		if (*p == ':')
+			return (size_t)(p + 1 - s);
+	}
+	return 0;
+}
+
+void subject_normalize(struct strbuf *out, const char *subject)
+{
+	const char *s = subject ? subject : "";
+	for (;;) {
+		size_t n;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!(n = prefix_len(s)))
+			break;
+		s += n;
+	}
+	for (; *s; s++) /* case-fold ASCII, squeeze white space */
+		if (*s == ' ' || *s == '\t') {
+			if (out->len && out->buf[out->len - 1] != ' ')
+				strbuf_addch(out, ' ');
+		} else {
+			strbuf_addch(out, tolower((unsigned char)*s));
+		}
+	strbuf_rtrim(out);
+}

@@ -1,0 +1,66 @@
+#ifndef DLG_MESSAGE_H
+#define DLG_MESSAGE_H
+
+#include <time.h>
+
+#include "mime.h"
+#include "strbuf.h"
+
+/*
+ * Messages are stored as RFC 5322 files in the dialog's Maildir (cur/).
+ * What email has no header for travels in X-Dlg-* headers:
+ *   X-Dlg-Channel, X-Dlg-Direction (in|out), X-Dlg-User (dlg user id),
+ *   X-Dlg-Channel-User (address or handle on the channel),
+ *   X-Dlg-Channel-Message (the channel's message id), and for outgoing
+ *   messages X-Dlg-Operator and X-Dlg-Delivery (queued|sent|failed).
+ * File names are DATE.KEY:2,FLAGS with DATE the message's unix time in ten
+ * digits, so names sort by time and two clones name a message alike.
+ */
+
+struct stored_msg {
+	char *name;
+	char *channel;
+	int out;
+	char *operator;
+	char *delivery;
+	char *user;
+	char *channel_user;
+	char *channel_message;
+	time_t date;
+	struct mime_message *mime;
+};
+
+int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, size_t len,
+		     unsigned mime_flags);
+void stored_msg_clear(struct stored_msg *m);
+/* Message time from a file name (DATE.KEY…), or 0. */
+time_t message_name_time(const char *name);
+void message_file_name(struct strbuf *out, time_t date, const char *key, int out_dir);
+
+struct msg_meta {
+	const char *channel;
+	const char *user;
+	const char *channel_user;
+	const char *channel_message;
+};
+/* The original bytes with X-Dlg headers in front, in the original's line ending. */
+void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, const struct msg_meta *m);
+
+struct reply_spec {
+	struct msg_meta meta;
+	const char *operator;
+	const char *from;          /* "Name <addr>" */
+	const char *to;            /* customer address or handle */
+	const char *subject;
+	const char *message_id;    /* without brackets */
+	const char *in_reply_to;   /* without brackets, may be NULL */
+	const char *references;    /* "<a> <b>", may be NULL */
+	const char *text;
+	time_t date;
+};
+void message_build_reply(struct strbuf *out, const struct reply_spec *r);
+
+/* Subject without Re:/Fwd: prefixes and surrounding space, for comparing. */
+void subject_normalize(struct strbuf *out, const char *subject);
+
+#endif

@@ -1,0 +1,94 @@
+#ifndef DLG_RECORD_H
+#define DLG_RECORD_H
+
+#include <time.h>
+
+#include "oplog.h"
+#include "store.h"
+#include "strbuf.h"
+
+/*
+ * Dialogs and users are "records": a directory with an append-only
+ * operation log (log) and files derived from it that people read with cat
+ * (a dialog's status, assignee and tags; a user's card).  Derived files are
+ * a pure function of the log, so after a merge they are simply derived
+ * again from the merged log.
+ */
+
+void dialog_dir(struct strbuf *out, const char *id);
+void user_dir(struct strbuf *out, const char *id);
+
+struct dialog_state {
+	int closed;
+	char *assignee;          /* NULL when unassigned */
+	struct strlist tags;     /* sorted */
+};
+void dialog_state_replay(struct dialog_state *st, const struct oplog *log);
+void dialog_state_clear(struct dialog_state *st);
+
+struct user_state {
+	char *name;
+	struct strlist idents;   /* "kind value" */
+	struct strlist props;    /* "key\tvalue", sorted by key */
+	struct strlist dialogs;  /* dialog ids, oldest first */
+};
+void user_state_replay(struct user_state *st, const struct oplog *log);
+void user_state_clear(struct user_state *st);
+/* A property's value, or NULL. */
+const char *user_state_prop(const struct user_state *st, const char *key);
+
+#define RECORD_MAX_DERIVED 3
+struct derived_file {
+	const char *name;
+	struct strbuf content;
+	int present;
+};
+/* Derives the files of the record at dir ("dialogs/…" or "users/…") from its
+   log text; returns how many entries of files[] were filled. */
+size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *dir,
+		     const char *log, size_t len);
+void derived_files_release(struct derived_file *files, size_t n);
+
+/* Appends an operation to the record at dir and rewrites its derived files.
+   When the operation would not change any derived file (tag an already
+   tagged dialog), nothing is written and *changed is 0. Verbs that only
+   record history (dialog) always count as a change unless an identical
+   verb+args is in the log already. */
+int record_op(struct dlg_tx *tx, const char *dir, const char *verb,
+	      const char *a1, const char *a2, int *changed);
+int record_load(struct oplog *log, struct dlg_tx *tx, const char *dir);
+
+/* Adds a note file under dir/notes/; the name sorts by time. */
+int record_note(struct dlg_tx *tx, const char *dir, const char *text);
+
+/* A dialog's info file: fixed at creation. */
+struct dialog_info {
+	char *channel;
+	char *user;
+	char *subject;
+	time_t created;
+};
+void dialog_info_format(struct strbuf *out, const struct dialog_info *info);
+void dialog_info_parse(struct dialog_info *info, const char *buf, size_t len);
+void dialog_info_clear(struct dialog_info *info);
+
+/* "key: value" lines of a small text file: the value of key, or NULL (caller frees). */
+char *kv_get(const char *buf, size_t len, const char *key);
+
+/* One operation on a dialog, for dialogs_apply(). */
+struct dialog_op {
+	const char *verb;   /* assign, unassign, close, reopen, tag */
+	const char *arg;
+};
+/*
+ * Applies the operations to every dialog in ids as one commit whose message
+ * is "SUMMARY ID" for one dialog or "SUMMARY: N dialogs" with the ids listed
+ * below for many ("%s" in summary stands for the dialog part).  Dialogs the
+ * operations do not change are left alone; *changed counts the others.
+ */
+int dialogs_apply(struct dlg_store *s, const struct strlist *ids, const struct dialog_op *ops,
+		  size_t nops, const char *summary, size_t *changed);
+/* Validates a tag name (no white space, controls or commas; not empty). */
+int tag_valid(const char *tag);
+
+#endif

@@ -1,0 +1,428 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "store.h"
+#include "util.h"
+
+static int is_store_dir(const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	int ok;
+	strbuf_addf(&sb, "%s/.git/dlg", dir);
+	ok = !stat(sb.buf, &st) && S_ISDIR(st.st_mode);
+	strbuf_release(&sb);
+	return ok;
+}
+
+int store_find(struct strbuf *root, const char *explicit_dir)
+{
+	const char *env = getenv("DLG_DIR");
+	char *cwd;
+
+	strbuf_reset(root);
+	if (explicit_dir || (env && *env)) {
+		const char *dir = explicit_dir ? explicit_dir : env;
+		if (!is_store_dir(dir))
+			return dlg_error(DLG_ENOSTORE, "'%s' is not a dlg store", dir);
+		strbuf_addstr(root, dir);
+		return 0;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return dlg_error(DLG_ERROR, "cannot read the current directory: %s", strerror(errno));
+	strbuf_addstr(root, cwd);
+	free(cwd);
+	for (;;) {
+		char *slash;
+		if (is_store_dir(root->buf))
+			return 0;
+		slash = strrchr(root->buf, '/');
+		if (!slash || slash == root->buf)
+			break;
+		strbuf_setlen(root, (size_t)(slash - root->buf));
+	}
+	if (is_store_dir("/")) {
+		strbuf_reset(root);
+		strbuf_addstr(root, "/");
+		return 0;
+	}
+	return dlg_error(DLG_ENOSTORE, "not in a dlg store (use -C DIR, set DLG_DIR, or run 'dlg init')");
+}
+
+static struct dlg_store *store_alloc(const char *root)
+{
+	struct dlg_store *s = xcalloc(1, sizeof(*s));
+	struct strbuf sb = STRBUF_INIT;
+	s->root = xstrdup(root);
+	strbuf_addf(&sb, "%s/.git", root);
+	s->gitdir = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s/dlg", s->gitdir);
+	s->dlgdir = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s/tmp", s->dlgdir);
+	s->tmpdir = strbuf_detach(&sb, NULL);
+	s->lock_fd = -1;
+	return s;
+}
+
+void store_free(struct dlg_store *s)
+{
+	if (!s)
+		return;
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	git_repository_free(s->repo);
+	free(s->root);
+	free(s->gitdir);
+	free(s->dlgdir);
+	free(s->tmpdir);
+	free(s->operator);
+	free(s);
+}
+
+static int ensure_private_dirs(struct dlg_store *s)
+{
+	if (mkdirs(s->tmpdir, 0755) < 0)
+		return dlg_error(DLG_ERROR, "cannot create '%s': %s", s->tmpdir, strerror(errno));
+	return 0;
+}
+
+int store_open(struct dlg_store **out, const char *root)
+{
+	struct dlg_store *s = store_alloc(root);
+	int err;
+
+	*out = NULL;
+	err = git_repository_open_ext(&s->repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (err < 0) {
+		err = dlg_error_git(err, s->gitdir);
+		store_free(s);
+		return err;
+	}
+	if ((err = ensure_private_dirs(s)) < 0) {
+		store_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int store_init(struct dlg_store **out, const char *dir)
+{
+	git_repository_init_options opts;
+	struct dlg_store *s;
+	git_treebuilder *tb = NULL;
+	git_oid blob, tree, commit;
+	git_signature *sig = NULL;
+	git_reference *ref = NULL;
+	const char *op;
+	struct stat st;
+	int err;
+
+	*out = NULL;
+	if (mkdirs(dir, 0755) < 0)
+		return dlg_error(DLG_ERROR, "cannot create '%s': %s", dir, strerror(errno));
+	s = store_alloc(dir);
+	if (!stat(s->gitdir, &st)) {
+		store_free(s);
+		return dlg_error(DLG_EEXISTS, "'%s' already has a .git", dir);
+	}
+	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	opts.initial_head = "main";
+	opts.description = "dlg store: customer-support dialogs (use 'dlg', not 'git commit')\n";
+	if ((err = git_repository_init_ext(&s->repo, s->gitdir, &opts)) < 0) {
+		err = dlg_error_git(err, "init");
+		goto out;
+	}
+	if ((err = ensure_private_dirs(s)) < 0)
+		goto out;
+	if ((err = store_operator(&op, s)) < 0)
+		goto out;
+
+	/* The first commit has no parent to compare-and-swap against. */
+	if ((err = git_blob_create_from_buffer(&blob, s->repo, DLG_FORMAT, strlen(DLG_FORMAT))) < 0 ||
+	    (err = git_treebuilder_new(&tb, s->repo, NULL)) < 0 ||
+	    (err = git_treebuilder_insert(NULL, tb, "format", &blob, GIT_FILEMODE_BLOB)) < 0 ||
+	    (err = git_treebuilder_write(&tree, tb)) < 0) {
+		err = dlg_error_git(err, "init");
+		goto out;
+	}
+	{
+		git_tree *t = NULL;
+		struct strbuf email = STRBUF_INIT;
+		strbuf_addf(&email, "%s@dlg.invalid", op);
+		err = git_tree_lookup(&t, s->repo, &tree);
+		if (!err)
+			err = git_signature_new(&sig, op, email.buf, (git_time_t)dlg_now(), 0);
+		if (!err)
+			err = git_commit_create(&commit, s->repo, NULL, sig, sig, NULL,
+						"init: new dlg store\n", t, 0, NULL);
+		if (!err)
+			err = git_reference_create(&ref, s->repo, DLG_BRANCH, &commit, 0, "dlg init");
+		git_tree_free(t);
+		strbuf_release(&email);
+		if (err < 0) {
+			err = dlg_error_git(err, "init");
+			goto out;
+		}
+	}
+	err = store_view_update(s);
+out:
+	git_treebuilder_free(tb);
+	git_signature_free(sig);
+	git_reference_free(ref);
+	if (err < 0) {
+		store_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int store_lock(struct dlg_store *s)
+{
+	if (s->lock_depth++)
+		return 0;
+	if (s->lock_fd < 0) {
+		struct strbuf path = STRBUF_INIT;
+		strbuf_addf(&path, "%s/lock", s->dlgdir);
+		s->lock_fd = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		strbuf_release(&path);
+		if (s->lock_fd < 0) {
+			s->lock_depth = 0;
+			return dlg_error(DLG_ERROR, "cannot open the store lock: %s", strerror(errno));
+		}
+	}
+	while (flock(s->lock_fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			s->lock_depth = 0;
+			return dlg_error(DLG_ERROR, "cannot lock the store: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
+void store_unlock(struct dlg_store *s)
+{
+	if (s->lock_depth && !--s->lock_depth)
+		flock(s->lock_fd, LOCK_UN);
+}
+
+int store_tip(git_oid *out, struct dlg_store *s)
+{
+	int err = git_reference_name_to_id(out, s->repo, DLG_BRANCH);
+	if (err == GIT_ENOTFOUND)
+		return dlg_error(DLG_ENOTFOUND, "the store has no branch '%s'", DLG_BRANCH);
+	return err < 0 ? dlg_error_git(err, "read branch") : 0;
+}
+
+int store_tip_tree(git_tree **out, struct dlg_store *s)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	int err = store_tip(&oid, s);
+	if (err < 0)
+		return err;
+	if ((err = git_commit_lookup(&c, s->repo, &oid)) < 0 ||
+	    (err = git_commit_tree(out, c)) < 0)
+		err = dlg_error_git(err, "read tip");
+	git_commit_free(c);
+	return err;
+}
+
+int store_read(struct strbuf *out, struct dlg_store *s, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int err = store_tip_tree(&tree, s);
+	if (err < 0)
+		return err;
+	err = git_tree_entry_bypath(&e, tree, path);
+	if (err == GIT_ENOTFOUND || (!err && git_tree_entry_type(e) != GIT_OBJECT_BLOB)) {
+		err = dlg_error(DLG_ENOTFOUND, "no file '%s'", path);
+	} else if (err < 0 || (err = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e))) < 0) {
+		err = dlg_error_git(err, path);
+	} else {
+		strbuf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	}
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return err;
+}
+
+static int operator_valid(const char *name)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++, n++)
+		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+int store_operator(const char **out, struct dlg_store *s)
+{
+	const char *env = getenv("DLG_OPERATOR");
+	git_config *cfg = NULL;
+	git_buf buf = { 0 };
+
+	if (s->operator) {
+		*out = s->operator;
+		return 0;
+	}
+	if (env && *env) {
+		s->operator = xstrdup(env);
+		s->operator_from_env = 1;
+	} else if (s->repo && !git_repository_config(&cfg, s->repo)) {
+		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator") ||
+		    !git_config_get_string_buf(&buf, cfg, "user.name"))
+			s->operator = xstrdup(buf.ptr);
+		git_buf_dispose(&buf);
+		git_config_free(cfg);
+	}
+	if (!s->operator)
+		return dlg_error(DLG_EINVALID, "who are you? set DLG_OPERATOR, or 'git config dlg.operator NAME' in the store");
+	if (!operator_valid(s->operator)) {
+		int err = dlg_error(DLG_EINVALID, "invalid operator name '%s'", s->operator);
+		free(s->operator);
+		s->operator = NULL;
+		return err;
+	}
+	*out = s->operator;
+	return 0;
+}
+
+void store_operator_email(struct strbuf *out, struct dlg_store *s)
+{
+	const char *env = getenv("DLG_EMAIL"), *op = NULL;
+	git_config *cfg = NULL;
+	git_buf buf = { 0 };
+	int found = 0;
+
+	if (env && *env) {
+		strbuf_addstr(out, env);
+		return;
+	}
+	if (store_operator(&op, s) < 0)
+		op = "dlg";
+	if (!git_repository_config(&cfg, s->repo)) {
+		if (!git_config_get_string_buf(&buf, cfg, "dlg.email")) {
+			found = 1;
+		} else if (!s->operator_from_env) {
+			/* git's user.email belongs with git's user.name, not with another operator */
+			git_buf name = { 0 };
+			if (!git_config_get_string_buf(&name, cfg, "user.name") && !strcmp(name.ptr, op) &&
+			    !git_config_get_string_buf(&buf, cfg, "user.email"))
+				found = 1;
+			git_buf_dispose(&name);
+		}
+		if (found)
+			strbuf_addstr(out, buf.ptr);
+		git_buf_dispose(&buf);
+		git_config_free(cfg);
+	}
+	if (!found)
+		strbuf_addf(out, "%s@dlg.invalid", op);
+}
+
+int store_resolve(char out[17], struct dlg_store *s, const char *top, const char *prefix)
+{
+	const char *what = !strcmp(top, "users") ? "user" : "dialog";
+	struct strbuf dir = STRBUF_INIT;
+	git_tree *tree = NULL, *leaf = NULL;
+	git_tree_entry *e = NULL;
+	size_t plen = strlen(prefix), found = 0;
+	int err;
+
+	if (!is_hex_prefix(prefix) || plen > DLG_ID_LEN)
+		return dlg_error(DLG_EINVALID, "'%s' is not a %s id", prefix, what);
+	if (plen < DLG_ID_MIN)
+		return dlg_error(DLG_EINVALID, "%s id '%s' is too short (at least %d hex digits)",
+				 what, prefix, DLG_ID_MIN);
+	if ((err = store_tip_tree(&tree, s)) < 0)
+		return err;
+	/* Four digits name the shard directory, so a lookup reads one small tree. */
+	strbuf_addf(&dir, "%s/%.2s/%.2s", top, prefix, prefix + 2);
+	err = git_tree_entry_bypath(&e, tree, dir.buf);
+	if (!err && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	    !git_tree_lookup(&leaf, s->repo, git_tree_entry_id(e))) {
+		size_t n = git_tree_entrycount(leaf);
+		for (size_t i = 0; i < n; i++) {
+			const char *name = git_tree_entry_name(git_tree_entry_byindex(leaf, i));
+			if (!strncmp(name, prefix, plen)) {
+				if (found++)
+					break;
+				memcpy(out, name, DLG_ID_LEN);
+				out[DLG_ID_LEN] = '\0';
+			}
+		}
+	}
+	if (!found)
+		err = dlg_error(DLG_ENOTFOUND, "no %s '%s'", what, prefix);
+	else if (found > 1)
+		err = dlg_error(DLG_EAMBIGUOUS, "%s id '%s' is ambiguous: give more digits", what, prefix);
+	else
+		err = 0;
+	git_tree_entry_free(e);
+	git_tree_free(leaf);
+	git_tree_free(tree);
+	strbuf_release(&dir);
+	return err;
+}
+
+int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree_oid,
+		      const git_oid *parent_oids, size_t nparents, const char *message)
+{
+	const git_commit *parents[2] = { NULL, NULL };
+	git_commit *owned[2] = { NULL, NULL };
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_reference *ref = NULL;
+	struct strbuf email = STRBUF_INIT;
+	const char *op;
+	int err;
+
+	if (nparents > 2)
+		return dlg_error(DLG_EINVALID, "too many parents");
+	if ((err = store_operator(&op, s)) < 0)
+		return err;
+	store_operator_email(&email, s);
+
+	for (size_t i = 0; i < nparents; i++) {
+		if ((err = git_commit_lookup(&owned[i], s->repo, &parent_oids[i])) < 0)
+			goto git_fail;
+		parents[i] = owned[i];
+	}
+	if ((err = git_tree_lookup(&tree, s->repo, tree_oid)) < 0 ||
+	    (err = git_signature_new(&sig, op, email.buf, (git_time_t)dlg_now(), 0)) < 0 ||
+	    (err = git_commit_create(out, s->repo, NULL, sig, sig, NULL, message, tree,
+				     nparents, parents)) < 0)
+		goto git_fail;
+	err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, out, 1,
+					    nparents ? &parent_oids[0] : NULL, "dlg");
+	if (err == GIT_EMODIFIED) {
+		err = dlg_error(DLG_EMODIFIED, "the branch moved during the change");
+		goto out;
+	}
+	if (err < 0)
+		goto git_fail;
+	goto out;
+git_fail:
+	err = dlg_error_git(err, "commit");
+out:
+	git_reference_free(ref);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_commit_free(owned[0]);
+	git_commit_free(owned[1]);
+	strbuf_release(&email);
+	return err;
+}

@@ -1,0 +1,92 @@
+#ifndef DLG_STORE_H
+#define DLG_STORE_H
+
+#include <time.h>
+
+#include <git2.h>
+
+#include "strbuf.h"
+
+#define DLG_BRANCH "refs/heads/main"
+#define DLG_FORMAT "dlg store format 1\n"
+
+/*
+ * A store: a directory whose .git is a bare repository (the truth) and
+ * whose files are the view of the branch's tip.  .git/dlg/ holds what is
+ * local and unversioned: the commit the view shows, the writers' lock, a
+ * scratch directory for atomic writes.
+ */
+struct dlg_store {
+	char *root;
+	char *gitdir;
+	char *dlgdir;
+	char *tmpdir;
+	git_repository *repo;
+	int lock_fd;
+	int lock_depth;
+	char *operator;  /* resolved lazily by store_operator() */
+	int operator_from_env;
+};
+
+/* The store directory: explicit (-C), else $DLG_DIR, else the current
+   directory or the nearest parent holding a store. */
+int store_find(struct strbuf *root, const char *explicit_dir);
+int store_init(struct dlg_store **out, const char *dir);
+int store_open(struct dlg_store **out, const char *root);
+void store_free(struct dlg_store *s);
+
+/* Serializes writers (flock on .git/dlg/lock); nests. */
+int store_lock(struct dlg_store *s);
+void store_unlock(struct dlg_store *s);
+
+int store_tip(git_oid *out, struct dlg_store *s);
+int store_tip_tree(git_tree **out, struct dlg_store *s);
+/* Brings the view up to the branch tip when they differ. */
+int store_view_update(struct dlg_store *s);
+/* The commit the view shows (DLG_ENOTFOUND when none is recorded). */
+int store_view_commit(git_oid *out, struct dlg_store *s);
+/* Compares the view with the tip; reports lines "modified|missing|extra PATH"
+   into report; with repair, restores files and moves extras to
+   .git/dlg/lost+found.  Returns the number of problems found (>= 0) or < 0. */
+int store_fsck(struct strbuf *report, struct dlg_store *s, int repair);
+
+/* Operator identity: $DLG_OPERATOR, else dlg.operator, else user.name. */
+int store_operator(const char **out, struct dlg_store *s);
+
+/* The operator's address: $DLG_EMAIL, else dlg.email, else user.email when the
+   operator is git's user.name, else NAME@dlg.invalid. */
+void store_operator_email(struct strbuf *out, struct dlg_store *s);
+
+/* Resolves a unique id prefix (>= 4 hex digits) under dialogs/ or users/. */
+int store_resolve(char out[17], struct dlg_store *s, const char *top, const char *prefix);
+/* Reads a file of the tip tree. */
+int store_read(struct strbuf *out, struct dlg_store *s, const char *path);
+
+/*
+ * A change: the callback reads the tip through the transaction and records
+ * writes; store_change() turns them into one commit (compare-and-swap on the
+ * branch, rebuilt on a lost race) and then updates the view.  A callback that
+ * changes nothing makes no commit.
+ */
+struct dlg_tx;
+typedef int (*tx_fn)(struct dlg_tx *tx, void *payload);
+int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
+
+int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path);
+int tx_exists(struct dlg_tx *tx, const char *path);
+int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len);
+int tx_remove(struct dlg_tx *tx, const char *path);
+/* Names directly inside dir (files and directories), sorted. */
+int tx_list(struct strlist *out, struct dlg_tx *tx, const char *dir);
+void tx_message(struct dlg_tx *tx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct dlg_store *tx_store(struct dlg_tx *tx);
+const char *tx_operator(struct dlg_tx *tx);
+time_t tx_time(struct dlg_tx *tx);
+
+/* Low-level commit used by the transaction and by sync: one commit with the
+   given tree and parents, then a compare-and-swap of the branch from
+   parents[0].  Returns DLG_EMODIFIED when the branch moved. */
+int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree,
+		      const git_oid *parents, size_t nparents, const char *message);
+
+#endif

@@ -1,0 +1,57 @@
+#ifndef DLG_SUMMARY_H
+#define DLG_SUMMARY_H
+
+#include <time.h>
+
+#include "message.h"
+#include "record.h"
+#include "store.h"
+
+/*
+ * What list and show read, taken from the view (the files of the tip;
+ * callers run store_view_update() first).
+ */
+struct dialog_summary {
+	char id[17];
+	struct dialog_info info;
+	int closed;
+	char *assignee;          /* NULL when unassigned */
+	struct strlist tags;
+	char *user_name;         /* the card's name, else the user's first identity */
+	size_t nmsgs;
+	time_t last_at;
+	int waiting;             /* open, and the last message came from the customer */
+	char *preview;           /* one line from the last message */
+};
+
+int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const char *id);
+void dialog_summary_clear(struct dialog_summary *d);
+
+/* Every dialog id in the view, sorted. */
+int dialog_ids_all(struct strlist *out, struct dlg_store *s);
+
+/* A dialog's messages, by time. */
+int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
+			 const char *id, unsigned mime_flags);
+void dialog_messages_free(struct stored_msg *msgs, size_t n);
+
+struct note {
+	char *author;
+	time_t date;
+	char *text;
+};
+/* Notes of the record at dir ("dialogs/…" or "users/…"), by time. */
+int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *dir);
+void notes_free(struct note *notes, size_t n);
+
+/* Reads a view file relative to the store root. */
+int view_read(struct strbuf *out, struct dlg_store *s, const char *rel);
+/* Names in a view directory, sorted; a missing directory is empty. */
+int view_list(struct strlist *out, struct dlg_store *s, const char *rel);
+
+/* The name people know a user by: card name, else first identity, else the id. */
+char *user_display_name(struct dlg_store *s, const char *uid);
+/* First line of text worth previewing: skips quotes and blank lines. */
+void text_preview(struct strbuf *out, const char *text, size_t cols);
+
+#endif

@@ -1,0 +1,323 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "util.h"
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+time_t dlg_now(void)
+{
+	const char *pinned = getenv("DLG_NOW");
+	time_t t;
+	if (pinned && *pinned && !time_parse(&t, pinned))
+		return t;
+	return time(NULL);
+}
+
+void time_format_iso(struct strbuf *out, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strbuf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void time_format_short(struct strbuf *out, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strbuf_addf(out, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+int time_parse(time_t *out, const char *s)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	char *end;
+
+	if (*s == '@')
+		s++;
+	if (*s >= '0' && *s <= '9' && !strchr(s, '-')) {
+		long long v = strtoll(s, &end, 10);
+		if (*end)
+			return -1;
+		*out = (time_t)v;
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return -1;
+	s += n;
+	if (*s == 'T' || *s == ' ') {
+		n = 0;
+		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &n) != 2)
+			return -1;
+		s += 1 + n;
+		if (*s == ':') {
+			n = 0;
+			if (sscanf(s + 1, "%2d%n", &sec, &n) != 1)
+				return -1;
+			s += 1 + n;
+		}
+	}
+	if (*s == 'Z')
+		s++;
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	*out = (time_t)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+			h * 3600 + mi * 60 + sec);
+	return 0;
+}
+
+void hash_hex(char out[41], const void *data, size_t len)
+{
+	git_oid oid;
+	/* git's blob hash is a fine, stable SHA-1 and saves a second implementation. */
+	git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
+	git_oid_tostr(out, 41, &oid);
+}
+
+void key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char hex[41];
+	strbuf_addstr(&sb, kind);
+	strbuf_addch(&sb, '\0');
+	strbuf_addstr(&sb, a ? a : "");
+	strbuf_addch(&sb, '\0');
+	strbuf_addstr(&sb, b ? b : "");
+	hash_hex(hex, sb.buf, sb.len);
+	memcpy(out, hex, DLG_ID_LEN);
+	out[DLG_ID_LEN] = '\0';
+	strbuf_release(&sb);
+}
+
+void random_hex(char *out, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[64];
+	size_t got = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (n > 2 * sizeof(raw))
+		n = 2 * sizeof(raw);
+	if (fd >= 0) {
+		ssize_t r = read(fd, raw, (n + 1) / 2);
+		got = r > 0 ? (size_t)r : 0;
+		close(fd);
+	}
+	for (; got < (n + 1) / 2; got++) /* no /dev/urandom: still unique enough per process */
+		raw[got] = (unsigned char)(rand() ^ getpid() ^ time(NULL));
+	for (size_t i = 0; i < n; i++)
+		out[i] = digits[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
+	out[n] = '\0';
+}
+
+int is_hex_prefix(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n > 0;
+}
+
+int is_full_id(const char *s)
+{
+	return strlen(s) == DLG_ID_LEN && is_hex_prefix(s);
+}
+
+void shard_path(struct strbuf *out, const char *top, const char *id)
+{
+	strbuf_addf(out, "%s/%.2s/%.2s/%s", top, id, id + 2, id);
+}
+
+void field_encode(struct strbuf *out, const char *s)
+{
+	if (!*s) {
+		strbuf_addstr(out, "%00"); /* keeps the field count; decodes to "" */
+		return;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= ' ' || c == '%' || c == 0x7f)
+			strbuf_addf(out, "%%%02X", c);
+		else
+			strbuf_addch(out, c);
+	}
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+void field_decode(struct strbuf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			int c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+			if (c)
+				strbuf_addch(out, c);
+			i += 2;
+		} else {
+			strbuf_addch(out, s[i]);
+		}
+	}
+}
+
+static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
+{
+	if (s[0] < 0x80) { *cp = s[0]; return 1; }
+	int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (!n || (size_t)n > len) { *cp = 0xfffd; return 1; }
+	unsigned v = s[0] & (0x7f >> n);
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) { *cp = 0xfffd; return 1; }
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	*cp = v;
+	return (size_t)n;
+}
+
+void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newlines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned cp;
+		size_t n = utf8_seq(p + i, len - i, &cp);
+		if (cp == '\n' || cp == '\t') {
+			strbuf_addch(out, keep_newlines ? (int)cp : ' ');
+		} else if (cp < 0x20 || cp == 0x7f) {
+			strbuf_addch(out, '^');
+			strbuf_addch(out, cp == 0x7f ? '?' : (int)(cp + '@'));
+		} else if ((cp >= 0x80 && cp < 0xa0) || cp == 0xfffd ||
+			   (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+			/* C1 controls (CSI as one byte), bidi overrides, broken bytes */
+			strbuf_addstr(out, "\xef\xbf\xbd");
+		} else {
+			strbuf_add(out, p + i, n);
+		}
+		i += n;
+	}
+}
+
+static int cp_wide(unsigned cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+	       (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+static int cp_zero(unsigned cp)
+{
+	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f);
+}
+
+size_t utf8_width(const char *s, size_t len)
+{
+	size_t w = 0, i = 0;
+	while (i < len) {
+		unsigned cp;
+		i += utf8_seq((const unsigned char *)s + i, len - i, &cp);
+		w += cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
+	}
+	return w;
+}
+
+void utf8_truncate(struct strbuf *out, const char *s, size_t cols)
+{
+	size_t len = strlen(s), i = 0, w = 0;
+	if (utf8_width(s, len) <= cols) {
+		strbuf_add(out, s, len);
+		return;
+	}
+	while (i < len) {
+		unsigned cp;
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
+		size_t cw = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
+		if (w + cw + 1 > cols)
+			break;
+		strbuf_add(out, s + i, n);
+		w += cw;
+		i += n;
+	}
+	strbuf_addstr(out, "\xe2\x80\xa6");
+}
+
+int mkdirs(const char *path, int mode)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = 0;
+	strbuf_addstr(&sb, path);
+	for (size_t i = 1; i <= sb.len; i++) {
+		if (sb.buf[i] != '/' && sb.buf[i] != '\0')
+			continue;
+		char saved = sb.buf[i];
+		sb.buf[i] = '\0';
+		if (mkdir(sb.buf, (mode_t)mode) < 0 && errno != EEXIST) {
+			ret = -1;
+			break;
+		}
+		sb.buf[i] = saved;
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+int write_file_atomic(const char *path, const char *tmpdir, const void *data, size_t len)
+{
+	static unsigned counter;
+	struct strbuf tmp = STRBUF_INIT;
+	const char *p = data;
+	int fd, saved;
+
+	strbuf_addf(&tmp, "%s/w.%ld.%u", tmpdir, (long)getpid(), counter++);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			errno = saved;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0 || rename(tmp.buf, path) < 0)
+		goto fail;
+	strbuf_release(&tmp);
+	return 0;
+fail:
+	saved = errno;
+	unlink(tmp.buf);
+	strbuf_release(&tmp);
+	errno = saved;
+	return -1;
+}

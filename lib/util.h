@@ -1,0 +1,50 @@
+#ifndef DLG_UTIL_H
+#define DLG_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "strbuf.h"
+
+#define DLG_ID_LEN 16      /* dialog and user ids: 16 lowercase hex digits */
+#define DLG_ID_MIN 4       /* shortest prefix a command accepts */
+
+/* Current time; $DLG_NOW (unix seconds or ISO 8601) pins it for tests. */
+time_t dlg_now(void);
+/* "2026-11-25T10:00:00Z" */
+void time_format_iso(struct strbuf *out, time_t t);
+/* "2026-11-25 10:00" in UTC, for people */
+void time_format_short(struct strbuf *out, time_t t);
+/* Accepts YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] and unix seconds (@N or N). */
+int time_parse(time_t *out, const char *s);
+
+/* SHA-1 of data as 40 hex digits (+NUL). */
+void hash_hex(char out[41], const void *data, size_t len);
+/* A 16-hex key from a kind and up to two strings: hash("kind\0a\0b"). */
+void key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b);
+/* n random hex digits (+NUL). */
+void random_hex(char *out, size_t n);
+int is_hex_prefix(const char *s);
+int is_full_id(const char *s);
+/* "dialogs/3f/9a/3f9a2c1e8b7d4a60" */
+void shard_path(struct strbuf *out, const char *top, const char *id);
+
+/* Op-log fields are space separated: encodes space, %, controls as %XX. */
+void field_encode(struct strbuf *out, const char *s);
+void field_decode(struct strbuf *out, const char *s, size_t len);
+
+/* Printing customer text: control characters, escape sequences and the
+   C1 range become visible (^[ style); newlines and tabs are kept when
+   keep_newlines, else shown as spaces. */
+void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newlines);
+/* Number of terminal columns (code points; wide CJK/emoji count 2). */
+size_t utf8_width(const char *s, size_t len);
+/* Appends at most `cols` columns of s (cut on a character boundary, "…" when cut). */
+void utf8_truncate(struct strbuf *out, const char *s, size_t cols);
+
+/* Directory helpers; return 0 or -1 with errno. */
+int mkdirs(const char *path, int mode);
+/* Writes data to path via a temporary file in tmpdir (same filesystem) and rename(). */
+int write_file_atomic(const char *path, const char *tmpdir, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian packages dlg needs to build and test, only when some are missing.
+set -e
+pkgs="build-essential pkg-config libgit2-dev libjansson-dev libmagic-dev libcmocka-dev
+git mblaze notmuch mandoc perl"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,1031 @@
+/*
+ * Unit tests for lib/mime.c, lib/charset.c and lib/html.c.
+ * Corpus cases read real mail from $DLG_CORPUS (default
+ * ../shared/corpora/email/notmuch, relative to the project root) and are
+ * skipped when it is missing.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "error.h"
+#include "mime.h"
+
+/* ---- helpers ---- */
+
+static int valid_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		size_t k, need;
+		unsigned cp;
+		if (!c)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			need = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			need = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			need = 3, cp = c & 0x07;
+		else
+			return 0;
+		if (i + need >= n + 0 && i + need > n - 1 + 1)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3F);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+static int valid_str(const char *s)
+{
+	return s && valid_utf8(s, strlen(s));
+}
+
+static struct mime_message *parse(const char *s, unsigned flags)
+{
+	struct mime_message *m = NULL;
+	assert_int_equal(mime_message_parse(&m, s, strlen(s), flags), 0);
+	assert_non_null(m);
+	assert_true(valid_str(m->text));
+	assert_true(valid_str(m->subject));
+	assert_true(valid_str(m->from.name));
+	assert_true(valid_str(m->from.addr));
+	return m;
+}
+
+#define CHECK_DECODE(fn, in, want) do { \
+	struct strbuf sb_ = STRBUF_INIT; \
+	fn(&sb_, in, sizeof(in) - 1); \
+	assert_string_equal(sb_.buf, want); \
+	strbuf_release(&sb_); \
+} while (0)
+
+#define CHECK_CHARSET(cs, in, want) do { \
+	struct strbuf sb_ = STRBUF_INIT; \
+	charset_to_utf8(&sb_, cs, in, sizeof(in) - 1); \
+	assert_string_equal(sb_.buf, want); \
+	strbuf_release(&sb_); \
+} while (0)
+
+static const char *corpus_dir(void)
+{
+	const char *d = getenv("DLG_CORPUS");
+	return d && *d ? d : "../shared/corpora/email/notmuch";
+}
+
+static int corpus_read(struct strbuf *sb, const char *rel)
+{
+	struct strbuf path = STRBUF_INIT;
+	int r;
+	strbuf_addf(&path, "%s/%s", corpus_dir(), rel);
+	r = strbuf_read_file(sb, path.buf);
+	strbuf_release(&path);
+	return r;
+}
+
+static struct mime_message *corpus_parse(const char *rel, unsigned flags)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct mime_message *m = NULL;
+	struct stat st;
+
+	if (stat(corpus_dir(), &st) || !S_ISDIR(st.st_mode))
+		return NULL;
+	assert_int_equal(corpus_read(&sb, rel), 0);
+	assert_int_equal(mime_message_parse(&m, sb.buf, sb.len, flags), 0);
+	strbuf_release(&sb);
+	return m;
+}
+
+#define CORPUS(m, rel, flags) do { \
+	(m) = corpus_parse(rel, flags); \
+	if (!(m)) { skip(); return; } \
+} while (0)
+
+/* ---- charset.c ---- */
+
+static void test_utf8_sanitize(void **state)
+{
+	(void)state;
+	CHECK_DECODE(utf8_sanitize, "plain", "plain");
+	CHECK_DECODE(utf8_sanitize, "a\0b", "ab");                         /* NUL dropped */
+	CHECK_DECODE(utf8_sanitize, "caf\xc3\xa9", "caf\xc3\xa9");
+	CHECK_DECODE(utf8_sanitize, "x\xffy", "x\xef\xbf\xbdy");
+	CHECK_DECODE(utf8_sanitize, "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong */
+	CHECK_DECODE(utf8_sanitize, "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	CHECK_DECODE(utf8_sanitize, "\xe2\x82", "\xef\xbf\xbd");          /* truncated: one */
+	CHECK_DECODE(utf8_sanitize, "\xe2\x82x", "\xef\xbf\xbdx");
+	CHECK_DECODE(utf8_sanitize, "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");
+	CHECK_DECODE(utf8_sanitize, "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	CHECK_DECODE(utf8_sanitize, "", "");
+}
+
+static void test_charsets(void **state)
+{
+	(void)state;
+	CHECK_CHARSET("koi8-r", "\xf0\xd2\xc9\xd7\xc5\xd4", "Привет");
+	CHECK_CHARSET("KOI8-R", "\xf0\xd2\xc9\xd7\xc5\xd4", "Привет");
+	CHECK_CHARSET("windows-1251", "\xcf\xf0\xe8\xe2\xe5\xf2", "Привет");
+	CHECK_CHARSET("cp1251", "\xcf\xf0\xe8\xe2\xe5\xf2", "Привет");
+	CHECK_CHARSET("\"CP-1251\"", "\xcf\xf0\xe8\xe2\xe5\xf2", "Привет");
+	CHECK_CHARSET("latin1", "caf\xe9", "café");
+	CHECK_CHARSET("ISO-8859-1", "\x93q\x94", "\xe2\x80\x9cq\xe2\x80\x9d"); /* as windows-1252 */
+	CHECK_CHARSET("iso-8859-15", "\xa4", "€");
+	CHECK_CHARSET("iso-8859-2", "\xb1", "ą");
+	CHECK_CHARSET("gb2312", "\xd6\xd0\xce\xc4", "中文");
+	CHECK_CHARSET("shift_jis", "\x93\xfa\x96\x7b", "日本");
+	CHECK_CHARSET("utf-8", "ok\xff", "ok\xef\xbf\xbd");
+	CHECK_CHARSET("utf8", "\xd0\x96", "Ж");
+	CHECK_CHARSET(NULL, "\xd0\x96", "Ж");
+	CHECK_CHARSET("x-no-such-charset", "a\xd0\x96\xff", "aЖ\xef\xbf\xbd");
+	CHECK_CHARSET("us-ascii", "naïve", "naïve");
+	CHECK_CHARSET("koi8-r", "a\0b", "ab");
+	/* bytes invalid in the charset become U+FFFD, the rest survives */
+	CHECK_CHARSET("utf-16le", "A\0B", "AB\xef\xbf\xbd");
+	CHECK_CHARSET("shift_jis", "\x82", "\xef\xbf\xbd");
+}
+
+static void test_decode_words(void **state)
+{
+	(void)state;
+	CHECK_DECODE(mime_decode_words, "=?koi8-r?B?8NLJ18XU?=", "Привет");
+	CHECK_DECODE(mime_decode_words, "=?windows-1251?B?z/Do4uXy?=", "Привет");
+	CHECK_DECODE(mime_decode_words, "=?windows-1251?Q?=CF=F0=E8=E2=E5=F2_=EC=E8=F0?=",
+		     "Привет мир");
+	CHECK_DECODE(mime_decode_words, "=?iso-8859-1?q?accentu=E9?=", "accentué");
+	CHECK_DECODE(mime_decode_words, "Essai =?iso-8859-1?Q?accentu=E9?= fin", "Essai accentué fin");
+	/* whitespace between adjacent encoded words disappears, even folded */
+	CHECK_DECODE(mime_decode_words, "=?utf-8?q?a?= =?utf-8?q?b?=", "ab");
+	CHECK_DECODE(mime_decode_words, "=?utf-8?q?a?=\r\n\t=?utf-8?q?b?=", "ab");
+	CHECK_DECODE(mime_decode_words, "=?utf-8?q?a_?= =?iso-8859-1?q?=E9?=", "a é");
+	/* a character split across two words */
+	CHECK_DECODE(mime_decode_words, "=?utf-8?b?0A==?= =?utf-8?b?lg==?=", "Ж");
+	/* ...but whitespace next to plain text stays */
+	CHECK_DECODE(mime_decode_words, "x =?utf-8?q?y?= z", "x y z");
+	CHECK_DECODE(mime_decode_words, "=?UTF-8*en?Q?hi?=", "hi");
+	CHECK_DECODE(mime_decode_words, "=?utf-8?B?SGVsbG8?=", "Hello"); /* missing padding */
+	/* malformed words are left alone */
+	CHECK_DECODE(mime_decode_words, "=?utf-8?x?abc?=", "=?utf-8?x?abc?=");
+	CHECK_DECODE(mime_decode_words, "=?utf-8?q?never closed", "=?utf-8?q?never closed");
+	CHECK_DECODE(mime_decode_words, "=??q?abc?=", "=??q?abc?=");
+	CHECK_DECODE(mime_decode_words, "a = b =? c ?=", "a = b =? c ?=");
+	CHECK_DECODE(mime_decode_words, "=?no-such?q?x=41?=", "xA");
+	CHECK_DECODE(mime_decode_words, "raw \xd0\x96 \xff", "raw Ж \xef\xbf\xbd");
+	CHECK_DECODE(mime_decode_words, "=?utf-8?q?nul=00here?=", "nulhere");
+	CHECK_DECODE(mime_decode_words, "=?utf-8?q?bad=FFbyte?=", "bad\xef\xbf\xbd" "byte");
+}
+
+static void test_encode_words(void **state)
+{
+	struct strbuf sb = STRBUF_INIT, back = STRBUF_INIT, long_in = STRBUF_INIT;
+	const char *p;
+	int i;
+	(void)state;
+
+	mime_encode_words(&sb, "Hello, world");
+	assert_string_equal(sb.buf, "Hello, world");
+	strbuf_reset(&sb);
+	mime_encode_words(&sb, "Привет");
+	assert_string_equal(sb.buf, "=?UTF-8?B?0J/RgNC40LLQtdGC?=");
+	strbuf_reset(&sb);
+	mime_encode_words(&sb, "a =?x?q?y?= b"); /* would be misread: encode */
+	assert_memory_equal(sb.buf, "=?UTF-8?B?", 10);
+	mime_decode_words(&back, sb.buf, sb.len);
+	assert_string_equal(back.buf, "a =?x?q?y?= b");
+
+	for (i = 0; i < 100; i++)
+		strbuf_addstr(&long_in, i % 3 ? "Жё" : "x€😀 ");
+	strbuf_reset(&sb);
+	strbuf_reset(&back);
+	mime_encode_words(&sb, long_in.buf);
+	/* each word is at most 75 characters and holds whole characters */
+	for (p = sb.buf; *p;) {
+		const char *sp = strchr(p, ' ');
+		size_t n = sp ? (size_t)(sp - p) : strlen(p);
+		struct strbuf one = STRBUF_INIT;
+		assert_true(n <= 75);
+		assert_memory_equal(p, "=?UTF-8?B?", 10);
+		mime_decode_words(&one, p, n);
+		assert_null(strstr(one.buf, "\xef\xbf\xbd"));
+		strbuf_release(&one);
+		p += n;
+		if (*p == ' ')
+			p++;
+	}
+	assert_null(strchr(sb.buf, '\n'));
+	mime_decode_words(&back, sb.buf, sb.len);
+	assert_string_equal(back.buf, long_in.buf);
+	strbuf_release(&sb);
+	strbuf_release(&back);
+	strbuf_release(&long_in);
+}
+
+static void test_qp(void **state)
+{
+	struct strbuf in = STRBUF_INIT, enc = STRBUF_INIT, dec = STRBUF_INIT;
+	const char *line;
+	int i;
+	(void)state;
+
+	CHECK_DECODE(qp_decode, "soft=\nbreak", "softbreak");
+	CHECK_DECODE(qp_decode, "soft=\r\nbreak", "softbreak");
+	CHECK_DECODE(qp_decode, "soft= \t\nbreak", "softbreak");
+	CHECK_DECODE(qp_decode, "a=3Db=3db", "a=b=b");
+	CHECK_DECODE(qp_decode, "caf=C3=A9", "caf\xc3\xa9");
+	CHECK_DECODE(qp_decode, "bad=ZZ=", "bad=ZZ");
+	CHECK_DECODE(qp_decode, "trailing   \nnext", "trailing\nnext");
+	CHECK_DECODE(qp_decode, "in side", "in side");
+	CHECK_DECODE(qp_decode, "x=4", "x=4");
+
+	strbuf_reset(&enc);
+	qp_encode(&enc, "a=b \nc\t\n", 8);
+	assert_string_equal(enc.buf, "a=3Db=20\nc=09\n");
+	strbuf_reset(&enc);
+	qp_encode(&enc, "caf\xc3\xa9", 5);
+	assert_string_equal(enc.buf, "caf=C3=A9");
+	strbuf_reset(&enc);
+	qp_encode(&enc, "end ", 4);
+	assert_string_equal(enc.buf, "end=20");
+
+	/* long lines and every byte value round-trip, lines stay <= 76 */
+	for (i = 0; i < 3000; i++)
+		strbuf_addch(&in, i % 400 == 399 ? '\n' : (char)(i * 7 % 256));
+	strbuf_reset(&enc);
+	qp_encode(&enc, in.buf, in.len);
+	for (line = enc.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		assert_true(n <= 76);
+		assert_true(n == 0 || (line[n - 1] != ' ' && line[n - 1] != '\t'));
+		line += n + (nl ? 1 : 0);
+	}
+	for (i = 0; i < (int)enc.len; i++)
+		assert_true(enc.buf[i] == '\n' || (enc.buf[i] >= 32 && enc.buf[i] < 127) || enc.buf[i] == '\t');
+	qp_decode(&dec, enc.buf, enc.len);
+	assert_int_equal(dec.len, in.len);
+	assert_memory_equal(dec.buf, in.buf, in.len);
+	strbuf_release(&in);
+	strbuf_release(&enc);
+	strbuf_release(&dec);
+}
+
+static void test_base64(void **state)
+{
+	struct strbuf in = STRBUF_INIT, enc = STRBUF_INIT, dec = STRBUF_INIT;
+	const char *line;
+	int i;
+	(void)state;
+
+	CHECK_DECODE(base64_decode, "SGVsbG8sIHdvcmxk", "Hello, world");
+	CHECK_DECODE(base64_decode, "SGVs\r\nbG8=", "Hello");
+	CHECK_DECODE(base64_decode, "SGVsbG8", "Hello");             /* missing padding */
+	CHECK_DECODE(base64_decode, "S G!V*s\x01" "bG8==garbage", "Hello\x82\xb6\xab\x9e");
+	CHECK_DECODE(base64_decode, "SGk=SGk=", "HiHi");             /* concatenated blocks */
+	CHECK_DECODE(base64_decode, "", "");
+	CHECK_DECODE(base64_decode, "A", "");
+
+	base64_encode(&enc, "Hello", 5);
+	assert_string_equal(enc.buf, "SGVsbG8=\n");
+	strbuf_reset(&enc);
+	for (i = 0; i < 1000; i++)
+		strbuf_addch(&in, (char)(i * 31 % 256));
+	base64_encode(&enc, in.buf, in.len);
+	for (line = enc.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		assert_true(nl - line <= 76);
+		line = nl + 1;
+	}
+	base64_decode(&dec, enc.buf, enc.len);
+	assert_int_equal(dec.len, in.len);
+	assert_memory_equal(dec.buf, in.buf, in.len);
+	strbuf_release(&in);
+	strbuf_release(&enc);
+	strbuf_release(&dec);
+}
+
+/* ---- html.c ---- */
+
+#define CHECK_HTML(in, want) CHECK_DECODE(html_to_text, in, want)
+
+static void test_html(void **state)
+{
+	(void)state;
+	CHECK_HTML("<p>Hello <b>world</b></p><p>Second</p>", "Hello world\n\nSecond");
+	CHECK_HTML("a<br>b<br/>c", "a\nb\nc");
+	CHECK_HTML("<html><head><title>T</title><style>p{x}</style></head><body>Body</body></html>",
+		   "Body");
+	CHECK_HTML("x<script>if (a<b) document.write('<p>no</p>')</script>y", "xy");
+	CHECK_HTML("<STYLE type=text/css>.a{}</STYLE>ok", "ok");
+	CHECK_HTML("<ul><li>one<li>two</ul>", "- one\n- two");
+	CHECK_HTML("<h1>Title</h1>text", "Title\n\ntext");
+	CHECK_HTML("<div>a</div><div>b</div>", "a\nb");
+	CHECK_HTML("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc");
+	CHECK_HTML("  lots   of\n\n  space  ", "lots of space");
+	CHECK_HTML("<pre>  keep\n    this</pre>", "  keep\n    this");
+	CHECK_HTML("&amp; &lt;tag&gt; &quot;q&quot; &apos;", "& <tag> \"q\" '");
+	CHECK_HTML("a&nbsp;b &copy; &mdash; &ndash; &hellip; &laquo;x&raquo;", "a b © — – … «x»");
+	CHECK_HTML("&#65;&#x42;&#X43; &#1046; &#x1F600;", "ABC Ж 😀");
+	CHECK_HTML("&#0; &#xD800; &#1114112; &#99999999999;",
+		   "\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd");
+	CHECK_HTML("&#150;", "–");
+	CHECK_HTML("&bogus; & &amp AT&T", "&bogus; & & AT&T");
+	CHECK_HTML("<p>a</p><br><br><br><br><p>b</p>", "a\n\nb");
+	CHECK_HTML("<input value=\"a>swordfish\">hunter2", "hunter2");
+	CHECK_HTML("1 < 2 and 3 > 2", "1 < 2 and 3 > 2");
+	CHECK_HTML("a<!-- <p>hidden</p> -->b<!-- never closed", "ab");
+	CHECK_HTML("<!DOCTYPE html><?xml x?>text", "text");
+	CHECK_HTML("<head><title>x</title><p>implied body", "implied body");
+	CHECK_HTML("<a href=\"x>y", "");
+	CHECK_HTML("caf\xe9", "caf\xef\xbf\xbd");
+	CHECK_HTML("", "");
+}
+
+static void test_html_linear(void **state)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	size_t i;
+	clock_t t0 = clock();
+	(void)state;
+
+	/* pathological input: unbalanced quotes, comments and entities */
+	for (i = 0; i < 200000; i++)
+		strbuf_addstr(&in, i % 2 ? "<a x=\"" : "<b y='>&#x; &");
+	html_to_text(&out, in.buf, in.len);
+	assert_true(valid_utf8(out.buf, out.len));
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 10);
+	strbuf_release(&in);
+	strbuf_release(&out);
+}
+
+/* ---- headers ---- */
+
+static void test_headers(void **state)
+{
+	const char *msg = "From x\nSubject: first\r\n  folded\r\nX-Empty:\r\n"
+			  "subject: second\r\n\r\nBody: not a header\r\n";
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+
+	assert_int_equal(mime_header_get(&sb, msg, strlen(msg), "SUBJECT"), 0);
+	assert_string_equal(sb.buf, "first  folded");
+	assert_int_equal(mime_header_get(&sb, msg, strlen(msg), "x-empty"), 0);
+	assert_string_equal(sb.buf, "");
+	assert_int_equal(mime_header_get(&sb, msg, strlen(msg), "Body"), DLG_ENOTFOUND);
+	assert_int_equal(mime_header_get(&sb, msg, strlen(msg), "From"), DLG_ENOTFOUND);
+	assert_string_equal(msg + mime_body_offset(msg, strlen(msg)), "Body: not a header\r\n");
+	assert_int_equal(mime_body_offset("A: b\n", 5), 5);
+	assert_int_equal(mime_body_offset("A: b", 4), 4);
+	assert_int_equal(mime_body_offset("", 0), 0);
+	assert_int_equal(mime_body_offset("no header line\nA: b\n", 20), 0);
+	assert_int_equal(mime_body_offset("A: b\nnot a header\n", 18), 5);
+	strbuf_release(&sb);
+}
+
+/* ---- messages ---- */
+
+static void test_empty(void **state)
+{
+	struct mime_message *m = (void *)1;
+	(void)state;
+	assert_int_equal(mime_message_parse(&m, "", 0, 0), DLG_EINVALID);
+	assert_null(m);
+	assert_int_equal(mime_message_parse(&m, NULL, 0, 0), DLG_EINVALID);
+	mime_message_free(NULL);
+}
+
+static void test_simple_message(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	m = parse("From: \"Doe, John\" <John.Doe@Example.COM>\r\n"
+		  "To: a@b.c, =?koi8-r?B?8NLJ18XU?= <ivan@x.ru>\r\n"
+		  "Cc: Group: g1@x, \"G 2\" <g2@x>;, last@x\r\n"
+		  "Subject: =?utf-8?q?Re:_caf=C3=A9?=\r\n =?utf-8?q?_au_lait?=\r\n"
+		  "Date: Thu, 16 Jun 2016 22:14:41 -0400\r\n"
+		  "Message-ID: <abc@host>\r\n"
+		  "In-Reply-To: <parent@host> (message of today)\r\n"
+		  "References: <root@host>\r\n <mid@host> <parent@host>\r\n"
+		  "\r\n"
+		  "Hello\r\nworld  \r\n\r\n\r\n", 0);
+	assert_string_equal(m->from.name, "Doe, John");
+	assert_string_equal(m->from.addr, "john.doe@example.com");
+	assert_int_equal(m->nto, 5);
+	assert_string_equal(m->to[0].addr, "a@b.c");
+	assert_string_equal(m->to[0].name, "");
+	assert_string_equal(m->to[1].name, "Привет");
+	assert_string_equal(m->to[1].addr, "ivan@x.ru");
+	assert_string_equal(m->to[2].addr, "g1@x");
+	assert_string_equal(m->to[3].name, "G 2");
+	assert_string_equal(m->to[4].addr, "last@x");
+	assert_string_equal(m->subject, "Re: café au lait");
+	assert_true(m->has_date);
+	assert_int_equal((long long)m->date, 1466129681LL);
+	assert_string_equal(m->message_id, "abc@host");
+	assert_string_equal(m->in_reply_to, "parent@host");
+	assert_int_equal(m->nreferences, 3);
+	assert_string_equal(m->references[0], "root@host");
+	assert_string_equal(m->references[2], "parent@host");
+	assert_string_equal(m->text, "Hello\nworld");
+	assert_int_equal(m->nattachments, 0);
+	mime_message_free(m);
+}
+
+static void test_missing_headers(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	m = parse("\nbody only\n", 0);
+	assert_string_equal(m->subject, "");
+	assert_string_equal(m->from.name, "");
+	assert_string_equal(m->from.addr, "");
+	assert_null(m->message_id);
+	assert_null(m->in_reply_to);
+	assert_int_equal(m->nreferences, 0);
+	assert_false(m->has_date);
+	assert_int_equal((long long)m->date, 0);
+	assert_string_equal(m->text, "body only");
+	mime_message_free(m);
+
+	m = parse("just some text, no headers at all\nsecond line\n", 0);
+	assert_string_equal(m->text, "just some text, no headers at all\nsecond line");
+	mime_message_free(m);
+
+	m = parse("Subject: x\nDate: garbage\nMessage-Id: bare@id\nIn-Reply-To: Your mail of Tuesday\n", 0);
+	assert_false(m->has_date);
+	assert_string_equal(m->message_id, "bare@id");
+	assert_null(m->in_reply_to);
+	assert_string_equal(m->text, "");
+	mime_message_free(m);
+}
+
+static void test_8bit_and_nul(void **state)
+{
+	static const char raw[] = "Subject: caf\xc3\xa9 \xff\tend\nFrom: J\xc3\xb6rg <j@x>\n"
+				  "Content-Type: text/plain; charset=utf-8\n\nnul\0byte \xfe ok\r\nline\r";
+	struct mime_message *m = NULL;
+	(void)state;
+	assert_int_equal(mime_message_parse(&m, raw, sizeof(raw) - 1, 0), 0);
+	assert_string_equal(m->subject, "café \xef\xbf\xbd end");
+	assert_string_equal(m->from.name, "Jörg");
+	assert_string_equal(m->text, "nulbyte \xef\xbf\xbd ok\nline");
+	mime_message_free(m);
+}
+
+static void test_body_encodings(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	m = parse("Content-Type: text/plain; charset=\"iso-8859-1\"\n"
+		  "Content-Transfer-Encoding: Quoted-Printable\n\n"
+		  "Caf=E9 au lait, tr=E8s long=\n ligne =3D fin\n", 0);
+	assert_string_equal(m->text, "Café au lait, très long ligne = fin");
+	mime_message_free(m);
+
+	m = parse("Content-Type: text/plain; charset=koi8-r\n"
+		  "Content-Transfer-Encoding: base64\n\n8NLJ18XU\n", 0);
+	assert_string_equal(m->text, "Привет");
+	mime_message_free(m);
+
+	m = parse("Content-Type: text/plain; charset=windows-1251\n"
+		  "Content-Transfer-Encoding: 8bit\n\n\xcf\xf0\xe8\xe2\xe5\xf2\n", 0);
+	assert_string_equal(m->text, "Привет");
+	mime_message_free(m);
+
+	m = parse("Content-Transfer-Encoding: base64\n\nSGVsbG8g\nd29y!bGQ\n", 0);
+	assert_string_equal(m->text, "Hello world");
+	mime_message_free(m);
+}
+
+static const char nested[] =
+	"From: a@b\n"
+	"Content-Type: multipart/mixed; boundary=outer\n\n"
+	"preamble\n"
+	"--outer\n"
+	"Content-Type: multipart/alternative; boundary=\"alt one\"\n\n"
+	"--alt one\n"
+	"Content-Type: text/plain; charset=utf-8\n\n"
+	"Plain text body\n"
+	"--alt one\n"
+	"Content-Type: multipart/related; boundary=rel\n\n"
+	"--rel\n"
+	"Content-Type: text/html\n\n"
+	"<p>HTML body</p>\n"
+	"--rel\n"
+	"Content-Type: image/png\n"
+	"Content-ID: <img1>\n"
+	"Content-Transfer-Encoding: base64\n\n"
+	"iVBORw0K\n"
+	"--rel--\n"
+	"--alt one--\n"
+	"--outer\n"
+	"Content-Type: application/pdf; name=\"=?utf-8?q?r=C3=A9sum=C3=A9?=.pdf\"\n"
+	"Content-Disposition: attachment\n"
+	"Content-Transfer-Encoding: base64\n\n"
+	"JVBERi0xLjQK\n"
+	"--outer\n"
+	"Content-Type: text/plain\n"
+	"Content-Disposition: attachment; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.txt\n\n"
+	"report\n"
+	"--outer\n"
+	"Content-Type: text/x-log\n"
+	"Content-Disposition: inline;\n"
+	" filename*0*=iso-8859-1''%E9t%E9;\n"
+	" filename*1=\".log\"\n\n"
+	"log\n"
+	"--outer\n"
+	"Content-Type: message/rfc822\n\n"
+	"Subject: inner\n\ninner body\n"
+	"--outer--\n"
+	"epilogue\n";
+
+static void test_nested_multipart(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	m = parse(nested, MIME_WANT_DATA);
+	assert_string_equal(m->text, "Plain text body");
+	assert_int_equal(m->nattachments, 5);
+	assert_string_equal(m->attachments[0].type, "image/png");
+	assert_string_equal(m->attachments[0].name, "");
+	assert_int_equal(m->attachments[0].size, 6);
+	assert_memory_equal(m->attachments[0].data, "\x89PNG\r\n", 6);
+	assert_string_equal(m->attachments[1].type, "application/pdf");
+	assert_string_equal(m->attachments[1].name, "résumé.pdf");
+	assert_int_equal(m->attachments[1].size, 9);
+	assert_memory_equal(m->attachments[1].data, "%PDF-1.4\n", 9);
+	assert_string_equal(m->attachments[2].name, "отчёт.txt");
+	assert_string_equal(m->attachments[2].type, "text/plain");
+	assert_int_equal(m->attachments[2].size, 6);
+	assert_string_equal(m->attachments[3].name, "été.log");
+	assert_string_equal(m->attachments[3].type, "text/x-log");
+	assert_string_equal(m->attachments[4].type, "message/rfc822");
+	assert_string_equal(m->attachments[4].name, "");
+	assert_int_equal(m->attachments[4].size, strlen("Subject: inner\n\ninner body"));
+	mime_message_free(m);
+
+	/* without MIME_WANT_DATA: sizes only */
+	m = parse(nested, 0);
+	assert_int_equal(m->nattachments, 5);
+	assert_null(m->attachments[1].data);
+	assert_int_equal(m->attachments[1].size, 9);
+	mime_message_free(m);
+}
+
+static void test_params(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nbody\n--b\n"
+		  "Content-Type: application/octet-stream;\n"
+		  "\tname*0*=UTF-8''%E2%82%AC%20;\n\tname*2=\"c\"; name*1=b\n\n"
+		  "x\n--b\n"
+		  "Content-Type: application/octet-stream; name=fallback.bin\n"
+		  "Content-Disposition: attachment; filename=\"quoted \\\"name\\\".txt\"\n\nx\n"
+		  "--b\n"
+		  "Content-Type: APPLICATION/X-Thing (a comment); name=\"C:\\dir\\f.doc\"\n\nx\n"
+		  "--b\n"
+		  "Content-Disposition: attachment; filename*=iso-8859-1'fr'caf%E9.txt;"
+		  " filename=\"cafe.txt\"\n\nx\n--b--\n", 0);
+	assert_string_equal(m->text, "body");
+	assert_int_equal(m->nattachments, 4);
+	assert_string_equal(m->attachments[0].name, "€ bc");
+	assert_string_equal(m->attachments[1].name, "quoted \"name\".txt");
+	assert_string_equal(m->attachments[2].name, "C:\\dir\\f.doc");
+	assert_string_equal(m->attachments[2].type, "application/x-thing");
+	assert_string_equal(m->attachments[3].name, "café.txt");
+	assert_string_equal(m->attachments[3].type, "text/plain");
+	mime_message_free(m);
+}
+
+static void test_html_only(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	m = parse("Content-Type: text/html; charset=utf-8\n\n"
+		  "<html><head><title>t</title></head><body><p>Hi&nbsp;there,</p>"
+		  "<p>Your order&#8230;</p><ul><li>one</li><li>two</li></ul></body></html>\n", 0);
+	assert_string_equal(m->text, "Hi there,\n\nYour order…\n\n- one\n- two");
+	assert_int_equal(m->nattachments, 0);
+	mime_message_free(m);
+
+	m = parse("Content-Type: multipart/alternative; boundary=\"==x\"\n\n--==x\n"
+		  "Content-Type: text/html\n\n<p>caf\xe9</p><meta charset=\"iso-8859-1\">\n--==x--\n", 0);
+	assert_string_equal(m->text, "café");
+	mime_message_free(m);
+
+	/* an empty text/plain alternative does not hide the HTML one */
+	m = parse("Content-Type: multipart/alternative; boundary=x\n\n--x\n"
+		  "Content-Type: text/plain\n\n \n--x\n"
+		  "Content-Type: text/html\n\n<b>real</b>\n--x--\n", 0);
+	assert_string_equal(m->text, "real");
+	mime_message_free(m);
+}
+
+static void test_broken_multipart(void **state)
+{
+	struct mime_message *m;
+	(void)state;
+	/* no boundary parameter */
+	m = parse("Content-Type: multipart/mixed\n\n--foo\nContent-Type: text/plain\n\nhi\n--foo--\n", 0);
+	assert_non_null(strstr(m->text, "hi"));
+	assert_int_equal(m->nattachments, 0);
+	mime_message_free(m);
+	/* a boundary that never occurs */
+	m = parse("Content-Type: multipart/mixed; boundary=\"nope\"\n\nplain words\n", 0);
+	assert_string_equal(m->text, "plain words");
+	mime_message_free(m);
+	/* no close delimiter, CRLF, empty parts, junk after the delimiter */
+	m = parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nfirst\r\n"
+		  "--b\r\n--b  \r\nContent-Type: image/gif\r\n\r\nGIF\r\n--bogus\r\nstill gif", 0);
+	assert_string_equal(m->text, "first");
+	assert_int_equal(m->nattachments, 1);
+	assert_int_equal(m->attachments[0].size, strlen("GIF\r\n--bogus\r\nstill gif"));
+	mime_message_free(m);
+	/* multipart/digest parts default to message/rfc822 */
+	m = parse("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: a\n\nb\n--d--\n", 0);
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].type, "message/rfc822");
+	mime_message_free(m);
+}
+
+static void test_deep_nesting(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct mime_message *m;
+	int i;
+	(void)state;
+	for (i = 0; i < 5000; i++)
+		strbuf_addf(&sb, "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i);
+	strbuf_addstr(&sb, "Content-Type: text/plain\n\ndeep\n");
+	m = parse(sb.buf, 0);
+	assert_true(m->nattachments <= 1); /* cut off at the depth limit */
+	mime_message_free(m);
+
+	/* a shallow nesting still works */
+	strbuf_reset(&sb);
+	for (i = 0; i < 10; i++)
+		strbuf_addf(&sb, "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i);
+	strbuf_addstr(&sb, "Content-Type: text/plain\n\ndeep\n");
+	m = parse(sb.buf, 0);
+	assert_string_equal(m->text, "deep");
+	mime_message_free(m);
+	strbuf_release(&sb);
+}
+
+static double elapsed(clock_t t0)
+{
+	return (double)(clock() - t0) / CLOCKS_PER_SEC;
+}
+
+static void test_big_messages(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct mime_message *m;
+	clock_t t0;
+	size_t i;
+	(void)state;
+
+	/* 10 MB of text in a base64 attachment plus a QP body */
+	strbuf_addstr(&sb, "Subject: big\nContent-Type: multipart/mixed; boundary=B\n\n--B\n"
+			   "Content-Transfer-Encoding: quoted-printable\n\n");
+	for (i = 0; i < 40000; i++)
+		strbuf_addstr(&sb, "Lorem ipsum dolor sit amet, caf=C3=A9 consectetur adipiscing =\nelit.\n");
+	strbuf_addstr(&sb, "--B\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n");
+	while (sb.len < 10 * 1024 * 1024)
+		strbuf_addstr(&sb, "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5\n");
+	strbuf_addstr(&sb, "--B--\n");
+	t0 = clock();
+	m = parse(sb.buf, MIME_WANT_DATA);
+	assert_true(elapsed(t0) < 20);
+	assert_int_equal(m->nattachments, 1);
+	assert_true(m->attachments[0].size > 7 * 1024 * 1024);
+	assert_memory_equal(m->attachments[0].data, "ABCDEFGHIJ", 10);
+	assert_true(strlen(m->text) > 2000000);
+	assert_memory_equal(m->text, "Lorem ipsum dolor sit amet, café consectetur adipiscing elit.\n", 63);
+	mime_message_free(m);
+
+	/* pathological headers: unterminated encoded words, endless address lists */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "Subject: ");
+	while (sb.len < 3 * 1024 * 1024)
+		strbuf_addstr(&sb, "=?utf-8?q?=?x?b?");
+	strbuf_addstr(&sb, "\nTo: ");
+	while (sb.len < 6 * 1024 * 1024)
+		strbuf_addstr(&sb, "\"a,b\" <x@y>, (c (d) e) z@w,");
+	strbuf_addstr(&sb, "\nContent-Type: multipart/mixed; boundary=x\n\n");
+	while (sb.len < 10 * 1024 * 1024)
+		strbuf_addstr(&sb, "--x\n\n\n--");
+	t0 = clock();
+	m = parse(sb.buf, 0);
+	assert_true(elapsed(t0) < 20);
+	assert_true(m->nto > 100000);
+	assert_string_equal(m->to[0].name, "a,b");
+	assert_string_equal(m->to[1].addr, "z@w");
+	assert_string_equal(m->to[1].name, "c (d) e");
+	mime_message_free(m);
+
+	/* one 10 MB header line and no body */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "X-Long: ");
+	while (sb.len < 10 * 1024 * 1024)
+		strbuf_addstr(&sb, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n ");
+	t0 = clock();
+	m = parse(sb.buf, 0);
+	assert_true(elapsed(t0) < 20);
+	assert_string_equal(m->text, "");
+	mime_message_free(m);
+	strbuf_release(&sb);
+}
+
+/* ---- dates ---- */
+
+static void expect_date(const char *s, long long want)
+{
+	time_t t = 1;
+	if (mime_date_parse(&t, s))
+		fail_msg("could not parse \"%s\"", s);
+	if ((long long)t != want)
+		fail_msg("\"%s\": got %lld, want %lld", s, (long long)t, want);
+}
+
+static void test_dates(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	time_t t;
+	(void)state;
+	expect_date("Thu, 16 Jun 2016 22:14:41 -0400", 1466129681);
+	expect_date("16 Jun 2016 22:14:41 -0400", 1466129681);
+	expect_date("Fri, 17 Jun 2016 02:14:41 +0000", 1466129681);
+	expect_date("Fri, 17 Jun 2016 02:14:41 GMT", 1466129681);
+	expect_date("Fri, 17 Jun 2016 02:14:41 UT", 1466129681);
+	expect_date("Fri, 17 Jun 2016 02:14:41 Z", 1466129681);
+	expect_date("Thu, 16 Jun 2016 22:14:41 EDT", 1466129681);
+	expect_date("Thu, 16 Jun 2016 21:14:41 CDT", 1466129681);
+	expect_date("Thu, 16 Jun 2016 21:14:41 EST", 1466129681);
+	expect_date("Thu, 16 Jun 2016 20:14:41 CST", 1466129681);
+	expect_date("Thu, 16 Jun 2016 20:14:41 MDT", 1466129681);
+	expect_date("Thu, 16 Jun 2016 19:14:41 MST", 1466129681);
+	expect_date("Thu, 16 Jun 2016 19:14:41 PDT", 1466129681);
+	expect_date("Thu, 16 Jun 2016 18:14:41 PST", 1466129681);
+	expect_date("Fri, 17 Jun 2016 07:44:41 +0530", 1466129681);
+	expect_date("Fri, 17 Jun 16 02:14:41 +0000", 1466129681);     /* two-digit year */
+	expect_date("Fri, 17 Jun 116 02:14:41 +0000", 1466129681);    /* three-digit year */
+	expect_date("Sat, 1 Jan 99 00:00 +0000", 915148800);          /* no seconds */
+	expect_date("  fri,17 jun 2016 02:14:41 +0000 (UTC)", 1466129681);
+	expect_date("Tue, 23 Jun 2026 07:47:54 +0200 (CEST)", 1782193674);
+	expect_date("Fri Jun 17 02:14:41 2016", 1466129681);          /* asctime */
+	expect_date("2016-06-17 02:14:41 +0000", 1466129681);
+	expect_date("2016-06-17T04:14:41+02:00", 1466129681);
+	expect_date("17-Jun-2016 02:14:41 +0000", 1466129681);
+	expect_date("Thu, 01 Jan 1970 00:00:00 +0000", 0);
+	expect_date("Wed, 31 Dec 1969 23:59:59 +0000", -1);
+	expect_date("Tue, 29 Feb 2000 12:00:00 +0000", 951825600);
+	expect_date("1 January 2000", 946684800);
+	assert_int_equal(mime_date_parse(&t, ""), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, "garbage"), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, "Thu Jan 01 00:00:10 +0000"), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, "32 Jan 2000 00:00:00"), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, "1 Jan 2000 25:00:00"), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, "1 Jan 2000 10:00:00 +99999"), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, "1 Jan 99999999999999 10:00"), DLG_EINVALID);
+	assert_int_equal(mime_date_parse(&t, NULL), DLG_EINVALID);
+
+	mime_date_format(&sb, 1466129681);
+	assert_string_equal(sb.buf, "Fri, 17 Jun 2016 02:14:41 +0000");
+	strbuf_reset(&sb);
+	mime_date_format(&sb, 0);
+	assert_string_equal(sb.buf, "Thu, 01 Jan 1970 00:00:00 +0000");
+	strbuf_reset(&sb);
+	mime_date_format(&sb, -1);
+	assert_string_equal(sb.buf, "Wed, 31 Dec 1969 23:59:59 +0000");
+	strbuf_reset(&sb);
+	mime_date_format(&sb, 1795514400);
+	assert_string_equal(sb.buf, "Wed, 25 Nov 2026 10:00:00 +0000");
+	/* round trip */
+	for (t = -100000000; t < 4000000000; t += 86399 * 37) {
+		time_t back;
+		strbuf_reset(&sb);
+		mime_date_format(&sb, t);
+		assert_int_equal(mime_date_parse(&back, sb.buf), 0);
+		assert_int_equal((long long)back, (long long)t);
+	}
+	strbuf_release(&sb);
+}
+
+/* ---- addresses ---- */
+
+static void test_addresses(void **state)
+{
+	struct mime_address *a;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(mime_address_list_parse(&a, &n,
+		"\"Smith, John\" <John@Example.com>, Jane Roe <jane@x.org>,"
+		" bob@Y.net (Bob Builder), plain@z.io, =?utf-8?q?J=C3=B6rg?= <j@x>,"
+		" undisclosed-recipients:;, team: m1@t, \"M 2\" <m2@t>;, 'Quoted' <q@q>,"
+		" <only@angle>, \"=?utf-8?b?0JbRkQ==?=\" <enc@q>,, \"a\\\"b\" <esc@x>"), 0);
+	assert_int_equal(n, 11);
+	assert_string_equal(a[0].name, "Smith, John");
+	assert_string_equal(a[0].addr, "john@example.com");
+	assert_string_equal(a[1].name, "Jane Roe");
+	assert_string_equal(a[1].addr, "jane@x.org");
+	assert_string_equal(a[2].name, "Bob Builder");
+	assert_string_equal(a[2].addr, "bob@y.net");
+	assert_string_equal(a[3].name, "");
+	assert_string_equal(a[3].addr, "plain@z.io");
+	assert_string_equal(a[4].name, "Jörg");
+	assert_string_equal(a[5].addr, "m1@t");
+	assert_string_equal(a[6].name, "M 2");
+	assert_string_equal(a[6].addr, "m2@t");
+	assert_string_equal(a[7].name, "Quoted");
+	assert_string_equal(a[8].name, "");
+	assert_string_equal(a[8].addr, "only@angle");
+	assert_string_equal(a[9].name, "Жё");
+	assert_string_equal(a[10].name, "a\"b");
+	mime_address_list_free(a, n);
+
+	assert_int_equal(mime_address_list_parse(&a, &n, ""), 0);
+	assert_int_equal(n, 0);
+	mime_address_list_free(a, n);
+
+	assert_int_equal(mime_address_list_parse(&a, &n, "=?koi8-r?B?8NLJ18XU?= =?koi8-r?B?8NLJ18XU?= <A@B>"), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].name, "ПриветПривет");
+	assert_string_equal(a[0].addr, "a@b");
+	mime_address_list_free(a, n);
+
+	/* broken input degrades, never crashes */
+	assert_int_equal(mime_address_list_parse(&a, &n, "\"unterminated <x@y>, (open <z@w"), 0);
+	mime_address_list_free(a, n);
+	assert_int_equal(mime_address_list_parse(&a, &n, "Just A Name, <@route,@r2:real@host>, \xff@x"), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(a[0].name, "Just A Name");
+	assert_string_equal(a[0].addr, "");
+	assert_string_equal(a[1].addr, "real@host");
+	assert_string_equal(a[2].addr, "\xef\xbf\xbd@x");
+	mime_address_list_free(a, n);
+	assert_int_equal(mime_address_list_parse(&a, &n, NULL), DLG_EINVALID);
+}
+
+/* ---- corpus ---- */
+
+static void test_corpus_files(void **state)
+{
+	struct mime_message *m;
+	size_t i;
+	int found;
+	(void)state;
+
+	CORPUS(m, "broken/broken-cc", 0);
+	assert_string_equal(m->from.addr, "alice@example.org");
+	assert_int_equal(m->nto, 3); /* To, Cc and the second cc: */
+	assert_string_equal(m->to[2].name, "Charles");
+	assert_string_equal(m->text, "Note the Cc: and cc: headers.");
+	mime_message_free(m);
+
+	CORPUS(m, "html/embedded-image", 0);
+	assert_string_equal(m->from.name, "malmoborg");
+	assert_string_equal(m->subject, "Tack alla trafikanter och fotgängare!");
+	assert_non_null(strstr(m->text, "Malmö 2016-07-09"));
+	assert_null(strstr(m->text, "<table"));
+	mime_message_free(m);
+
+	CORPUS(m, "html/attribute-text", 0);
+	assert_string_equal(m->text, "hunter2");
+	mime_message_free(m);
+
+	CORPUS(m, "attachment/x-gtar-compressed.eml", MIME_WANT_DATA);
+	assert_string_equal(m->from.name, "Antoine Beaupré");
+	assert_int_equal(m->nreferences, 3);
+	assert_string_equal(m->in_reply_to, "87a7v42bv9.fsf@curie.anarc.at");
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].name, "zendesk-email-loop2.tgz");
+	assert_memory_equal(m->attachments[0].data, "\x1f\x8b", 2); /* gzip magic */
+	assert_non_null(strstr(m->text, "PS: don't we have"));
+	mime_message_free(m);
+
+	CORPUS(m, "attachment/text-calendar.eml", 0);
+	assert_false(m->has_date); /* "Thu Jan 01 00:00:10 +0000" has no year */
+	assert_string_equal(m->text, "This meeting will could have been an email");
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].type, "text/calendar");
+	mime_message_free(m);
+
+	CORPUS(m, "broken/empty-part", 0);
+	found = 0;
+	for (i = 0; i < m->nattachments; i++)
+		if (!strcmp(m->attachments[i].type, "message/rfc822"))
+			found = !strcmp(m->attachments[i].name, "message.eml");
+	assert_true(found);
+	assert_non_null(strstr(m->text, "Mlmmj"));
+	mime_message_free(m);
+}
+
+static size_t walk_corpus(const char *dir, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t count = 0;
+
+	if (depth > 10 || !(d = opendir(dir)))
+		return 0;
+	while ((e = readdir(d))) {
+		struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		strbuf_addf(&path, "%s/%s", dir, e->d_name);
+		if (!stat(path.buf, &st) && S_ISDIR(st.st_mode)) {
+			count += walk_corpus(path.buf, depth + 1);
+		} else if (!strbuf_read_file(&data, path.buf) && data.len) {
+			struct mime_message *m = NULL;
+			size_t i;
+			assert_int_equal(mime_message_parse(&m, data.buf, data.len, MIME_WANT_DATA), 0);
+			assert_true(valid_str(m->text) && valid_str(m->subject));
+			assert_true(valid_str(m->from.name) && valid_str(m->from.addr));
+			for (i = 0; i < m->nto; i++)
+				assert_true(valid_str(m->to[i].name) && valid_str(m->to[i].addr));
+			for (i = 0; i < m->nattachments; i++)
+				assert_true(valid_str(m->attachments[i].name) && valid_str(m->attachments[i].type));
+			for (i = 0; i < m->nreferences; i++)
+				assert_true(valid_str(m->references[i]));
+			mime_message_free(m);
+			/* every prefix of a message is a (broken) message too */
+			for (i = 1; i < data.len; i += data.len / 7 + 1) {
+				assert_int_equal(mime_message_parse(&m, data.buf, i, 0), 0);
+				assert_true(valid_str(m->text));
+				mime_message_free(m);
+			}
+			count++;
+		}
+		strbuf_release(&path);
+		strbuf_release(&data);
+	}
+	closedir(d);
+	return count;
+}
+
+static void test_corpus_all(void **state)
+{
+	struct stat st;
+	(void)state;
+	if (stat(corpus_dir(), &st) || !S_ISDIR(st.st_mode)) {
+		skip();
+		return;
+	}
+	assert_true(walk_corpus(corpus_dir(), 0) > 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_charsets),
+		cmocka_unit_test(test_decode_words),
+		cmocka_unit_test(test_encode_words),
+		cmocka_unit_test(test_qp),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_html_linear),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_simple_message),
+		cmocka_unit_test(test_missing_headers),
+		cmocka_unit_test(test_8bit_and_nul),
+		cmocka_unit_test(test_body_encodings),
+		cmocka_unit_test(test_nested_multipart),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_html_only),
+		cmocka_unit_test(test_broken_multipart),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_big_messages),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_corpus_files),
+		cmocka_unit_test(test_corpus_all),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
