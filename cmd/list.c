@@ -81,7 +81,10 @@ static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int 
 	struct strbuf line = STRBUF_INIT, ts = STRBUF_INIT;
 	strbuf_addf(&line, "%s%.*s%s  ", color(ctx, "\033[33m"), abbrev, d->id, color(ctx, "\033[m"));
 	strbuf_addstr(&line, d->closed ? "closed " : "open   ");
-	strbuf_addstr(&line, d->waiting ? color(ctx, "\033[1;31m*\033[m ") : "  ");
+	if (d->waiting)
+		strbuf_addf(&line, "%s*%s ", color(ctx, "\033[1;31m"), color(ctx, "\033[m"));
+	else
+		strbuf_addstr(&line, "  ");
 	pad(&line, d->assignee ? d->assignee : "-", 10);
 	strbuf_addch(&line, ' ');
 	pad(&line, d->info.channel, 8);

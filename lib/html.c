@@ -48,7 +48,7 @@ static void need_breaks(struct html_state *st, int n)
 	st->pending_space = 0;
 	if (!out->len)
 		return;
-	while (have < out->len && out->buf[out->len - 1 - have] == '\n')
+	while ((int)have < n && have < out->len && out->buf[out->len - 1 - have] == '\n')
 		have++;
 	for (; (int)have < n; have++)
 		strbuf_addch(out, '\n');

@@ -205,6 +205,23 @@ static void note_dialog(struct import_result *res, const char *id)
 		strlist_push(&res->dialogs, id);
 }
 
+/* The message's own time, the same in every clone: Date:, else the newest
+   Received: stamp, else 0 (never the import time, which clones disagree on). */
+static time_t message_time(const struct mime_message *m, const char *raw, size_t len)
+{
+	struct strbuf v = STRBUF_INIT;
+	time_t t = 0;
+	if (m->has_date)
+		return m->date;
+	if (!mime_header_get(&v, raw, len, "Received")) {
+		const char *semi = strrchr(v.buf, ';');
+		if (!semi || mime_date_parse(&t, semi + 1) < 0)
+			t = 0;
+	}
+	strbuf_release(&v);
+	return t;
+}
+
 static void one_line(struct strbuf *out, const char *s)
 {
 	for (; *s; s++)
@@ -220,6 +237,7 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 		      file = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
 	char key[17], uid[17], did[17], hex[41];
 	const char *addr;
+	time_t when;
 	int err, is_new = 0;
 
 	if ((err = mime_message_parse(&m, raw, len, 0)) < 0)
@@ -234,6 +252,7 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 		res->duplicates++;
 		goto out;
 	}
+	when = message_time(m, raw, len);
 	addr = m->from.addr;
 	user_id_for(uid, "email", addr);
 	one_line(&subject, m->subject);
@@ -246,7 +265,7 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 		info.channel = (char *)channel;
 		info.user = uid;
 		info.subject = subject.buf;
-		info.created = m->has_date ? m->date : tx_time(tx);
+		info.created = when;
 		dialog_info_format(&data, &info);
 		strbuf_addf(&path, "%s/info", dir.buf);
 		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
@@ -271,7 +290,7 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 		strbuf_reset(&data);
 		message_wrap_incoming(&data, raw, len, &meta);
 	}
-	message_file_name(&file, m->has_date ? m->date : tx_time(tx), key, 0);
+	message_file_name(&file, when, key, 0);
 	strbuf_reset(&path);
 	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
 	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||

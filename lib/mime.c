@@ -14,6 +14,7 @@
 
 #define MIME_MAX_DEPTH 32
 #define MIME_MAX_PARTS 10000
+#define MAX_SECTIONS 1000 /* RFC 2231 continuations of one parameter */
 
 /* ---- header scanning ---- */
 
@@ -247,7 +248,7 @@ static void params_parse(struct strbuf *main, struct params *ps, const char *s, 
 		if (star) {
 			char *end;
 			long sec = strtol(star + 1, &end, 10);
-			if (end == star + 1 || *end || sec < 0 || sec > 999) {
+			if (end == star + 1 || *end || sec < 0 || sec >= MAX_SECTIONS) {
 				strbuf_release(&name);
 				strbuf_release(&val);
 				continue;
@@ -300,53 +301,48 @@ static const char *param_raw(const struct params *ps, const char *name)
 	return NULL;
 }
 
-/* The decoded UTF-8 value of a parameter (caller frees), or NULL. */
+/* The decoded UTF-8 value of a parameter (caller frees), or NULL.  RFC 2231
+   forms win over the plain one that is there for old readers. */
 static char *param_get(const struct params *ps, const char *name)
 {
 	struct strbuf bytes = STRBUF_INIT, cs = STRBUF_INIT, out = STRBUF_INIT;
-	const struct param *plain = NULL, *ext = NULL;
-	int sec, found_sec = 0, any_ext = 0;
+	const struct param *plain = NULL, *ext = NULL, **secs = NULL;
+	int any_ext = 0;
 	size_t i;
 
 	for (i = 0; i < ps->n; i++) {
 		const struct param *p = &ps->v[i];
 		if (strcmp(p->name, name))
 			continue;
-		if (p->section >= 0)
-			found_sec = 1;
-		else if (p->ext && !ext)
+		if (p->section >= 0) {
+			if (!secs)
+				secs = xcalloc(MAX_SECTIONS, sizeof(*secs));
+			if (!secs[p->section])
+				secs[p->section] = p;
+		} else if (p->ext && !ext) {
 			ext = p;
-		else if (!p->ext && !plain)
+		} else if (!p->ext && !plain) {
 			plain = p;
+		}
 	}
 	if (ext) {
 		pct_decode(&bytes, ext_split(&cs, ext->value));
 		any_ext = 1;
-	} else if (found_sec) {
-		/* continuations in section order; sections are few, so a scan per
-		   section stays cheap (at most 1000 by construction) */
-		for (sec = 0; sec < 1000; sec++) {
-			const struct param *p = NULL;
-			for (i = 0; i < ps->n && !p; i++)
-				if (ps->v[i].section == sec && !strcmp(ps->v[i].name, name))
-					p = &ps->v[i];
-			if (!p)
-				break;
-			if (p->ext) {
+	} else if (secs) {
+		for (i = 0; i < MAX_SECTIONS && secs[i]; i++) { /* stops at a gap */
+			if (secs[i]->ext) {
 				any_ext = 1;
-				pct_decode(&bytes, sec ? p->value : ext_split(&cs, p->value));
+				pct_decode(&bytes, i ? secs[i]->value : ext_split(&cs, secs[i]->value));
 			} else {
-				strbuf_addstr(&bytes, p->value);
+				strbuf_addstr(&bytes, secs[i]->value);
 			}
 		}
-	}
-	if (!bytes.len && !any_ext && !found_sec) {
-		if (!plain) {
-			strbuf_release(&cs);
-			return NULL;
-		}
+	} else if (plain) {
 		strbuf_addstr(&bytes, plain->value);
+	} else {
+		return NULL;
 	}
+	free(secs);
 	if (any_ext)
 		charset_to_utf8(&out, cs.buf, bytes.buf, bytes.len);
 	else
@@ -365,7 +361,6 @@ struct walk {
 	unsigned flags;
 	size_t nparts, att_alloc;
 	struct strbuf text;
-	int have_text;
 };
 
 struct entity {

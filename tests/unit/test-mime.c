@@ -42,7 +42,7 @@ static int valid_utf8(const char *s, size_t n)
 			need = 3, cp = c & 0x07;
 		else
 			return 0;
-		if (i + need >= n + 0 && i + need > n - 1 + 1)
+		if (i + need >= n)
 			return 0;
 		for (k = 1; k <= need; k++) {
 			if ((p[i + k] & 0xC0) != 0x80)
@@ -162,7 +162,7 @@ static void test_charsets(void **state)
 	CHECK_CHARSET("us-ascii", "naïve", "naïve");
 	CHECK_CHARSET("koi8-r", "a\0b", "ab");
 	/* bytes invalid in the charset become U+FFFD, the rest survives */
-	CHECK_CHARSET("utf-16le", "A\0B", "AB\xef\xbf\xbd");
+	CHECK_CHARSET("utf-16le", "A\0B", "A\xef\xbf\xbd");
 	CHECK_CHARSET("shift_jis", "\x82", "\xef\xbf\xbd");
 }
 
@@ -300,7 +300,7 @@ static void test_base64(void **state)
 	CHECK_DECODE(base64_decode, "SGVsbG8sIHdvcmxk", "Hello, world");
 	CHECK_DECODE(base64_decode, "SGVs\r\nbG8=", "Hello");
 	CHECK_DECODE(base64_decode, "SGVsbG8", "Hello");             /* missing padding */
-	CHECK_DECODE(base64_decode, "S G!V*s\x01" "bG8==garbage", "Hello\x82\xb6\xab\x9e");
+	CHECK_DECODE(base64_decode, "S G!V*s\x01" "bG8==\n!!", "Hello");
 	CHECK_DECODE(base64_decode, "SGk=SGk=", "HiHi");             /* concatenated blocks */
 	CHECK_DECODE(base64_decode, "", "");
 	CHECK_DECODE(base64_decode, "A", "");
@@ -357,7 +357,7 @@ static void test_html(void **state)
 	CHECK_HTML("a<!-- <p>hidden</p> -->b<!-- never closed", "ab");
 	CHECK_HTML("<!DOCTYPE html><?xml x?>text", "text");
 	CHECK_HTML("<head><title>x</title><p>implied body", "implied body");
-	CHECK_HTML("<a href=\"x>y", "");
+	CHECK_HTML("<a href=\"x>y", "y");
 	CHECK_HTML("caf\xe9", "caf\xef\xbf\xbd");
 	CHECK_HTML("", "");
 }
@@ -372,6 +372,10 @@ static void test_html_linear(void **state)
 	/* pathological input: unbalanced quotes, comments and entities */
 	for (i = 0; i < 200000; i++)
 		strbuf_addstr(&in, i % 2 ? "<a x=\"" : "<b y='>&#x; &");
+	for (i = 0; i < 200000; i++)
+		strbuf_addstr(&in, "<br>");
+	for (i = 0; i < 200000; i++)
+		strbuf_addstr(&in, "<p><li><!-- x --><script>");
 	html_to_text(&out, in.buf, in.len);
 	assert_true(valid_utf8(out.buf, out.len));
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 10);
@@ -720,7 +724,7 @@ static void test_big_messages(void **state)
 	m = parse(sb.buf, MIME_WANT_DATA);
 	assert_true(elapsed(t0) < 20);
 	assert_int_equal(m->nattachments, 1);
-	assert_true(m->attachments[0].size > 7 * 1024 * 1024);
+	assert_true(m->attachments[0].size > 5 * 1024 * 1024);
 	assert_memory_equal(m->attachments[0].data, "ABCDEFGHIJ", 10);
 	assert_true(strlen(m->text) > 2000000);
 	assert_memory_equal(m->text, "Lorem ipsum dolor sit amet, café consectetur adipiscing elit.\n", 63);
@@ -736,7 +740,7 @@ static void test_big_messages(void **state)
 		strbuf_addstr(&sb, "\"a,b\" <x@y>, (c (d) e) z@w,");
 	strbuf_addstr(&sb, "\nContent-Type: multipart/mixed; boundary=x\n\n");
 	while (sb.len < 10 * 1024 * 1024)
-		strbuf_addstr(&sb, "--x\n\n\n--");
+		strbuf_addstr(&sb, "--x\nContent-Type: image/gif\n\nGIF\n");
 	t0 = clock();
 	m = parse(sb.buf, 0);
 	assert_true(elapsed(t0) < 20);
@@ -744,6 +748,23 @@ static void test_big_messages(void **state)
 	assert_string_equal(m->to[0].name, "a,b");
 	assert_string_equal(m->to[1].addr, "z@w");
 	assert_string_equal(m->to[1].name, "c (d) e");
+	assert_true(m->nattachments > 1000 && m->nattachments <= 10000); /* capped */
+	mime_message_free(m);
+
+	/* a multipart whose parts carry huge parameter lists */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: image/gif; ");
+	for (i = 0; sb.len < 5 * 1024 * 1024; i++)
+		strbuf_addf(&sb, "name*%zu*=%%41; filename*0=b; ", i % 1200);
+	strbuf_addstr(&sb, "\nContent-Disposition: inline; ");
+	while (sb.len < 10 * 1024 * 1024)
+		strbuf_addstr(&sb, "filename*0*=utf-8''%41; filename*1=\"b\"; x");
+	strbuf_addstr(&sb, "\n\nGIF\n--x--\n");
+	t0 = clock();
+	m = parse(sb.buf, 0);
+	assert_true(elapsed(t0) < 20);
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].name, "Ab");
 	mime_message_free(m);
 
 	/* one 10 MB header line and no body */
@@ -821,7 +842,7 @@ static void test_dates(void **state)
 	mime_date_format(&sb, -1);
 	assert_string_equal(sb.buf, "Wed, 31 Dec 1969 23:59:59 +0000");
 	strbuf_reset(&sb);
-	mime_date_format(&sb, 1795514400);
+	mime_date_format(&sb, 1795600800);
 	assert_string_equal(sb.buf, "Wed, 25 Nov 2026 10:00:00 +0000");
 	/* round trip */
 	for (t = -100000000; t < 4000000000; t += 86399 * 37) {
