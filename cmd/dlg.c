@@ -100,7 +100,25 @@ const char *color(struct dlg_ctx *ctx, const char *code)
 
 json_t *jstr(const char *s)
 {
-	json_t *j = json_string(s ? s : "");
+	json_t *j;
+	if (s && strstr(s, "\xc2")) {
+		/* C1 controls (U+0080-U+009F) are valid JSON but act on terminals; JSON
+		   escapes the C0 ones for us. */
+		struct strbuf sb = STRBUF_INIT;
+		for (const char *p = s; *p; p++) {
+			if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+			    (unsigned char)p[1] <= 0x9f) {
+				strbuf_addstr(&sb, "\xef\xbf\xbd");
+				p++;
+			} else {
+				strbuf_addch(&sb, *p);
+			}
+		}
+		j = jstr(sb.buf);
+		strbuf_release(&sb);
+		return j;
+	}
+	j = json_string(s ? s : "");
 	if (!j) { /* not valid UTF-8: repair rather than drop */
 		struct strbuf sb = STRBUF_INIT;
 		utf8_sanitize(&sb, s, strlen(s));

@@ -160,9 +160,9 @@ static void charset_normalize(struct strbuf *sb, const char *charset)
 		unsigned char c = (unsigned char)charset[i];
 		if (c == '*')
 			break;
-		if (c == '"' || c == '\'' || isspace(c))
-			continue;
-		if (c < 0x21 || c > 0x7E) /* not a charset name at all */
+		/* labels are [A-Za-z0-9._:-]; dropping the rest keeps "//IGNORE"
+		   style iconv suffixes out of untrusted names */
+		if (!isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':')
 			continue;
 		strbuf_addch(sb, tolower(c));
 		if (sb->len > 64)

@@ -229,6 +229,15 @@ static void one_line(struct strbuf *out, const char *s)
 	strbuf_trim(out);
 }
 
+/* Mail starts with a header field: a name of printable characters, then a colon. */
+static int looks_like_mail(const char *raw, size_t len)
+{
+	size_t i = 0;
+	while (i < len && raw[i] > ' ' && raw[i] < 127 && raw[i] != ':')
+		i++;
+	return i > 0 && i < len && raw[i] == ':';
+}
+
 int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
 		 struct import_result *res)
 {
@@ -240,6 +249,10 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 	time_t when;
 	int err, is_new = 0;
 
+	if (!len)
+		return dlg_error(DLG_EINVALID, "empty message");
+	if (!looks_like_mail(raw, len))
+		return dlg_error(DLG_EINVALID, "not an email message (no header fields)");
 	if ((err = mime_message_parse(&m, raw, len, 0)) < 0)
 		return dlg_error(DLG_EINVALID, "empty message");
 	if (m->message_id && *m->message_id) {

@@ -5,6 +5,10 @@
 set -e
 
 cd "$(dirname "$0")/.."
+# dlg commands read dialog ids from standard input when it is a pipe or a file
+# (`dlg list -q | dlg close`); under ssh, CI or `... | make demo` it could be
+# one, and `dlg list` would then list only the ids found there.
+exec </dev/null
 STORE=demo.store
 DLG="./dlg -C $STORE"
 
@@ -13,7 +17,7 @@ DLG="./dlg -C $STORE"
 : "${DLG_OPERATOR:=alice}"
 export DLG_OPERATOR
 
-bold= off=
+bold='' off=''
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
 	bold=$(printf '\033[1m') off=$(printf '\033[m')
 fi
@@ -34,18 +38,27 @@ dialog_of() {
 	echo "$id"
 }
 
+# "3 messages" / "1 dialog"
+count() {
+	if [ "$1" -eq 1 ]; then echo "1 $2"; else echo "$1 ${2}s"; fi
+}
+
 heading "A fresh store: $STORE (operator: $DLG_OPERATOR)"
 rm -rf "$STORE"
 ./dlg init -q "$STORE"
+# Where answers come from (else OPERATOR@dlg.invalid); per store, not per user.
+git -C "$STORE" config dlg.email support@chaynaya-lavka.example
 
 # Real channel fetching comes later; for now chat, Telegram and pop-up
-# messages are RFC 5322 files imported under their channel's name.
-n=$($DLG import demo/mail | wc -l)
-echo "email:    $n dialogs from $(ls demo/mail | wc -l) messages in demo/mail/"
-for ch in chat telegram popup; do
-	n=$($DLG import --channel $ch demo/$ch | wc -l)
-	printf '%-9s %s dialogs from %s messages in demo/%s/\n' "$ch:" \
-		$n "$(ls demo/$ch | wc -l)" $ch
+# messages are RFC 5322 files imported under their channel's name.  Replies
+# join their dialog by In-Reply-To/References, or by subject ("Re: ...")
+# when the sender has an open dialog on that channel.
+for ch in email chat telegram popup; do
+	dir=demo/$ch
+	[ $ch = email ] && dir=demo/mail
+	msgs=$(find "$dir" -name '*.eml' | wc -l)
+	dialogs=$($DLG import --channel "$ch" "$dir" | wc -l)
+	printf '%-9s %-12s -> %s\n' "$ch:" "$(count "$msgs" message)" "$(count "$dialogs" dialog)"
 done
 
 ivan=$(dialog_of ivan.petrov@example.ru)      # late delivery, three messages
@@ -65,6 +78,7 @@ set -- \
 	"close $anna"
 for c; do
 	echo "\$ dlg $c"
+	# shellcheck disable=SC2086 # split into the command's words
 	$DLG $c
 done
 echo "\$ dlg user set ivan.petrov@example.ru plan=pro city=Москва"
@@ -78,7 +92,7 @@ $DLG reply -m "Иван, добрый день!
 
 Если удобнее вернуть деньги — напишите, оформим возврат 7 850 ₽ сразу.
 
-Алиса, служба поддержки «Чайной лавки»" "$ivan"
+Служба поддержки «Чайной лавки»" "$ivan"
 echo "\$ dlg note -m '...' $ivan"
 $DLG note -m "Повторная отправка согласована со складом (Пётр). Претензия в СДЭК №CL-5531.
 Если до 27.11 трек не появится — возврат без вопросов." "$ivan"
@@ -86,10 +100,10 @@ $DLG note -m "Повторная отправка согласована со с
 heading "dlg list   (open dialogs, newest first; * = the customer is waiting)"
 $DLG list
 
-heading "dlg list --waiting"
+heading "dlg list --waiting   (the customer wrote last and needs an answer)"
 $DLG list --waiting
 
-heading "dlg show ${ivan%????????????}   (a thread: three messages, our reply, a note)"
+heading "dlg show ${ivan%?????????}   (a thread: three messages, our reply, a note)"
 $DLG show "$ivan"
 
 heading "git log --oneline | head   (every change is one commit)"

@@ -1,0 +1,314 @@
+# bash completion for dlg(1)                                -*- shell-script -*-
+# Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
+
+_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck help"
+
+# The store the command line names: -C DIR, else $DLG_DIR, else the current
+# directory or the nearest parent holding a store (as dlg finds it).
+_dlg_store()
+{
+    if [[ -n $_dlg_dir ]]; then
+        printf '%s\n' "$_dlg_dir"
+        return
+    fi
+    if [[ -n $DLG_DIR ]]; then
+        printf '%s\n' "$DLG_DIR"
+        return
+    fi
+    local d=$PWD
+    while [[ -n $d ]]; do
+        if [[ -d $d/.git/dlg ]]; then
+            printf '%s\n' "$d"
+            return
+        fi
+        d=${d%/*}
+    done
+    [[ -d /.git/dlg ]] && printf '/\n'
+}
+
+# Runs dlg with the command line's -C; stdin is /dev/null so that commands
+# reading ids from a pipe see none.
+_dlg_run()
+{
+    "$_dlg_bin" ${_dlg_dir:+-C "$_dlg_dir"} "$@" </dev/null 2>/dev/null
+}
+
+# The contents of one derived file of every dialog (tags, assignee), unique.
+_dlg_dialog_files()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store && -d $store/dialogs ]] || return
+    find "$store/dialogs" -mindepth 4 -maxdepth 4 -type f -name "$1" \
+        -exec cat {} + 2>/dev/null | sort -u
+}
+
+_dlg_tags()
+{
+    _dlg_dialog_files tags
+}
+
+_dlg_ids()
+{
+    _dlg_run list -q --status all
+}
+
+# Addresses and handles of users, from their cards.
+_dlg_users()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store && -d $store/users ]] || return
+    find "$store/users" -mindepth 4 -maxdepth 4 -type f -name card \
+        -exec sed -n -e 's/^email: //p' -e 's/^telegram: /telegram:/p' \
+            -e 's/^vk: /vk:/p' -e 's/^facebook: /facebook:/p' -e 's/^chat: /chat:/p' \
+            {} + 2>/dev/null |
+        sort -u
+}
+
+_dlg_refs()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store ]] || return
+    git -C "$store" for-each-ref --format='%(refname:short)' \
+        refs/remotes refs/heads 2>/dev/null
+}
+
+# COMPREPLY from a word list, one word per line (words may hold spaces).
+_dlg_reply()
+{
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -W "$1" -- "$cur"))
+}
+
+_dlg_files()
+{
+    local IFS=$'\n'
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -f -- "$cur"))
+}
+
+_dlg_dirs()
+{
+    local IFS=$'\n'
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -d -- "$cur"))
+}
+
+_dlg()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=
+    local _dlg_dir= _dlg_bin=dlg
+    local i=1 cmd= ci=0
+    ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    COMPREPLY=()
+
+    # The dlg that is being completed (./dlg, ~/bin/dlg), if it runs.
+    local b=${COMP_WORDS[0]/#\~/$HOME}
+    [[ $b == */* && -x $b ]] && _dlg_bin=$b
+
+    # Global options, then the command.
+    while ((i < COMP_CWORD)); do
+        case ${COMP_WORDS[i]} in
+        -C)
+            _dlg_dir=${COMP_WORDS[i + 1]/#\~/$HOME}
+            ((i += 2))
+            ;;
+        -C*)
+            _dlg_dir=${COMP_WORDS[i]#-C}
+            _dlg_dir=${_dlg_dir/#\~/$HOME}
+            ((i++))
+            ;;
+        -*)
+            ((i++))
+            ;;
+        *)
+            cmd=${COMP_WORDS[i]}
+            ci=$i
+            break
+            ;;
+        esac
+    done
+
+    if [[ -z $cmd ]]; then
+        if [[ $prev == -C ]]; then
+            _dlg_dirs
+        elif [[ $cur == -* ]]; then
+            _dlg_reply $'-C\n--version\n--help'
+        else
+            _dlg_reply "${_dlg_commands// /$'\n'}"
+        fi
+        return 0
+    fi
+
+    # Words after the command that are not options: the positional arguments.
+    local args=() j
+    for ((j = ci + 1; j < COMP_CWORD; j++)); do
+        case ${COMP_WORDS[j]} in
+        -m | -F | --message | --file | --channel | --status | --assignee | --tag | \
+        --user | --since | --until)
+            ((j++))
+            ;;
+        -*) ;;
+        *) args+=("${COMP_WORDS[j]}") ;;
+        esac
+    done
+
+    case $cmd in
+    init)
+        if [[ $cur == -* ]]; then
+            _dlg_reply $'-q\n--quiet\n--help'
+        else
+            _dlg_dirs
+        fi
+        ;;
+    clone)
+        if [[ $cur == -* ]]; then
+            _dlg_reply $'-q\n--quiet\n--help'
+        else
+            _dlg_dirs
+        fi
+        ;;
+    import)
+        case $prev in
+        --channel) _dlg_reply email ;;
+        *)
+            if [[ $cur == -* ]]; then
+                _dlg_reply $'--channel\n-q\n--quiet\n--help'
+            else
+                _dlg_files
+            fi
+            ;;
+        esac
+        ;;
+    list)
+        case $prev in
+        --status) _dlg_reply $'open\nclosed\nall' ;;
+        --assignee) _dlg_reply "$(printf 'me\nnone\n'; _dlg_dialog_files assignee)" ;;
+        --tag)
+            if [[ $cur == -* ]]; then
+                _dlg_reply "$(_dlg_tags | sed 's/^/-/')"
+            elif [[ $cur == +* ]]; then
+                _dlg_reply "$(_dlg_tags | sed 's/^/+/')"
+            else
+                _dlg_reply "$(_dlg_tags)"
+            fi
+            ;;
+        --user) _dlg_reply "$(_dlg_users)" ;;
+        --channel) _dlg_reply email ;;
+        --since | --until) ;;
+        *)
+            _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n-q\n--quiet\n--json\n--help'
+            ;;
+        esac
+        ;;
+    show | close | reopen)
+        if [[ $cur == -* ]]; then
+            if [[ $cmd == show ]]; then
+                _dlg_reply $'--json\n--help'
+            else
+                _dlg_reply --help
+            fi
+        else
+            _dlg_reply "$(_dlg_ids)"
+        fi
+        ;;
+    reply | note)
+        case $prev in
+        -F | --file) _dlg_files ;;
+        -m | --message) ;;
+        *)
+            if [[ $cur == -* ]]; then
+                _dlg_reply $'-m\n--message\n-F\n--file\n--help'
+            elif ((${#args[@]} == 0)); then
+                _dlg_reply "$(_dlg_ids)"
+            fi
+            ;;
+        esac
+        ;;
+    assign)
+        local none=0 w
+        for w in "${COMP_WORDS[@]:ci+1:COMP_CWORD-ci-1}"; do
+            [[ $w == --none ]] && none=1
+        done
+        if [[ $cur == -* ]]; then
+            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--help'
+        elif ((none == 0 && ${#args[@]} == 0)); then
+            _dlg_reply "$(printf 'me\n'; _dlg_dialog_files assignee)"
+        else
+            _dlg_reply "$(_dlg_ids)"
+        fi
+        ;;
+    tag)
+        local w dashdash=0 ops=0
+        for w in "${COMP_WORDS[@]:ci+1:COMP_CWORD-ci-1}"; do
+            if ((dashdash)); then
+                continue
+            elif [[ $w == -- ]]; then
+                dashdash=1
+            elif [[ $w == [+-]* ]]; then
+                ops=1
+            fi
+        done
+        if ((dashdash)); then
+            _dlg_reply "$(_dlg_ids)"
+        elif [[ $cur == +* ]]; then
+            _dlg_reply "$(_dlg_tags | sed 's/^/+/')"
+        elif [[ $cur == --* ]]; then
+            _dlg_reply $'--\n--help'
+        elif [[ $cur == -* ]]; then
+            _dlg_reply "$(_dlg_tags | sed 's/^/-/')"
+        elif ((ops)); then
+            _dlg_reply "$(_dlg_ids)"
+        else
+            _dlg_reply $'+\n-'
+            compopt -o nospace 2>/dev/null
+        fi
+        ;;
+    user)
+        if ((COMP_CWORD == ci + 1)); then
+            if [[ $cur == -* ]]; then
+                _dlg_reply --help
+            else
+                _dlg_reply $'show\nset\nnote'
+            fi
+            return 0
+        fi
+        local sub=${COMP_WORDS[ci + 1]}
+        case $prev in
+        -F | --file) _dlg_files; return 0 ;;
+        -m | --message) return 0 ;;
+        esac
+        # args[0] is the subcommand itself.
+        if [[ $cur == -* ]]; then
+            case $sub in
+            show) _dlg_reply $'--json\n--help' ;;
+            note) _dlg_reply $'-m\n--message\n-F\n--file\n--help' ;;
+            *) _dlg_reply --help ;;
+            esac
+        elif ((${#args[@]} == 1)); then
+            _dlg_reply "$(_dlg_users)"
+        elif [[ $sub == set ]]; then
+            _dlg_reply 'name='
+            compopt -o nospace 2>/dev/null
+        fi
+        ;;
+    sync)
+        if [[ $cur == -* ]]; then
+            _dlg_reply $'-q\n--quiet\n--help'
+        elif ((${#args[@]} == 0)); then
+            _dlg_reply "$(_dlg_refs)"
+        fi
+        ;;
+    fsck)
+        _dlg_reply $'--repair\n--help'
+        ;;
+    help)
+        ((${#args[@]} == 0)) && _dlg_reply "${_dlg_commands// /$'\n'}"
+        ;;
+    esac
+    return 0
+}
+
+complete -F _dlg dlg
