@@ -7,7 +7,8 @@
 
 static const char clone_usage[] =
 	"usage: dlg clone [-q] SOURCE DIR\n"
-	"Makes a new store in DIR from the store SOURCE (a path or a git URL).\n";
+	"Makes a new store in DIR from the store SOURCE (a path or a git URL).\n"
+	"  -q, --quiet   print nothing\n";
 
 CMD(clone)
 {

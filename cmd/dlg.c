@@ -98,33 +98,41 @@ const char *color(struct dlg_ctx *ctx, const char *code)
 	return ctx->color ? code : "";
 }
 
+static int has_c1(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 1;
+	return 0;
+}
+
 json_t *jstr(const char *s)
 {
+	struct strbuf sb = STRBUF_INIT;
 	json_t *j;
-	if (s && strstr(s, "\xc2")) {
-		/* C1 controls (U+0080-U+009F) are valid JSON but act on terminals; JSON
-		   escapes the C0 ones for us. */
-		struct strbuf sb = STRBUF_INIT;
-		for (const char *p = s; *p; p++) {
-			if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
-			    (unsigned char)p[1] <= 0x9f) {
+	if (!s)
+		s = "";
+	if (has_c1(s)) {
+		/* C1 controls (U+0080-U+009F) are valid JSON but act on terminals;
+		   jansson escapes the C0 ones itself. */
+		for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+			if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
 				strbuf_addstr(&sb, "\xef\xbf\xbd");
 				p++;
 			} else {
 				strbuf_addch(&sb, *p);
 			}
 		}
-		j = jstr(sb.buf);
-		strbuf_release(&sb);
-		return j;
+		s = sb.buf;
 	}
-	j = json_string(s ? s : "");
+	j = json_string(s);
 	if (!j) { /* not valid UTF-8: repair rather than drop */
-		struct strbuf sb = STRBUF_INIT;
-		utf8_sanitize(&sb, s, strlen(s));
-		j = json_string(sb.buf);
-		strbuf_release(&sb);
+		struct strbuf fixed = STRBUF_INIT;
+		utf8_sanitize(&fixed, s, strlen(s));
+		j = json_string(fixed.buf);
+		strbuf_release(&fixed);
 	}
+	strbuf_release(&sb);
 	return j ? j : json_string("");
 }
 
@@ -143,7 +151,8 @@ static int stdin_is_data(void)
 	struct stat st;
 	if (isatty(0) || fstat(0, &st) < 0)
 		return 0;
-	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
+	/* Pipes and files only: a socket is ssh's or a daemon's stdin, not ids. */
+	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode);
 }
 
 static int resolve_into(struct strlist *out, struct dlg_ctx *ctx, const char *arg)
@@ -272,6 +281,8 @@ static const char usage_text[] =
 
 CMD(help)
 {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		argc = 1;
 	if (argc > 1) {
 		for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 			if (!strcmp(commands[i].name, argv[1]) && strcmp(argv[1], "help")) {
@@ -280,8 +291,10 @@ CMD(help)
 				cmd_name = commands[i].name;
 				return commands[i].fn(2, args, ctx);
 			}
-		if (strcmp(argv[1], "help"))
-			return error_msg("no command '%s'", argv[1]);
+		if (strcmp(argv[1], "help")) {
+			error_msg("no command '%s'; see 'dlg help'", argv[1]);
+			return 2;
+		}
 	}
 	fputs(usage_text, stdout);
 	fputs("\ncommands:\n", stdout);

@@ -17,8 +17,8 @@ static const char import_usage[] =
 	"usage: dlg import [--channel NAME] [-q] [FILE|DIR...]\n"
 	"Imports email: RFC 5322 files, mbox files, Maildir or plain directories,\n"
 	"or standard input.  Prints the ids of the dialogs created or changed.\n"
-	"  --channel NAME   channel the mail came through (default: email)\n"
-	"  -q, --quiet      print nothing\n";
+	"  -c, --channel NAME   channel the mail came through (default: email)\n"
+	"  -q, --quiet          print nothing\n";
 
 #define MAX_MESSAGE (64u << 20)
 

@@ -4,7 +4,8 @@
 
 static const char init_usage[] =
 	"usage: dlg init [-q] [DIR]\n"
-	"Creates a store in DIR (default: the current directory).\n";
+	"Creates a store in DIR (default: the current directory).\n"
+	"  -q, --quiet   print nothing\n";
 
 CMD(init)
 {

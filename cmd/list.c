@@ -1,6 +1,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "filter.h"
@@ -42,6 +44,18 @@ json_t *dialog_summary_json(const struct dialog_summary *d)
 	return o;
 }
 
+/* Columns of the terminal, or 0 when stdout is not one (then lines are not cut). */
+static size_t terminal_width(void)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+	if (!isatty(1))
+		return 0;
+	if (!ioctl(1, TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	return cols && atoi(cols) > 0 ? (size_t)atoi(cols) : 80;
+}
+
 static int by_last_desc(const void *pa, const void *pb)
 {
 	const struct dialog_summary *a = pa, *b = pb;
@@ -64,6 +78,23 @@ static int abbrev_len(const struct strlist *all)
 	return len > DLG_ID_LEN ? DLG_ID_LEN : len;
 }
 
+/* Terminal columns of s, not counting colour escapes. */
+static size_t visible_width(const char *s)
+{
+	size_t w = 0;
+	while (*s) {
+		size_t n = strcspn(s, "\033");
+		w += utf8_width(s, n);
+		s += n;
+		if (*s == '\033') {
+			s += strcspn(s, "m");
+			if (*s)
+				s++;
+		}
+	}
+	return w;
+}
+
 static void pad(struct strbuf *out, const char *s, size_t cols)
 {
 	struct strbuf safe = STRBUF_INIT, cut = STRBUF_INIT;
@@ -76,7 +107,7 @@ static void pad(struct strbuf *out, const char *s, size_t cols)
 	strbuf_release(&cut);
 }
 
-static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int abbrev)
+static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int abbrev, size_t width)
 {
 	struct strbuf line = STRBUF_INIT, ts = STRBUF_INIT;
 	strbuf_addf(&line, "%s%.*s%s  ", color(ctx, "\033[33m"), abbrev, d->id, color(ctx, "\033[m"));
@@ -104,10 +135,20 @@ static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int 
 		strbuf_addf(&line, "]%s ", color(ctx, "\033[m"));
 	}
 	{
-		struct strbuf pv = STRBUF_INIT;
-		term_sanitize(&pv, d->preview, strlen(d->preview), 0);
-		utf8_truncate(&line, pv.buf, 60);
-		strbuf_release(&pv);
+		/* The subject says what it is about, the preview where it stands. */
+		struct strbuf text = STRBUF_INIT, safe = STRBUF_INIT;
+		strbuf_addstr(&text, d->info.subject);
+		if (*d->preview && strcmp(d->preview, d->info.subject))
+			strbuf_addf(&text, "%s%s", text.len ? " \xe2\x80\x94 " : "", d->preview);
+		term_sanitize(&safe, text.buf, text.len, 0);
+		if (width) {
+			size_t used = visible_width(line.buf);
+			utf8_truncate(&line, safe.buf, width > used + 10 ? width - used : 10);
+		} else {
+			utf8_truncate(&line, safe.buf, 100);
+		}
+		strbuf_release(&text);
+		strbuf_release(&safe);
 	}
 	puts(line.buf);
 	strbuf_release(&line);
@@ -167,11 +208,11 @@ CMD(list)
 			break;
 		case 'S':
 		case 'U':
-			if (time_parse(c == 'S' ? &f.since : &f.until, optarg) < 0) {
+			if (time_parse_local(c == 'S' ? &f.since : &f.until, optarg) < 0) {
 				ret = error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", optarg);
 				goto out;
 			}
-			if (c == 'U' && !strchr(optarg, 'T') && !strchr(optarg, ' '))
+			if (c == 'U' && strlen(optarg) == 10 && optarg[4] == '-')
 				f.until += 86399; /* --until DAY includes that day */
 			break;
 		case 'w': f.waiting = 1; break;
@@ -189,6 +230,8 @@ CMD(list)
 	dialog_ids_all(&all, ctx->store);
 	if ((ret = ids_from_stdin(&ids, ctx, &given)))
 		goto out;
+	if (given && !ids.nr)
+		warning_msg("no dialog ids on standard input; nothing to list (use </dev/null to list all)");
 	if (!given) {
 		strlist_clear(&ids);
 		ids = all;
@@ -208,6 +251,7 @@ CMD(list)
 	}
 	qsort(rows, nrows, sizeof(*rows), by_last_desc);
 	int abbrev = abbrev_len(&all);
+	size_t width = terminal_width();
 	for (size_t i = 0; i < nrows; i++) {
 		if (quiet) {
 			puts(rows[i].id);
@@ -216,7 +260,7 @@ CMD(list)
 			json_print_line(o);
 			json_decref(o);
 		} else {
-			print_line(ctx, &rows[i], abbrev);
+			print_line(ctx, &rows[i], abbrev, width);
 		}
 	}
 out:

@@ -5,6 +5,8 @@
 
 static const char note_usage[] =
 	"usage: dlg note [-m TEXT | -F FILE] ID\n"
+	"  -m, --message TEXT   the note\n"
+	"  -F, --file FILE      read it from FILE (- for stdin)\n"
 	"Adds an internal note to a dialog; notes never reach the customer.\n";
 
 struct note_job {

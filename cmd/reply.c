@@ -10,6 +10,8 @@
 
 static const char reply_usage[] =
 	"usage: dlg reply [-m TEXT | -F FILE] ID\n"
+	"  -m, --message TEXT   the answer\n"
+	"  -F, --file FILE      read it from FILE (- for stdin)\n"
 	"Queues an answer to the dialog, addressed through its channel.  The text\n"
 	"comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR.\n"
 	"Replying to an unassigned dialog assigns it to you.\n";
@@ -72,13 +74,8 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 
 	store_operator_email(&email, tx_store(tx));
 	strbuf_addf(&from, "%s <%s>", tx_operator(tx), email.buf);
-	{
-		/* One "Re: ", in the customer's spelling of the rest. */
-		const char *rest = info.subject;
-		while (!strncasecmp(rest, "re:", 3))
-			rest += 3 + strspn(rest + 3, " ");
-		strbuf_addf(&subject, "Re: %s", rest);
-	}
+	/* One "Re: ", in the customer's spelling of the rest. */
+	strbuf_addf(&subject, "Re: %s", subject_strip_prefixes(info.subject));
 	if (have_last && last.mime->message_id) {
 		for (size_t i = 0; i < last.mime->nreferences; i++)
 			strbuf_addf(&refs, "%s<%s>", refs.len ? " " : "", last.mime->references[i]);
@@ -87,7 +84,11 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		strbuf_addf(&refs, "%s<%s>", refs.len ? " " : "", last.mime->message_id);
 	}
 	random_hex(rnd, 16);
-	strbuf_addf(&msgid, "%s.%s@dlg", rnd, job->id);
+	{
+		/* The Message-ID's domain is ours: the one of our From address. */
+		const char *at = strrchr(email.buf, '@');
+		strbuf_addf(&msgid, "dlg.%s.%s@%s", job->id, rnd, at && at[1] ? at + 1 : "dlg.invalid");
+	}
 	message_key_for(key, "email", msgid.buf);
 	{
 		struct reply_spec r = { 0 };

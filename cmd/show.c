@@ -118,7 +118,7 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 		for (char *p = card.buf; *p;) {
 			char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);
-			if (len && strncmp(p, "name:", 5)) {
+			if (len && strncmp(p, "name:", 5) && strncmp(p, "dialogs:", 8)) {
 				struct strbuf line = STRBUF_INIT;
 				strbuf_add(&line, p, len);
 				fputs("          ", stdout);

@@ -6,7 +6,8 @@
 static const char sync_usage[] =
 	"usage: dlg sync [-q] REF\n"
 	"Merges another clone's branch, fetched with git fetch, into this store:\n"
-	"a fast-forward or one merge commit; it never conflicts.\n";
+	"a fast-forward or one merge commit; it never conflicts.\n"
+	"  -q, --quiet   print nothing\n";
 
 CMD(sync)
 {

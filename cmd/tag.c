@@ -19,7 +19,7 @@ CMD(tag)
 	/* Parsed by hand: "-spam" is a tag to remove, not an option. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!only_ids && (!strcmp(a, "--help") || !strcmp(a, "-h")))
+		if (!only_ids && !strcmp(a, "--help"))
 			return usage(tag_usage, 1);
 		if (!only_ids && !strcmp(a, "--")) {
 			only_ids = 1;

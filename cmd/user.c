@@ -10,7 +10,7 @@
 static const char user_usage[] =
 	"usage: dlg user show [--json] USER\n"
 	"       dlg user set USER KEY=VALUE...   (KEY= removes; name=... renames)\n"
-	"       dlg user note [-m TEXT | -F FILE] USER\n"
+	"       dlg user note [-m TEXT | -F FILE] USER   (--message, --file)\n"
 	"USER is a user id prefix or an address or handle the user is known by.\n";
 
 struct user_dialog {
@@ -101,7 +101,8 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 		putchar('\n');
 		for (size_t i = 0; i < st.idents.nr; i++) {
 			char *sp = strchr(st.idents.items[i], ' ');
-			printf("%-9.*s ", (int)(sp - st.idents.items[i]) + 1, st.idents.items[i]);
+			printf("%.*s:%*s", (int)(sp - st.idents.items[i]), st.idents.items[i],
+			       (int)(9 - (sp - st.idents.items[i])), "");
 			print_safe(stdout, sp + 1, 0);
 			putchar('\n');
 		}

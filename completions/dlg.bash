@@ -79,30 +79,35 @@ _dlg_refs()
 _dlg_reply()
 {
     local IFS=$'\n'
-    COMPREPLY=($(compgen -W "$1" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
 }
 
 _dlg_files()
 {
-    local IFS=$'\n'
     compopt -o filenames 2>/dev/null
-    COMPREPLY=($(compgen -f -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }
 
 _dlg_dirs()
 {
-    local IFS=$'\n'
     compopt -o filenames 2>/dev/null
-    COMPREPLY=($(compgen -d -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 }
 
 _dlg()
 {
-    local cur=${COMP_WORDS[COMP_CWORD]} prev=
-    local _dlg_dir= _dlg_bin=dlg
-    local i=1 cmd= ci=0
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=''
+    local _dlg_dir='' _dlg_bin=dlg
+    local i=1 cmd='' ci=0
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
     COMPREPLY=()
+
+    # --status=open: bash splits the = into a word of its own.
+    if [[ $cur == = ]]; then
+        cur=''
+    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+        prev=${COMP_WORDS[COMP_CWORD - 2]}
+    fi
 
     # The dlg that is being completed (./dlg, ~/bin/dlg), if it runs.
     local b=${COMP_WORDS[0]/#\~/$HOME}

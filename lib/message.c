@@ -144,16 +144,53 @@ void message_build_reply(struct strbuf *out, const struct reply_spec *r)
 	strbuf_release(&sb);
 }
 
+/* Lowercase for comparing subjects: ASCII, Latin-1 letters and Cyrillic. */
+void utf8_fold(struct strbuf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			strbuf_addch(out, tolower(*p++));
+		} else if (p[0] == 0xd0 && p[1] >= 0x90 && p[1] <= 0x9f) {   /* А-П */
+			strbuf_addch(out, 0xd0);
+			strbuf_addch(out, p[1] + 0x20);
+			p += 2;
+		} else if (p[0] == 0xd0 && p[1] >= 0xa0 && p[1] <= 0xaf) {   /* Р-Я */
+			strbuf_addch(out, 0xd1);
+			strbuf_addch(out, p[1] - 0x20);
+			p += 2;
+		} else if (p[0] == 0xd0 && p[1] == 0x81) {                   /* Ё */
+			strbuf_addstr(out, "\xd1\x91");
+			p += 2;
+		} else if (p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e && p[1] != 0x97) {
+			strbuf_addch(out, 0xc3);
+			strbuf_addch(out, p[1] + 0x20);
+			p += 2;
+		} else {
+			strbuf_addch(out, *p++);
+		}
+	}
+}
+
+/* Length of one reply/forward prefix ("Re:", "Fwd:", "Re[2]:", "Ответ:") at s. */
 static size_t prefix_len(const char *s)
 {
 	static const char *prefixes[] = { "re", "fwd", "fw", "aw", "sv", "wg",
 					  "\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82" /* ответ */,
+					  "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd1\x81\xd0\xbb" /* пересл */,
 					  NULL };
-	for (int i = 0; prefixes[i]; i++) {
+	struct strbuf head = STRBUF_INIT;
+	size_t ret = 0;
+	strbuf_add(&head, s, strnlen(s, 32));
+	struct strbuf folded = STRBUF_INIT;
+	utf8_fold(&folded, head.buf); /* folding keeps byte lengths */
+	for (int i = 0; prefixes[i] && !ret; i++) {
 		size_t n = strlen(prefixes[i]);
-		if (strncasecmp(s, prefixes[i], n))
+		if (strncmp(folded.buf, prefixes[i], n))
 			continue;
-		const char *p = s + n;
+		const char *p = folded.buf + n;
+		if (n == 12 && !strncmp(p, "\xd0\xb0\xd0\xbd\xd0\xbe", 6)) /* пересл|ано */
+			p += 6;
 		if (*p == '[') { /* Re[2]: */
 			while (isdigit((unsigned char)*++p))
 				;
@@ -163,12 +200,14 @@ static size_t prefix_len(const char *s)
 		while (*p == ' ')
 			p++;
 		if (*p == ':')
-			return (size_t)(p + 1 - s);
+			ret = (size_t)(p + 1 - folded.buf);
 	}
-	return 0;
+	strbuf_release(&head);
+	strbuf_release(&folded);
+	return ret;
 }
 
-void subject_normalize(struct strbuf *out, const char *subject)
+const char *subject_strip_prefixes(const char *subject)
 {
 	const char *s = subject ? subject : "";
 	for (;;) {
@@ -176,15 +215,22 @@ void subject_normalize(struct strbuf *out, const char *subject)
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (!(n = prefix_len(s)))
-			break;
+			return s;
 		s += n;
 	}
-	for (; *s; s++) /* case-fold ASCII, squeeze white space */
+}
+
+void subject_normalize(struct strbuf *out, const char *subject)
+{
+	struct strbuf squeezed = STRBUF_INIT;
+	for (const char *s = subject_strip_prefixes(subject); *s; s++)
 		if (*s == ' ' || *s == '\t') {
-			if (out->len && out->buf[out->len - 1] != ' ')
-				strbuf_addch(out, ' ');
+			if (squeezed.len && squeezed.buf[squeezed.len - 1] != ' ')
+				strbuf_addch(&squeezed, ' ');
 		} else {
-			strbuf_addch(out, tolower((unsigned char)*s));
+			strbuf_addch(&squeezed, *s);
 		}
-	strbuf_rtrim(out);
+	strbuf_rtrim(&squeezed);
+	utf8_fold(out, squeezed.buf);
+	strbuf_release(&squeezed);
 }

@@ -62,5 +62,9 @@ void message_build_reply(struct strbuf *out, const struct reply_spec *r);
 
 /* Subject without Re:/Fwd: prefixes and surrounding space, for comparing. */
 void subject_normalize(struct strbuf *out, const char *subject);
+/* The subject after its Re:/Fwd:/Ответ: prefixes. */
+const char *subject_strip_prefixes(const char *subject);
+/* Case folding for comparisons: ASCII, Latin-1 and Cyrillic letters. */
+void utf8_fold(struct strbuf *out, const char *s);
 
 #endif

@@ -105,24 +105,19 @@ static int hdr_is(const struct hdr *h, const char *name)
 /* Appends the unfolded value, trimmed. */
 static void unfold(struct strbuf *out, const char *v, size_t n)
 {
-	size_t start = out->len, i, run = 0;
-	for (i = 0; i < n; i++) {
-		if (v[i] == '\r' || v[i] == '\n') {
-			strbuf_add(out, v + i - run, run);
-			run = 0;
-		} else {
-			run++;
-		}
+	struct strbuf t = STRBUF_INIT;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+		while (j < n && v[j] != '\r' && v[j] != '\n')
+			j++;
+		strbuf_add(&t, v + i, j - i);
+		i = j + 1;
 	}
-	strbuf_add(out, v + n - run, run);
-	i = start;
-	while (i < out->len && (out->buf[i] == ' ' || out->buf[i] == '\t'))
-		i++;
-	memmove(out->buf + start, out->buf + i, out->len - i);
-	strbuf_setlen(out, out->len - (i - start));
-	strbuf_rtrim(out);
-	if (out->len < start)
-		strbuf_setlen(out, start);
+	strbuf_trim(&t);
+	strbuf_addbuf(out, &t);
+	strbuf_release(&t);
 }
 
 int mime_header_get(struct strbuf *out, const char *buf, size_t len, const char *name)
@@ -1021,7 +1016,6 @@ static void parse_ids(struct strlist *ids, const char *v, int at_only)
 {
 	struct strbuf id = STRBUF_INIT, clean = STRBUF_INIT;
 	const char *p = v;
-	size_t before = ids->nr;
 
 	for (;;) {
 		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL, *q;
@@ -1037,7 +1031,8 @@ static void parse_ids(struct strlist *ids, const char *v, int at_only)
 		strbuf_reset(&id);
 		p = gt + 1;
 	}
-	for (p = v; ids->nr == before && *p;) {
+	/* headers written without brackets: the words themselves */
+	for (p = strchr(v, '<') ? "" : v; *p;) {
 		size_t n;
 		while (*p && ((unsigned char)*p <= ' ' || *p == ','))
 			p++;

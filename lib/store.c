@@ -126,12 +126,20 @@ int store_init(struct dlg_store **out, const char *dir)
 	int err;
 
 	*out = NULL;
-	if (mkdirs(dir, 0755) < 0)
-		return dlg_error(DLG_ERROR, "cannot create '%s': %s", dir, strerror(errno));
 	s = store_alloc(dir);
 	if (!stat(s->gitdir, &st)) {
 		store_free(s);
 		return dlg_error(DLG_EEXISTS, "'%s' already has a .git", dir);
+	}
+	/* Know who we are before anything is created, so a failed init leaves nothing. */
+	if ((err = store_operator(&op, s)) < 0) {
+		store_free(s);
+		return err;
+	}
+	if (mkdirs(dir, 0755) < 0) {
+		err = dlg_error(DLG_ERROR, "cannot create '%s': %s", dir, strerror(errno));
+		store_free(s);
+		return err;
 	}
 	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
@@ -142,8 +150,6 @@ int store_init(struct dlg_store **out, const char *dir)
 		goto out;
 	}
 	if ((err = ensure_private_dirs(s)) < 0)
-		goto out;
-	if ((err = store_operator(&op, s)) < 0)
 		goto out;
 
 	/* The first commit has no parent to compare-and-swap against. */
@@ -157,7 +163,7 @@ int store_init(struct dlg_store **out, const char *dir)
 	{
 		git_tree *t = NULL;
 		struct strbuf email = STRBUF_INIT;
-		strbuf_addf(&email, "%s@dlg.invalid", op);
+		store_operator_email(&email, s);
 		err = git_tree_lookup(&t, s->repo, &tree);
 		if (!err)
 			err = git_signature_new(&sig, op, email.buf, (git_time_t)dlg_now(), 0);
@@ -281,7 +287,7 @@ int store_operator(const char **out, struct dlg_store *s)
 	if (env && *env) {
 		s->operator = xstrdup(env);
 		s->operator_from_env = 1;
-	} else if (s->repo && !git_repository_config(&cfg, s->repo)) {
+	} else if (s->repo ? !git_repository_config(&cfg, s->repo) : !git_config_open_default(&cfg)) {
 		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator") ||
 		    !git_config_get_string_buf(&buf, cfg, "user.name"))
 			s->operator = xstrdup(buf.ptr);
@@ -289,7 +295,9 @@ int store_operator(const char **out, struct dlg_store *s)
 		git_config_free(cfg);
 	}
 	if (!s->operator)
-		return dlg_error(DLG_EINVALID, "who are you? set DLG_OPERATOR, or 'git config dlg.operator NAME' in the store");
+		return dlg_error(DLG_EINVALID, s->repo ?
+				 "who are you? set DLG_OPERATOR, or 'git config dlg.operator NAME' in the store" :
+				 "who are you? set DLG_OPERATOR, or git's user.name");
 	if (!operator_valid(s->operator)) {
 		int err = dlg_error(DLG_EINVALID, "invalid operator name '%s'", s->operator);
 		free(s->operator);

@@ -100,23 +100,30 @@ char *user_display_name(struct dlg_store *s, const char *uid)
 
 void text_preview(struct strbuf *out, const char *text, size_t cols)
 {
-	struct strbuf line = STRBUF_INIT;
+	struct strbuf joined = STRBUF_INIT, line = STRBUF_INIT;
 	const char *p = text;
-	while (*p) {
+	/* The opening lines run together ("Hello," alone says nothing); quoted
+	   lines and everything from the signature on are skipped. */
+	while (*p && joined.len < cols * 4) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		strbuf_reset(&line);
 		strbuf_add(&line, p, n);
-		strbuf_trim(&line);
-		if (line.len && line.buf[0] != '>')
+		if (!strcmp(line.buf, "-- ") || !strcmp(line.buf, "--"))
 			break;
-		strbuf_reset(&line);
+		strbuf_trim(&line);
+		if (line.len && line.buf[0] != '>') {
+			if (joined.len)
+				strbuf_addch(&joined, ' ');
+			strbuf_addbuf(&joined, &line);
+		}
 		p += n + (nl ? 1 : 0);
 	}
-	for (size_t i = 0; i < line.len; i++) /* tabs and the like become spaces */
-		if ((unsigned char)line.buf[i] < 0x20)
-			line.buf[i] = ' ';
-	utf8_truncate(out, line.buf, cols);
+	for (size_t i = 0; i < joined.len; i++) /* tabs and the like become spaces */
+		if ((unsigned char)joined.buf[i] < 0x20)
+			joined.buf[i] = ' ';
+	utf8_truncate(out, joined.buf, cols);
+	strbuf_release(&joined);
 	strbuf_release(&line);
 }
 

@@ -51,7 +51,7 @@ int view_list(struct strlist *out, struct dlg_store *s, const char *rel);
 
 /* The name people know a user by: card name, else first identity, else the id. */
 char *user_display_name(struct dlg_store *s, const char *uid);
-/* First line of text worth previewing: skips quotes and blank lines. */
+/* The opening of a message on one line: quotes and signature skipped. */
 void text_preview(struct strbuf *out, const char *text, size_t cols);
 
 #endif

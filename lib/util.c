@@ -41,7 +41,7 @@ void time_format_iso(struct strbuf *out, time_t t)
 void time_format_short(struct strbuf *out, time_t t)
 {
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	localtime_r(&t, &tm);
 	strbuf_addf(out, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
@@ -81,6 +81,24 @@ int time_parse(time_t *out, const char *s)
 		return -1;
 	*out = (time_t)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 			h * 3600 + mi * 60 + sec);
+	return 0;
+}
+
+int time_parse_local(time_t *out, const char *s)
+{
+	size_t n = strlen(s);
+	struct tm tm;
+	time_t utc;
+	if (time_parse(&utc, s) < 0)
+		return -1;
+	if (!n || s[n - 1] == 'Z' || s[0] == '@' || !strchr(s, '-'))
+		*out = utc;
+	else {
+		/* Read the fields back as local time: mktime knows the zone's rules. */
+		gmtime_r(&utc, &tm);
+		tm.tm_isdst = -1;
+		*out = mktime(&tm);
+	}
 	return 0;
 }
 

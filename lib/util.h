@@ -13,10 +13,12 @@
 time_t dlg_now(void);
 /* "2026-11-25T10:00:00Z" */
 void time_format_iso(struct strbuf *out, time_t t);
-/* "2026-11-25 10:00" in UTC, for people */
+/* "2026-11-25 10:00" in local time ($TZ), for people */
 void time_format_short(struct strbuf *out, time_t t);
 /* Accepts YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] and unix seconds (@N or N). */
 int time_parse(time_t *out, const char *s);
+/* The same for dates people type: without a Z they are local time ($TZ). */
+int time_parse_local(time_t *out, const char *s);
 
 /* SHA-1 of data as 40 hex digits (+NUL). */
 void hash_hex(char out[41], const void *data, size_t len);

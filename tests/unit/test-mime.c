@@ -476,11 +476,19 @@ static void test_missing_headers(void **state)
 	assert_string_equal(m->text, "just some text, no headers at all\nsecond line");
 	mime_message_free(m);
 
-	m = parse("Subject: x\nDate: garbage\nMessage-Id: bare@id\nIn-Reply-To: Your mail of Tuesday\n", 0);
+	m = parse("Subject: x\nDate: garbage\nMessage-Id: bare@id\nIn-Reply-To: Your mail of Tuesday\n"
+		  "References: a@b, junk c@d\n", 0);
 	assert_false(m->has_date);
 	assert_string_equal(m->message_id, "bare@id");
 	assert_null(m->in_reply_to);
+	assert_int_equal(m->nreferences, 2);
+	assert_string_equal(m->references[1], "c@d");
 	assert_string_equal(m->text, "");
+	mime_message_free(m);
+
+	m = parse("Message-ID: <>\nIn-Reply-To: <\n x@y>\n\n", 0);
+	assert_null(m->message_id);
+	assert_string_equal(m->in_reply_to, "x@y");
 	mime_message_free(m);
 }
 
