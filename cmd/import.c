@@ -240,7 +240,8 @@ CMD(import)
 		ret |= read_input(&job, "-");
 	for (int i = optind; i < argc; i++)
 		ret |= read_input(&job, argv[i]);
-	qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
+	if (job.nr > 1)
+		qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
 
 	if (job.nr && store_change(ctx->store, import_fn, &job, NULL) < 0) {
 		ret = error_last();

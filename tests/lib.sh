@@ -15,6 +15,7 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=tester GIT_AUTHOR_EMAIL=tester@exam
 export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=tester@example.com
 # A sanitizer report exits 99, which no expected failure accepts.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=99:detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=99:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRCDIR/tests/lsan.supp:print_suppressions=0}
 export PATH="$SRCDIR:$PATH"
 unset DLG_DIR DLG_EMAIL VISUAL EDITOR
 exec </dev/null
