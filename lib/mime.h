@@ -57,6 +57,9 @@ int mime_header_get(struct strbuf *out, const char *buf, size_t len, const char 
 /* Offset of the body (after the blank line), or len when there is none. */
 size_t mime_body_offset(const char *buf, size_t len);
 
+/* A header value for display: encoded words decoded, controls as spaces, trimmed. */
+char *mime_display_text(const char *raw, size_t n);
+
 /* RFC 2047 encoded words -> UTF-8, appended to out. */
 void mime_decode_words(struct strbuf *out, const char *in, size_t len);
 /* Encodes a UTF-8 header value as RFC 2047 words when it is not plain ASCII. */

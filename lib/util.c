@@ -11,12 +11,12 @@
 
 #include "util.h"
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
 	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
 	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
 }
@@ -79,7 +79,7 @@ int time_parse(time_t *out, const char *s)
 		s++;
 	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
-	*out = (time_t)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	*out = (time_t)(days_from_civil(y, mo, d) * 86400 +
 			h * 3600 + mi * 60 + sec);
 	return 0;
 }

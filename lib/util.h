@@ -2,12 +2,16 @@
 #define DLG_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "strbuf.h"
 
 #define DLG_ID_LEN 16      /* dialog and user ids: 16 lowercase hex digits */
 #define DLG_ID_MIN 4       /* shortest prefix a command accepts */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+int64_t days_from_civil(int64_t y, int m, int d);
 
 /* Current time; $DLG_NOW (unix seconds or ISO 8601) pins it for tests. */
 time_t dlg_now(void);
