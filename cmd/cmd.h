@@ -41,6 +41,17 @@ int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg);
 /* Message text: -m, -F FILE ("-" is stdin), stdin when piped, else $EDITOR. */
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what);
 
+/*
+ * The shape shared by reply, note and user note: [-m TEXT | -F FILE] TARGET.
+ * Returns 0 with *target and text filled, -1 after --help (exit 0), or
+ * the exit code (1 or 2) after printing why.
+ */
+int parse_text_command(char **target, struct strbuf *text, int argc, char **argv,
+		       const char *usage_text, const char *what);
+
+struct note;
+json_t *notes_json(const struct note *notes, size_t n);
+
 /* JSON helpers: strings are made valid UTF-8 first. */
 json_t *jstr(const char *s);
 void json_print_line(json_t *obj);

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "import.h"
 #include "mime.h"
+#include "summary.h"
 #include "util.h"
 
 #define DLG_VERSION "0.1.0"
@@ -273,6 +274,49 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 		return error_msg("empty %s; nothing was written", what);
 	strbuf_addch(out, '\n');
 	return 0;
+}
+
+int parse_text_command(char **target, struct strbuf *text, int argc, char **argv,
+		       const char *usage_text, const char *what)
+{
+	static const struct option opts[] = {
+		{ "message", required_argument, NULL, 'm' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *m = NULL, *file = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
+		if (c == 'm')
+			m = optarg;
+		else if (c == 'F')
+			file = optarg;
+		else
+			return usage(usage_text, c == 'h') ? 2 : -1;
+	}
+	if (argc - optind != 1 || (m && file))
+		return usage(usage_text, 0);
+	*target = argv[optind];
+	return text_from_sources(text, m, file, what);
+}
+
+json_t *notes_json(const struct note *notes, size_t n)
+{
+	struct strbuf ts = STRBUF_INIT;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		strbuf_reset(&ts);
+		time_format_iso(&ts, notes[i].date);
+		json_object_set_new(o, "author", jstr(notes[i].author));
+		json_object_set_new(o, "date", jstr(ts.buf));
+		json_object_set_new(o, "text", jstr(notes[i].text));
+		json_array_append_new(arr, o);
+	}
+	strbuf_release(&ts);
+	return arr;
 }
 
 static const char usage_text[] =

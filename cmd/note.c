@@ -1,4 +1,3 @@
-#include <getopt.h>
 
 #include "cmd.h"
 #include "record.h"
@@ -28,30 +27,13 @@ static int note_fn(struct dlg_tx *tx, void *payload)
 
 CMD(note)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist ids = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
-	const char *m = NULL, *file = NULL;
 	struct note_job job;
-	int c, ret;
+	char *target;
+	int ret = parse_text_command(&target, &text, argc, argv, note_usage, "note");
 
-	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
-		if (c == 'm')
-			m = optarg;
-		else if (c == 'F')
-			file = optarg;
-		else
-			return usage(note_usage, c == 'h');
-	}
-	if (argc - optind != 1 || (m && file))
-		return usage(note_usage, 0);
-	if ((ret = ids_from_args(&ids, ctx, 1, argv + optind)) ||
-	    (ret = text_from_sources(&text, m, file, "note")))
+	if (ret || (ret = ids_from_args(&ids, ctx, 1, &target)))
 		goto out;
 	job.id = ids.items[0];
 	job.text = text.buf;
@@ -60,5 +42,5 @@ CMD(note)
 out:
 	strlist_clear(&ids);
 	strbuf_release(&text);
-	return ret;
+	return ret < 0 ? 0 : ret;
 }

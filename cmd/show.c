@@ -35,7 +35,7 @@ static json_t *attachments_json(const struct mime_message *mm)
 static void show_json(const struct dialog_summary *d, struct stored_msg *msgs, size_t n,
 		      struct note *notes, size_t nn)
 {
-	json_t *o = dialog_summary_json(d), *jm = json_array(), *jn = json_array();
+	json_t *o = dialog_summary_json(d), *jm = json_array();
 	struct strbuf ts = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		json_t *m = json_object();
@@ -53,17 +53,8 @@ static void show_json(const struct dialog_summary *d, struct stored_msg *msgs, s
 			json_object_set_new(m, "delivery", jstr(msgs[i].delivery ? msgs[i].delivery : "queued"));
 		json_array_append_new(jm, m);
 	}
-	for (size_t i = 0; i < nn; i++) {
-		json_t *m = json_object();
-		strbuf_reset(&ts);
-		time_format_iso(&ts, notes[i].date);
-		json_object_set_new(m, "author", jstr(notes[i].author));
-		json_object_set_new(m, "date", jstr(ts.buf));
-		json_object_set_new(m, "text", jstr(notes[i].text));
-		json_array_append_new(jn, m);
-	}
 	json_object_set_new(o, "messages", jm);
-	json_object_set_new(o, "notes", jn);
+	json_object_set_new(o, "notes", notes_json(notes, nn));
 	json_print_line(o);
 	json_decref(o);
 	strbuf_release(&ts);

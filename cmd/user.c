@@ -57,7 +57,7 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 
 	if (json) {
 		json_t *o = json_object(), *ids = json_object(), *props = json_object(),
-		       *jn = json_array(), *jd = json_array();
+		       *jd = json_array();
 		json_object_set_new(o, "id", jstr(uid));
 		json_object_set_new(o, "name", st.name ? jstr(st.name) : json_null());
 		for (size_t i = 0; i < st.idents.nr; i++) {
@@ -77,20 +77,11 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 			json_object_set_new(props, st.props.items[i], jstr(tab + 1));
 			*tab = '\t';
 		}
-		for (size_t i = 0; i < nn; i++) {
-			json_t *n = json_object();
-			strbuf_reset(&ts);
-			time_format_iso(&ts, notes[i].date);
-			json_object_set_new(n, "author", jstr(notes[i].author));
-			json_object_set_new(n, "date", jstr(ts.buf));
-			json_object_set_new(n, "text", jstr(notes[i].text));
-			json_array_append_new(jn, n);
-		}
 		for (size_t i = 0; i < nd; i++)
 			json_array_append_new(jd, dialog_summary_json(&ds[i]));
 		json_object_set_new(o, "identities", ids);
 		json_object_set_new(o, "properties", props);
-		json_object_set_new(o, "notes", jn);
+		json_object_set_new(o, "notes", notes_json(notes, nn));
 		json_object_set_new(o, "dialogs", jd);
 		json_print_line(o);
 		json_decref(o);
