@@ -41,6 +41,10 @@ void time_format_iso(struct strbuf *out, time_t t)
 void time_format_short(struct strbuf *out, time_t t)
 {
 	struct tm tm;
+	if (!t) { /* mail with neither Date: nor Received: */
+		strbuf_addstr(out, "(no date)       ");
+		return;
+	}
 	localtime_r(&t, &tm);
 	strbuf_addf(out, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
