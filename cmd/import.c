@@ -21,6 +21,8 @@ static const char import_usage[] =
 	"  -q, --quiet          print nothing\n";
 
 #define MAX_MESSAGE (64u << 20)
+/* From this many messages on, objects go to one packfile instead of loose files. */
+#define BULK_IMPORT 64
 
 struct raw_msg {
 	char *source;
@@ -243,7 +245,7 @@ CMD(import)
 	if (job.nr > 1)
 		qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
 
-	if (job.nr && store_change(ctx->store, import_fn, &job, NULL) < 0) {
+	if (job.nr && (job.nr >= BULK_IMPORT ? store_change_bulk : store_change)(ctx->store, import_fn, &job, NULL) < 0) {
 		ret = error_last();
 	} else {
 		ret |= job.failed;

@@ -52,6 +52,35 @@ static int merge_file(git_oid *out, git_repository *repo, const char *path,
 		strbuf_release(&merged);
 		return err;
 	}
+	if (!strncmp(path, "msgmap/", 7)) {
+		/* Sets of lines, one per message key. */
+		struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT, merged = STRBUF_INIT;
+		struct strlist lines = STRLIST_INIT;
+		int err = read_blob(&ta, repo, git_tree_entry_id(a));
+		if (!err)
+			err = read_blob(&tb, repo, git_tree_entry_id(b));
+		strbuf_addbuf(&ta, &tb);
+		for (char *p = ta.buf; !err && *p;) {
+			char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			char *line = xstrndup(p, n);
+			if (n && !strlist_has(&lines, line))
+				strlist_push_nodup(&lines, line);
+			else
+				free(line);
+			p += n + (nl ? 1 : 0);
+		}
+		strlist_sort(&lines);
+		for (size_t i = 0; i < lines.nr; i++)
+			strbuf_addf(&merged, "%s\n", lines.items[i]);
+		if (!err && (err = git_blob_create_from_buffer(out, repo, merged.buf, merged.len)) < 0)
+			err = dlg_error_git(err, path);
+		strlist_clear(&lines);
+		strbuf_release(&ta);
+		strbuf_release(&tb);
+		strbuf_release(&merged);
+		return err;
+	}
 	if (strstr(path, "/cur/")) {
 		int ra = delivery_rank(repo, git_tree_entry_id(a));
 		int rb = delivery_rank(repo, git_tree_entry_id(b));

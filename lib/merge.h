@@ -12,7 +12,8 @@ enum sync_result { SYNC_UP_TO_DATE, SYNC_FAST_FORWARD, SYNC_MERGED };
  * with the same tree:
  *  - a path changed on one side only takes that side;
  *  - a log changed on both sides becomes the sorted union of both, and the
- *    files derived from it are derived again;
+ *    files derived from it are derived again; a msgmap file, the sorted
+ *    union of its lines;
  *  - any other file changed on both sides keeps the version whose blob id
  *    is greater (for messages: the one furthest in delivery, sent > failed >
  *    queued, first); a file deleted on one side and changed on the other is

@@ -386,14 +386,13 @@ int store_resolve(char out[17], struct dlg_store *s, const char *top, const char
 	return err;
 }
 
-int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree_oid,
-		      const git_oid *parent_oids, size_t nparents, const char *message)
+int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree_oid,
+			const git_oid *parent_oids, size_t nparents, const char *message)
 {
 	const git_commit *parents[2] = { NULL, NULL };
 	git_commit *owned[2] = { NULL, NULL };
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
-	git_reference *ref = NULL;
 	struct strbuf email = STRBUF_INIT;
 	const char *op;
 	int err;
@@ -403,34 +402,37 @@ int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree_oid
 	if ((err = store_operator(&op, s)) < 0)
 		return err;
 	store_operator_email(&email, s);
-
-	for (size_t i = 0; i < nparents; i++) {
-		if ((err = git_commit_lookup(&owned[i], s->repo, &parent_oids[i])) < 0)
-			goto git_fail;
+	for (size_t i = 0; i < nparents && !err; i++) {
+		err = git_commit_lookup(&owned[i], repo, &parent_oids[i]);
 		parents[i] = owned[i];
 	}
-	if ((err = git_tree_lookup(&tree, s->repo, tree_oid)) < 0 ||
+	if (err < 0 ||
+	    (err = git_tree_lookup(&tree, repo, tree_oid)) < 0 ||
 	    (err = git_signature_new(&sig, op, email.buf, (git_time_t)dlg_now(), 0)) < 0 ||
-	    (err = git_commit_create(out, s->repo, NULL, sig, sig, NULL, message, tree,
+	    (err = git_commit_create(out, repo, NULL, sig, sig, NULL, message, tree,
 				     nparents, parents)) < 0)
-		goto git_fail;
-	err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, out, 1,
-					    nparents ? &parent_oids[0] : NULL, "dlg");
-	if (err == GIT_EMODIFIED) {
-		err = dlg_error(DLG_EMODIFIED, "the branch moved during the change");
-		goto out;
-	}
-	if (err < 0)
-		goto git_fail;
-	goto out;
-git_fail:
-	err = dlg_error_git(err, "commit");
-out:
-	git_reference_free(ref);
+		err = dlg_error_git(err, "commit");
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_commit_free(owned[0]);
 	git_commit_free(owned[1]);
 	strbuf_release(&email);
 	return err;
+}
+
+int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid *old_oid)
+{
+	git_reference *ref = NULL;
+	int err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, new_oid, 1, old_oid, "dlg");
+	git_reference_free(ref);
+	if (err == GIT_EMODIFIED)
+		return dlg_error(DLG_EMODIFIED, "the branch moved during the change");
+	return err < 0 ? dlg_error_git(err, "move branch") : 0;
+}
+
+int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree_oid,
+		      const git_oid *parent_oids, size_t nparents, const char *message)
+{
+	int err = store_commit_object(out, s, s->repo, tree_oid, parent_oids, nparents, message);
+	return err ? err : store_branch_cas(s, out, nparents ? &parent_oids[0] : NULL);
 }

@@ -71,6 +71,9 @@ int store_read(struct strbuf *out, struct dlg_store *s, const char *path);
 struct dlg_tx;
 typedef int (*tx_fn)(struct dlg_tx *tx, void *payload);
 int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
+/* The same for changes that write many objects (imports): they are kept in
+   memory and written as one packfile before the branch moves. */
+int store_change_bulk(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
 
 int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path);
 int tx_exists(struct dlg_tx *tx, const char *path);
@@ -88,5 +91,10 @@ time_t tx_time(struct dlg_tx *tx);
    parents[0].  Returns DLG_EMODIFIED when the branch moved. */
 int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree,
 		      const git_oid *parents, size_t nparents, const char *message);
+/* Its two halves: the commit object (written through repo), and moving the
+   branch from old to new only if it is still at old. */
+int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree,
+			const git_oid *parents, size_t nparents, const char *message);
+int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid *old_oid);
 
 #endif

@@ -7,25 +7,199 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
 #include "error.h"
 #include "store.h"
 #include "util.h"
 
 struct tx_update {
 	char *path;
-	git_oid oid;
+	struct strbuf data;   /* the new content; blobs are made at commit time only */
 	int remove;
 };
 
 struct dlg_tx {
 	struct dlg_store *store;
+	git_repository *repo;        /* the store's, or a bulk one writing to memory */
+	git_odb_backend *mempack;    /* bulk changes: objects collect here (a record_backend), then one pack */
 	git_oid base_oid;
 	git_tree *base_tree;
 	struct tx_update *u;
 	size_t nr, alloc;
+	size_t *slots;               /* open-addressing hash of paths: index + 1, 0 = free */
+	size_t nslots;
 	struct strbuf msg;
 	time_t now;
 };
+
+/*
+ * Reading the store's objects from a bulk handle.  libgit2 1.5 refreshes
+ * every backend after each write of a new object (it looks for the object
+ * first); this read-only proxy has nothing to refresh, so a bulk write
+ * costs a hash and a copy.
+ */
+struct proxy_backend {
+	git_odb_backend parent;
+	git_odb *target;
+};
+
+static int proxy_read(void **buf, size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *oid)
+{
+	git_odb_object *obj = NULL;
+	int err = git_odb_read(&obj, ((struct proxy_backend *)b)->target, oid);
+	if (err < 0)
+		return err;
+	*len = git_odb_object_size(obj);
+	*type = git_odb_object_type(obj);
+	*buf = git_odb_backend_data_alloc(b, *len ? *len : 1);
+	if (*buf && *len)
+		memcpy(*buf, git_odb_object_data(obj), *len);
+	git_odb_object_free(obj);
+	return *buf ? 0 : -1;
+}
+
+static int proxy_read_header(size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *oid)
+{
+	return git_odb_read_header(len, type, ((struct proxy_backend *)b)->target, oid);
+}
+
+static int proxy_exists(git_odb_backend *b, const git_oid *oid)
+{
+	return git_odb_exists(((struct proxy_backend *)b)->target, oid);
+}
+
+static void proxy_free(git_odb_backend *b)
+{
+	git_odb_free(((struct proxy_backend *)b)->target);
+	free(b);
+}
+
+/*
+ * The in-memory store of a bulk change, recording what is written:
+ * git_mempack_dump() would pack each commit with its whole tree (the whole
+ * store), while the pack only needs the objects this change made.
+ */
+struct record_backend {
+	git_odb_backend parent;
+	git_odb_backend *mem;
+	git_oid *oids;
+	size_t nr, alloc;
+};
+
+static int record_read(void **buf, size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *oid)
+{
+	git_odb_backend *mem = ((struct record_backend *)b)->mem;
+	return mem->read(buf, len, type, mem, oid);
+}
+
+static int record_read_header(size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *oid)
+{
+	git_odb_backend *mem = ((struct record_backend *)b)->mem;
+	return mem->read_header(len, type, mem, oid);
+}
+
+static int record_exists(git_odb_backend *b, const git_oid *oid)
+{
+	git_odb_backend *mem = ((struct record_backend *)b)->mem;
+	return mem->exists(mem, oid);
+}
+
+static int record_write(git_odb_backend *b, const git_oid *oid, const void *data, size_t len,
+			git_object_t type)
+{
+	struct record_backend *r = (struct record_backend *)b;
+	if (r->mem->exists(r->mem, oid))
+		return 0;
+	ALLOC_GROW(r->oids, r->nr + 1, r->alloc);
+	git_oid_cpy(&r->oids[r->nr++], oid);
+	return r->mem->write(r->mem, oid, data, len, type);
+}
+
+static void record_free(git_odb_backend *b)
+{
+	struct record_backend *r = (struct record_backend *)b;
+	r->mem->free(r->mem);
+	free(r->oids);
+	free(r);
+}
+
+/* A handle on the store whose writes stay in memory (*mem) until flushed. */
+static int open_bulk(git_repository **out, git_odb_backend **mempack, struct dlg_store *s)
+{
+	struct proxy_backend *proxy = xcalloc(1, sizeof(*proxy));
+	struct record_backend *rec = xcalloc(1, sizeof(*rec));
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	int err;
+
+	*out = NULL;
+	*mempack = NULL;
+	git_odb_init_backend(&proxy->parent, GIT_ODB_BACKEND_VERSION);
+	proxy->parent.read = proxy_read;
+	proxy->parent.read_header = proxy_read_header;
+	proxy->parent.exists = proxy_exists;
+	proxy->parent.free = proxy_free;
+	if ((err = git_repository_odb(&proxy->target, s->repo)) < 0) {
+		free(proxy);
+		return dlg_error_git(err, "open for bulk writing");
+	}
+	if ((err = git_odb_new(&odb)) < 0 ||
+	    (err = git_odb_add_backend(odb, &proxy->parent, 1)) < 0) {
+		proxy_free(&proxy->parent);
+		git_odb_free(odb);
+		return dlg_error_git(err, "open for bulk writing");
+	}
+	git_odb_init_backend(&rec->parent, GIT_ODB_BACKEND_VERSION);
+	rec->parent.read = record_read;
+	rec->parent.read_header = record_read_header;
+	rec->parent.exists = record_exists;
+	rec->parent.write = record_write;
+	rec->parent.free = record_free;
+	if ((err = git_mempack_new(&rec->mem)) < 0) {
+		free(rec);
+		goto fail;
+	}
+	*mempack = &rec->parent;
+	if ((err = git_odb_add_backend(odb, *mempack, 2)) < 0) {
+		(*mempack)->free(*mempack);
+		goto fail;
+	}
+	if ((err = git_repository_open_ext(&repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0 ||
+	    (err = git_repository_set_odb(repo, odb)) < 0) {
+fail:
+		*mempack = NULL;
+		git_repository_free(repo);
+		git_odb_free(odb);
+		return dlg_error_git(err, "open for bulk writing");
+	}
+	git_odb_free(odb); /* the repository holds it, and the odb its backends */
+	*out = repo;
+	return 0;
+}
+
+static size_t path_hash(const char *p)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static void slots_rebuild(struct dlg_tx *tx, size_t n)
+{
+	free(tx->slots);
+	tx->nslots = n;
+	tx->slots = xcalloc(n, sizeof(*tx->slots));
+	for (size_t i = 0; i < tx->nr; i++) {
+		size_t k = path_hash(tx->u[i].path) & (n - 1);
+		while (tx->slots[k])
+			k = (k + 1) & (n - 1);
+		tx->slots[k] = i + 1;
+	}
+}
 
 struct dlg_store *tx_store(struct dlg_tx *tx) { return tx->store; }
 time_t tx_time(struct dlg_tx *tx) { return tx->now; }
@@ -39,9 +213,11 @@ const char *tx_operator(struct dlg_tx *tx)
 
 static struct tx_update *tx_find(struct dlg_tx *tx, const char *path)
 {
-	for (size_t i = tx->nr; i-- > 0;)
-		if (!strcmp(tx->u[i].path, path))
-			return &tx->u[i];
+	if (!tx->nslots)
+		return NULL;
+	for (size_t k = path_hash(path) & (tx->nslots - 1); tx->slots[k]; k = (k + 1) & (tx->nslots - 1))
+		if (!strcmp(tx->u[tx->slots[k] - 1].path, path))
+			return &tx->u[tx->slots[k] - 1];
 	return NULL;
 }
 
@@ -54,6 +230,14 @@ static struct tx_update *tx_slot(struct dlg_tx *tx, const char *path)
 	u = &tx->u[tx->nr++];
 	memset(u, 0, sizeof(*u));
 	u->path = xstrdup(path);
+	if (2 * tx->nr > tx->nslots)
+		slots_rebuild(tx, tx->nslots ? 2 * tx->nslots : 64);
+	else {
+		size_t k = path_hash(path) & (tx->nslots - 1);
+		while (tx->slots[k])
+			k = (k + 1) & (tx->nslots - 1);
+		tx->slots[k] = tx->nr;
+	}
 	return u;
 }
 
@@ -77,7 +261,8 @@ int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path)
 	if (u) {
 		if (u->remove)
 			return DLG_ENOTFOUND;
-		return read_blob(out, tx->store->repo, &u->oid, path);
+		strbuf_addbuf(out, &u->data);
+		return 0;
 	}
 	err = git_tree_entry_bypath(&e, tx->base_tree, path);
 	if (err == GIT_ENOTFOUND)
@@ -87,7 +272,7 @@ int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path)
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		err = DLG_ENOTFOUND;
 	else
-		err = read_blob(out, tx->store->repo, git_tree_entry_id(e), path);
+		err = read_blob(out, tx->repo, git_tree_entry_id(e), path);
 	git_tree_entry_free(e);
 	return err;
 }
@@ -112,12 +297,9 @@ int tx_exists(struct dlg_tx *tx, const char *path)
 
 int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len)
 {
-	git_oid oid;
-	int err = git_blob_create_from_buffer(&oid, tx->store->repo, data, len);
-	if (err < 0)
-		return dlg_error_git(err, path);
 	struct tx_update *u = tx_slot(tx, path);
-	u->oid = oid;
+	strbuf_reset(&u->data);
+	strbuf_add(&u->data, data, len);
 	u->remove = 0;
 	return 0;
 }
@@ -126,7 +308,9 @@ int tx_remove(struct dlg_tx *tx, const char *path)
 {
 	if (!tx_exists(tx, path))
 		return 0;
-	tx_slot(tx, path)->remove = 1;
+	struct tx_update *u = tx_slot(tx, path);
+	strbuf_release(&u->data);
+	u->remove = 1;
 	return 0;
 }
 
@@ -139,7 +323,7 @@ int tx_list(struct strlist *out, struct dlg_tx *tx, const char *dir)
 
 	if (!git_tree_entry_bypath(&e, tx->base_tree, dir) &&
 	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-	    !git_tree_lookup(&sub, tx->store->repo, git_tree_entry_id(e))) {
+	    !git_tree_lookup(&sub, tx->repo, git_tree_entry_id(e))) {
 		size_t n = git_tree_entrycount(sub);
 		for (size_t i = 0; i < n; i++)
 			strlist_push(&names, git_tree_entry_name(git_tree_entry_byindex(sub, i)));
@@ -189,30 +373,87 @@ void tx_message(struct dlg_tx *tx, const char *fmt, ...)
 
 static void tx_clear(struct dlg_tx *tx)
 {
-	for (size_t i = 0; i < tx->nr; i++)
+	for (size_t i = 0; i < tx->nr; i++) {
 		free(tx->u[i].path);
+		strbuf_release(&tx->u[i].data);
+	}
 	free(tx->u);
+	free(tx->slots);
 	tx->u = NULL;
-	tx->nr = tx->alloc = 0;
+	tx->slots = NULL;
+	tx->nr = tx->alloc = tx->nslots = 0;
 	git_tree_free(tx->base_tree);
 	tx->base_tree = NULL;
 	strbuf_release(&tx->msg);
 }
 
-static int tx_begin(struct dlg_tx *tx, struct dlg_store *s)
+static int tx_begin(struct dlg_tx *tx, struct dlg_store *s, git_repository *repo,
+		    git_odb_backend *mempack)
 {
 	git_commit *c = NULL;
 	int err;
 	memset(tx, 0, sizeof(*tx));
 	tx->store = s;
+	tx->repo = repo;
+	tx->mempack = mempack;
 	tx->now = dlg_now();
 	strbuf_init(&tx->msg, 0);
 	if ((err = store_tip(&tx->base_oid, s)) < 0)
 		return err;
-	if ((err = git_commit_lookup(&c, s->repo, &tx->base_oid)) < 0 ||
+	if ((err = git_commit_lookup(&c, tx->repo, &tx->base_oid)) < 0 ||
 	    (err = git_commit_tree(&tx->base_tree, c)) < 0)
 		err = dlg_error_git(err, "read tip");
 	git_commit_free(c);
+	return err;
+}
+
+/*
+ * Bulk changes hand blobs straight to the in-memory backend: the ODB's own
+ * write first looks for the object in every backend, and each miss rescans
+ * the pack directory, which costs more than the write.
+ */
+static int write_blob(git_oid *out, struct dlg_tx *tx, const struct strbuf *data)
+{
+	if (!tx->mempack)
+		return git_blob_create_from_buffer(out, tx->repo, data->buf, data->len);
+	if (git_odb_hash(out, data->buf, data->len, GIT_OBJECT_BLOB) < 0)
+		return -1;
+	return record_write(tx->mempack, out, data->buf, data->len, GIT_OBJECT_BLOB);
+}
+
+/* Writes the objects this change made as one packfile of the store. */
+static int flush_mempack(struct dlg_tx *tx)
+{
+	struct record_backend *rec = (struct record_backend *)tx->mempack;
+	git_packbuilder *pb = NULL;
+	git_buf pack = { 0 };
+	git_odb *odb = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats = { 0 };
+	int err;
+
+	if ((err = git_packbuilder_new(&pb, tx->repo)) < 0)
+		goto out;
+	for (size_t i = 0; i < rec->nr && !err; i++)
+		err = git_packbuilder_insert(pb, &rec->oids[i], NULL);
+	if (err < 0 ||
+	    (err = git_packbuilder_write_buf(&pack, pb)) < 0 ||
+	    (err = git_repository_odb(&odb, tx->store->repo)) < 0 ||
+	    (err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
+	    (err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
+	    (err = wp->commit(wp, &stats)) < 0)
+		goto out;
+	git_mempack_reset(rec->mem);
+	rec->nr = 0;
+	git_odb_refresh(odb); /* one rescan, so the view's reads find the new pack */
+out:
+	if (err < 0)
+		err = dlg_error_git(err, "write pack");
+	if (wp)
+		wp->free(wp);
+	git_packbuilder_free(pb);
+	git_odb_free(odb);
+	git_buf_dispose(&pack);
 	return err;
 }
 
@@ -228,11 +469,14 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 	updates = xcalloc(tx->nr, sizeof(*updates));
 	for (size_t i = 0; i < tx->nr; i++) {
 		updates[i].action = tx->u[i].remove ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
-		updates[i].id = tx->u[i].oid;
+		if (!tx->u[i].remove && (err = write_blob(&updates[i].id, tx, &tx->u[i].data)) < 0) {
+			free(updates);
+			return dlg_error_git(err, tx->u[i].path);
+		}
 		updates[i].filemode = GIT_FILEMODE_BLOB;
 		updates[i].path = tx->u[i].path;
 	}
-	err = git_tree_create_updated(&tree_oid, tx->store->repo, tx->base_tree, tx->nr, updates);
+	err = git_tree_create_updated(&tree_oid, tx->repo, tx->base_tree, tx->nr, updates);
 	free(updates);
 	if (err < 0)
 		return dlg_error_git(err, "build tree");
@@ -242,33 +486,56 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 		strbuf_addstr(&tx->msg, "change");
 	if (tx->msg.buf[tx->msg.len - 1] != '\n')
 		strbuf_addch(&tx->msg, '\n');
-	err = store_commit_tree(&commit_oid, tx->store, &tree_oid, &tx->base_oid, 1, tx->msg.buf);
-	if (!err)
-		*committed = 1;
-	return err;
+	if ((err = store_commit_object(&commit_oid, tx->store, tx->repo, &tree_oid, &tx->base_oid, 1,
+				       tx->msg.buf)) < 0 ||
+	    (tx->mempack && (err = flush_mempack(tx)) < 0) ||
+	    (err = store_branch_cas(tx->store, &commit_oid, &tx->base_oid)) < 0)
+		return err;
+	*committed = 1;
+	return 0;
 }
 
-int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
+static int change(struct dlg_store *s, tx_fn fn, void *payload, int *committed, int bulk)
 {
 	struct dlg_tx tx;
+	git_repository *repo = s->repo, *bulk_repo = NULL;
+	git_odb_backend *mempack = NULL;
 	const char *op;
 	int err, done = 0, attempts = 0;
 
 	if ((err = store_operator(&op, s)) < 0)
 		return err;
+	if (bulk) {
+		/* Thousands of loose object files would cost more than the change. */
+		if ((err = open_bulk(&bulk_repo, &mempack, s)) < 0)
+			return err;
+		repo = bulk_repo;
+	}
 	if ((err = store_lock(s)) < 0)
-		return err;
+		goto out;
 	/* dlg writers hold the lock; the retry covers branch moves from outside
-	   (git update-ref, a fetch into the branch). */
+	   (git update-ref, a fetch into the branch).  The callback may run again. */
 	do {
-		if ((err = tx_begin(&tx, s)) == 0 && (err = fn(&tx, payload)) == 0)
+		if ((err = tx_begin(&tx, s, repo, mempack)) == 0 && (err = fn(&tx, payload)) == 0)
 			err = tx_commit(&tx, &done);
 		tx_clear(&tx);
 	} while (err == DLG_EMODIFIED && ++attempts < 100);
 	if (!err)
 		err = store_view_update(s);
 	store_unlock(s);
+out:
+	git_repository_free(bulk_repo);
 	if (committed)
 		*committed = done;
 	return err;
+}
+
+int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
+{
+	return change(s, fn, payload, committed, 0);
+}
+
+int store_change_bulk(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
+{
+	return change(s, fn, payload, committed, 1);
 }

@@ -290,22 +290,21 @@ void utf8_truncate(struct strbuf *out, const char *s, size_t cols)
 
 int mkdirs(const char *path, int mode)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int ret = 0;
-	strbuf_addstr(&sb, path);
-	for (size_t i = 1; i <= sb.len; i++) {
-		if (sb.buf[i] != '/' && sb.buf[i] != '\0')
-			continue;
-		char saved = sb.buf[i];
-		sb.buf[i] = '\0';
-		if (mkdir(sb.buf, (mode_t)mode) < 0 && errno != EEXIST) {
-			ret = -1;
-			break;
-		}
-		sb.buf[i] = saved;
-	}
-	strbuf_release(&sb);
-	return ret;
+	struct strbuf parent = STRBUF_INIT;
+	const char *slash;
+	int ret;
+
+	/* The common case, the parent exists, costs one system call. */
+	if (!mkdir(path, (mode_t)mode) || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || !(slash = strrchr(path, '/')) || slash == path)
+		return -1;
+	strbuf_add(&parent, path, (size_t)(slash - path));
+	ret = mkdirs(parent.buf, mode);
+	strbuf_release(&parent);
+	if (ret < 0)
+		return -1;
+	return mkdir(path, (mode_t)mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 int write_file_atomic(const char *path, const char *tmpdir, const void *data, size_t len)

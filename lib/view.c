@@ -35,6 +35,16 @@ int store_view_commit(git_oid *out, struct dlg_store *s)
 	return err;
 }
 
+/*
+ * Paths of the tree that the view leaves out: msgmap/ is dlg's own lookup
+ * table (message key -> dialog), read through git, and one directory per
+ * message there would double the files a mail reader never needs.
+ */
+static int in_view(const char *rel)
+{
+	return strncmp(rel, "msgmap/", 7) && strcmp(rel, "msgmap");
+}
+
 /* Dialog directories are dialogs/xx/yy/ID: Maildir readers want new/ and tmp/ there too. */
 static int is_dialog_dir(const char *rel)
 {
@@ -54,10 +64,14 @@ static int ensure_parent(struct dlg_store *s, const char *rel)
 	if (!slash)
 		return 0;
 	strbuf_addf(&dir, "%s/%.*s", s->root, (int)(slash - rel), rel);
+	if (!access(dir.buf, F_OK)) {
+		strbuf_release(&dir);
+		return 0;
+	}
 	if (mkdirs(dir.buf, 0755) < 0) {
 		err = dlg_error(DLG_ERROR, "cannot create '%s': %s", dir.buf, strerror(errno));
 	} else {
-		/* Find the dialog directory above this file, if any. */
+		/* A new directory: if it belongs to a dialog, Maildir wants new/ and tmp/ too. */
 		struct strbuf d = STRBUF_INIT;
 		strbuf_add(&d, rel, (size_t)(slash - rel));
 		while (d.len && !is_dialog_dir(d.buf)) {
@@ -182,13 +196,14 @@ static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to)
 	/* Deletions first, so a path that changes from file to directory is free. */
 	for (size_t i = 0; i < n && !err; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_TYPECHANGE)
+		if ((d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_TYPECHANGE) &&
+		    in_view(d->old_file.path))
 			err = remove_view_file(s, d->old_file.path);
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if (d->status == GIT_DELTA_ADDED || d->status == GIT_DELTA_MODIFIED ||
-		    d->status == GIT_DELTA_TYPECHANGE)
+		if ((d->status == GIT_DELTA_ADDED || d->status == GIT_DELTA_MODIFIED ||
+		     d->status == GIT_DELTA_TYPECHANGE) && in_view(d->new_file.path))
 			err = write_view_file(s, d->new_file.path, &d->new_file.id);
 	}
 	git_diff_free(diff);
@@ -304,10 +319,10 @@ static void fsck_extras(struct fsck_state *st, git_tree *tree, const char *rel)
 		const char *n = de->d_name;
 		if (!strcmp(n, ".") || !strcmp(n, "..") || (!*rel && !strcmp(n, ".git")))
 			continue;
-		if (in_tree(tree, n))
-			continue;
 		strbuf_reset(&child);
 		strbuf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", n);
+		if (in_tree(tree, n) && in_view(child.buf))
+			continue;
 		if (dialog && (!strcmp(n, "new") || !strcmp(n, "tmp"))) {
 			/* Maildir's own directories: only their contents are extra. */
 			fsck_extras(st, NULL, child.buf);
@@ -332,6 +347,8 @@ static int fsck_tree(struct fsck_state *st, git_tree *tree, const char *rel)
 		struct stat sb;
 		strbuf_reset(&child);
 		strbuf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", git_tree_entry_name(e));
+		if (!in_view(child.buf))
+			continue;
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/%s", st->s->root, child.buf);
 		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {

@@ -157,6 +157,21 @@ test_expect_success 'a missing file is an error and nothing is written' '
 	git -C e rev-parse main >after && test_cmp before after
 '
 
+test_expect_success 'a large import writes one pack, no loose objects' '
+	dlg init -q big &&
+	mkdir many && i=0 && while [ $i -lt 100 ]; do
+		mail many/$i.eml big$i@ex u$((i % 30))@example.com "subject $((i % 7))"; i=$((i + 1)); done &&
+	before=$(git -C big count-objects -v | sed -n "s/^count: //p") &&
+	dlg -C big import many >ids &&
+	after=$(git -C big count-objects -v | sed -n "s/^count: //p") &&
+	test "$before" = "$after" &&
+	test "$(ls big/.git/objects/pack/*.pack | wc -l)" = 1 &&
+	git -C big fsck --no-progress 2>&1 | grep -v "^dangling" >gf || true &&
+	test_line_count = gf 0 &&
+	test $(find big/dialogs -path "*/cur/*" -type f | wc -l) = 100 &&
+	dlg -C big fsck >f && test_line_count = f 0
+'
+
 test_expect_success 'user card from the sender, with encoded name' '
 	dlg init -q u &&
 	printf "From: =?koi8-r?B?8NLJ18XU?= <Ivan@Example.RU>\nSubject: x\nMessage-ID: <k@ex>\n\nhi\n" >k.eml &&
