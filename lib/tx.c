@@ -306,8 +306,16 @@ int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len)
 
 int tx_remove(struct dlg_tx *tx, const char *path)
 {
-	if (!tx_exists(tx, path))
+	/* Files only: a pending file or one of the base tree. */
+	struct tx_update *found = tx_find(tx, path);
+	git_tree_entry *e = NULL;
+	if (!found) {
+		if (git_tree_entry_bypath(&e, tx->base_tree, path) < 0)
+			return 0;
+		git_tree_entry_free(e);
+	} else if (found->remove) {
 		return 0;
+	}
 	struct tx_update *u = tx_slot(tx, path);
 	strbuf_release(&u->data);
 	u->remove = 1;
@@ -434,6 +442,7 @@ static int flush_mempack(struct dlg_tx *tx)
 
 	if ((err = git_packbuilder_new(&pb, tx->repo)) < 0)
 		goto out;
+	git_packbuilder_set_threads(pb, 0); /* as many as there are cores, for the delta search */
 	for (size_t i = 0; i < rec->nr && !err; i++)
 		err = git_packbuilder_insert(pb, &rec->oids[i], NULL);
 	if (err < 0 ||
