@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "filter.h"
+#include "index.h"
 #include "util.h"
 
 static const char list_usage[] =
@@ -155,6 +156,78 @@ static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int 
 	strbuf_release(&ts);
 }
 
+struct list_out {
+	struct dlg_ctx *ctx;
+	int quiet, json, abbrev;
+	size_t width;
+	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
+};
+
+static int in_sorted(const struct strlist *l, const char *s)
+{
+	size_t lo = 0, hi = l->nr;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(l->items[mid], s);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int print_row(const struct dialog_summary *d, void *payload)
+{
+	struct list_out *o = payload;
+	if (o->only && !in_sorted(o->only, d->id))
+		return 0;
+	if (o->quiet) {
+		puts(d->id);
+	} else if (o->json) {
+		json_t *j = dialog_summary_json(d);
+		json_print_line(j);
+		json_decref(j);
+	} else {
+		print_line(o->ctx, d, o->abbrev, o->width);
+	}
+	return 0;
+}
+
+/* The listing computed from the files alone, without the index: what the
+   index must always agree with (DLG_NO_INDEX=1). */
+static int list_from_view(struct list_out *o, const struct dialog_filter *f)
+{
+	struct strlist all = STRLIST_INIT;
+	struct dialog_summary *rows;
+	size_t nrows = 0;
+	int ret = 0;
+	dialog_ids_all(&all, o->ctx->store);
+	o->abbrev = abbrev_len(&all);
+	rows = xcalloc(all.nr + 1, sizeof(*rows));
+	for (size_t i = 0; i < all.nr; i++) {
+		if (dialog_summary_load(&rows[nrows], o->ctx->store, all.items[i]) < 0) {
+			ret = error_last();
+			continue;
+		}
+		if (filter_match(f, &rows[nrows]))
+			nrows++;
+		else
+			dialog_summary_clear(&rows[nrows]);
+	}
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof(*rows), by_last_desc);
+	for (size_t i = 0; i < nrows; i++) {
+		print_row(&rows[i], o);
+		dialog_summary_clear(&rows[i]);
+	}
+	free(rows);
+	strlist_clear(&all);
+	return ret;
+}
+
 CMD(list)
 {
 	static const struct option opts[] = {
@@ -172,9 +245,8 @@ CMD(list)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dialog_filter f = DIALOG_FILTER_INIT;
-	struct strlist all = STRLIST_INIT, ids = STRLIST_INIT;
-	struct dialog_summary *rows = NULL;
-	size_t nrows = 0;
+	struct strlist ids = STRLIST_INIT;
+	struct list_out out = { 0 };
 	char uid[17];
 	int c, quiet = 0, json = 0, given = 0, ret = 0;
 
@@ -227,47 +299,30 @@ CMD(list)
 		filter_clear(&f);
 		return usage(list_usage, 0);
 	}
-	dialog_ids_all(&all, ctx->store);
 	if ((ret = ids_from_stdin(&ids, ctx, &given)))
 		goto out;
 	if (given && !ids.nr)
 		warning_msg("no dialog ids on standard input; nothing to list (use </dev/null to list all)");
-	if (!given) {
-		strlist_clear(&ids);
-		ids = all;
-		memset(&all, 0, sizeof(all));
-		dialog_ids_all(&all, ctx->store);
-	}
-	rows = xcalloc(ids.nr + 1, sizeof(*rows));
-	for (size_t i = 0; i < ids.nr; i++) {
-		if (dialog_summary_load(&rows[nrows], ctx->store, ids.items[i]) < 0) {
+	strlist_sort(&ids);
+	out.ctx = ctx;
+	out.quiet = quiet;
+	out.json = json;
+	out.width = terminal_width();
+	out.only = given ? &ids : NULL;
+	if (getenv("DLG_NO_INDEX")) {
+		ret = list_from_view(&out, &f);
+	} else {
+		struct dlg_index *ix = NULL;
+		if (index_open(&ix, ctx->store) < 0 || index_update(ix, NULL) < 0) {
 			ret = error_last();
-			continue;
-		}
-		if (filter_match(&f, &rows[nrows]))
-			nrows++;
-		else
-			dialog_summary_clear(&rows[nrows]);
-	}
-	qsort(rows, nrows, sizeof(*rows), by_last_desc);
-	int abbrev = abbrev_len(&all);
-	size_t width = terminal_width();
-	for (size_t i = 0; i < nrows; i++) {
-		if (quiet) {
-			puts(rows[i].id);
-		} else if (json) {
-			json_t *o = dialog_summary_json(&rows[i]);
-			json_print_line(o);
-			json_decref(o);
 		} else {
-			print_line(ctx, &rows[i], abbrev, width);
+			out.abbrev = index_abbrev(ix);
+			if (index_query(ix, &f, print_row, &out) < 0)
+				ret = error_last();
 		}
+		index_free(ix);
 	}
 out:
-	for (size_t i = 0; i < nrows; i++)
-		dialog_summary_clear(&rows[i]);
-	free(rows);
-	strlist_clear(&all);
 	strlist_clear(&ids);
 	filter_clear(&f);
 	return ret;

@@ -1,0 +1,85 @@
+#!/bin/bash
+. "$(dirname "$0")/lib.sh"
+
+# The index must give exactly the listing computed from the store's files
+# (DLG_NO_INDEX=1), under every filter, whatever happened to the store.
+same_as_store() {
+	for args in "--status all" "" "--status closed" "--tag vip" "--tag -vip --status all" \
+		    "--assignee bob" "--assignee none" "--waiting" "--channel chat" \
+		    "--user ann@example.com --status all" "--since 2026-11-24 --status all"; do
+		dlg -C s list --json $args >indexed || return 1
+		DLG_NO_INDEX=1 dlg -C s list --json $args >direct || return 1
+		test_cmp direct indexed || { echo "differs for: $args"; return 1; }
+	done
+	dlg -C s list >indexed && DLG_NO_INDEX=1 dlg -C s list >direct && test_cmp direct indexed
+}
+
+test_expect_success 'setup' '
+	dlg init -q s &&
+	mail a.eml a@ex ann@example.com "Kettle" "" "Mon, 23 Nov 2026 09:00:00 +0000" &&
+	mail b.eml b@ex bob@example.com "Invoice" "" "Tue, 24 Nov 2026 10:00:00 +0000" &&
+	mail c.eml c@ex cat@example.com "Chat hello" "" "Tue, 24 Nov 2026 11:00:00 +0000" &&
+	dlg -C s import a.eml b.eml >ids && dlg -C s import --channel chat c.eml >>ids &&
+	same_as_store && test -f s/.git/dlg/index.sqlite
+'
+A=$(sed -n 1p ids) B=$(sed -n 2p ids) C=$(sed -n 3p ids)
+
+test_expect_success 'after every kind of change' '
+	dlg -C s tag +vip $A && same_as_store &&
+	dlg -C s assign bob $B && same_as_store &&
+	dlg -C s close $C && same_as_store &&
+	dlg -C s reopen $C && same_as_store &&
+	dlg -C s reply -m hi $A && same_as_store &&
+	dlg -C s note -m internal $B && same_as_store &&
+	dlg -C s tag -vip +x $A && same_as_store &&
+	dlg -C s assign --none $B && same_as_store &&
+	mail a2.eml a2@ex ann@example.com "Re: Kettle" a@ex "Wed, 25 Nov 2026 09:00:00 +0000" &&
+	dlg -C s import a2.eml && same_as_store &&
+	dlg -C s user set ann@example.com name=Анна && same_as_store &&
+	dlg -C s list | grep Анна
+'
+
+test_expect_success 'after dlg sync from another clone' '
+	dlg clone -q s t &&
+	dlg -C t tag +fromt $B && dlg -C t close $A &&
+	dlg -C s tag +froms $B &&
+	git -C s fetch -q ../t main:refs/remotes/t/main &&
+	dlg -C s sync -q t/main && same_as_store &&
+	dlg -C s list -q --tag fromt --tag froms >out && echo $B >expect && test_cmp expect out
+'
+
+test_expect_success 'after the branch moved behind dlg (update-ref, reset --soft, fetch)' '
+	git -C s rev-parse main >old &&
+	dlg -C s tag +later $C && same_as_store &&
+	git -C s update-ref refs/heads/main $(cat old) && same_as_store &&
+	dlg -C s close $B && git -C s reset -q --soft HEAD~1 && same_as_store &&
+	dlg -C t tag +fetched $C &&
+	git -C s fetch -q ../t +main:main && same_as_store
+'
+
+test_expect_success 'a deleted, truncated or garbage index is rebuilt' '
+	rm s/.git/dlg/index.sqlite && same_as_store &&
+	: >s/.git/dlg/index.sqlite && same_as_store &&
+	head -c 4096 /dev/urandom >s/.git/dlg/index.sqlite && same_as_store &&
+	truncate -s 2048 s/.git/dlg/index.sqlite && dlg -C s tag +t2 $A && same_as_store
+'
+
+test_expect_success 'two processes writing at once' '
+	for i in 1 2 3 4 5 6; do dlg -C s tag +p$i $A & dlg -C s list -q >/dev/null & done; wait &&
+	same_as_store &&
+	dlg -C s list -q --status all --tag p1 --tag p6 >out && echo $A >expect && test_cmp expect out
+'
+
+test_expect_success 'a dialog gone from the tree leaves the index' '
+	git -C s rev-parse main >before &&
+	tree=$(git -C s ls-tree main | grep -v dialogs | git -C s mktree) &&
+	sub=$(git -C s ls-tree main dialogs | awk "{print \$3}") &&
+	c=$(git -C s commit-tree -p main -m "drop all dialogs" $tree) &&
+	git -C s update-ref refs/heads/main $c &&
+	dlg -C s list -q --status all >out && test_line_count = out 0 &&
+	same_as_store &&
+	git -C s update-ref refs/heads/main $(cat before) && same_as_store &&
+	dlg -C s list -q --status all >out && test_line_count = out 3
+'
+
+test_done
