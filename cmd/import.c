@@ -23,6 +23,8 @@ static const char import_usage[] =
 #define MAX_MESSAGE (64u << 20)
 /* From this many messages on, objects go to one packfile instead of loose files. */
 #define BULK_IMPORT 64
+/* A mailbox larger than this goes in as several commits, so memory stays bounded. */
+#define IMPORT_BATCH 20000
 
 struct raw_msg {
 	char *source;
@@ -34,8 +36,9 @@ struct raw_msg {
 struct import_job {
 	struct raw_msg *msgs;
 	size_t nr, alloc;
+	size_t first, count;       /* the batch being imported */
 	const char *channel;
-	struct import_result res;
+	struct import_result res;  /* of the batch */
 	int failed;
 };
 
@@ -199,7 +202,7 @@ static int import_fn(struct dlg_tx *tx, void *payload)
 	struct import_job *job = payload;
 	import_result_reset(&job->res);
 	job->failed = 0;
-	for (size_t i = 0; i < job->nr; i++) {
+	for (size_t i = job->first; i < job->first + job->count; i++) {
 		int err = import_email(tx, job->channel, job->msgs[i].data.buf,
 				       job->msgs[i].data.len, &job->res);
 		if (err == DLG_EINVALID) { /* this message only: the rest still goes in */
@@ -225,6 +228,7 @@ CMD(import)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import_job job = { 0 };
+	struct import_result total = { STRLIST_INIT, 0, 0, 0 };
 	int c, quiet = 0, ret = 0;
 
 	job.channel = "email";
@@ -245,17 +249,26 @@ CMD(import)
 	if (job.nr > 1)
 		qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
 
-	if (job.nr && (job.nr >= BULK_IMPORT ? store_change_bulk : store_change)(ctx->store, import_fn, &job, NULL) < 0) {
-		ret = error_last();
-	} else {
+	for (job.first = 0; job.first < job.nr; job.first += job.count) {
+		job.count = job.nr - job.first < IMPORT_BATCH ? job.nr - job.first : IMPORT_BATCH;
+		if ((job.count >= BULK_IMPORT ? store_change_bulk : store_change)(ctx->store, import_fn, &job, NULL) < 0) {
+			ret = error_last();
+			break;
+		}
 		ret |= job.failed;
-		if (!quiet)
-			for (size_t i = 0; i < job.res.dialogs.nr; i++)
-				printf("%s\n", job.res.dialogs.items[i]);
-		if (!quiet && job.res.duplicates)
-			fprintf(stderr, "dlg: import: %zu message%s already in the store\n",
-				job.res.duplicates, job.res.duplicates == 1 ? " was" : "s were");
+		for (size_t i = 0; i < job.res.dialogs.nr; i++)
+			strlist_push(&total.dialogs, job.res.dialogs.items[i]);
+		total.duplicates += job.res.duplicates;
 	}
+	strlist_sort(&total.dialogs);
+	if (!quiet)
+		for (size_t i = 0; i < total.dialogs.nr; i++)
+			if (!i || strcmp(total.dialogs.items[i], total.dialogs.items[i - 1]))
+				printf("%s\n", total.dialogs.items[i]);
+	if (!quiet && total.duplicates)
+		fprintf(stderr, "dlg: import: %zu message%s already in the store\n",
+			total.duplicates, total.duplicates == 1 ? " was" : "s were");
+	import_result_reset(&total);
 	for (size_t i = 0; i < job.nr; i++) {
 		free(job.msgs[i].source);
 		strbuf_release(&job.msgs[i].data);

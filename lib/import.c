@@ -238,9 +238,11 @@ out:
 	return found;
 }
 
+/* Repeats are dropped by the caller (sort and unique): a check here would
+   make a large import quadratic. */
 static void note_dialog(struct import_result *res, const char *id)
 {
-	if (!strlist_has(&res->dialogs, id))
+	if (!res->dialogs.nr || strcmp(res->dialogs.items[res->dialogs.nr - 1], id))
 		strlist_push(&res->dialogs, id);
 }
 

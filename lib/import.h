@@ -5,7 +5,7 @@
 #include "strbuf.h"
 
 struct import_result {
-	struct strlist dialogs;   /* ids created or changed, in order */
+	struct strlist dialogs;   /* ids created or changed; may repeat */
 	size_t imported;
 	size_t duplicates;
 	size_t created;
