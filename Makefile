@@ -76,6 +76,11 @@ demo: deps
 	$(MAKE) dlg
 	@sh scripts/demo.sh
 
+# Benchmarks against notmuch, mblaze and git (see bench/run.sh for the knobs).
+bench: deps
+	$(MAKE) dlg
+	@bash bench/run.sh
+
 install: dlg
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 dlg $(DESTDIR)$(BINDIR)/dlg
@@ -84,7 +89,7 @@ install: dlg
 	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
 
 clean:
-	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags
+	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor
 	rm -rf demo.store tests/trash
 
-.PHONY: all deps unit test check lint demo install clean FORCE
+.PHONY: all deps unit test check lint demo bench install clean FORCE

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "index.h"
+#include "treediff.h"
 #include "util.h"
 
 #define INDEX_FORMAT "dlg-index 1"
@@ -319,33 +320,36 @@ static const char *record_id(const char *path, const char *top, char out[17])
 	return is_full_id(out) ? out : NULL;
 }
 
+struct changed {
+	struct strlist *dialogs, *users;
+};
+
+static int note_changed(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	struct changed *c = payload;
+	char id[17];
+	/* A dialog's files change together; skip repeats of the last one seen. */
+	if (record_id(path, "dialogs/", id)) {
+		if (!c->dialogs->nr || strcmp(c->dialogs->items[c->dialogs->nr - 1], id))
+			strlist_push(c->dialogs, id);
+	} else if (record_id(path, "users/", id)) {
+		if (!c->users->nr || strcmp(c->users->items[c->users->nr - 1], id))
+			strlist_push(c->users, id);
+	}
+	return 0;
+}
+
 static int changed_records(struct strlist *dialogs, struct strlist *users, struct dlg_store *s,
 			   const git_oid *from, const git_oid *to)
 {
 	git_commit *a = NULL, *b = NULL;
 	git_tree *ta = NULL, *tb = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts;
+	struct changed c = { dialogs, users };
 	int err;
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
 	if ((err = git_commit_lookup(&a, s->repo, from)) < 0 || (err = git_commit_tree(&ta, a)) < 0 ||
 	    (err = git_commit_lookup(&b, s->repo, to)) < 0 || (err = git_commit_tree(&tb, b)) < 0 ||
-	    (err = git_diff_tree_to_tree(&diff, s->repo, ta, tb, &opts)) < 0) {
+	    (err = tree_diff(s->repo, ta, tb, note_changed, &c)) < 0)
 		err = DLG_ENOTFOUND; /* e.g. history rewritten: start over */
-		goto out;
-	}
-	for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		char id[17];
-		const char *p = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-		if (record_id(p, "dialogs/", id) && !strlist_has(dialogs, id))
-			strlist_push(dialogs, id);
-		else if (record_id(p, "users/", id) && !strlist_has(users, id))
-			strlist_push(users, id);
-	}
-out:
-	git_diff_free(diff);
 	git_tree_free(ta);
 	git_tree_free(tb);
 	git_commit_free(a);
@@ -391,17 +395,17 @@ int index_update(struct dlg_index *ix, int *rebuilt)
 				sqlite3_reset(st);
 				sqlite3_bind_text(st, 1, users.items[i], -1, SQLITE_STATIC);
 				while (sqlite3_step(st) == SQLITE_ROW) {
-					const char *id = (const char *)sqlite3_column_text(st, 0);
-					if (!strlist_has(&dialogs, id))
-						strlist_push(&dialogs, id);
+					strlist_push(&dialogs, (const char *)sqlite3_column_text(st, 0));
 				}
 			}
 		}
 		sqlite3_finalize(st);
 	}
+	strlist_sort(&dialogs);
 	if ((err = writer_open(&w, ix)) == 0) {
 		for (size_t i = 0; i < dialogs.nr && !err; i++)
-			err = put_dialog(ix, w.ins, w.del, w.deltags, w.instag, dialogs.items[i]);
+			if (!i || strcmp(dialogs.items[i], dialogs.items[i - 1]))
+				err = put_dialog(ix, w.ins, w.del, w.deltags, w.instag, dialogs.items[i]);
 		writer_close(&w);
 	}
 	if (!err)

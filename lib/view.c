@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "treediff.h"
 #include "util.h"
 
 static void view_record_path(struct strbuf *out, struct dlg_store *s)
@@ -183,30 +184,39 @@ static int lookup_tree(git_tree **out, struct dlg_store *s, const git_oid *commi
 	return err;
 }
 
+struct apply_state {
+	struct strlist removed, written;
+	git_oid *ids;
+	size_t alloc;
+};
+
+static int collect_change(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	struct apply_state *st = payload;
+	if (!in_view(path))
+		return 0;
+	if (!new_id) {
+		strlist_push(&st->removed, path);
+	} else {
+		ALLOC_GROW(st->ids, st->written.nr + 1, st->alloc);
+		git_oid_cpy(&st->ids[st->written.nr], new_id);
+		strlist_push(&st->written, path);
+	}
+	return 0;
+}
+
 static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to)
 {
-	git_diff *diff = NULL;
-	git_diff_options opts;
-	int err;
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if ((err = git_diff_tree_to_tree(&diff, s->repo, from, to, &opts)) < 0)
-		return dlg_error_git(err, "diff");
-	size_t n = git_diff_num_deltas(diff);
-	/* Deletions first, so a path that changes from file to directory is free. */
-	for (size_t i = 0; i < n && !err; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if ((d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_TYPECHANGE) &&
-		    in_view(d->old_file.path))
-			err = remove_view_file(s, d->old_file.path);
-	}
-	for (size_t i = 0; i < n && !err; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		if ((d->status == GIT_DELTA_ADDED || d->status == GIT_DELTA_MODIFIED ||
-		     d->status == GIT_DELTA_TYPECHANGE) && in_view(d->new_file.path))
-			err = write_view_file(s, d->new_file.path, &d->new_file.id);
-	}
-	git_diff_free(diff);
+	struct apply_state st = { STRLIST_INIT, STRLIST_INIT, NULL, 0 };
+	int err = tree_diff(s->repo, from, to, collect_change, &st);
+	/* Removals first, so a path that changes from file to directory is free. */
+	for (size_t i = 0; i < st.removed.nr && !err; i++)
+		err = remove_view_file(s, st.removed.items[i]);
+	for (size_t i = 0; i < st.written.nr && !err; i++)
+		err = write_view_file(s, st.written.items[i], &st.ids[i]);
+	strlist_clear(&st.removed);
+	strlist_clear(&st.written);
+	free(st.ids);
 	return err;
 }
 

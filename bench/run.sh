@@ -1,0 +1,159 @@
+#!/bin/bash
+# make bench: dlg against notmuch, mblaze and git on the same synthetic mail.
+#
+#   BENCH_SIZES   dialog counts (default: 10000 100000 1000000)
+#   BENCH_SKIP_1M=1  leave out the million (it takes hours on 2 cores)
+#   BENCH_DIR     scratch space (default /tmp/dlg-bench; needs ~1 GB per 100k)
+#   BENCH_RUNS    timed runs per latency figure (default 31)
+#
+# Times are whole-process wall times, as a script feels them.  Prints one
+# table; nothing here asserts a target.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+SRC=$PWD
+DLG=$SRC/dlg
+DIR=${BENCH_DIR:-/tmp/dlg-bench}
+RUNS=${BENCH_RUNS:-31}
+SIZES=${BENCH_SIZES:-10000 100000 1000000}
+[ "${BENCH_SKIP_1M:-}" = 1 ] && SIZES=$(echo $SIZES | tr ' ' '\n' | grep -vx 1000000 | tr '\n' ' ')
+export DLG_OPERATOR=bench TZ=UTC LC_ALL=C.UTF-8 NO_COLOR=1
+CHANNELS="email chat telegram vk facebook popup"
+
+make -s dlg || exit 1
+CFLAGS_PKG=$(pkg-config --cflags --libs libgit2 jansson libmagic sqlite3)
+cc -O2 -std=c11 -D_DEFAULT_SOURCE -o bench/gen bench/gen.c || exit 1
+cc -O2 -o bench/floor bench/floor.c $CFLAGS_PKG || exit 1
+mkdir -p "$DIR"
+
+now() { date +%s%N; }
+ms() { awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'; }
+# median and p99 (nearest rank) of numbers on stdin, in ms
+stats() { sort -n | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)]; p = v[int(NR * 0.99 + 0.999)]; printf "%.1f %.1f", m / 1e6, p / 1e6 }'; }
+# time one command RUNS times (stdout discarded); prints "median p99"
+timeit() {
+	local i t0
+	for i in $(seq "$RUNS"); do t0=$(now); "$@" >/dev/null 2>&1; echo $(( $(now) - t0 )); done | stats
+}
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+
+declare -A R
+row() { R[$1,$2]=$3; }
+
+bench_size() {
+	local n=$1 w=$DIR/$1 s t0 t1 msgs raw ids
+	rm -rf "$w" && mkdir -p "$w/mail"
+	echo "== $n dialogs" >&2
+	bench/gen "$n" "$w/mail" || return 1
+	msgs=$(cat "$w"/mail/*.mbox | grep -c '^From ')
+	raw=$(cat "$w"/mail/*.mbox | wc -c)
+	s=$w/s
+	$DLG init -q "$s"
+	t0=$(now)
+	for ch in $CHANNELS; do
+		[ -f "$w/mail/$ch.mbox" ] &&
+			/usr/bin/time -f %M -a -o "$w/import.kb" $DLG -C "$s" import -q --channel "$ch" "$w/mail/$ch.mbox"
+	done
+	t1=$(now)
+	row "$n" messages "$msgs"
+	row "$n" import_rate "$(awk -v m="$msgs" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (ns / 1e9) }')"
+	row "$n" import_kb "$(sort -n "$w/import.kb" | tail -1)"
+	t0=$(now); $DLG -C "$s" list -q >/dev/null; row "$n" index_build "$(ms $(( $(now) - t0 )))"
+	ids=$($DLG -C "$s" list -q --status all | wc -l)
+	row "$n" dialogs "$ids"
+
+	# ~10 dialogs for the selective query, and operators' state to filter on
+	$DLG -C "$s" list -q --status all | awk 'NR % int('"$ids"' / 10 + 1) == 1' | head -10 >"$w/sel"
+	$DLG -C "$s" tag +bench-sel <"$w/sel"
+	$DLG -C "$s" list -q | awk 'NR % 7 == 0' | $DLG -C "$s" assign alice
+	$DLG -C "$s" list -q | awk 'NR % 5 == 0' | $DLG -C "$s" tag +vip
+
+	# one change, on dialogs spread over the store
+	$DLG -C "$s" list -q --status all | shuf -n $((RUNS * 5)) --random-source=<(yes) >"$w/targets"
+	local k=0 op
+	for op in tag assign close note reply; do
+		for i in $(seq "$RUNS"); do
+			k=$((k + 1)); id=$(sed -n "${k}p" "$w/targets")
+			case $op in
+			tag) cmd=($DLG -C "$s" tag +b$i "$id") ;;
+			assign) cmd=($DLG -C "$s" assign carol "$id") ;;
+			close) cmd=($DLG -C "$s" close "$id") ;;
+			note) cmd=($DLG -C "$s" note -m "bench note $i" "$id") ;;
+			reply) cmd=($DLG -C "$s" reply -m "bench reply $i" "$id") ;;
+			esac
+			t0=$(now); "${cmd[@]}" >/dev/null </dev/null; echo $(( $(now) - t0 ))
+		done | stats >"$w/op.$op"
+		row "$n" "op_$op" "$(cat "$w/op.$op")"
+	done
+	row "$n" floor "$(timeit bench/floor)"
+	$DLG -C "$s" list -q >/dev/null # bring the index up to date first
+	row "$n" list_sel "$(timeit $DLG -C "$s" list --tag bench-sel --status all)"
+	row "$n" list_full "$(timeit $DLG -C "$s" list)"
+	row "$n" list_kb "$(peak_kb $DLG -C "$s" list)"
+	row "$n" git_bytes "$(du -sb "$s/.git" | cut -f1)"
+	row "$n" raw_bytes "$raw"
+	row "$n" view_apparent "$(du -sb --exclude=.git "$s" | cut -f1)"
+	row "$n" view_alloc "$(( $(du -s --exclude=.git "$s" | cut -f1) * 1024 ))"
+
+	# peers, on the same messages: the dialogs are Maildirs already
+	if command -v notmuch >/dev/null; then
+		mkdir -p "$w/nmdb"
+		printf '[database]\npath=%s\nmail_root=%s\n[new]\ntags=inbox\nignore=info;log;status;assignee;tags;notes\n[maildir]\nsynchronize_flags=false\n' \
+			"$w/nmdb" "$s/dialogs" >"$w/nmcfg"
+		export NOTMUCH_CONFIG=$w/nmcfg
+		t0=$(now); notmuch new >/dev/null 2>&1; t1=$(now)
+		row "$n" nm_rate "$(awk -v m="$msgs" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (ns / 1e9) }')"
+		while read -r id; do notmuch tag +bench-sel -- "path:${id:0:2}/${id:2:2}/$id/**"; done <"$w/sel"
+		row "$n" nm_sel "$(timeit notmuch search --output=threads tag:bench-sel)"
+		row "$n" nm_full "$(timeit notmuch search --output=threads tag:inbox)"
+		unset NOTMUCH_CONFIG
+	fi
+	if command -v mlist >/dev/null; then
+		find "$s/dialogs" -mindepth 3 -maxdepth 3 -type d >"$w/dirs"
+		uid=$(sed -n 's/^user: //p' "$s"/dialogs/*/*/"$(head -1 "$w/sel")"/info)
+		row "$n" mb_sel "$(RUNS=$(( RUNS < 5 ? RUNS : 5 )) timeit sh -c "mlist <'$w/dirs' | mpick -t '\"x-dlg-user\" == \"$uid\"' | mscan")"
+		row "$n" mb_full "$(RUNS=$(( RUNS < 5 ? RUNS : 5 )) timeit sh -c "mlist <'$w/dirs' | mscan")"
+	fi
+	git clone -q "$s/.git" "$w/checkout" 2>/dev/null
+	f=$(cd "$w/checkout" && git ls-files dialogs | grep '/status$' | head -1)
+	for i in $(seq 5); do
+		t0=$(now)
+		(cd "$w/checkout" && echo closed >"$f" && git add "$f" && git -c user.name=b -c user.email=b@b commit -qm "close $i" && echo open >"$f" && git add "$f" && git -c user.name=b -c user.email=b@b commit -qm "open $i") >/dev/null
+		echo $(( ($(now) - t0) / 2 ))
+	done | stats >"$w/gitop"
+	row "$n" git_change "$(cat "$w/gitop")"
+	rm -rf "$w/checkout" "$w/nmdb"
+}
+
+for n in $SIZES; do bench_size "$n"; done
+
+med() { echo "${1%% *}"; }
+p99() { echo "${1##* }"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+printf '\n%-34s' "dialogs"; for n in $SIZES; do printf '%16s' "$n"; done; echo
+line() { printf '%-34s' "$1"; shift; for n in $SIZES; do printf '%16s' "$("$@" "$n")"; done; echo; }
+get() { echo "${R[$2,$1]:--}"; }
+line "messages" get messages
+line "import, messages/s" get import_rate
+line "  notmuch new, messages/s" get nm_rate
+printf '%-34s' "  dlg/notmuch (higher is better)"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,import_rate]:-0}" "${R[$n,nm_rate]:-0}")"; done; echo
+printf '%-34s' "  import peak memory, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,import_kb]:-0} / 1024 ))"; done; echo
+line "index build (first list), ms" get index_build
+for op in tag assign close note reply; do
+	printf '%-34s' "$op: median / p99 ms"; for n in $SIZES; do v=${R[$n,op_$op]:-- -}; printf '%16s' "$(med "$v")/$(p99 "$v")"; done; echo
+	printf '%-34s' "  above floor (median), ms"; for n in $SIZES; do v=${R[$n,op_$op]:-0 0}; fl=${R[$n,floor]:-0 0}; printf '%16s' "$(awk -v a="$(med "$v")" -v b="$(med "$fl")" 'BEGIN{printf "%.1f", a-b}')"; done; echo
+done
+printf '%-34s' "floor (libgit2 init) median ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,floor]:-- -}")"; done; echo
+printf '%-34s' "git add+commit in checkout, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,git_change]:-- -}")"; done; echo
+printf '%-34s' "  dlg tag / git (lower is better)"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,op_tag]:-0 0}")" "$(med "${R[$n,git_change]:-0 0}")")"; done; echo
+printf '%-34s' "list, ~10 of all (tag), ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,list_sel]:-- -}")"; done; echo
+printf '%-34s' "  notmuch search tag:, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,nm_sel]:-- -}")"; done; echo
+printf '%-34s' "  mblaze mlist|mpick|mscan, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,mb_sel]:-- -}")"; done; echo
+printf '%-34s' "  dlg/notmuch, dlg/mblaze"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,list_sel]:-0 0}")" "$(med "${R[$n,nm_sel]:-0 0}")")/$(ratio "$(med "${R[$n,list_sel]:-0 0}")" "$(med "${R[$n,mb_sel]:-0 0}")")"; done; echo
+printf '%-34s' "list, all open with summaries, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,list_full]:-- -}")"; done; echo
+printf '%-34s' "  notmuch search (all threads), ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,nm_full]:-- -}")"; done; echo
+printf '%-34s' "  mblaze mlist|mscan, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,mb_full]:-- -}")"; done; echo
+printf '%-34s' "  dlg/notmuch, dlg/mblaze"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,list_full]:-0 0}")" "$(med "${R[$n,nm_full]:-0 0}")")/$(ratio "$(med "${R[$n,list_full]:-0 0}")" "$(med "${R[$n,mb_full]:-0 0}")")"; done; echo
+printf '%-34s' "list peak memory, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,list_kb]:-0} / 1024 ))"; done; echo
+printf '%-34s' ".git / raw message bytes"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,git_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
+printf '%-34s' "view apparent / allocated, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,view_apparent]:-0} >> 20 ))/$(( ${R[$n,view_alloc]:-0} >> 20 ))"; done; echo
+printf '%-34s' "raw message bytes, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,raw_bytes]:-0} >> 20 ))"; done; echo
