@@ -18,7 +18,7 @@ struct dlg_ctx {
 #define CMD(name) int cmd_##name(int argc, char **argv, struct dlg_ctx *ctx)
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
-CMD(help);
+CMD(help); CMD(reindex);
 
 /* "dlg: CMD: message" on stderr; returns 1 (the failure exit code). */
 int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

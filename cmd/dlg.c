@@ -43,6 +43,7 @@ static const struct cmd_struct commands[] = {
 	{ "user",   cmd_user,   NEED_STORE, "show and edit user cards" },
 	{ "sync",   cmd_sync,   NEED_STORE, "merge another clone's branch" },
 	{ "fsck",   cmd_fsck,   NEED_STORE, "check the files against the store's commit" },
+	{ "reindex", cmd_reindex, NEED_STORE, "rebuild the index that list reads" },
 	{ "help",   cmd_help,   0,          "list commands, or show a command's usage" },
 };
 
@@ -343,7 +344,7 @@ CMD(help)
 	fputs(usage_text, stdout);
 	fputs("\ncommands:\n", stdout);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		printf("   %-8s %s\n", commands[i].name, commands[i].summary);
+		printf("   %-8s  %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'dlg COMMAND --help' or 'man dlg-COMMAND' tells more.\n", stdout);
 	return 0;
 }

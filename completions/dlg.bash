@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck help"
+_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -308,6 +308,9 @@ _dlg()
         ;;
     fsck)
         _dlg_reply $'--repair\n--help'
+        ;;
+    reindex)
+        _dlg_reply $'--quiet\n--help'
         ;;
     help)
         ((${#args[@]} == 0)) && _dlg_reply "${_dlg_commands// /$'\n'}"

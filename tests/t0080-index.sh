@@ -64,6 +64,12 @@ test_expect_success 'a deleted, truncated or garbage index is rebuilt' '
 	truncate -s 2048 s/.git/dlg/index.sqlite && dlg -C s tag +t2 $A && same_as_store
 '
 
+test_expect_success 'dlg reindex rebuilds by hand' '
+	dlg -C s reindex >out && grep "^indexed 3 dialogs$" out &&
+	dlg -C s reindex -q >out && test_line_count = out 0 &&
+	same_as_store
+'
+
 test_expect_success 'two processes writing at once' '
 	for i in 1 2 3 4 5 6; do dlg -C s tag +p$i $A & dlg -C s list -q >/dev/null & done; wait &&
 	same_as_store &&
