@@ -49,6 +49,7 @@ CMD(clone)
 		ret = error_msg("cannot create '%s'", dir);
 		goto out;
 	}
+	dlg_git_init();
 	git_clone_options_init(&copts, GIT_CLONE_OPTIONS_VERSION);
 	copts.bare = 1; /* the view is dlg's, never git's checkout */
 	if (git_clone(&repo, src.buf, gitdir.buf, &copts) < 0) {

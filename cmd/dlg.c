@@ -386,7 +386,6 @@ int main(int argc, char **argv)
 	}
 	cmd_name = cmd->name;
 	ctx.color = isatty(1) && !getenv("NO_COLOR");
-	git_libgit2_init();
 
 	int wants_help = 0;
 	for (int k = i + 1; k < argc; k++)
@@ -413,6 +412,6 @@ int main(int argc, char **argv)
 out:
 	store_free(ctx.store);
 	dlg_error_clear();
-	git_libgit2_shutdown();
+	dlg_git_shutdown();
 	return ret;
 }

@@ -301,7 +301,7 @@ int index_rebuild(struct dlg_index *ix)
 {
 	git_oid tip;
 	int err;
-	if ((err = store_lock(ix->store)) < 0)
+	if ((err = store_git(ix->store)) < 0 || (err = store_lock(ix->store)) < 0)
 		return err;
 	if ((err = store_view_update(ix->store)) == 0 && (err = store_tip(&tip, ix->store)) == 0)
 		err = rebuild_locked(ix, &tip);
@@ -371,7 +371,7 @@ int index_update(struct dlg_index *ix, int *rebuilt)
 	if (!get_commit(&built, ix) && git_oid_equal(&built, &tip))
 		return 0;
 	/* Under the writers' lock the view is the tip and stays so while we read it. */
-	if ((err = store_lock(ix->store)) < 0)
+	if ((err = store_git(ix->store)) < 0 || (err = store_lock(ix->store)) < 0)
 		return err;
 	locked = 1;
 	if ((err = store_view_update(ix->store)) < 0 || (err = store_tip(&tip, ix->store)) < 0)
@@ -446,9 +446,9 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 	if (f->assignee)
 		strbuf_addstr(&sql, *f->assignee ? " AND assignee=?" : " AND assignee IS NULL");
 	for (size_t i = 0; i < f->tags.nr; i++)
-		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM tags t WHERE t.tag=? AND t.id=d.id)");
+		strbuf_addstr(&sql, " AND d.id IN (SELECT id FROM tags WHERE tag=?)");
 	for (size_t i = 0; i < f->not_tags.nr; i++)
-		strbuf_addstr(&sql, " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.tag=? AND t.id=d.id)");
+		strbuf_addstr(&sql, " AND d.id NOT IN (SELECT id FROM tags WHERE tag=?)");
 	if (f->channel)
 		strbuf_addstr(&sql, " AND channel=?");
 	if (f->user)

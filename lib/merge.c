@@ -275,6 +275,11 @@ static int commit_tree(git_tree **out, git_repository *repo, const git_oid *oid)
 
 int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	git_object *obj = NULL;
 	git_oid ours, theirs, base, tree_oid, merged, parents[2];
 	git_tree *bt = NULL, *ot = NULL, *tt = NULL;

@@ -10,6 +10,36 @@
 #include "store.h"
 #include "util.h"
 
+static int git_ready;
+
+void dlg_git_init(void)
+{
+	if (!git_ready++)
+		git_libgit2_init();
+}
+
+void dlg_git_shutdown(void)
+{
+	if (git_ready)
+		git_libgit2_shutdown();
+	git_ready = 0;
+}
+
+/*
+ * libgit2 is started and the repository opened on first use only: its
+ * initialisation reads the whole CA bundle, which would double the time of
+ * a `dlg list` served from a current index.
+ */
+int store_git(struct dlg_store *s)
+{
+	int err;
+	if (s->repo)
+		return 0;
+	dlg_git_init();
+	err = git_repository_open_ext(&s->repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	return err < 0 ? dlg_error_git(err, s->gitdir) : 0;
+}
+
 static int is_store_dir(const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -99,11 +129,12 @@ int store_open(struct dlg_store **out, const char *root)
 	int err;
 
 	*out = NULL;
-	err = git_repository_open_ext(&s->repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-	if (err < 0) {
-		err = dlg_error_git(err, s->gitdir);
-		store_free(s);
-		return err;
+	{
+		struct stat st;
+		if (stat(s->gitdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			store_free(s);
+			return dlg_error(DLG_ENOSTORE, "'%s' is not a dlg store", root);
+		}
 	}
 	if ((err = ensure_private_dirs(s)) < 0) {
 		store_free(s);
@@ -142,6 +173,7 @@ int store_init(struct dlg_store **out, const char *dir)
 		return err;
 	}
 	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	dlg_git_init();
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	opts.initial_head = "main";
 	opts.description = "dlg store: customer-support dialogs (use 'dlg', not 'git commit')\n";
@@ -221,9 +253,46 @@ void store_unlock(struct dlg_store *s)
 		flock(s->lock_fd, LOCK_UN);
 }
 
+/* The branch tip from git's ref files, without libgit2: a loose ref, else
+   packed-refs.  git replaces ref files by rename, so a read sees old or new. */
+static int read_tip_files(git_oid *out, struct dlg_store *s)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int err = -1;
+	strbuf_addf(&path, "%s/%s", s->gitdir, DLG_BRANCH);
+	if (!strbuf_read_file(&data, path.buf)) {
+		strbuf_trim(&data);
+		if (data.len == GIT_OID_HEXSZ && !git_oid_fromstr(out, data.buf))
+			err = 0;
+	} else if (errno == ENOENT) {
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/packed-refs", s->gitdir);
+		if (!strbuf_read_file(&data, path.buf))
+			for (char *p = data.buf; *p;) {
+				char *nl = strchr(p, '\n');
+				size_t n = nl ? (size_t)(nl - p) : strlen(p);
+				if (n == GIT_OID_HEXSZ + 1 + strlen(DLG_BRANCH) && p[GIT_OID_HEXSZ] == ' ' &&
+				    !strncmp(p + GIT_OID_HEXSZ + 1, DLG_BRANCH, strlen(DLG_BRANCH))) {
+					p[GIT_OID_HEXSZ] = '\0';
+					err = git_oid_fromstr(out, p) ? -1 : 0;
+					break;
+				}
+				p += n + (nl ? 1 : 0);
+			}
+	}
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return err;
+}
+
 int store_tip(git_oid *out, struct dlg_store *s)
 {
-	int err = git_reference_name_to_id(out, s->repo, DLG_BRANCH);
+	int err;
+	if (!s->repo && !read_tip_files(out, s))
+		return 0;
+	if ((err = store_git(s)) < 0)
+		return err;
+	err = git_reference_name_to_id(out, s->repo, DLG_BRANCH);
 	if (err == GIT_ENOTFOUND)
 		return dlg_error(DLG_ENOTFOUND, "the store has no branch '%s'", DLG_BRANCH);
 	return err < 0 ? dlg_error_git(err, "read branch") : 0;
@@ -231,6 +300,11 @@ int store_tip(git_oid *out, struct dlg_store *s)
 
 int store_tip_tree(git_tree **out, struct dlg_store *s)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	git_oid oid;
 	git_commit *c = NULL;
 	int err = store_tip(&oid, s);
@@ -245,6 +319,11 @@ int store_tip_tree(git_tree **out, struct dlg_store *s)
 
 int store_read(struct strbuf *out, struct dlg_store *s, const char *path)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
@@ -287,6 +366,8 @@ int store_operator(const char **out, struct dlg_store *s)
 	if (env && *env) {
 		s->operator = xstrdup(env);
 		s->operator_from_env = 1;
+	} else if (!s->repo && is_store_dir(s->root) && store_git(s) < 0) {
+		return DLG_ERROR; /* store_git said why */
 	} else if (s->repo ? !git_repository_config(&cfg, s->repo) : !git_config_open_default(&cfg)) {
 		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator") ||
 		    !git_config_get_string_buf(&buf, cfg, "user.name"))
@@ -321,7 +402,7 @@ void store_operator_email(struct strbuf *out, struct dlg_store *s)
 	}
 	if (store_operator(&op, s) < 0)
 		op = "dlg";
-	if (!git_repository_config(&cfg, s->repo)) {
+	if (!store_git(s) && !git_repository_config(&cfg, s->repo)) {
 		if (!git_config_get_string_buf(&buf, cfg, "dlg.email")) {
 			found = 1;
 		} else if (!s->operator_from_env) {
@@ -343,6 +424,11 @@ void store_operator_email(struct strbuf *out, struct dlg_store *s)
 
 int store_resolve(char out[17], struct dlg_store *s, const char *top, const char *prefix)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	const char *what = !strcmp(top, "users") ? "user" : "dialog";
 	struct strbuf dir = STRBUF_INIT;
 	git_tree *tree = NULL, *leaf = NULL;
@@ -389,6 +475,11 @@ int store_resolve(char out[17], struct dlg_store *s, const char *top, const char
 int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree_oid,
 			const git_oid *parent_oids, size_t nparents, const char *message)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	const git_commit *parents[2] = { NULL, NULL };
 	git_commit *owned[2] = { NULL, NULL };
 	git_signature *sig = NULL;
@@ -422,6 +513,11 @@ int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo,
 
 int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid *old_oid)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	git_reference *ref = NULL;
 	int err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, new_oid, 1, old_oid, "dlg");
 	git_reference_free(ref);

@@ -507,13 +507,14 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 static int change(struct dlg_store *s, tx_fn fn, void *payload, int *committed, int bulk)
 {
 	struct dlg_tx tx;
-	git_repository *repo = s->repo, *bulk_repo = NULL;
+	git_repository *repo, *bulk_repo = NULL;
 	git_odb_backend *mempack = NULL;
 	const char *op;
 	int err, done = 0, attempts = 0;
 
-	if ((err = store_operator(&op, s)) < 0)
+	if ((err = store_git(s)) < 0 || (err = store_operator(&op, s)) < 0)
 		return err;
+	repo = s->repo;
 	if (bulk) {
 		/* Thousands of loose object files would cost more than the change. */
 		if ((err = open_bulk(&bulk_repo, &mempack, s)) < 0)

@@ -9,6 +9,7 @@
 
 #include <git2.h>
 
+#include "store.h"
 #include "util.h"
 
 int64_t days_from_civil(int64_t y, int m, int d)
@@ -110,6 +111,7 @@ void hash_hex(char out[41], const void *data, size_t len)
 {
 	git_oid oid;
 	/* git's blob hash is a fine, stable SHA-1 and saves a second implementation. */
+	dlg_git_init();
 	git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
 	git_oid_tostr(out, 41, &oid);
 }

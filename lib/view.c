@@ -233,7 +233,7 @@ int store_view_update(struct dlg_store *s)
 	has_shown = !store_view_commit(&shown, s);
 	if (has_shown && git_oid_equal(&shown, &tip))
 		return 0;
-	if ((err = store_lock(s)) < 0)
+	if ((err = store_git(s)) < 0 || (err = store_lock(s)) < 0)
 		return err;
 	/* Re-read under the lock: another process may have done it meanwhile. */
 	if ((err = store_tip(&tip, s)) < 0)
@@ -410,6 +410,11 @@ static int fsck_tree(struct fsck_state *st, git_tree *tree, const char *rel)
 
 int store_fsck(struct strbuf *report, struct dlg_store *s, int repair)
 {
+	{
+		int gerr = store_git(s);
+		if (gerr < 0)
+			return gerr;
+	}
 	struct fsck_state st = { s, report, repair, 0, 0 };
 	git_tree *tree = NULL;
 	int err;
