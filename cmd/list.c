@@ -314,7 +314,9 @@ CMD(list)
 	} else {
 		struct dlg_index *ix = NULL;
 		if (index_open(&ix, ctx->store) < 0 || index_update(ix, NULL) < 0) {
-			ret = error_last();
+			/* The index is a cache: without it the answer is the same, only slower. */
+			warning_msg("%s; listing from the files", dlg_error_last());
+			ret = list_from_view(&out, &f);
 		} else {
 			out.abbrev = index_abbrev(ix);
 			if (index_query(ix, &f, print_row, &out) < 0)

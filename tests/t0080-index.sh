@@ -64,6 +64,14 @@ test_expect_success 'a deleted, truncated or garbage index is rebuilt' '
 	truncate -s 2048 s/.git/dlg/index.sqlite && dlg -C s tag +t2 $A && same_as_store
 '
 
+test_expect_success 'an index that cannot be written: list answers from the files' '
+	rm -f s/.git/dlg/index.sqlite && mkdir s/.git/dlg/index.sqlite &&
+	dlg -C s list --status all --json >indexed 2>err &&
+	grep "^dlg: list: warning: .*; listing from the files" err &&
+	DLG_NO_INDEX=1 dlg -C s list --status all --json >direct && test_cmp direct indexed &&
+	rmdir s/.git/dlg/index.sqlite && same_as_store
+'
+
 test_expect_success 'dlg reindex rebuilds by hand' '
 	dlg -C s reindex >out && grep "^indexed 3 dialogs$" out &&
 	dlg -C s reindex -q >out && test_line_count = out 0 &&
