@@ -81,7 +81,6 @@ int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
 int store_change_bulk(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
 
 int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path);
-int tx_exists(struct dlg_tx *tx, const char *path);
 int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len);
 int tx_remove(struct dlg_tx *tx, const char *path);
 /* Names directly inside dir (files and directories), sorted. */

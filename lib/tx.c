@@ -277,24 +277,6 @@ int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path)
 	return err;
 }
 
-int tx_exists(struct dlg_tx *tx, const char *path)
-{
-	struct tx_update *u = tx_find(tx, path);
-	git_tree_entry *e = NULL;
-	size_t len = strlen(path);
-
-	if (u)
-		return !u->remove;
-	/* A pending file below path makes it an existing directory. */
-	for (size_t i = 0; i < tx->nr; i++)
-		if (!tx->u[i].remove && !strncmp(tx->u[i].path, path, len) && tx->u[i].path[len] == '/')
-			return 1;
-	if (git_tree_entry_bypath(&e, tx->base_tree, path) < 0)
-		return 0;
-	git_tree_entry_free(e);
-	return 1;
-}
-
 int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len)
 {
 	struct tx_update *u = tx_slot(tx, path);
