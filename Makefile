@@ -14,7 +14,12 @@ PKGS = libgit2 jansson libmagic sqlite3
 CFLAGS ?= -O2 -g
 DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 	-Wno-unused-parameter -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS))
-DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libgit2 is opened with dlopen() on first use (lib/gitlib.h says why).
+DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2,$(PKGS)))
+GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
+GIT2_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libgit2)/libgit2.so 2>/dev/null | \
+	awk '/SONAME/ { print $$2 }')
+DLG_CFLAGS += -DGITLIB_SONAME='"$(or $(GIT2_SONAME),libgit2.so)"'
 ifdef WERROR
 DLG_CFLAGS += -Werror
 endif
@@ -50,7 +55,7 @@ dlg: $(CMD_OBJ) lib/libdlg.a
 
 tests/unit/test-%: tests/unit/test-%.c lib/libdlg.a $(HEADERS) .build-flags
 	$(CC) $(DLG_CFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< \
-		lib/libdlg.a $(DLG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+		lib/libdlg.a $(DLG_LIBS) $(GIT2_LIBS) $$($(PKG_CONFIG) --libs cmocka)
 
 deps:
 	@sh scripts/install-deps.sh

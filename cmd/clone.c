@@ -49,7 +49,10 @@ CMD(clone)
 		ret = error_msg("cannot create '%s'", dir);
 		goto out;
 	}
-	dlg_git_init();
+	if (dlg_git_init() < 0) {
+		ret = error_last();
+		goto out;
+	}
 	git_clone_options_init(&copts, GIT_CLONE_OPTIONS_VERSION);
 	copts.bare = 1; /* the view is dlg's, never git's checkout */
 	if (git_clone(&repo, src.buf, gitdir.buf, &copts) < 0) {

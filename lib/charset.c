@@ -11,19 +11,9 @@
 #include <string.h>
 
 #include "mime.h"
+#include "util.h"
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
@@ -247,8 +237,8 @@ void qp_decode(struct strbuf *out, const char *in, size_t len)
 		if (c == '=') {
 			int h, l;
 			size_t j;
-			if (i + 2 < len && (h = hexval((unsigned char)in[i + 1])) >= 0 &&
-			    (l = hexval((unsigned char)in[i + 2])) >= 0) {
+			if (i + 2 < len && (h = hex_value((unsigned char)in[i + 1])) >= 0 &&
+			    (l = hex_value((unsigned char)in[i + 2])) >= 0) {
 				strbuf_addch(out, h * 16 + l);
 				i += 3;
 				continue;
@@ -482,8 +472,8 @@ static void eword_decode(struct strbuf *raw, const struct eword *w)
 		if (c == '_') {
 			strbuf_addch(raw, ' ');
 		} else if (c == '=' && i + 2 < w->text_len &&
-			   (h = hexval((unsigned char)w->text[i + 1])) >= 0 &&
-			   (l = hexval((unsigned char)w->text[i + 2])) >= 0) {
+			   (h = hex_value((unsigned char)w->text[i + 1])) >= 0 &&
+			   (l = hex_value((unsigned char)w->text[i + 2])) >= 0) {
 			strbuf_addch(raw, h * 16 + l);
 			i += 2;
 		} else {

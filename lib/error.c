@@ -1,7 +1,7 @@
 #include "error.h"
 #include "strbuf.h"
 
-#include <git2.h>
+#include "gitlib.h"
 #include <stdarg.h>
 
 static struct strbuf last_error = STRBUF_INIT;

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,10 +13,16 @@
 
 static int git_ready;
 
-void dlg_git_init(void)
+int dlg_git_init(void)
 {
-	if (!git_ready++)
-		git_libgit2_init();
+	int err;
+	if (git_ready)
+		return 0;
+	if ((err = gitlib_load()) < 0)
+		return err;
+	git_libgit2_init();
+	git_ready = 1;
+	return 0;
 }
 
 void dlg_git_shutdown(void)
@@ -35,7 +42,8 @@ int store_git(struct dlg_store *s)
 	int err;
 	if (s->repo)
 		return 0;
-	dlg_git_init();
+	if ((err = dlg_git_init()) < 0)
+		return err;
 	err = git_repository_open_ext(&s->repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	return err < 0 ? dlg_error_git(err, s->gitdir) : 0;
 }
@@ -107,7 +115,8 @@ void store_free(struct dlg_store *s)
 		return;
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	git_repository_free(s->repo);
+	if (s->repo) /* libgit2 may never have been loaded */
+		git_repository_free(s->repo);
 	free(s->root);
 	free(s->gitdir);
 	free(s->dlgdir);
@@ -172,8 +181,11 @@ int store_init(struct dlg_store **out, const char *dir)
 		store_free(s);
 		return err;
 	}
+	if ((err = dlg_git_init()) < 0) {
+		store_free(s);
+		return err;
+	}
 	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
-	dlg_git_init();
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	opts.initial_head = "main";
 	opts.description = "dlg store: customer-support dialogs (use 'dlg', not 'git commit')\n";
@@ -422,54 +434,84 @@ void store_operator_email(struct strbuf *out, struct dlg_store *s)
 		strbuf_addf(out, "%s@dlg.invalid", op);
 }
 
-int store_resolve(char out[17], struct dlg_store *s, const char *top, const char *prefix)
+/* Counts the names in one shard listing that start with prefix; the first goes to out. */
+static size_t match_prefix(char out[17], const char *name, const char *prefix, size_t plen, size_t found)
 {
-	{
-		int gerr = store_git(s);
-		if (gerr < 0)
-			return gerr;
+	if (strncmp(name, prefix, plen) || strlen(name) != DLG_ID_LEN)
+		return found;
+	if (!found) {
+		memcpy(out, name, DLG_ID_LEN);
+		out[DLG_ID_LEN] = '\0';
 	}
-	const char *what = !strcmp(top, "users") ? "user" : "dialog";
-	struct strbuf dir = STRBUF_INIT;
+	return found + 1;
+}
+
+/* The view holds every dialog and user of the tip (store_view_update runs
+   before each command), so a shard directory answers without libgit2. */
+static size_t resolve_in_view(char out[17], struct dlg_store *s, const char *dir, const char *prefix,
+			      size_t plen)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct dirent *de;
+	size_t found = 0;
+	DIR *d;
+	strbuf_addf(&path, "%s/%s", s->root, dir);
+	if ((d = opendir(path.buf))) {
+		while ((de = readdir(d)) && found < 2)
+			found = match_prefix(out, de->d_name, prefix, plen, found);
+		closedir(d);
+	}
+	strbuf_release(&path);
+	return found;
+}
+
+static int resolve_in_tree(size_t *found, char out[17], struct dlg_store *s, const char *dir,
+			   const char *prefix, size_t plen)
+{
 	git_tree *tree = NULL, *leaf = NULL;
 	git_tree_entry *e = NULL;
-	size_t plen = strlen(prefix), found = 0;
 	int err;
+	*found = 0;
+	if ((err = store_git(s)) < 0 || (err = store_tip_tree(&tree, s)) < 0)
+		return err;
+	if (!git_tree_entry_bypath(&e, tree, dir) && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	    !git_tree_lookup(&leaf, s->repo, git_tree_entry_id(e))) {
+		size_t n = git_tree_entrycount(leaf);
+		for (size_t i = 0; i < n && *found < 2; i++)
+			*found = match_prefix(out, git_tree_entry_name(git_tree_entry_byindex(leaf, i)),
+					      prefix, plen, *found);
+	}
+	git_tree_entry_free(e);
+	git_tree_free(leaf);
+	git_tree_free(tree);
+	return 0;
+}
+
+int store_resolve(char out[17], struct dlg_store *s, const char *top, const char *prefix)
+{
+	const char *what = !strcmp(top, "users") ? "user" : "dialog";
+	struct strbuf dir = STRBUF_INIT;
+	size_t plen = strlen(prefix), found;
+	int err = 0;
 
 	if (!is_hex_prefix(prefix) || plen > DLG_ID_LEN)
 		return dlg_error(DLG_EINVALID, "'%s' is not a %s id", prefix, what);
 	if (plen < DLG_ID_MIN)
 		return dlg_error(DLG_EINVALID, "%s id '%s' is too short (at least %d hex digits)",
 				 what, prefix, DLG_ID_MIN);
-	if ((err = store_tip_tree(&tree, s)) < 0)
-		return err;
-	/* Four digits name the shard directory, so a lookup reads one small tree. */
+	/* Four digits name the shard directory, so a lookup reads one small directory. */
 	strbuf_addf(&dir, "%s/%.2s/%.2s", top, prefix, prefix + 2);
-	err = git_tree_entry_bypath(&e, tree, dir.buf);
-	if (!err && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-	    !git_tree_lookup(&leaf, s->repo, git_tree_entry_id(e))) {
-		size_t n = git_tree_entrycount(leaf);
-		for (size_t i = 0; i < n; i++) {
-			const char *name = git_tree_entry_name(git_tree_entry_byindex(leaf, i));
-			if (!strncmp(name, prefix, plen)) {
-				if (found++)
-					break;
-				memcpy(out, name, DLG_ID_LEN);
-				out[DLG_ID_LEN] = '\0';
-			}
-		}
-	}
-	if (!found)
-		err = dlg_error(DLG_ENOTFOUND, "no %s '%s'", what, prefix);
-	else if (found > 1)
-		err = dlg_error(DLG_EAMBIGUOUS, "%s id '%s' is ambiguous: give more digits", what, prefix);
-	else
-		err = 0;
-	git_tree_entry_free(e);
-	git_tree_free(leaf);
-	git_tree_free(tree);
+	found = resolve_in_view(out, s, dir.buf, prefix, plen);
+	if (found != 1) /* the tree is the truth should the view be damaged */
+		err = resolve_in_tree(&found, out, s, dir.buf, prefix, plen);
 	strbuf_release(&dir);
-	return err;
+	if (err < 0)
+		return err;
+	if (!found)
+		return dlg_error(DLG_ENOTFOUND, "no %s '%s'", what, prefix);
+	if (found > 1)
+		return dlg_error(DLG_EAMBIGUOUS, "%s id '%s' is ambiguous: give more digits", what, prefix);
+	return 0;
 }
 
 int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree_oid,

@@ -3,7 +3,7 @@
 
 #include <time.h>
 
-#include <git2.h>
+#include "gitlib.h"
 
 #include "strbuf.h"
 
@@ -31,8 +31,8 @@ struct dlg_store {
 /* The store directory: explicit (-C), else $DLG_DIR, else the current
    directory or the nearest parent holding a store. */
 int store_find(struct strbuf *root, const char *explicit_dir);
-/* Starts libgit2 once (and its matching shutdown at exit). */
-void dlg_git_init(void);
+/* Loads and starts libgit2 once (and its matching shutdown at exit). */
+int dlg_git_init(void);
 void dlg_git_shutdown(void);
 /* Opens the repository on first use; functions below call it themselves. */
 int store_git(struct dlg_store *s);

@@ -1,7 +1,7 @@
 #ifndef DLG_TREEDIFF_H
 #define DLG_TREEDIFF_H
 
-#include <git2.h>
+#include "gitlib.h"
 
 /*
  * The files that differ between two trees (either may be NULL, the empty

@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <git2/sys/mempack.h>
-#include <git2/sys/odb_backend.h>
-#include <git2/sys/repository.h>
+#include "gitlib.h"
 
 #include "error.h"
 #include "store.h"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2.h>
+#include "gitlib.h"
 
 #include "store.h"
 #include "util.h"
@@ -110,8 +110,14 @@ int time_parse_local(time_t *out, const char *s)
 void hash_hex(char out[41], const void *data, size_t len)
 {
 	git_oid oid;
-	/* git's blob hash is a fine, stable SHA-1 and saves a second implementation. */
-	dlg_git_init();
+	/* git's blob hash is a fine, stable SHA-1 and saves a second implementation.
+	   Callers hash inside a change, which has already loaded libgit2; were it
+	   missing, no change could be written, so the zero key never lands. */
+	if (dlg_git_init() < 0) {
+		memset(out, '0', 40);
+		out[40] = '\0';
+		return;
+	}
 	git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
 	git_oid_tostr(out, 41, &oid);
 }
@@ -185,20 +191,23 @@ void field_encode(struct strbuf *out, const char *s)
 	}
 }
 
-static int hexval(int c)
+int hex_value(int c)
 {
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
 	return -1;
 }
 
 void field_decode(struct strbuf *out, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			int c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+		if (s[i] == '%' && i + 2 < len && hex_value(s[i + 1]) >= 0 &&
+		    hex_value(s[i + 2]) >= 0) {
+			int c = hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]);
 			if (c)
 				strbuf_addch(out, c);
 			i += 2;

@@ -12,6 +12,8 @@
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 int64_t days_from_civil(int64_t y, int m, int d);
+/* 0-15 for a hex digit, else -1. */
+int hex_value(int c);
 
 /* Current time; $DLG_NOW (unix seconds or ISO 8601) pins it for tests. */
 time_t dlg_now(void);

@@ -96,4 +96,15 @@ test_expect_success 'a dialog gone from the tree leaves the index' '
 	dlg -C s list -q --status all >out && test_line_count = out 3
 '
 
+# Reading is what scripts do in loops: a current index and view answer
+# without libgit2 (and its TLS and Kerberos libraries) ever being loaded.
+loads_libgit2() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -q "file=libgit2"; }
+test_expect_success 'list and show do not load libgit2; a change does' '
+	dlg -C s list >/dev/null &&
+	! loads_libgit2 dlg -C s list --status all &&
+	! loads_libgit2 dlg -C s list --tag x --json &&
+	! loads_libgit2 dlg -C s show ${A%????????} &&
+	loads_libgit2 dlg -C s tag +ld $A
+'
+
 test_done

@@ -330,10 +330,11 @@ int main(void)
 		cmocka_unit_test(test_merge_rule),
 	};
 	int failed;
-	git_libgit2_init();
+	if (dlg_git_init() < 0)
+		return 1;
 	failed = cmocka_run_group_tests_name("store: pure", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("store: git", with_store, setup_store, teardown_store);
 	dlg_error_clear();
-	git_libgit2_shutdown();
+	dlg_git_shutdown();
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,207 @@
+/*
+ * libgit2, loaded when a command first needs it.
+ *
+ * Linking libgit2 costs every process about 9 ms before main() on Debian
+ * (it pulls in mbedTLS, libssh2, Kerberos and OpenSSL: 18 more shared
+ * libraries), and `dlg list` or `dlg show` served from the index and the
+ * view never call it.  So dlg is not linked against libgit2: the functions
+ * it uses are looked up with dlopen() on first use, and each git_* name
+ * below refers to a pointer in `gitlib`.  A name missing here is a link
+ * error, so the list cannot fall behind the code.
+ */
+#ifndef DLG_GITLIB_H
+#define DLG_GITLIB_H
+
+#include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
+#define GITLIB_FUNCTIONS(X) \
+	X(git_blob_create_from_buffer) \
+	X(git_blob_free) \
+	X(git_blob_lookup) \
+	X(git_blob_rawcontent) \
+	X(git_blob_rawsize) \
+	X(git_buf_dispose) \
+	X(git_clone) \
+	X(git_clone_options_init) \
+	X(git_commit_create) \
+	X(git_commit_free) \
+	X(git_commit_lookup) \
+	X(git_commit_tree) \
+	X(git_config_free) \
+	X(git_config_get_string_buf) \
+	X(git_config_open_default) \
+	X(git_error_last) \
+	X(git_graph_descendant_of) \
+	X(git_libgit2_init) \
+	X(git_libgit2_shutdown) \
+	X(git_mempack_new) \
+	X(git_mempack_reset) \
+	X(git_merge_base) \
+	X(git_object_free) \
+	X(git_object_id) \
+	X(git_object_peel) \
+	X(git_odb_add_backend) \
+	X(git_odb_backend_data_alloc) \
+	X(git_odb_exists) \
+	X(git_odb_free) \
+	X(git_odb_hash) \
+	X(git_odb_hashfile) \
+	X(git_odb_init_backend) \
+	X(git_odb_new) \
+	X(git_odb_object_data) \
+	X(git_odb_object_free) \
+	X(git_odb_object_size) \
+	X(git_odb_object_type) \
+	X(git_odb_read) \
+	X(git_odb_read_header) \
+	X(git_odb_refresh) \
+	X(git_odb_write_pack) \
+	X(git_packbuilder_free) \
+	X(git_packbuilder_insert) \
+	X(git_packbuilder_new) \
+	X(git_packbuilder_set_threads) \
+	X(git_packbuilder_write_buf) \
+	X(git_reference_create) \
+	X(git_reference_create_matching) \
+	X(git_reference_free) \
+	X(git_reference_name_to_id) \
+	X(git_repository_config) \
+	X(git_repository_free) \
+	X(git_repository_init_ext) \
+	X(git_repository_init_options_init) \
+	X(git_repository_odb) \
+	X(git_repository_open_ext) \
+	X(git_repository_set_odb) \
+	X(git_revparse_single) \
+	X(git_signature_free) \
+	X(git_signature_new) \
+	X(git_tree_create_updated) \
+	X(git_tree_entry_byindex) \
+	X(git_tree_entry_byname) \
+	X(git_tree_entry_bypath) \
+	X(git_tree_entry_filemode) \
+	X(git_tree_entry_free) \
+	X(git_tree_entry_id) \
+	X(git_tree_entry_name) \
+	X(git_tree_entry_type) \
+	X(git_tree_entrycount) \
+	X(git_tree_free) \
+	X(git_tree_id) \
+	X(git_tree_lookup) \
+	X(git_treebuilder_entrycount) \
+	X(git_treebuilder_free) \
+	X(git_treebuilder_get) \
+	X(git_treebuilder_insert) \
+	X(git_treebuilder_new) \
+	X(git_treebuilder_remove) \
+	X(git_treebuilder_write) \
+
+struct gitlib {
+#define GITLIB_MEMBER(name) __typeof__(name) *name;
+	GITLIB_FUNCTIONS(GITLIB_MEMBER)
+#undef GITLIB_MEMBER
+};
+extern struct gitlib gitlib;
+
+/* Loads libgit2 once; DLG_ERROR with the loader's reason when it cannot. */
+int gitlib_load(void);
+
+/* Object ids are 20 bytes; the paths that read the store without libgit2
+   (the branch tip, the view and index stamps) compare and print them too. */
+int gitlib_oid_fromstr(git_oid *out, const char *hex);
+char *gitlib_oid_tostr(char *out, size_t n, const git_oid *id);
+int gitlib_oid_cmp(const git_oid *a, const git_oid *b);
+void gitlib_oid_cpy(git_oid *out, const git_oid *src);
+
+#ifndef GITLIB_IMPL
+#define git_oid_fromstr gitlib_oid_fromstr
+#define git_oid_tostr gitlib_oid_tostr
+#define git_oid_cmp gitlib_oid_cmp
+#define git_oid_equal(a, b) (gitlib_oid_cmp((a), (b)) == 0)
+#define git_oid_cpy gitlib_oid_cpy
+#define git_blob_create_from_buffer (gitlib.git_blob_create_from_buffer)
+#define git_blob_free (gitlib.git_blob_free)
+#define git_blob_lookup (gitlib.git_blob_lookup)
+#define git_blob_rawcontent (gitlib.git_blob_rawcontent)
+#define git_blob_rawsize (gitlib.git_blob_rawsize)
+#define git_buf_dispose (gitlib.git_buf_dispose)
+#define git_clone (gitlib.git_clone)
+#define git_clone_options_init (gitlib.git_clone_options_init)
+#define git_commit_create (gitlib.git_commit_create)
+#define git_commit_free (gitlib.git_commit_free)
+#define git_commit_lookup (gitlib.git_commit_lookup)
+#define git_commit_tree (gitlib.git_commit_tree)
+#define git_config_free (gitlib.git_config_free)
+#define git_config_get_string_buf (gitlib.git_config_get_string_buf)
+#define git_config_open_default (gitlib.git_config_open_default)
+#define git_error_last (gitlib.git_error_last)
+#define git_graph_descendant_of (gitlib.git_graph_descendant_of)
+#define git_libgit2_init (gitlib.git_libgit2_init)
+#define git_libgit2_shutdown (gitlib.git_libgit2_shutdown)
+#define git_mempack_new (gitlib.git_mempack_new)
+#define git_mempack_reset (gitlib.git_mempack_reset)
+#define git_merge_base (gitlib.git_merge_base)
+#define git_object_free (gitlib.git_object_free)
+#define git_object_id (gitlib.git_object_id)
+#define git_object_peel (gitlib.git_object_peel)
+#define git_odb_add_backend (gitlib.git_odb_add_backend)
+#define git_odb_backend_data_alloc (gitlib.git_odb_backend_data_alloc)
+#define git_odb_exists (gitlib.git_odb_exists)
+#define git_odb_free (gitlib.git_odb_free)
+#define git_odb_hash (gitlib.git_odb_hash)
+#define git_odb_hashfile (gitlib.git_odb_hashfile)
+#define git_odb_init_backend (gitlib.git_odb_init_backend)
+#define git_odb_new (gitlib.git_odb_new)
+#define git_odb_object_data (gitlib.git_odb_object_data)
+#define git_odb_object_free (gitlib.git_odb_object_free)
+#define git_odb_object_size (gitlib.git_odb_object_size)
+#define git_odb_object_type (gitlib.git_odb_object_type)
+#define git_odb_read (gitlib.git_odb_read)
+#define git_odb_read_header (gitlib.git_odb_read_header)
+#define git_odb_refresh (gitlib.git_odb_refresh)
+#define git_odb_write_pack (gitlib.git_odb_write_pack)
+#define git_packbuilder_free (gitlib.git_packbuilder_free)
+#define git_packbuilder_insert (gitlib.git_packbuilder_insert)
+#define git_packbuilder_new (gitlib.git_packbuilder_new)
+#define git_packbuilder_set_threads (gitlib.git_packbuilder_set_threads)
+#define git_packbuilder_write_buf (gitlib.git_packbuilder_write_buf)
+#define git_reference_create (gitlib.git_reference_create)
+#define git_reference_create_matching (gitlib.git_reference_create_matching)
+#define git_reference_free (gitlib.git_reference_free)
+#define git_reference_name_to_id (gitlib.git_reference_name_to_id)
+#define git_repository_config (gitlib.git_repository_config)
+#define git_repository_free (gitlib.git_repository_free)
+#define git_repository_init_ext (gitlib.git_repository_init_ext)
+#define git_repository_init_options_init (gitlib.git_repository_init_options_init)
+#define git_repository_odb (gitlib.git_repository_odb)
+#define git_repository_open_ext (gitlib.git_repository_open_ext)
+#define git_repository_set_odb (gitlib.git_repository_set_odb)
+#define git_revparse_single (gitlib.git_revparse_single)
+#define git_signature_free (gitlib.git_signature_free)
+#define git_signature_new (gitlib.git_signature_new)
+#define git_tree_create_updated (gitlib.git_tree_create_updated)
+#define git_tree_entry_byindex (gitlib.git_tree_entry_byindex)
+#define git_tree_entry_byname (gitlib.git_tree_entry_byname)
+#define git_tree_entry_bypath (gitlib.git_tree_entry_bypath)
+#define git_tree_entry_filemode (gitlib.git_tree_entry_filemode)
+#define git_tree_entry_free (gitlib.git_tree_entry_free)
+#define git_tree_entry_id (gitlib.git_tree_entry_id)
+#define git_tree_entry_name (gitlib.git_tree_entry_name)
+#define git_tree_entry_type (gitlib.git_tree_entry_type)
+#define git_tree_entrycount (gitlib.git_tree_entrycount)
+#define git_tree_free (gitlib.git_tree_free)
+#define git_tree_id (gitlib.git_tree_id)
+#define git_tree_lookup (gitlib.git_tree_lookup)
+#define git_treebuilder_entrycount (gitlib.git_treebuilder_entrycount)
+#define git_treebuilder_free (gitlib.git_treebuilder_free)
+#define git_treebuilder_get (gitlib.git_treebuilder_get)
+#define git_treebuilder_insert (gitlib.git_treebuilder_insert)
+#define git_treebuilder_new (gitlib.git_treebuilder_new)
+#define git_treebuilder_remove (gitlib.git_treebuilder_remove)
+#define git_treebuilder_write (gitlib.git_treebuilder_write)
+#endif
+
+#endif
