@@ -355,6 +355,7 @@ int main(int argc, char **argv)
 	const struct cmd_struct *cmd = NULL;
 	int i = 1, ret;
 
+	trace_perf("main");
 	signal(SIGPIPE, SIG_DFL); /* `dlg list | head` ends quietly */
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
@@ -404,7 +405,9 @@ int main(int argc, char **argv)
 		strbuf_release(&root);
 	}
 	optind = 0; /* each command parses its own options with getopt_long */
+	trace_perf("store open");
 	ret = cmd->fn(argc - i, argv + i, &ctx);
+	trace_perf("command done");
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE)
 			ret = error_msg("write error: %s", strerror(errno));
@@ -413,5 +416,6 @@ out:
 	store_free(ctx.store);
 	dlg_error_clear();
 	dlg_git_shutdown();
+	trace_perf("exit");
 	return ret;
 }

@@ -21,8 +21,6 @@ static const char import_usage[] =
 	"  -q, --quiet          print nothing\n";
 
 #define MAX_MESSAGE (64u << 20)
-/* From this many messages on, objects go to one packfile instead of loose files. */
-#define BULK_IMPORT 64
 /* A mailbox larger than this goes in as several commits, so memory stays bounded. */
 #define IMPORT_BATCH 20000
 
@@ -251,7 +249,7 @@ CMD(import)
 
 	for (job.first = 0; job.first < job.nr; job.first += job.count) {
 		job.count = job.nr - job.first < IMPORT_BATCH ? job.nr - job.first : IMPORT_BATCH;
-		if ((job.count >= BULK_IMPORT ? store_change_bulk : store_change)(ctx->store, import_fn, &job, NULL) < 0) {
+		if (store_change(ctx->store, import_fn, &job, NULL) < 0) {
 			ret = error_last();
 			break;
 		}

@@ -96,68 +96,83 @@ static size_t visible_width(const char *s)
 	return w;
 }
 
-static void pad(struct strbuf *out, const char *s, size_t cols)
+/* Buffers reused from line to line: a full listing prints 100 000 of them. */
+struct line_bufs {
+	struct strbuf line, safe, text, ts;
+};
+
+static void pad(struct strbuf *out, struct strbuf *safe, const char *s, size_t cols)
 {
-	struct strbuf safe = STRBUF_INIT, cut = STRBUF_INIT;
-	term_sanitize(&safe, s, strlen(s), 0);
-	utf8_truncate(&cut, safe.buf, cols);
-	strbuf_addbuf(out, &cut);
-	for (size_t w = utf8_width(cut.buf, cut.len); w < cols; w++)
+	size_t start = out->len;
+	strbuf_reset(safe);
+	term_sanitize(safe, s, strlen(s), 0);
+	utf8_truncate_len(out, safe->buf, safe->len, cols);
+	for (size_t w = utf8_width(out->buf + start, out->len - start); w < cols; w++)
 		strbuf_addch(out, ' ');
-	strbuf_release(&safe);
-	strbuf_release(&cut);
 }
 
-static void print_line(struct dlg_ctx *ctx, const struct dialog_summary *d, int abbrev, size_t width)
+static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct dialog_summary *d,
+		       int abbrev, size_t width)
 {
-	struct strbuf line = STRBUF_INIT, ts = STRBUF_INIT;
-	strbuf_addf(&line, "%s%.*s%s  ", color(ctx, "\033[33m"), abbrev, d->id, color(ctx, "\033[m"));
-	strbuf_addstr(&line, d->closed ? "closed " : "open   ");
-	if (d->waiting)
-		strbuf_addf(&line, "%s*%s ", color(ctx, "\033[1;31m"), color(ctx, "\033[m"));
-	else
-		strbuf_addstr(&line, "  ");
-	pad(&line, d->assignee ? d->assignee : "-", 10);
-	strbuf_addch(&line, ' ');
-	pad(&line, d->info.channel, 8);
-	strbuf_addch(&line, ' ');
-	pad(&line, d->user_name, 20);
-	strbuf_addch(&line, ' ');
-	time_format_short(&ts, d->last_at);
-	strbuf_addf(&line, "%s  ", ts.buf);
+	struct strbuf *line = &b->line;
+	strbuf_reset(line);
+	strbuf_addstr(line, color(ctx, "\033[33m"));
+	strbuf_add(line, d->id, (size_t)abbrev);
+	strbuf_addstr(line, color(ctx, "\033[m"));
+	strbuf_addstr(line, d->closed ? "  closed " : "  open   ");
+	if (d->waiting) {
+		strbuf_addstr(line, color(ctx, "\033[1;31m"));
+		strbuf_addch(line, '*');
+		strbuf_addstr(line, color(ctx, "\033[m"));
+		strbuf_addch(line, ' ');
+	} else {
+		strbuf_addstr(line, "  ");
+	}
+	pad(line, &b->safe, d->assignee ? d->assignee : "-", 10);
+	strbuf_addch(line, ' ');
+	pad(line, &b->safe, d->info.channel, 8);
+	strbuf_addch(line, ' ');
+	pad(line, &b->safe, d->user_name, 20);
+	strbuf_addch(line, ' ');
+	strbuf_reset(&b->ts);
+	time_format_short(&b->ts, d->last_at);
+	strbuf_addbuf(line, &b->ts);
+	strbuf_addstr(line, "  ");
 	if (d->tags.nr) {
-		strbuf_addstr(&line, color(ctx, "\033[36m"));
-		strbuf_addch(&line, '[');
+		strbuf_addstr(line, color(ctx, "\033[36m"));
+		strbuf_addch(line, '[');
 		for (size_t i = 0; i < d->tags.nr; i++) {
 			if (i)
-				strbuf_addch(&line, ',');
-			strbuf_addstr(&line, d->tags.items[i]);
+				strbuf_addch(line, ',');
+			strbuf_addstr(line, d->tags.items[i]);
 		}
-		strbuf_addf(&line, "]%s ", color(ctx, "\033[m"));
+		strbuf_addch(line, ']');
+		strbuf_addstr(line, color(ctx, "\033[m"));
+		strbuf_addch(line, ' ');
 	}
-	{
-		/* The subject says what it is about, the preview where it stands. */
-		struct strbuf text = STRBUF_INIT, safe = STRBUF_INIT;
-		strbuf_addstr(&text, d->info.subject);
-		if (*d->preview && strcmp(d->preview, d->info.subject))
-			strbuf_addf(&text, "%s%s", text.len ? " \xe2\x80\x94 " : "", d->preview);
-		term_sanitize(&safe, text.buf, text.len, 0);
-		if (width) {
-			size_t used = visible_width(line.buf);
-			utf8_truncate(&line, safe.buf, width > used + 10 ? width - used : 10);
-		} else {
-			utf8_truncate(&line, safe.buf, 100);
-		}
-		strbuf_release(&text);
-		strbuf_release(&safe);
+	/* The subject says what it is about, the preview where it stands. */
+	strbuf_reset(&b->text);
+	strbuf_reset(&b->safe);
+	strbuf_addstr(&b->text, d->info.subject);
+	if (*d->preview && strcmp(d->preview, d->info.subject)) {
+		if (b->text.len)
+			strbuf_addstr(&b->text, " \xe2\x80\x94 ");
+		strbuf_addstr(&b->text, d->preview);
 	}
-	puts(line.buf);
-	strbuf_release(&line);
-	strbuf_release(&ts);
+	term_sanitize(&b->safe, b->text.buf, b->text.len, 0);
+	if (width) {
+		size_t used = visible_width(line->buf);
+		utf8_truncate_len(line, b->safe.buf, b->safe.len, width > used + 10 ? width - used : 10);
+	} else {
+		utf8_truncate_len(line, b->safe.buf, b->safe.len, 100);
+	}
+	strbuf_addch(line, '\n');
+	fwrite(line->buf, 1, line->len, stdout);
 }
 
 struct list_out {
 	struct dlg_ctx *ctx;
+	struct line_bufs bufs;
 	int quiet, json, abbrev;
 	size_t width;
 	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
@@ -191,7 +206,7 @@ static int print_row(const struct dialog_summary *d, void *payload)
 		json_print_line(j);
 		json_decref(j);
 	} else {
-		print_line(o->ctx, d, o->abbrev, o->width);
+		print_line(o->ctx, &o->bufs, d, o->abbrev, o->width);
 	}
 	return 0;
 }
@@ -247,6 +262,7 @@ CMD(list)
 	struct dialog_filter f = DIALOG_FILTER_INIT;
 	struct strlist ids = STRLIST_INIT;
 	struct list_out out = { 0 };
+	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 	char uid[17];
 	int c, quiet = 0, json = 0, given = 0, ret = 0;
 
@@ -325,6 +341,10 @@ CMD(list)
 		index_free(ix);
 	}
 out:
+	strbuf_release(&out.bufs.line);
+	strbuf_release(&out.bufs.safe);
+	strbuf_release(&out.bufs.text);
+	strbuf_release(&out.bufs.ts);
 	strlist_clear(&ids);
 	filter_clear(&f);
 	return ret;

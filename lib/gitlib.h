@@ -76,6 +76,8 @@
 	X(git_repository_open_ext) \
 	X(git_repository_set_odb) \
 	X(git_revparse_single) \
+	X(git_odb_backend_data_free) \
+	X(git_repository_wrap_odb) \
 	X(git_signature_free) \
 	X(git_signature_new) \
 	X(git_tree_create_updated) \
@@ -180,6 +182,8 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_repository_open_ext (gitlib.git_repository_open_ext)
 #define git_repository_set_odb (gitlib.git_repository_set_odb)
 #define git_revparse_single (gitlib.git_revparse_single)
+#define git_odb_backend_data_free (gitlib.git_odb_backend_data_free)
+#define git_repository_wrap_odb (gitlib.git_repository_wrap_odb)
 #define git_signature_free (gitlib.git_signature_free)
 #define git_signature_new (gitlib.git_signature_new)
 #define git_tree_create_updated (gitlib.git_tree_create_updated)

@@ -20,7 +20,9 @@ int dlg_git_init(void)
 		return 0;
 	if ((err = gitlib_load()) < 0)
 		return err;
+	trace_perf("libgit2 loaded");
 	git_libgit2_init();
+	trace_perf("libgit2 started");
 	git_ready = 1;
 	return 0;
 }
@@ -45,6 +47,7 @@ int store_git(struct dlg_store *s)
 	if ((err = dlg_git_init()) < 0)
 		return err;
 	err = git_repository_open_ext(&s->repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	trace_perf("repository open");
 	return err < 0 ? dlg_error_git(err, s->gitdir) : 0;
 }
 

@@ -75,10 +75,9 @@ int store_read(struct strbuf *out, struct dlg_store *s, const char *path);
  */
 struct dlg_tx;
 typedef int (*tx_fn)(struct dlg_tx *tx, void *payload);
+/* New objects are kept in memory and written before the branch moves: loose
+   for a small change, one packfile for a big one (an import). */
 int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
-/* The same for changes that write many objects (imports): they are kept in
-   memory and written as one packfile before the branch moves. */
-int store_change_bulk(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
 
 int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path);
 int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gitlib.h"
+#include "loose.h"
 
 #include "error.h"
 #include "store.h"
@@ -21,8 +22,8 @@ struct tx_update {
 
 struct dlg_tx {
 	struct dlg_store *store;
-	git_repository *repo;        /* the store's, or a bulk one writing to memory */
-	git_odb_backend *mempack;    /* bulk changes: objects collect here (a record_backend), then one pack */
+	git_repository *repo;        /* reads the store, writes to memory */
+	git_odb_backend *mempack;    /* new objects collect here (a record_backend) until the commit */
 	git_oid base_oid;
 	git_tree *base_tree;
 	struct tx_update *u;
@@ -34,10 +35,10 @@ struct dlg_tx {
 };
 
 /*
- * Reading the store's objects from a bulk handle.  libgit2 1.5 refreshes
+ * Reading the store's objects from a change's handle.  libgit2 1.5 refreshes
  * every backend after each write of a new object (it looks for the object
- * first); this read-only proxy has nothing to refresh, so a bulk write
- * costs a hash and a copy.
+ * first); this read-only proxy has nothing to refresh, so a write costs a
+ * hash and a copy.
  */
 struct proxy_backend {
 	git_odb_backend parent;
@@ -76,7 +77,7 @@ static void proxy_free(git_odb_backend *b)
 }
 
 /*
- * The in-memory store of a bulk change, recording what is written:
+ * The in-memory store of a change, recording what is written:
  * git_mempack_dump() would pack each commit with its whole tree (the whole
  * store), while the pack only needs the objects this change made.
  */
@@ -124,8 +125,8 @@ static void record_free(git_odb_backend *b)
 	free(r);
 }
 
-/* A handle on the store whose writes stay in memory (*mem) until flushed. */
-static int open_bulk(git_repository **out, git_odb_backend **mempack, struct dlg_store *s)
+/* A handle on the store whose writes stay in memory (*mempack) until flushed. */
+static int open_memory(git_repository **out, git_odb_backend **mempack, struct dlg_store *s)
 {
 	struct proxy_backend *proxy = xcalloc(1, sizeof(*proxy));
 	struct record_backend *rec = xcalloc(1, sizeof(*rec));
@@ -142,13 +143,13 @@ static int open_bulk(git_repository **out, git_odb_backend **mempack, struct dlg
 	proxy->parent.free = proxy_free;
 	if ((err = git_repository_odb(&proxy->target, s->repo)) < 0) {
 		free(proxy);
-		return dlg_error_git(err, "open for bulk writing");
+		return dlg_error_git(err, "open the object store");
 	}
 	if ((err = git_odb_new(&odb)) < 0 ||
 	    (err = git_odb_add_backend(odb, &proxy->parent, 1)) < 0) {
 		proxy_free(&proxy->parent);
 		git_odb_free(odb);
-		return dlg_error_git(err, "open for bulk writing");
+		return dlg_error_git(err, "open the object store");
 	}
 	git_odb_init_backend(&rec->parent, GIT_ODB_BACKEND_VERSION);
 	rec->parent.read = record_read;
@@ -165,13 +166,12 @@ static int open_bulk(git_repository **out, git_odb_backend **mempack, struct dlg
 		(*mempack)->free(*mempack);
 		goto fail;
 	}
-	if ((err = git_repository_open_ext(&repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0 ||
-	    (err = git_repository_set_odb(repo, odb)) < 0) {
+	if ((err = git_repository_wrap_odb(&repo, odb)) < 0) {
 fail:
 		*mempack = NULL;
 		git_repository_free(repo);
 		git_odb_free(odb);
-		return dlg_error_git(err, "open for bulk writing");
+		return dlg_error_git(err, "open the object store");
 	}
 	git_odb_free(odb); /* the repository holds it, and the odb its backends */
 	*out = repo;
@@ -396,17 +396,45 @@ static int tx_begin(struct dlg_tx *tx, struct dlg_store *s, git_repository *repo
 }
 
 /*
- * Bulk changes hand blobs straight to the in-memory backend: the ODB's own
+ * Blobs go straight to the in-memory backend: the ODB's own
  * write first looks for the object in every backend, and each miss rescans
  * the pack directory, which costs more than the write.
  */
 static int write_blob(git_oid *out, struct dlg_tx *tx, const struct strbuf *data)
 {
-	if (!tx->mempack)
-		return git_blob_create_from_buffer(out, tx->repo, data->buf, data->len);
 	if (git_odb_hash(out, data->buf, data->len, GIT_OBJECT_BLOB) < 0)
 		return -1;
 	return record_write(tx->mempack, out, data->buf, data->len, GIT_OBJECT_BLOB);
+}
+
+/* Writes the objects this change made as loose objects. */
+static int flush_loose(struct dlg_tx *tx)
+{
+	struct record_backend *rec = (struct record_backend *)tx->mempack;
+	struct loose_writer w;
+	struct strbuf dir = STRBUF_INIT;
+	int err;
+
+	strbuf_addf(&dir, "%s/objects", tx->store->gitdir);
+	err = loose_writer_init(&w, dir.buf);
+	for (size_t i = 0; i < rec->nr && !err; i++) {
+		void *data;
+		size_t len;
+		git_object_t type;
+		if ((err = rec->mem->read(&data, &len, &type, rec->mem, &rec->oids[i])) < 0) {
+			err = dlg_error_git(err, "write objects");
+			break;
+		}
+		err = loose_write(&w, &rec->oids[i], type, data, len);
+		git_odb_backend_data_free(rec->mem, data);
+	}
+	loose_writer_release(&w);
+	strbuf_release(&dir);
+	if (err < 0)
+		return err;
+	git_mempack_reset(rec->mem);
+	rec->nr = 0;
+	return 0;
 }
 
 /* Writes the objects this change made as one packfile of the store. */
@@ -446,6 +474,19 @@ out:
 	return err;
 }
 
+/*
+ * Below git's own limit for unpacking what it fetches (transfer.unpackLimit),
+ * new objects go loose; a big change makes one pack instead of thousands of
+ * files.
+ */
+#define LOOSE_LIMIT 100
+
+static int flush_objects(struct dlg_tx *tx)
+{
+	struct record_backend *rec = (struct record_backend *)tx->mempack;
+	return rec->nr < LOOSE_LIMIT ? flush_loose(tx) : flush_mempack(tx);
+}
+
 static int tx_commit(struct dlg_tx *tx, int *committed)
 {
 	git_tree_update *updates;
@@ -465,7 +506,9 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 		updates[i].filemode = GIT_FILEMODE_BLOB;
 		updates[i].path = tx->u[i].path;
 	}
+	trace_perf("change: made blobs");
 	err = git_tree_create_updated(&tree_oid, tx->repo, tx->base_tree, tx->nr, updates);
+	trace_perf("change: made trees");
 	free(updates);
 	if (err < 0)
 		return dlg_error_git(err, "build tree");
@@ -477,55 +520,45 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 		strbuf_addch(&tx->msg, '\n');
 	if ((err = store_commit_object(&commit_oid, tx->store, tx->repo, &tree_oid, &tx->base_oid, 1,
 				       tx->msg.buf)) < 0 ||
-	    (tx->mempack && (err = flush_mempack(tx)) < 0) ||
+	    (trace_perf("change: made commit"), 0) || (err = flush_objects(tx)) < 0 ||
+	    (trace_perf("change: wrote objects"), 0) ||
 	    (err = store_branch_cas(tx->store, &commit_oid, &tx->base_oid)) < 0)
 		return err;
 	*committed = 1;
 	return 0;
 }
 
-static int change(struct dlg_store *s, tx_fn fn, void *payload, int *committed, int bulk)
+int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
 {
 	struct dlg_tx tx;
-	git_repository *repo, *bulk_repo = NULL;
+	git_repository *repo = NULL;
 	git_odb_backend *mempack = NULL;
 	const char *op;
 	int err, done = 0, attempts = 0;
 
-	if ((err = store_git(s)) < 0 || (err = store_operator(&op, s)) < 0)
+	trace_perf("change: start");
+	if ((err = store_git(s)) < 0 || (err = store_operator(&op, s)) < 0 ||
+	    (err = open_memory(&repo, &mempack, s)) < 0)
 		return err;
-	repo = s->repo;
-	if (bulk) {
-		/* Thousands of loose object files would cost more than the change. */
-		if ((err = open_bulk(&bulk_repo, &mempack, s)) < 0)
-			return err;
-		repo = bulk_repo;
-	}
 	if ((err = store_lock(s)) < 0)
 		goto out;
+	trace_perf("change: locked");
 	/* dlg writers hold the lock; the retry covers branch moves from outside
 	   (git update-ref, a fetch into the branch).  The callback may run again. */
 	do {
-		if ((err = tx_begin(&tx, s, repo, mempack)) == 0 && (err = fn(&tx, payload)) == 0)
+		if ((err = tx_begin(&tx, s, repo, mempack)) == 0 && (trace_perf("change: began"), 1) &&
+		    (err = fn(&tx, payload)) == 0 && (trace_perf("change: applied"), 1))
 			err = tx_commit(&tx, &done);
 		tx_clear(&tx);
 	} while (err == DLG_EMODIFIED && ++attempts < 100);
+	trace_perf("change: committed");
 	if (!err)
 		err = store_view_update(s);
 	store_unlock(s);
+	trace_perf("change: view updated");
 out:
-	git_repository_free(bulk_repo);
+	git_repository_free(repo);
 	if (committed)
 		*committed = done;
 	return err;
-}
-
-int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
-{
-	return change(s, fn, payload, committed, 0);
-}
-
-int store_change_bulk(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
-{
-	return change(s, fn, payload, committed, 1);
 }

@@ -237,7 +237,15 @@ void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newli
 	size_t i = 0;
 	while (i < len) {
 		unsigned cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n, run = 0;
+		while (i + run < len && p[i + run] >= 0x20 && p[i + run] < 0x7f)
+			run++; /* printable ASCII, the usual case, goes in one copy */
+		if (run) {
+			strbuf_add(out, p + i, run);
+			i += run;
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
 		if (cp == '\n' || cp == '\t') {
 			strbuf_addch(out, keep_newlines ? (int)cp : ' ');
 		} else if (cp < 0x20 || cp == 0x7f) {
@@ -273,6 +281,11 @@ size_t utf8_width(const char *s, size_t len)
 	size_t w = 0, i = 0;
 	while (i < len) {
 		unsigned cp;
+		if ((unsigned char)s[i] < 0x80) {
+			w++;
+			i++;
+			continue;
+		}
 		i += utf8_seq((const unsigned char *)s + i, len - i, &cp);
 		w += cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
 	}
@@ -281,21 +294,32 @@ size_t utf8_width(const char *s, size_t len)
 
 void utf8_truncate(struct strbuf *out, const char *s, size_t cols)
 {
-	size_t len = strlen(s), i = 0, w = 0;
-	if (utf8_width(s, len) <= cols) {
+	utf8_truncate_len(out, s, strlen(s), cols);
+}
+
+void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t cols)
+{
+	size_t i = 0, w = 0, cut = 0;
+	/* One pass: cut is where the text stops when an ellipsis must follow. */
+	while (i < len) {
+		unsigned cp;
+		size_t n = 1, cw = 1;
+		if ((unsigned char)s[i] >= 0x80) {
+			n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
+			cw = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
+		}
+		if (w + cw + 1 <= cols)
+			cut = i + n;
+		w += cw;
+		i += n;
+		if (w > cols)
+			break;
+	}
+	if (w <= cols) {
 		strbuf_add(out, s, len);
 		return;
 	}
-	while (i < len) {
-		unsigned cp;
-		size_t n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
-		size_t cw = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
-		if (w + cw + 1 > cols)
-			break;
-		strbuf_add(out, s + i, n);
-		w += cw;
-		i += n;
-	}
+	strbuf_add(out, s, cut);
 	strbuf_addstr(out, "\xe2\x80\xa6");
 }
 
@@ -352,4 +376,23 @@ fail:
 	strbuf_release(&tmp);
 	errno = saved;
 	return -1;
+}
+
+/* DLG_TRACE_PERF=1: the time since the first call, per named step, to
+   stderr (like GIT_TRACE_PERFORMANCE); for finding where a command waits. */
+void trace_perf(const char *step)
+{
+	static int enabled = -1;
+	static struct timespec start;
+	struct timespec now;
+	if (enabled < 0) {
+		const char *v = getenv("DLG_TRACE_PERF");
+		enabled = v && *v && strcmp(v, "0");
+		clock_gettime(CLOCK_MONOTONIC, &start);
+	}
+	if (!enabled)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "dlg: perf: %8.3f ms  %s\n",
+		(double)(now.tv_sec - start.tv_sec) * 1e3 + (double)(now.tv_nsec - start.tv_nsec) / 1e6, step);
 }

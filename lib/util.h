@@ -17,6 +17,8 @@ int hex_value(int c);
 
 /* Current time; $DLG_NOW (unix seconds or ISO 8601) pins it for tests. */
 time_t dlg_now(void);
+/* With DLG_TRACE_PERF set, prints the time since start-up at a named step. */
+void trace_perf(const char *step);
 /* "2026-11-25T10:00:00Z" */
 void time_format_iso(struct strbuf *out, time_t t);
 /* "2026-11-25 10:00" in local time ($TZ), for people */
@@ -48,6 +50,7 @@ void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newli
 /* Number of terminal columns (code points; wide CJK/emoji count 2). */
 size_t utf8_width(const char *s, size_t len);
 /* Appends at most `cols` columns of s (cut on a character boundary, "…" when cut). */
+void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t cols);
 void utf8_truncate(struct strbuf *out, const char *s, size_t cols);
 
 /* Directory helpers; return 0 or -1 with errno. */
