@@ -28,7 +28,7 @@ int loose_writer_init(struct loose_writer *w, const char *objdir)
 	strbuf_init(&w->tmp, 0);
 	strbuf_init(&w->out, 0);
 	strbuf_addstr(&w->objdir, objdir);
-	if (deflateInit(&w->zs, Z_DEFAULT_COMPRESSION) != Z_OK)
+	if (deflateInit2(&w->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 12, 4, Z_DEFAULT_STRATEGY) != Z_OK)
 		return dlg_error(DLG_ERROR, "cannot start zlib");
 	w->ready = 1;
 	return 0;

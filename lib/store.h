@@ -48,6 +48,17 @@ int store_tip(git_oid *out, struct dlg_store *s);
 int store_tip_tree(git_tree **out, struct dlg_store *s);
 /* Brings the view up to the branch tip when they differ. */
 int store_view_update(struct dlg_store *s);
+/* What a change wrote, path by path, for the view to follow without a diff. */
+struct view_edit {
+	const char *path;
+	const char *data;
+	size_t len;
+	int remove;
+};
+/* When the view shows `from`, applies edits and records `to`; otherwise
+   (another process moved it) falls back to store_view_update(). */
+int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *to,
+		      const struct view_edit *edits, size_t n);
 /* The commit the view shows (DLG_ENOTFOUND when none is recorded). */
 int store_view_commit(git_oid *out, struct dlg_store *s);
 /* Compares the view with the tip; reports lines "modified|missing|extra PATH"

@@ -24,7 +24,7 @@ struct dlg_tx {
 	struct dlg_store *store;
 	git_repository *repo;        /* reads the store, writes to memory */
 	git_odb_backend *mempack;    /* new objects collect here (a record_backend) until the commit */
-	git_oid base_oid;
+	git_oid base_oid, commit_oid; /* the commit is made by tx_commit */
 	git_tree *base_tree;
 	struct tx_update *u;
 	size_t nr, alloc;
@@ -490,7 +490,7 @@ static int flush_objects(struct dlg_tx *tx)
 static int tx_commit(struct dlg_tx *tx, int *committed)
 {
 	git_tree_update *updates;
-	git_oid tree_oid, commit_oid;
+	git_oid tree_oid;
 	int err;
 
 	*committed = 0;
@@ -518,14 +518,30 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 		strbuf_addstr(&tx->msg, "change");
 	if (tx->msg.buf[tx->msg.len - 1] != '\n')
 		strbuf_addch(&tx->msg, '\n');
-	if ((err = store_commit_object(&commit_oid, tx->store, tx->repo, &tree_oid, &tx->base_oid, 1,
+	if ((err = store_commit_object(&tx->commit_oid, tx->store, tx->repo, &tree_oid, &tx->base_oid, 1,
 				       tx->msg.buf)) < 0 ||
 	    (trace_perf("change: made commit"), 0) || (err = flush_objects(tx)) < 0 ||
 	    (trace_perf("change: wrote objects"), 0) ||
-	    (err = store_branch_cas(tx->store, &commit_oid, &tx->base_oid)) < 0)
+	    (err = store_branch_cas(tx->store, &tx->commit_oid, &tx->base_oid)) < 0)
 		return err;
 	*committed = 1;
 	return 0;
+}
+
+/* The view follows the commit from the paths and contents in memory. */
+static int view_follow(struct dlg_tx *tx)
+{
+	struct view_edit *edits = xcalloc(tx->nr + 1, sizeof(*edits));
+	int err;
+	for (size_t i = 0; i < tx->nr; i++) {
+		edits[i].path = tx->u[i].path;
+		edits[i].data = tx->u[i].data.buf;
+		edits[i].len = tx->u[i].data.len;
+		edits[i].remove = tx->u[i].remove;
+	}
+	err = store_view_follow(tx->store, &tx->base_oid, &tx->commit_oid, edits, tx->nr);
+	free(edits);
+	return err;
 }
 
 int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
@@ -545,15 +561,16 @@ int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
 	trace_perf("change: locked");
 	/* dlg writers hold the lock; the retry covers branch moves from outside
 	   (git update-ref, a fetch into the branch).  The callback may run again. */
+	memset(&tx, 0, sizeof(tx));
 	do {
-		if ((err = tx_begin(&tx, s, repo, mempack)) == 0 && (trace_perf("change: began"), 1) &&
-		    (err = fn(&tx, payload)) == 0 && (trace_perf("change: applied"), 1))
-			err = tx_commit(&tx, &done);
 		tx_clear(&tx);
+		if ((err = tx_begin(&tx, s, repo, mempack)) == 0 && (err = fn(&tx, payload)) == 0)
+			err = tx_commit(&tx, &done);
 	} while (err == DLG_EMODIFIED && ++attempts < 100);
 	trace_perf("change: committed");
 	if (!err)
-		err = store_view_update(s);
+		err = done ? view_follow(&tx) : store_view_update(s);
+	tx_clear(&tx);
 	store_unlock(s);
 	trace_perf("change: view updated");
 out:

@@ -366,7 +366,7 @@ int write_file_atomic(const char *path, const char *tmpdir, const void *data, si
 		p += n;
 		len -= (size_t)n;
 	}
-	if (close(fd) < 0 || rename(tmp.buf, path) < 0)
+	if (close(fd) < 0 || file_replace(tmp.buf, path) < 0)
 		goto fail;
 	strbuf_release(&tmp);
 	return 0;

@@ -220,12 +220,71 @@ static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to)
 	return err;
 }
 
+/* Writes data at rel unless the file already holds exactly that. */
+static int write_view_data(struct dlg_store *s, const char *rel, const char *data, size_t len)
+{
+	struct strbuf path = STRBUF_INIT, old = STRBUF_INIT;
+	int err;
+	strbuf_addf(&path, "%s/%s", s->root, rel);
+	if (!strbuf_read_file(&old, path.buf) && old.len == len && !memcmp(old.buf, data, len))
+		err = 0;
+	else if ((err = ensure_parent(s, rel)) == 0 &&
+		 write_file_atomic(path.buf, s->tmpdir, data, len) < 0)
+		err = dlg_error(DLG_ERROR, "cannot write '%s': %s", path.buf, strerror(errno));
+	strbuf_release(&path);
+	strbuf_release(&old);
+	return err;
+}
+
+static int record_view(struct dlg_store *s, const git_oid *commit)
+{
+	struct strbuf rec = STRBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 2];
+	int err = 0;
+	git_oid_tostr(hex, sizeof(hex), commit);
+	hex[GIT_OID_HEXSZ] = '\n';
+	view_record_path(&rec, s);
+	if (write_file_atomic(rec.buf, s->tmpdir, hex, GIT_OID_HEXSZ + 1) < 0)
+		err = dlg_error(DLG_ERROR, "cannot record the view: %s", strerror(errno));
+	strbuf_release(&rec);
+	return err;
+}
+
+int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *to,
+		      const struct view_edit *edits, size_t n)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	git_oid shown;
+	int err = 0;
+
+	if (store_view_commit(&shown, s) < 0 || !git_oid_equal(&shown, from))
+		return store_view_update(s);
+	for (size_t i = 0; i < n; i++) {
+		if (!edits[i].remove || !in_view(edits[i].path))
+			continue;
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", s->root, edits[i].path);
+		if (!lstat(path.buf, &st) && S_ISDIR(st.st_mode)) {
+			strbuf_release(&path);
+			return store_view_update(s); /* a whole directory went: let the diff say what */
+		}
+	}
+	strbuf_release(&path);
+	/* Removals first, so a path that changes from file to directory is free. */
+	for (size_t i = 0; i < n && !err; i++)
+		if (edits[i].remove && in_view(edits[i].path))
+			err = remove_view_file(s, edits[i].path);
+	for (size_t i = 0; i < n && !err; i++)
+		if (!edits[i].remove && in_view(edits[i].path))
+			err = write_view_data(s, edits[i].path, edits[i].data, edits[i].len);
+	return err ? err : record_view(s, to);
+}
+
 int store_view_update(struct dlg_store *s)
 {
 	git_oid shown, tip;
 	git_tree *from = NULL, *to = NULL;
-	struct strbuf rec = STRBUF_INIT;
-	char hex[GIT_OID_HEXSZ + 2];
 	int has_shown, err;
 
 	if ((err = store_tip(&tip, s)) < 0)
@@ -259,15 +318,10 @@ int store_view_update(struct dlg_store *s)
 	}
 	if (err < 0)
 		goto out;
-	git_oid_tostr(hex, sizeof(hex), &tip);
-	strbuf_addf(&rec, "%s/view", s->dlgdir);
-	hex[GIT_OID_HEXSZ] = '\n';
-	if (write_file_atomic(rec.buf, s->tmpdir, hex, GIT_OID_HEXSZ + 1) < 0)
-		err = dlg_error(DLG_ERROR, "cannot record the view: %s", strerror(errno));
+	err = record_view(s, &tip);
 out:
 	git_tree_free(from);
 	git_tree_free(to);
-	strbuf_release(&rec);
 	store_unlock(s);
 	return err;
 }
@@ -427,16 +481,8 @@ int store_fsck(struct strbuf *report, struct dlg_store *s, int repair)
 	err = st.err;
 	if (!err && repair) {
 		git_oid tip;
-		char hex[GIT_OID_HEXSZ + 2];
-		struct strbuf rec = STRBUF_INIT;
-		if (!store_tip(&tip, s)) {
-			git_oid_tostr(hex, sizeof(hex), &tip);
-			hex[GIT_OID_HEXSZ] = '\n';
-			view_record_path(&rec, s);
-			if (write_file_atomic(rec.buf, s->tmpdir, hex, GIT_OID_HEXSZ + 1) < 0)
-				err = dlg_error(DLG_ERROR, "cannot record the view: %s", strerror(errno));
-		}
-		strbuf_release(&rec);
+		if (!store_tip(&tip, s))
+			err = record_view(s, &tip);
 	}
 out:
 	git_tree_free(tree);
