@@ -94,7 +94,7 @@ install: dlg
 	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
 
 clean:
-	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor
+	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
 	rm -rf demo.store tests/trash
 
 .PHONY: all deps unit test check lint demo bench install clean FORCE

@@ -23,16 +23,19 @@ make -s dlg || exit 1
 CFLAGS_PKG=$(pkg-config --cflags --libs libgit2 jansson libmagic sqlite3)
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -o bench/gen bench/gen.c || exit 1
 cc -O2 -o bench/floor bench/floor.c $CFLAGS_PKG || exit 1
+cc -O2 -std=c11 -D_DEFAULT_SOURCE -o bench/clock bench/clock.c || exit 1
 mkdir -p "$DIR"
 
-now() { date +%s%N; }
+# Nanoseconds from bash's own clock: $(date +%s%N) would time a fork and an
+# exec of date(1) too, a few ms of every figure.
+now() { local t=$EPOCHREALTIME; NOW=$(( ${t/./} * 1000 )); }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'; }
 # median and p99 (nearest rank) of numbers on stdin, in ms
 stats() { sort -n | awk '{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)]; p = v[int(NR * 0.99 + 0.999)]; printf "%.1f %.1f", m / 1e6, p / 1e6 }'; }
 # time one command RUNS times (stdout discarded); prints "median p99"
 timeit() {
 	local i t0
-	for i in $(seq "$RUNS"); do t0=$(now); "$@" >/dev/null 2>&1; echo $(( $(now) - t0 )); done | stats
+	for i in $(seq "$RUNS"); do bench/clock "$@"; done | stats
 }
 peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
@@ -42,22 +45,25 @@ row() { R[$1,$2]=$3; }
 bench_size() {
 	local n=$1 w=$DIR/$1 s t0 t1 msgs raw ids
 	rm -rf "$w" && mkdir -p "$w/mail"
+	# ext4 skips inodes freed in the last minutes while their table blocks
+	# are dirty: written back, the last run's files no longer slow this one.
+	sync
 	echo "== $n dialogs" >&2
 	bench/gen "$n" "$w/mail" || return 1
 	msgs=$(cat "$w"/mail/*.mbox | grep -c '^From ')
 	raw=$(cat "$w"/mail/*.mbox | wc -c)
 	s=$w/s
 	$DLG init -q "$s"
-	t0=$(now)
+	now; t0=$NOW
 	for ch in $CHANNELS; do
 		[ -f "$w/mail/$ch.mbox" ] &&
 			/usr/bin/time -f %M -a -o "$w/import.kb" $DLG -C "$s" import -q --channel "$ch" "$w/mail/$ch.mbox"
 	done
-	t1=$(now)
+	now; t1=$NOW
 	row "$n" messages "$msgs"
 	row "$n" import_rate "$(awk -v m="$msgs" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (ns / 1e9) }')"
 	row "$n" import_kb "$(sort -n "$w/import.kb" | tail -1)"
-	t0=$(now); $DLG -C "$s" list -q >/dev/null; row "$n" index_build "$(ms $(( $(now) - t0 )))"
+	now; t0=$NOW; $DLG -C "$s" list -q >/dev/null; now; row "$n" index_build "$(ms $((NOW - t0)))"
 	ids=$($DLG -C "$s" list -q --status all | wc -l)
 	row "$n" dialogs "$ids"
 
@@ -80,11 +86,13 @@ bench_size() {
 			note) cmd=($DLG -C "$s" note -m "bench note $i" "$id") ;;
 			reply) cmd=($DLG -C "$s" reply -m "bench reply $i" "$id") ;;
 			esac
-			t0=$(now); "${cmd[@]}" >/dev/null </dev/null; echo $(( $(now) - t0 ))
-		done | stats >"$w/op.$op"
-		row "$n" "op_$op" "$(cat "$w/op.$op")"
+			# the floor runs next to each change, so drift hits both alike
+			echo "$(bench/clock "${cmd[@]}") $(bench/clock bench/floor)"
+		done >"$w/pairs.$op"
+		row "$n" "op_$op" "$(cut -d' ' -f1 "$w/pairs.$op" | stats)"
+		row "$n" "above_$op" "$(awk '{ print $1 - $2 }' "$w/pairs.$op" | stats)"
 	done
-	row "$n" floor "$(timeit bench/floor)"
+	row "$n" floor "$(cat "$w"/pairs.* | cut -d' ' -f2 | stats)"
 	$DLG -C "$s" list -q >/dev/null # bring the index up to date first
 	row "$n" list_sel "$(timeit $DLG -C "$s" list --tag bench-sel --status all)"
 	row "$n" list_full "$(timeit $DLG -C "$s" list)"
@@ -100,7 +108,7 @@ bench_size() {
 		printf '[database]\npath=%s\nmail_root=%s\n[new]\ntags=inbox\nignore=info;log;status;assignee;tags;notes\n[maildir]\nsynchronize_flags=false\n' \
 			"$w/nmdb" "$s/dialogs" >"$w/nmcfg"
 		export NOTMUCH_CONFIG=$w/nmcfg
-		t0=$(now); notmuch new >/dev/null 2>&1; t1=$(now)
+		now; t0=$NOW; notmuch new >/dev/null 2>&1; now; t1=$NOW
 		row "$n" nm_rate "$(awk -v m="$msgs" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (ns / 1e9) }')"
 		while read -r id; do notmuch tag +bench-sel -- "path:${id:0:2}/${id:2:2}/$id/**"; done <"$w/sel"
 		row "$n" nm_sel "$(timeit notmuch search --output=threads tag:bench-sel)"
@@ -116,9 +124,9 @@ bench_size() {
 	git clone -q "$s/.git" "$w/checkout" 2>/dev/null
 	f=$(cd "$w/checkout" && git ls-files dialogs | grep '/status$' | head -1)
 	for i in $(seq 5); do
-		t0=$(now)
+		now; t0=$NOW
 		(cd "$w/checkout" && echo closed >"$f" && git add "$f" && git -c user.name=b -c user.email=b@b commit -qm "close $i" && echo open >"$f" && git add "$f" && git -c user.name=b -c user.email=b@b commit -qm "open $i") >/dev/null
-		echo $(( ($(now) - t0) / 2 ))
+		now; echo $(( (NOW - t0) / 2 ))
 	done | stats >"$w/gitop"
 	row "$n" git_change "$(cat "$w/gitop")"
 	rm -rf "$w/checkout" "$w/nmdb"
@@ -140,7 +148,8 @@ printf '%-34s' "  import peak memory, MB"; for n in $SIZES; do printf '%16s' "$(
 line "index build (first list), ms" get index_build
 for op in tag assign close note reply; do
 	printf '%-34s' "$op: median / p99 ms"; for n in $SIZES; do v=${R[$n,op_$op]:-- -}; printf '%16s' "$(med "$v")/$(p99 "$v")"; done; echo
-	printf '%-34s' "  above floor (median), ms"; for n in $SIZES; do v=${R[$n,op_$op]:-0 0}; fl=${R[$n,floor]:-0 0}; printf '%16s' "$(awk -v a="$(med "$v")" -v b="$(med "$fl")" 'BEGIN{printf "%.1f", a-b}')"; done; echo
+	printf '%-34s' "  above floor (median of pairs), ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,above_$op]:-- -}")"; done; echo
+	printf '%-34s' "  median / median at 10 000"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,op_$op]:-0 0}")" "$(med "${R[10000,op_$op]:-0 0}")")"; done; echo
 done
 printf '%-34s' "floor (libgit2 init) median ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,floor]:-- -}")"; done; echo
 printf '%-34s' "git add+commit in checkout, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,git_change]:-- -}")"; done; echo

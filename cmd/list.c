@@ -329,14 +329,18 @@ CMD(list)
 		ret = list_from_view(&out, &f);
 	} else {
 		struct dlg_index *ix = NULL;
-		if (index_open(&ix, ctx->store) < 0 || index_update(ix, NULL) < 0) {
+		trace_perf("list: ids read");
+		if (index_open(&ix, ctx->store) < 0 || (trace_perf("list: index open"), 0) ||
+		    index_update(ix, NULL) < 0) {
 			/* The index is a cache: without it the answer is the same, only slower. */
 			warning_msg("%s; listing from the files", dlg_error_last());
 			ret = list_from_view(&out, &f);
 		} else {
+			trace_perf("list: index current");
 			out.abbrev = index_abbrev(ix);
 			if (index_query(ix, &f, print_row, &out) < 0)
 				ret = error_last();
+			trace_perf("list: listed");
 		}
 		index_free(ix);
 	}

@@ -1,5 +1,7 @@
 #define GITLIB_IMPL
 #include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -11,13 +13,13 @@
 #endif
 
 struct gitlib gitlib;
+int gitlib_ready;
 
 int gitlib_load(void)
 {
-	static int loaded;
 	void *handle;
 
-	if (loaded)
+	if (gitlib_ready)
 		return 0;
 	/* Already mapped when the program was linked with libgit2 (unit tests). */
 	handle = dlopen(GITLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
@@ -29,8 +31,23 @@ int gitlib_load(void)
 				 #name);
 	GITLIB_FUNCTIONS(GITLIB_RESOLVE)
 #undef GITLIB_RESOLVE
-	loaded = 1;
+	trace_perf("libgit2 loaded");
+	gitlib.git_libgit2_init();
+	/* libgit2 caches no tree over 4 KB; the top trees of a store (256 shard
+	   entries) are bigger and were read again for every path looked up. */
+	gitlib.git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	trace_perf("libgit2 started");
+	gitlib_ready = 1;
 	return 0;
+}
+
+struct gitlib *gitlib_need(void)
+{
+	if (gitlib_load() < 0) {
+		fprintf(stderr, "dlg: %s\n", dlg_error_last());
+		exit(127);
+	}
+	return &gitlib;
 }
 
 int gitlib_oid_fromstr(git_oid *out, const char *hex)

@@ -36,6 +36,7 @@
 	X(git_error_last) \
 	X(git_graph_descendant_of) \
 	X(git_libgit2_init) \
+	X(git_libgit2_opts) \
 	X(git_libgit2_shutdown) \
 	X(git_mempack_new) \
 	X(git_mempack_reset) \
@@ -46,6 +47,7 @@
 	X(git_odb_add_backend) \
 	X(git_odb_backend_data_alloc) \
 	X(git_odb_exists) \
+	X(git_odb_exists_ext) \
 	X(git_odb_free) \
 	X(git_odb_hash) \
 	X(git_odb_hashfile) \
@@ -107,9 +109,19 @@ struct gitlib {
 #undef GITLIB_MEMBER
 };
 extern struct gitlib gitlib;
+extern int gitlib_ready;
 
-/* Loads libgit2 once; DLG_ERROR with the loader's reason when it cannot. */
+/* Loads and starts libgit2 once; DLG_ERROR with the loader's reason when it
+   cannot.  Commands call it (through store_git) before any git_* call. */
 int gitlib_load(void);
+/* For a git_* call that came first all the same: loads libgit2 then, or, as
+   the dynamic linker would have at start-up, reports and exits 127. */
+struct gitlib *gitlib_need(void);
+
+static inline struct gitlib *gitlib_get(void)
+{
+	return gitlib_ready ? &gitlib : gitlib_need();
+}
 
 /* Object ids are 20 bytes; the paths that read the store without libgit2
    (the branch tip, the view and index stamps) compare and print them too. */
@@ -124,88 +136,90 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_oid_cmp gitlib_oid_cmp
 #define git_oid_equal(a, b) (gitlib_oid_cmp((a), (b)) == 0)
 #define git_oid_cpy gitlib_oid_cpy
-#define git_blob_create_from_buffer (gitlib.git_blob_create_from_buffer)
-#define git_blob_free (gitlib.git_blob_free)
-#define git_blob_lookup (gitlib.git_blob_lookup)
-#define git_blob_rawcontent (gitlib.git_blob_rawcontent)
-#define git_blob_rawsize (gitlib.git_blob_rawsize)
-#define git_buf_dispose (gitlib.git_buf_dispose)
-#define git_clone (gitlib.git_clone)
-#define git_clone_options_init (gitlib.git_clone_options_init)
-#define git_commit_create (gitlib.git_commit_create)
-#define git_commit_free (gitlib.git_commit_free)
-#define git_commit_lookup (gitlib.git_commit_lookup)
-#define git_commit_tree (gitlib.git_commit_tree)
-#define git_config_free (gitlib.git_config_free)
-#define git_config_get_string_buf (gitlib.git_config_get_string_buf)
-#define git_config_open_default (gitlib.git_config_open_default)
-#define git_error_last (gitlib.git_error_last)
-#define git_graph_descendant_of (gitlib.git_graph_descendant_of)
-#define git_libgit2_init (gitlib.git_libgit2_init)
-#define git_libgit2_shutdown (gitlib.git_libgit2_shutdown)
-#define git_mempack_new (gitlib.git_mempack_new)
-#define git_mempack_reset (gitlib.git_mempack_reset)
-#define git_merge_base (gitlib.git_merge_base)
-#define git_object_free (gitlib.git_object_free)
-#define git_object_id (gitlib.git_object_id)
-#define git_object_peel (gitlib.git_object_peel)
-#define git_odb_add_backend (gitlib.git_odb_add_backend)
-#define git_odb_backend_data_alloc (gitlib.git_odb_backend_data_alloc)
-#define git_odb_exists (gitlib.git_odb_exists)
-#define git_odb_free (gitlib.git_odb_free)
-#define git_odb_hash (gitlib.git_odb_hash)
-#define git_odb_hashfile (gitlib.git_odb_hashfile)
-#define git_odb_init_backend (gitlib.git_odb_init_backend)
-#define git_odb_new (gitlib.git_odb_new)
-#define git_odb_object_data (gitlib.git_odb_object_data)
-#define git_odb_object_free (gitlib.git_odb_object_free)
-#define git_odb_object_size (gitlib.git_odb_object_size)
-#define git_odb_object_type (gitlib.git_odb_object_type)
-#define git_odb_read (gitlib.git_odb_read)
-#define git_odb_read_header (gitlib.git_odb_read_header)
-#define git_odb_refresh (gitlib.git_odb_refresh)
-#define git_odb_write_pack (gitlib.git_odb_write_pack)
-#define git_packbuilder_free (gitlib.git_packbuilder_free)
-#define git_packbuilder_insert (gitlib.git_packbuilder_insert)
-#define git_packbuilder_new (gitlib.git_packbuilder_new)
-#define git_packbuilder_set_threads (gitlib.git_packbuilder_set_threads)
-#define git_packbuilder_write_buf (gitlib.git_packbuilder_write_buf)
-#define git_reference_create (gitlib.git_reference_create)
-#define git_reference_create_matching (gitlib.git_reference_create_matching)
-#define git_reference_free (gitlib.git_reference_free)
-#define git_reference_name_to_id (gitlib.git_reference_name_to_id)
-#define git_repository_config (gitlib.git_repository_config)
-#define git_repository_free (gitlib.git_repository_free)
-#define git_repository_init_ext (gitlib.git_repository_init_ext)
-#define git_repository_init_options_init (gitlib.git_repository_init_options_init)
-#define git_repository_odb (gitlib.git_repository_odb)
-#define git_repository_open_ext (gitlib.git_repository_open_ext)
-#define git_repository_set_odb (gitlib.git_repository_set_odb)
-#define git_revparse_single (gitlib.git_revparse_single)
-#define git_odb_backend_data_free (gitlib.git_odb_backend_data_free)
-#define git_repository_wrap_odb (gitlib.git_repository_wrap_odb)
-#define git_signature_free (gitlib.git_signature_free)
-#define git_signature_new (gitlib.git_signature_new)
-#define git_tree_create_updated (gitlib.git_tree_create_updated)
-#define git_tree_entry_byindex (gitlib.git_tree_entry_byindex)
-#define git_tree_entry_byname (gitlib.git_tree_entry_byname)
-#define git_tree_entry_bypath (gitlib.git_tree_entry_bypath)
-#define git_tree_entry_filemode (gitlib.git_tree_entry_filemode)
-#define git_tree_entry_free (gitlib.git_tree_entry_free)
-#define git_tree_entry_id (gitlib.git_tree_entry_id)
-#define git_tree_entry_name (gitlib.git_tree_entry_name)
-#define git_tree_entry_type (gitlib.git_tree_entry_type)
-#define git_tree_entrycount (gitlib.git_tree_entrycount)
-#define git_tree_free (gitlib.git_tree_free)
-#define git_tree_id (gitlib.git_tree_id)
-#define git_tree_lookup (gitlib.git_tree_lookup)
-#define git_treebuilder_entrycount (gitlib.git_treebuilder_entrycount)
-#define git_treebuilder_free (gitlib.git_treebuilder_free)
-#define git_treebuilder_get (gitlib.git_treebuilder_get)
-#define git_treebuilder_insert (gitlib.git_treebuilder_insert)
-#define git_treebuilder_new (gitlib.git_treebuilder_new)
-#define git_treebuilder_remove (gitlib.git_treebuilder_remove)
-#define git_treebuilder_write (gitlib.git_treebuilder_write)
+#define git_blob_create_from_buffer (gitlib_get()->git_blob_create_from_buffer)
+#define git_blob_free (gitlib_get()->git_blob_free)
+#define git_blob_lookup (gitlib_get()->git_blob_lookup)
+#define git_blob_rawcontent (gitlib_get()->git_blob_rawcontent)
+#define git_blob_rawsize (gitlib_get()->git_blob_rawsize)
+#define git_buf_dispose (gitlib_get()->git_buf_dispose)
+#define git_clone (gitlib_get()->git_clone)
+#define git_clone_options_init (gitlib_get()->git_clone_options_init)
+#define git_commit_create (gitlib_get()->git_commit_create)
+#define git_commit_free (gitlib_get()->git_commit_free)
+#define git_commit_lookup (gitlib_get()->git_commit_lookup)
+#define git_commit_tree (gitlib_get()->git_commit_tree)
+#define git_config_free (gitlib_get()->git_config_free)
+#define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
+#define git_config_open_default (gitlib_get()->git_config_open_default)
+#define git_error_last (gitlib_get()->git_error_last)
+#define git_graph_descendant_of (gitlib_get()->git_graph_descendant_of)
+#define git_libgit2_init (gitlib_get()->git_libgit2_init)
+#define git_libgit2_opts (gitlib_get()->git_libgit2_opts)
+#define git_libgit2_shutdown (gitlib_get()->git_libgit2_shutdown)
+#define git_mempack_new (gitlib_get()->git_mempack_new)
+#define git_mempack_reset (gitlib_get()->git_mempack_reset)
+#define git_merge_base (gitlib_get()->git_merge_base)
+#define git_object_free (gitlib_get()->git_object_free)
+#define git_object_id (gitlib_get()->git_object_id)
+#define git_object_peel (gitlib_get()->git_object_peel)
+#define git_odb_add_backend (gitlib_get()->git_odb_add_backend)
+#define git_odb_backend_data_alloc (gitlib_get()->git_odb_backend_data_alloc)
+#define git_odb_exists (gitlib_get()->git_odb_exists)
+#define git_odb_exists_ext (gitlib_get()->git_odb_exists_ext)
+#define git_odb_free (gitlib_get()->git_odb_free)
+#define git_odb_hash (gitlib_get()->git_odb_hash)
+#define git_odb_hashfile (gitlib_get()->git_odb_hashfile)
+#define git_odb_init_backend (gitlib_get()->git_odb_init_backend)
+#define git_odb_new (gitlib_get()->git_odb_new)
+#define git_odb_object_data (gitlib_get()->git_odb_object_data)
+#define git_odb_object_free (gitlib_get()->git_odb_object_free)
+#define git_odb_object_size (gitlib_get()->git_odb_object_size)
+#define git_odb_object_type (gitlib_get()->git_odb_object_type)
+#define git_odb_read (gitlib_get()->git_odb_read)
+#define git_odb_read_header (gitlib_get()->git_odb_read_header)
+#define git_odb_refresh (gitlib_get()->git_odb_refresh)
+#define git_odb_write_pack (gitlib_get()->git_odb_write_pack)
+#define git_packbuilder_free (gitlib_get()->git_packbuilder_free)
+#define git_packbuilder_insert (gitlib_get()->git_packbuilder_insert)
+#define git_packbuilder_new (gitlib_get()->git_packbuilder_new)
+#define git_packbuilder_set_threads (gitlib_get()->git_packbuilder_set_threads)
+#define git_packbuilder_write_buf (gitlib_get()->git_packbuilder_write_buf)
+#define git_reference_create (gitlib_get()->git_reference_create)
+#define git_reference_create_matching (gitlib_get()->git_reference_create_matching)
+#define git_reference_free (gitlib_get()->git_reference_free)
+#define git_reference_name_to_id (gitlib_get()->git_reference_name_to_id)
+#define git_repository_config (gitlib_get()->git_repository_config)
+#define git_repository_free (gitlib_get()->git_repository_free)
+#define git_repository_init_ext (gitlib_get()->git_repository_init_ext)
+#define git_repository_init_options_init (gitlib_get()->git_repository_init_options_init)
+#define git_repository_odb (gitlib_get()->git_repository_odb)
+#define git_repository_open_ext (gitlib_get()->git_repository_open_ext)
+#define git_repository_set_odb (gitlib_get()->git_repository_set_odb)
+#define git_revparse_single (gitlib_get()->git_revparse_single)
+#define git_odb_backend_data_free (gitlib_get()->git_odb_backend_data_free)
+#define git_repository_wrap_odb (gitlib_get()->git_repository_wrap_odb)
+#define git_signature_free (gitlib_get()->git_signature_free)
+#define git_signature_new (gitlib_get()->git_signature_new)
+#define git_tree_create_updated (gitlib_get()->git_tree_create_updated)
+#define git_tree_entry_byindex (gitlib_get()->git_tree_entry_byindex)
+#define git_tree_entry_byname (gitlib_get()->git_tree_entry_byname)
+#define git_tree_entry_bypath (gitlib_get()->git_tree_entry_bypath)
+#define git_tree_entry_filemode (gitlib_get()->git_tree_entry_filemode)
+#define git_tree_entry_free (gitlib_get()->git_tree_entry_free)
+#define git_tree_entry_id (gitlib_get()->git_tree_entry_id)
+#define git_tree_entry_name (gitlib_get()->git_tree_entry_name)
+#define git_tree_entry_type (gitlib_get()->git_tree_entry_type)
+#define git_tree_entrycount (gitlib_get()->git_tree_entrycount)
+#define git_tree_free (gitlib_get()->git_tree_free)
+#define git_tree_id (gitlib_get()->git_tree_id)
+#define git_tree_lookup (gitlib_get()->git_tree_lookup)
+#define git_treebuilder_entrycount (gitlib_get()->git_treebuilder_entrycount)
+#define git_treebuilder_free (gitlib_get()->git_treebuilder_free)
+#define git_treebuilder_get (gitlib_get()->git_treebuilder_get)
+#define git_treebuilder_insert (gitlib_get()->git_treebuilder_insert)
+#define git_treebuilder_new (gitlib_get()->git_treebuilder_new)
+#define git_treebuilder_remove (gitlib_get()->git_treebuilder_remove)
+#define git_treebuilder_write (gitlib_get()->git_treebuilder_write)
 #endif
 
 #endif

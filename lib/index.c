@@ -54,7 +54,7 @@ static int open_db(struct dlg_index *ix)
 {
 	sqlite3_stmt *st = NULL;
 	int ok = 0;
-	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_busy_timeout(ix->db, 60000);
 	/* A cache: losing the last write to a power cut only costs a rebuild.
@@ -77,7 +77,7 @@ static int recreate(struct dlg_index *ix)
 	strbuf_addf(&side, "%s-journal", ix->path);
 	unlink(side.buf);
 	strbuf_release(&side);
-	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return sql_error(ix, "create");
 	sqlite3_busy_timeout(ix->db, 60000);
 	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
@@ -430,10 +430,10 @@ out:
 	return err;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static const char *col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
-	return xstrdup(t ? (const char *)t : "");
+	return t ? (const char *)t : "";
 }
 
 int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_fn fn, void *payload)
@@ -482,28 +482,30 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 	if (f->until)
 		sqlite3_bind_int64(st, ++n, (sqlite3_int64)f->until);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* The strings are the statement's, valid until the next step: a
+		   listing of 100 000 rows makes no copies. */
 		struct dialog_summary d;
-		const char *tags = (const char *)sqlite3_column_text(st, 12);
+		const char *tags = col_text(st, 12);
 		memset(&d, 0, sizeof(d));
-		snprintf(d.id, sizeof(d.id), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(d.id, sizeof(d.id), "%s", col_text(st, 0));
 		d.closed = sqlite3_column_int(st, 1);
-		d.assignee = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : col_dup(st, 2);
-		d.info.channel = col_dup(st, 3);
-		d.info.user = col_dup(st, 4);
-		d.user_name = col_dup(st, 5);
-		d.info.subject = col_dup(st, 6);
+		d.assignee = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : (char *)col_text(st, 2);
+		d.info.channel = (char *)col_text(st, 3);
+		d.info.user = (char *)col_text(st, 4);
+		d.user_name = (char *)col_text(st, 5);
+		d.info.subject = (char *)col_text(st, 6);
 		d.info.created = (time_t)sqlite3_column_int64(st, 7);
 		d.last_at = (time_t)sqlite3_column_int64(st, 8);
 		d.waiting = sqlite3_column_int(st, 9);
-		d.preview = col_dup(st, 10);
+		d.preview = (char *)col_text(st, 10);
 		d.nmsgs = (size_t)sqlite3_column_int64(st, 11);
-		for (const char *p = tags ? tags : ""; *p;) {
+		for (const char *p = tags; *p;) {
 			size_t len = strcspn(p, ",");
 			strlist_push_nodup(&d.tags, xstrndup(p, len));
 			p += len + (p[len] == ',');
 		}
 		rc = fn(&d, payload);
-		dialog_summary_clear(&d);
+		strlist_clear(&d.tags);
 		if (rc)
 			break;
 	}

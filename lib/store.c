@@ -11,27 +11,9 @@
 #include "store.h"
 #include "util.h"
 
-static int git_ready;
-
 int dlg_git_init(void)
 {
-	int err;
-	if (git_ready)
-		return 0;
-	if ((err = gitlib_load()) < 0)
-		return err;
-	trace_perf("libgit2 loaded");
-	git_libgit2_init();
-	trace_perf("libgit2 started");
-	git_ready = 1;
-	return 0;
-}
-
-void dlg_git_shutdown(void)
-{
-	if (git_ready)
-		git_libgit2_shutdown();
-	git_ready = 0;
+	return gitlib_load();
 }
 
 /*

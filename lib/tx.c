@@ -65,9 +65,11 @@ static int proxy_read_header(size_t *len, git_object_t *type, git_odb_backend *b
 	return git_odb_read_header(len, type, ((struct proxy_backend *)b)->target, oid);
 }
 
+/* Asked before each write whether the new object exists: a miss must not
+   rescan the store's pack directory every time. */
 static int proxy_exists(git_odb_backend *b, const git_oid *oid)
 {
-	return git_odb_exists(((struct proxy_backend *)b)->target, oid);
+	return git_odb_exists_ext(((struct proxy_backend *)b)->target, oid, GIT_ODB_LOOKUP_NO_REFRESH);
 }
 
 static void proxy_free(git_odb_backend *b)

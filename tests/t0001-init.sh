@@ -49,4 +49,16 @@ test_expect_success 'no operator: a clear error, nothing written' '
 	test_cmp before after
 '
 
+# Without DLG_OPERATOR the operator comes from git's configuration, read
+# before anything else has needed libgit2.
+test_expect_success 'the operator from git user.name, on init and on a change' '
+	mkdir gh && git config -f gh/.gitconfig user.name Gita &&
+	DLG_OPERATOR= HOME=$PWD/gh dlg init -q byname &&
+	git -C byname log -1 --format=%an >who && echo Gita >expect && test_cmp expect who &&
+	mail m.eml m@ex cu@example.com "Hello" "" "Mon, 23 Nov 2026 09:00:00 +0000" &&
+	id=$(DLG_OPERATOR= HOME=$PWD/gh dlg -C byname import m.eml) &&
+	DLG_OPERATOR= HOME=$PWD/gh dlg -C byname tag +seen $id &&
+	git -C byname log -1 --format=%an >who && test_cmp expect who
+'
+
 test_done

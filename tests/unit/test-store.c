@@ -335,6 +335,6 @@ int main(void)
 	failed = cmocka_run_group_tests_name("store: pure", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("store: git", with_store, setup_store, teardown_store);
 	dlg_error_clear();
-	dlg_git_shutdown();
+	git_libgit2_shutdown();
 	return failed ? 1 : 0;
 }
