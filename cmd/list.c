@@ -98,16 +98,12 @@ static size_t visible_width(const char *s)
 
 /* Buffers reused from line to line: a full listing prints 100 000 of them. */
 struct line_bufs {
-	struct strbuf line, safe, text, ts;
+	struct strbuf line, text, ts;
 };
 
-static void pad(struct strbuf *out, struct strbuf *safe, const char *s, size_t cols)
+static void pad(struct strbuf *out, const char *s, size_t cols)
 {
-	size_t start = out->len;
-	strbuf_reset(safe);
-	term_sanitize(safe, s, strlen(s), 0);
-	utf8_truncate_len(out, safe->buf, safe->len, cols);
-	for (size_t w = utf8_width(out->buf + start, out->len - start); w < cols; w++)
+	for (size_t w = term_sanitize_cut(out, s, strlen(s), cols); w < cols; w++)
 		strbuf_addch(out, ' ');
 }
 
@@ -128,11 +124,11 @@ static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct di
 	} else {
 		strbuf_addstr(line, "  ");
 	}
-	pad(line, &b->safe, d->assignee ? d->assignee : "-", 10);
+	pad(line, d->assignee ? d->assignee : "-", 10);
 	strbuf_addch(line, ' ');
-	pad(line, &b->safe, d->info.channel, 8);
+	pad(line, d->info.channel, 8);
 	strbuf_addch(line, ' ');
-	pad(line, &b->safe, d->user_name, 20);
+	pad(line, d->user_name, 20);
 	strbuf_addch(line, ' ');
 	strbuf_reset(&b->ts);
 	time_format_short(&b->ts, d->last_at);
@@ -152,19 +148,17 @@ static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct di
 	}
 	/* The subject says what it is about, the preview where it stands. */
 	strbuf_reset(&b->text);
-	strbuf_reset(&b->safe);
 	strbuf_addstr(&b->text, d->info.subject);
 	if (*d->preview && strcmp(d->preview, d->info.subject)) {
 		if (b->text.len)
 			strbuf_addstr(&b->text, " \xe2\x80\x94 ");
 		strbuf_addstr(&b->text, d->preview);
 	}
-	term_sanitize(&b->safe, b->text.buf, b->text.len, 0);
 	if (width) {
 		size_t used = visible_width(line->buf);
-		utf8_truncate_len(line, b->safe.buf, b->safe.len, width > used + 10 ? width - used : 10);
+		term_sanitize_cut(line, b->text.buf, b->text.len, width > used + 10 ? width - used : 10);
 	} else {
-		utf8_truncate_len(line, b->safe.buf, b->safe.len, 100);
+		term_sanitize_cut(line, b->text.buf, b->text.len, 100);
 	}
 	strbuf_addch(line, '\n');
 	fwrite(line->buf, 1, line->len, stdout);
@@ -262,7 +256,7 @@ CMD(list)
 	struct dialog_filter f = DIALOG_FILTER_INIT;
 	struct strlist ids = STRLIST_INIT;
 	struct list_out out = { 0 };
-	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 	char uid[17];
 	int c, quiet = 0, json = 0, given = 0, ret = 0;
 
@@ -346,7 +340,6 @@ CMD(list)
 	}
 out:
 	strbuf_release(&out.bufs.line);
-	strbuf_release(&out.bufs.safe);
 	strbuf_release(&out.bufs.text);
 	strbuf_release(&out.bufs.ts);
 	strlist_clear(&ids);

@@ -10,7 +10,7 @@
 #include "treediff.h"
 #include "util.h"
 
-#define INDEX_FORMAT "dlg-index 2"
+#define INDEX_FORMAT "dlg-index 4"
 
 struct dlg_index {
 	struct dlg_store *store;
@@ -58,8 +58,8 @@ static int open_db(struct dlg_index *ix)
 		return -1;
 	sqlite3_busy_timeout(ix->db, 60000);
 	/* A cache: losing the last write to a power cut only costs a rebuild.
-	   Mapped, a full listing reads its pages without a copy per page. */
-	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
+	   The page cache stays at 4 MB whatever the page size. */
+	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-4096", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(ix->db, "SELECT value FROM meta WHERE key='format'", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW &&
 	    !strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT))
@@ -80,7 +80,11 @@ static int recreate(struct dlg_index *ix)
 	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return sql_error(ix, "create");
 	sqlite3_busy_timeout(ix->db, 60000);
-	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
+	/* Bigger pages: a full listing walks the whole time index, and reads it
+	   in 16 KB instead of 4 KB pieces.  A rebuild inserts in id order into
+	   the time index, so it gets a bigger page cache for the while. */
+	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA page_size=16384; PRAGMA cache_size=-65536",
+		     NULL, NULL, NULL);
 	return exec(ix, schema);
 }
 

@@ -231,6 +231,13 @@ static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
 	return (size_t)n;
 }
 
+/* C1 controls (CSI as one byte), bidi overrides, broken bytes: shown as U+FFFD. */
+static int is_unsafe_cp(unsigned cp)
+{
+	return (cp >= 0x80 && cp < 0xa0) || cp == 0xfffd || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
 void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newlines)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -251,9 +258,7 @@ void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newli
 		} else if (cp < 0x20 || cp == 0x7f) {
 			strbuf_addch(out, '^');
 			strbuf_addch(out, cp == 0x7f ? '?' : (int)(cp + '@'));
-		} else if ((cp >= 0x80 && cp < 0xa0) || cp == 0xfffd ||
-			   (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
-			/* C1 controls (CSI as one byte), bidi overrides, broken bytes */
+		} else if (is_unsafe_cp(cp)) {
 			strbuf_addstr(out, "\xef\xbf\xbd");
 		} else {
 			strbuf_add(out, p + i, n);
@@ -274,6 +279,80 @@ static int cp_wide(unsigned cp)
 static int cp_zero(unsigned cp)
 {
 	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f);
+}
+
+/*
+ * term_sanitize() then utf8_truncate_len() in one pass that stops at the
+ * width: a listing of 100 000 previews need not sanitize them whole.
+ * Returns the columns used.
+ */
+size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, w = 0, o, cut, wcut = 0;
+	char *buf;
+	/* Each input byte gives at most 3 bytes (U+FFFD for a broken one), and
+	   no more than cols + 1 characters of at most 4 bytes are taken. */
+	size_t most = len < 4 * (cols + 2) ? len : 4 * (cols + 2);
+	strbuf_grow(out, 3 * most + 3);
+	buf = out->buf;
+	o = cut = out->len;
+	while (i < len && w <= cols) {
+		size_t n = 1, pw = 1;
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			/* a run of printable ASCII, one column each */
+			size_t run = 1, room = cols + 1 - w;
+			while (run < room && i + run < len && p[i + run] >= 0x20 && p[i + run] < 0x7f)
+				run++;
+			memcpy(buf + o, s + i, run);
+			if (w + 2 <= cols) {
+				size_t fit = cols - w - 1; /* characters that leave room for "…" */
+				size_t k = run < fit ? run : fit;
+				cut = o + k;
+				wcut = w + k;
+			}
+			o += run;
+			w += run;
+			i += run;
+			continue;
+		}
+		{
+			unsigned cp;
+			const char *piece = s + i;
+			size_t plen = 1;
+			char ctl[2];
+			n = utf8_seq(p + i, len - i, &cp);
+			if (cp == '\n' || cp == '\t') {
+				piece = " ";
+			} else if (cp < 0x20 || cp == 0x7f) {
+				ctl[0] = '^';
+				ctl[1] = cp == 0x7f ? '?' : (char)(cp + '@');
+				piece = ctl;
+				plen = pw = 2;
+			} else if (is_unsafe_cp(cp)) {
+				piece = "\xef\xbf\xbd";
+				plen = 3;
+			} else {
+				plen = n;
+				pw = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
+			}
+			if (w + pw + 1 <= cols) {
+				cut = o + plen;
+				wcut = w + pw;
+			}
+			memcpy(buf + o, piece, plen);
+			o += plen;
+			w += pw;
+			i += n;
+		}
+	}
+	if (w <= cols) {
+		strbuf_setlen(out, o);
+		return w;
+	}
+	strbuf_setlen(out, cut);
+	strbuf_addstr(out, "\xe2\x80\xa6");
+	return wcut + 1;
 }
 
 size_t utf8_width(const char *s, size_t len)

@@ -50,6 +50,8 @@ void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newli
 /* Number of terminal columns (code points; wide CJK/emoji count 2). */
 size_t utf8_width(const char *s, size_t len);
 /* Appends at most `cols` columns of s (cut on a character boundary, "…" when cut). */
+/* term_sanitize() and utf8_truncate_len() at once; returns the columns used. */
+size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t cols);
 void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t cols);
 void utf8_truncate(struct strbuf *out, const char *s, size_t cols);
 

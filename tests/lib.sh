@@ -90,6 +90,10 @@ mail() {
 }
 
 test_done() {
+	# notmuch may have started a gpg-agent for signed mail under this HOME
+	if [ -d "$TRASH/.gnupg" ] && command -v gpgconf >/dev/null; then
+		gpgconf --homedir "$TRASH/.gnupg" --kill all >/dev/null 2>&1
+	fi
 	echo "1..$test_count"
 	[ $test_failed -eq 0 ]
 }
