@@ -10,7 +10,7 @@
 #include "treediff.h"
 #include "util.h"
 
-#define INDEX_FORMAT "dlg-index 4"
+#define INDEX_FORMAT "dlg-index 5"
 
 struct dlg_index {
 	struct dlg_store *store;
@@ -23,7 +23,7 @@ static const char schema[] =
 	"CREATE TABLE dialogs(id TEXT PRIMARY KEY, closed INT NOT NULL, assignee TEXT,"
 	" channel TEXT NOT NULL, user TEXT NOT NULL, user_name TEXT NOT NULL, subject TEXT NOT NULL,"
 	" created INT NOT NULL, last_at INT NOT NULL, waiting INT NOT NULL, preview TEXT NOT NULL,"
-	" nmsgs INT NOT NULL, tags TEXT NOT NULL);"
+	" nmsgs INT NOT NULL, tags TEXT NOT NULL) WITHOUT ROWID;" /* a lookup by id is one b-tree */
 	"CREATE TABLE tags(tag TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(tag, id)) WITHOUT ROWID;"
 	/* Covering: the listing is one walk of this index, no lookup per row. */
 	"CREATE INDEX dialogs_by_time ON dialogs(last_at DESC, id, closed, assignee, channel, user,"
@@ -59,7 +59,7 @@ static int open_db(struct dlg_index *ix)
 	sqlite3_busy_timeout(ix->db, 60000);
 	/* A cache: losing the last write to a power cut only costs a rebuild.
 	   The page cache stays at 4 MB whatever the page size. */
-	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-4096", NULL, NULL, NULL);
+	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(ix->db, "SELECT value FROM meta WHERE key='format'", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW &&
 	    !strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT))
