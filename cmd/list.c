@@ -324,8 +324,7 @@ CMD(list)
 	} else {
 		struct dlg_index *ix = NULL;
 		trace_perf("list: ids read");
-		if (index_open(&ix, ctx->store) < 0 || (trace_perf("list: index open"), 0) ||
-		    index_update(ix, NULL) < 0) {
+		if (index_open(&ix, ctx->store) < 0 || index_update(ix, NULL) < 0) {
 			/* The index is a cache: without it the answer is the same, only slower. */
 			warning_msg("%s; listing from the files", dlg_error_last());
 			ret = list_from_view(&out, &f);

@@ -97,6 +97,7 @@ int index_open(struct dlg_index **out, struct dlg_store *s)
 	ix->store = s;
 	ix->path = strbuf_detach(&path, NULL);
 	ok = open_db(ix);
+	trace_perf("index: open");
 	if (ok <= 0 && recreate(ix) < 0) {
 		int err = sql_error(ix, "create");
 		index_free(ix);

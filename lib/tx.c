@@ -521,10 +521,13 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 	if (tx->msg.buf[tx->msg.len - 1] != '\n')
 		strbuf_addch(&tx->msg, '\n');
 	if ((err = store_commit_object(&tx->commit_oid, tx->store, tx->repo, &tree_oid, &tx->base_oid, 1,
-				       tx->msg.buf)) < 0 ||
-	    (trace_perf("change: made commit"), 0) || (err = flush_objects(tx)) < 0 ||
-	    (trace_perf("change: wrote objects"), 0) ||
-	    (err = store_branch_cas(tx->store, &tx->commit_oid, &tx->base_oid)) < 0)
+				       tx->msg.buf)) < 0)
+		return err;
+	trace_perf("change: made commit");
+	if ((err = flush_objects(tx)) < 0)
+		return err;
+	trace_perf("change: wrote objects");
+	if ((err = store_branch_cas(tx->store, &tx->commit_oid, &tx->base_oid)) < 0)
 		return err;
 	*committed = 1;
 	return 0;
