@@ -11,6 +11,9 @@ rm -rf "$TRASH" && mkdir -p "$TRASH" && cd "$TRASH" || exit 1
 
 export HOME="$TRASH" TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1
 export DLG_OPERATOR=alice DLG_NOW=2026-11-25T10:00:00Z
+# git run in a test directory that is not a repository must not find the
+# project's own .git above it (a failed setup once let a test commit there).
+export GIT_CEILING_DIRECTORIES="$SRCDIR/tests/trash"
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=tester GIT_AUTHOR_EMAIL=tester@example.com
 export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=tester@example.com
 # A sanitizer report exits 99, which no expected failure accepts.
