@@ -46,7 +46,6 @@
 	X(git_object_peel) \
 	X(git_odb_add_backend) \
 	X(git_odb_backend_data_alloc) \
-	X(git_odb_exists) \
 	X(git_odb_exists_ext) \
 	X(git_odb_free) \
 	X(git_odb_hash) \
@@ -76,7 +75,6 @@
 	X(git_repository_init_options_init) \
 	X(git_repository_odb) \
 	X(git_repository_open_ext) \
-	X(git_repository_set_odb) \
 	X(git_revparse_single) \
 	X(git_odb_backend_data_free) \
 	X(git_repository_wrap_odb) \
@@ -164,7 +162,6 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_object_peel (gitlib_get()->git_object_peel)
 #define git_odb_add_backend (gitlib_get()->git_odb_add_backend)
 #define git_odb_backend_data_alloc (gitlib_get()->git_odb_backend_data_alloc)
-#define git_odb_exists (gitlib_get()->git_odb_exists)
 #define git_odb_exists_ext (gitlib_get()->git_odb_exists_ext)
 #define git_odb_free (gitlib_get()->git_odb_free)
 #define git_odb_hash (gitlib_get()->git_odb_hash)
@@ -194,7 +191,6 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_repository_init_options_init (gitlib_get()->git_repository_init_options_init)
 #define git_repository_odb (gitlib_get()->git_repository_odb)
 #define git_repository_open_ext (gitlib_get()->git_repository_open_ext)
-#define git_repository_set_odb (gitlib_get()->git_repository_set_odb)
 #define git_revparse_single (gitlib_get()->git_revparse_single)
 #define git_odb_backend_data_free (gitlib_get()->git_odb_backend_data_free)
 #define git_repository_wrap_odb (gitlib_get()->git_repository_wrap_odb)
