@@ -546,8 +546,26 @@ int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid 
 			return gerr;
 	}
 	git_reference *ref = NULL;
-	int err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, new_oid, 1, old_oid, "dlg");
-	git_reference_free(ref);
+	int err;
+	/* git holds a ref's lock file for milliseconds.  One still there after
+	   two seconds, while we hold the store lock, was left by a killed process
+	   (dlg or git): it is removed once, as git's user would. */
+	for (int tries = 0;; tries++) {
+		err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, new_oid, 1, old_oid, "dlg");
+		git_reference_free(ref);
+		ref = NULL;
+		if (err != GIT_ELOCKED || tries > 100)
+			break;
+		if (tries == 100) {
+			struct strbuf lock = STRBUF_INIT;
+			strbuf_addf(&lock, "%s/%s.lock", s->gitdir, DLG_BRANCH);
+			unlink(lock.buf);
+			strbuf_release(&lock);
+		} else {
+			struct timespec pause = { 0, 20 * 1000 * 1000 };
+			nanosleep(&pause, NULL);
+		}
+	}
 	if (err == GIT_EMODIFIED)
 		return dlg_error(DLG_EMODIFIED, "the branch moved during the change");
 	return err < 0 ? dlg_error_git(err, "move branch") : 0;

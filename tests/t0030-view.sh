@@ -103,6 +103,13 @@ test_expect_success 'a dlg killed mid-change leaves a store git fsck accepts' '
 	done
 '
 
+test_expect_success 'a ref lock left by a killed process does not block changes' '
+	git -C s rev-parse main >s/.git/refs/heads/main.lock &&
+	dlg -C s tag +afterlock $A &&
+	! test -e s/.git/refs/heads/main.lock &&
+	git -C s log -1 --format=%s | grep afterlock
+'
+
 test_expect_success 'a change interrupted between commit and view is finished by the next command' '
 	git -C s rev-parse main >tip &&
 	dlg -C s tag +half $A &&
