@@ -49,7 +49,7 @@ CMD(clone)
 		ret = error_msg("cannot create '%s'", dir);
 		goto out;
 	}
-	if (dlg_git_init() < 0) {
+	if (gitlib_load() < 0) {
 		ret = error_last();
 		goto out;
 	}

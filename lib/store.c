@@ -11,11 +11,6 @@
 #include "store.h"
 #include "util.h"
 
-int dlg_git_init(void)
-{
-	return gitlib_load();
-}
-
 /*
  * libgit2 is started and the repository opened on first use only: its
  * initialisation reads the whole CA bundle, which would double the time of
@@ -26,7 +21,7 @@ int store_git(struct dlg_store *s)
 	int err;
 	if (s->repo)
 		return 0;
-	if ((err = dlg_git_init()) < 0)
+	if ((err = gitlib_load()) < 0)
 		return err;
 	err = git_repository_open_ext(&s->repo, s->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	trace_perf("repository open");
@@ -166,7 +161,7 @@ int store_init(struct dlg_store **out, const char *dir)
 		store_free(s);
 		return err;
 	}
-	if ((err = dlg_git_init()) < 0) {
+	if ((err = gitlib_load()) < 0) {
 		store_free(s);
 		return err;
 	}

@@ -31,8 +31,6 @@ struct dlg_store {
 /* The store directory: explicit (-C), else $DLG_DIR, else the current
    directory or the nearest parent holding a store. */
 int store_find(struct strbuf *root, const char *explicit_dir);
-/* Loads and starts libgit2 once (see gitlib.h). */
-int dlg_git_init(void);
 /* Opens the repository on first use; functions below call it themselves. */
 int store_git(struct dlg_store *s);
 int store_init(struct dlg_store **out, const char *dir);

@@ -113,7 +113,7 @@ void hash_hex(char out[41], const void *data, size_t len)
 	/* git's blob hash is a fine, stable SHA-1 and saves a second implementation.
 	   Callers hash inside a change, which has already loaded libgit2; were it
 	   missing, no change could be written, so the zero key never lands. */
-	if (dlg_git_init() < 0) {
+	if (gitlib_load() < 0) {
 		memset(out, '0', 40);
 		out[40] = '\0';
 		return;
@@ -238,35 +238,6 @@ static int is_unsafe_cp(unsigned cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newlines)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len) {
-		unsigned cp;
-		size_t n, run = 0;
-		while (i + run < len && p[i + run] >= 0x20 && p[i + run] < 0x7f)
-			run++; /* printable ASCII, the usual case, goes in one copy */
-		if (run) {
-			strbuf_add(out, p + i, run);
-			i += run;
-			continue;
-		}
-		n = utf8_seq(p + i, len - i, &cp);
-		if (cp == '\n' || cp == '\t') {
-			strbuf_addch(out, keep_newlines ? (int)cp : ' ');
-		} else if (cp < 0x20 || cp == 0x7f) {
-			strbuf_addch(out, '^');
-			strbuf_addch(out, cp == 0x7f ? '?' : (int)(cp + '@'));
-		} else if (is_unsafe_cp(cp)) {
-			strbuf_addstr(out, "\xef\xbf\xbd");
-		} else {
-			strbuf_add(out, p + i, n);
-		}
-		i += n;
-	}
-}
-
 static int cp_wide(unsigned cp)
 {
 	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
@@ -279,6 +250,56 @@ static int cp_wide(unsigned cp)
 static int cp_zero(unsigned cp)
 {
 	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f);
+}
+
+/* What one character that is not printable ASCII shows as on a terminal. */
+struct shown_char {
+	const char *text;
+	size_t len, width;
+	char ctl[2];
+};
+
+/* Fills c for the character at p; returns the input bytes it took. */
+static size_t show_char(struct shown_char *c, const unsigned char *p, size_t len, int keep_newlines)
+{
+	unsigned cp;
+	size_t n = utf8_seq(p, len, &cp);
+	c->len = c->width = 1;
+	if (cp == '\n' || cp == '\t') {
+		c->text = keep_newlines && cp == '\n' ? "\n" : keep_newlines ? "\t" : " ";
+	} else if (cp < 0x20 || cp == 0x7f) {
+		c->ctl[0] = '^';
+		c->ctl[1] = cp == 0x7f ? '?' : (char)(cp + '@');
+		c->text = c->ctl;
+		c->len = c->width = 2;
+	} else if (is_unsafe_cp(cp)) {
+		c->text = "\xef\xbf\xbd";
+		c->len = 3;
+	} else {
+		c->text = (const char *)p;
+		c->len = n;
+		c->width = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
+	}
+	return n;
+}
+
+void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newlines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		struct shown_char c;
+		size_t run = 0;
+		while (i + run < len && p[i + run] >= 0x20 && p[i + run] < 0x7f)
+			run++; /* printable ASCII, the usual case, goes in one copy */
+		if (run) {
+			strbuf_add(out, p + i, run);
+			i += run;
+			continue;
+		}
+		i += show_char(&c, p + i, len - i, keep_newlines);
+		strbuf_add(out, c.text, c.len);
+	}
 }
 
 /*
@@ -298,7 +319,7 @@ size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t c
 	buf = out->buf;
 	o = cut = out->len;
 	while (i < len && w <= cols) {
-		size_t n = 1, pw = 1;
+		struct shown_char c;
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
 			/* a run of printable ASCII, one column each */
 			size_t run = 1, room = cols + 1 - w;
@@ -316,35 +337,14 @@ size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t c
 			i += run;
 			continue;
 		}
-		{
-			unsigned cp;
-			const char *piece = s + i;
-			size_t plen = 1;
-			char ctl[2];
-			n = utf8_seq(p + i, len - i, &cp);
-			if (cp == '\n' || cp == '\t') {
-				piece = " ";
-			} else if (cp < 0x20 || cp == 0x7f) {
-				ctl[0] = '^';
-				ctl[1] = cp == 0x7f ? '?' : (char)(cp + '@');
-				piece = ctl;
-				plen = pw = 2;
-			} else if (is_unsafe_cp(cp)) {
-				piece = "\xef\xbf\xbd";
-				plen = 3;
-			} else {
-				plen = n;
-				pw = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
-			}
-			if (w + pw + 1 <= cols) {
-				cut = o + plen;
-				wcut = w + pw;
-			}
-			memcpy(buf + o, piece, plen);
-			o += plen;
-			w += pw;
-			i += n;
+		i += show_char(&c, p + i, len - i, 0);
+		if (w + c.width + 1 <= cols) {
+			cut = o + c.len;
+			wcut = w + c.width;
 		}
+		memcpy(buf + o, c.text, c.len);
+		o += c.len;
+		w += c.width;
 	}
 	if (w <= cols) {
 		strbuf_setlen(out, o);

@@ -94,21 +94,30 @@ static int ensure_parent(struct dlg_store *s, const char *rel)
 	return err;
 }
 
+/* Writes data at rel unless the file already holds exactly that. */
+static int write_view_data(struct dlg_store *s, const char *rel, const char *data, size_t len)
+{
+	struct strbuf path = STRBUF_INIT, old = STRBUF_INIT;
+	int err;
+	strbuf_addf(&path, "%s/%s", s->root, rel);
+	if (!strbuf_read_file(&old, path.buf) && old.len == len && !memcmp(old.buf, data, len))
+		err = 0;
+	else if ((err = ensure_parent(s, rel)) == 0 &&
+		 write_file_atomic(path.buf, s->tmpdir, data, len) < 0)
+		err = dlg_error(DLG_ERROR, "cannot write '%s': %s", path.buf, strerror(errno));
+	strbuf_release(&path);
+	strbuf_release(&old);
+	return err;
+}
+
 static int write_view_file(struct dlg_store *s, const char *rel, const git_oid *oid)
 {
-	struct strbuf path = STRBUF_INIT;
 	git_blob *blob = NULL;
 	int err;
 	if ((err = git_blob_lookup(&blob, s->repo, oid)) < 0)
 		return dlg_error_git(err, rel);
-	if ((err = ensure_parent(s, rel)) == 0) {
-		strbuf_addf(&path, "%s/%s", s->root, rel);
-		if (write_file_atomic(path.buf, s->tmpdir, git_blob_rawcontent(blob),
-				      (size_t)git_blob_rawsize(blob)) < 0)
-			err = dlg_error(DLG_ERROR, "cannot write '%s': %s", path.buf, strerror(errno));
-	}
+	err = write_view_data(s, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
-	strbuf_release(&path);
 	return err;
 }
 
@@ -217,22 +226,6 @@ static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to)
 	strlist_clear(&st.removed);
 	strlist_clear(&st.written);
 	free(st.ids);
-	return err;
-}
-
-/* Writes data at rel unless the file already holds exactly that. */
-static int write_view_data(struct dlg_store *s, const char *rel, const char *data, size_t len)
-{
-	struct strbuf path = STRBUF_INIT, old = STRBUF_INIT;
-	int err;
-	strbuf_addf(&path, "%s/%s", s->root, rel);
-	if (!strbuf_read_file(&old, path.buf) && old.len == len && !memcmp(old.buf, data, len))
-		err = 0;
-	else if ((err = ensure_parent(s, rel)) == 0 &&
-		 write_file_atomic(path.buf, s->tmpdir, data, len) < 0)
-		err = dlg_error(DLG_ERROR, "cannot write '%s': %s", path.buf, strerror(errno));
-	strbuf_release(&path);
-	strbuf_release(&old);
 	return err;
 }
 

@@ -330,7 +330,7 @@ int main(void)
 		cmocka_unit_test(test_merge_rule),
 	};
 	int failed;
-	if (dlg_git_init() < 0)
+	if (gitlib_load() < 0)
 		return 1;
 	failed = cmocka_run_group_tests_name("store: pure", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("store: git", with_store, setup_store, teardown_store);
