@@ -20,6 +20,11 @@ GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
 GIT2_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libgit2)/libgit2.so 2>/dev/null | \
 	awk '/SONAME/ { print $$2 }')
 DLG_CFLAGS += -DGITLIB_SONAME='"$(or $(GIT2_SONAME),libgit2.so)"'
+# So is libcurl (lib/curllib.h): its headers are needed, never its library.
+CURL_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libcurl)/libcurl.so 2>/dev/null | \
+	awk '/SONAME/ { print $$2 }')
+DLG_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl) \
+	-DCURLLIB_SONAME='"$(or $(CURL_SONAME),libcurl.so.4)"'
 ifdef WERROR
 DLG_CFLAGS += -Werror
 endif
@@ -95,6 +100,6 @@ install: dlg
 
 clean:
 	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
-	rm -rf demo.store tests/trash
+	rm -rf demo.store demo.spool demo.peer tests/trash
 
 .PHONY: all deps unit test check lint demo bench install clean FORCE

@@ -98,6 +98,12 @@ bench_size() {
 	row "$n" list_full "$(timeit $DLG -C "$s" list)"
 	row "$n" list_kb "$(peak_kb $DLG -C "$s" list)"
 	row "$n" git_bytes "$(du -sb "$s/.git" | cut -f1)"
+	row "$n" objects_bytes "$(du -sb "$s/.git/objects" | cut -f1)"
+	row "$n" index_bytes "$(du -sb "$s/.git/dlg/index.sqlite" | cut -f1)"
+	# what a repack of the same objects saves (dlg leaves that to git gc)
+	cp -a "$s/.git" "$w/gc.git" && git -C "$w/gc.git" gc -q 2>/dev/null &&
+		row "$n" gc_bytes "$(du -sb "$w/gc.git/objects" | cut -f1)"
+	rm -rf "$w/gc.git"
 	row "$n" raw_bytes "$raw"
 	row "$n" view_apparent "$(du -sb --exclude=.git "$s" | cut -f1)"
 	row "$n" view_alloc "$(( $(du -s --exclude=.git "$s" | cut -f1) * 1024 ))"
@@ -165,5 +171,8 @@ printf '%-34s' "  mblaze mlist|mscan, ms"; for n in $SIZES; do printf '%16s' "$(
 printf '%-34s' "  dlg/notmuch, dlg/mblaze"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,list_full]:-0 0}")" "$(med "${R[$n,nm_full]:-0 0}")")/$(ratio "$(med "${R[$n,list_full]:-0 0}")" "$(med "${R[$n,mb_full]:-0 0}")")"; done; echo
 printf '%-34s' "list peak memory, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,list_kb]:-0} / 1024 ))"; done; echo
 printf '%-34s' ".git / raw message bytes"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,git_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
+printf '%-34s' "  .git/objects / raw"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,objects_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
+printf '%-34s' "  after git gc / raw"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,gc_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
+printf '%-34s' "  list index, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,index_bytes]:-0} >> 20 ))"; done; echo
 printf '%-34s' "view apparent / allocated, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,view_apparent]:-0} >> 20 ))/$(( ${R[$n,view_alloc]:-0} >> 20 ))"; done; echo
 printf '%-34s' "raw message bytes, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,raw_bytes]:-0} >> 20 ))"; done; echo

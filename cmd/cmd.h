@@ -18,7 +18,7 @@ struct dlg_ctx {
 #define CMD(name) int cmd_##name(int argc, char **argv, struct dlg_ctx *ctx)
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
-CMD(help); CMD(reindex);
+CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send);
 
 /* "dlg: CMD: message" on stderr; returns 1 (the failure exit code). */
 int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -59,6 +59,9 @@ void json_print_line(json_t *obj);
 struct dialog_summary;
 /* The list fields of a dialog as a JSON object (list.c). */
 json_t *dialog_summary_json(const struct dialog_summary *d);
+
+/* Sends the outbox of ids (all when NULL) and reports each message (send.c). */
+int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int quiet);
 
 /* Writes customer text to fp with terminal controls neutralized. */
 void print_safe(FILE *fp, const char *s, int keep_newlines);

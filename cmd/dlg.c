@@ -44,6 +44,9 @@ static const struct cmd_struct commands[] = {
 	{ "sync",   cmd_sync,   NEED_STORE, "merge another clone's branch" },
 	{ "fsck",   cmd_fsck,   NEED_STORE, "check the files against the store's commit" },
 	{ "reindex", cmd_reindex, NEED_STORE, "rebuild the index that list reads" },
+	{ "channel", cmd_channel, NEED_STORE, "configure the channels customers write through" },
+	{ "fetch",  cmd_fetch,  NEED_STORE, "bring new messages from the channels" },
+	{ "send",   cmd_send,   NEED_STORE, "deliver queued answers through their channels" },
 	{ "help",   cmd_help,   0,          "list commands, or show a command's usage" },
 };
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "cmd.h"
 #include "import.h"
 #include "mime.h"
@@ -15,9 +16,12 @@
 
 static const char import_usage[] =
 	"usage: dlg import [--channel NAME] [-q] [FILE|DIR...]\n"
+	"       dlg import --json [-q] [FILE...]\n"
 	"Imports email: RFC 5322 files, mbox files, Maildir or plain directories,\n"
 	"or standard input.  Prints the ids of the dialogs created or changed.\n"
 	"  -c, --channel NAME   channel the mail came through (default: email)\n"
+	"  -j, --json           website chat and pop-up messages as JSON Lines,\n"
+	"                       in the chat spool's shape (see dlg-channel(1))\n"
 	"  -q, --quiet          print nothing\n";
 
 #define MAX_MESSAGE (64u << 20)
@@ -36,6 +40,7 @@ struct import_job {
 	size_t nr, alloc;
 	size_t first, count;       /* the batch being imported */
 	const char *channel;
+	int json;                  /* msgs are JSON lines of chat messages */
 	struct import_result res;  /* of the batch */
 	int failed;
 };
@@ -186,6 +191,31 @@ static int read_input(struct import_job *job, const char *path)
 	return ret;
 }
 
+/* JSON Lines: one message a line; blank lines are passed over. */
+static int read_json_lines(struct import_job *job, const char *path)
+{
+	struct strbuf data = STRBUF_INIT, label = STRBUF_INIT;
+	int r = strcmp(path, "-") ? strbuf_read_file(&data, path) : strbuf_read_fd(&data, 0);
+	size_t line = 0;
+	if (r < 0)
+		return error_msg("cannot read '%s': %s", strcmp(path, "-") ? path : "standard input",
+				 strerror(errno));
+	for (const char *p = data.buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		line++;
+		if (strspn(p, " \t\r") < n) {
+			strbuf_reset(&label);
+			strbuf_addf(&label, "%s:%zu", strcmp(path, "-") ? path : "(stdin)", line);
+			add_msg(job, label.buf, p, n);
+		}
+		p += n + (nl ? 1 : 0);
+	}
+	strbuf_release(&data);
+	strbuf_release(&label);
+	return 0;
+}
+
 static int by_date(const void *pa, const void *pb)
 {
 	const struct raw_msg *a = pa, *b = pb;
@@ -201,8 +231,17 @@ static int import_fn(struct dlg_tx *tx, void *payload)
 	import_result_reset(&job->res);
 	job->failed = 0;
 	for (size_t i = job->first; i < job->first + job->count; i++) {
-		int err = import_email(tx, job->channel, job->msgs[i].data.buf,
-				       job->msgs[i].data.len, &job->res);
+		int err;
+		if (job->json) {
+			struct chan_msg m;
+			err = chan_msg_from_json(&m, job->msgs[i].data.buf, job->msgs[i].data.len, NULL);
+			if (!err)
+				err = import_chan_msg(tx, &m, &job->res);
+			chan_msg_clear(&m);
+		} else {
+			err = import_email(tx, job->channel, job->msgs[i].data.buf, job->msgs[i].data.len,
+					   &job->res);
+		}
 		if (err == DLG_EINVALID) { /* this message only: the rest still goes in */
 			error_msg("%s: %s, skipped", job->msgs[i].source, dlg_error_last());
 			job->failed = 1;
@@ -221,6 +260,7 @@ CMD(import)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -230,9 +270,11 @@ CMD(import)
 	int c, quiet = 0, ret = 0;
 
 	job.channel = "email";
-	while ((c = getopt_long(argc, argv, "+c:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:jqh", opts, NULL)) != -1) {
 		if (c == 'c')
 			job.channel = optarg;
+		else if (c == 'j')
+			job.json = 1;
 		else if (c == 'q')
 			quiet = 1;
 		else
@@ -240,11 +282,19 @@ CMD(import)
 	}
 	if (!tag_valid(job.channel))
 		return error_msg("invalid channel name '%s'", job.channel);
-	if (optind == argc)
-		ret |= read_input(&job, "-");
-	for (int i = optind; i < argc; i++)
-		ret |= read_input(&job, argv[i]);
-	if (job.nr > 1)
+	if (job.json) {
+		if (optind == argc)
+			ret |= read_json_lines(&job, "-");
+		for (int i = optind; i < argc; i++)
+			ret |= read_json_lines(&job, argv[i]);
+	} else {
+		if (optind == argc)
+			ret |= read_input(&job, "-");
+		for (int i = optind; i < argc; i++)
+			ret |= read_input(&job, argv[i]);
+	}
+	/* JSON lines keep their order: their dates were parsed by nobody yet. */
+	if (job.nr > 1 && !job.json)
 		qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
 
 	for (job.first = 0; job.first < job.nr; job.first += job.count) {

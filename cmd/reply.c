@@ -1,23 +1,43 @@
+#include <errno.h>
+#include <getopt.h>
+#include <magic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
+#include "deliver.h"
 #include "import.h"
 #include "message.h"
 #include "record.h"
 #include "util.h"
 
 static const char reply_usage[] =
-	"usage: dlg reply [-m TEXT | -F FILE] ID\n"
+	"usage: dlg reply [-m TEXT | -F FILE] [-a FILE]... [--send] ID\n"
 	"  -m, --message TEXT   the answer\n"
 	"  -F, --file FILE      read it from FILE (- for stdin)\n"
+	"  -a, --attach FILE    send FILE too, as a message of its own (at most 2 MB)\n"
+	"  -s, --send           deliver it now (dlg send), not only queue it\n"
 	"Queues an answer to the dialog, addressed through its channel.  The text\n"
-	"comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR.\n"
-	"Replying to an unassigned dialog assigns it to you.\n";
+	"comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR; with\n"
+	"--attach it may be left out.  Replying to an unassigned dialog assigns\n"
+	"it to you.\n";
+
+/* What one outgoing message may carry: the limit every channel shares. */
+#define ATTACH_MAX (2u << 20)
+
+struct attachment {
+	char *name;
+	char *type;
+	struct strbuf data;
+};
 
 struct reply_job {
 	const char *id;
 	const char *text;
+	struct attachment *files;
+	size_t nfiles;
 	int assigned;
 };
 
@@ -60,6 +80,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	struct stored_msg last;
 	struct oplog log = OPLOG_INIT;
 	struct dialog_state st;
+	struct strlist msgids = STRLIST_INIT;
 	char key[17], rnd[17];
 	int err, have_last;
 
@@ -82,15 +103,32 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 			strbuf_addf(&refs, "<%s>", last.mime->in_reply_to);
 		strbuf_addf(&refs, "%s<%s>", refs.len ? " " : "", last.mime->message_id);
 	}
-	random_hex(rnd, 16);
-	{
-		/* The Message-ID's domain is ours: the one of our From address. */
+	/*
+	 * The text first, then each file as a message of its own.  Their files
+	 * are named DATE.KEY and share the date, so the keys are handed out in
+	 * ascending order: readers and dlg send keep the order they were written.
+	 */
+	for (size_t part = 0; part <= job->nfiles; part++) {
 		const char *at = strrchr(email.buf, '@');
-		strbuf_addf(&msgid, "dlg.%s.%s@%s", job->id, rnd, at && at[1] ? at + 1 : "dlg.invalid");
+		random_hex(rnd, 16);
+		strbuf_reset(&msgid);
+		/* The Message-ID's domain is ours: the one of our From address. */
+		strbuf_addf(&msgid, " dlg.%s.%s@%s", job->id, rnd, at && at[1] ? at + 1 : "dlg.invalid");
+		message_key_for(key, "email", msgid.buf + 1);
+		/* "KEY MSGID": sorting the lines sorts the keys */
+		strbuf_reset(&file);
+		strbuf_addf(&file, "%s%s", key, msgid.buf);
+		strlist_push(&msgids, file.buf);
 	}
-	message_key_for(key, "email", msgid.buf);
-	{
+	strlist_sort(&msgids);
+	for (size_t part = *job->text ? 0 : 1; part <= job->nfiles; part++) {
+		const struct attachment *a = part ? &job->files[part - 1] : NULL;
 		struct reply_spec r = { 0 };
+		const char *sp = strchr(msgids.items[part], ' ');
+		memcpy(key, msgids.items[part], DLG_ID_LEN);
+		key[DLG_ID_LEN] = '\0';
+		strbuf_reset(&msgid);
+		strbuf_addstr(&msgid, sp + 1);
 		r.meta.channel = info.channel;
 		r.meta.user = info.user;
 		r.meta.channel_user = have_last ? last.channel_user : NULL;
@@ -103,17 +141,26 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		r.message_id = msgid.buf;
 		r.in_reply_to = have_last ? last.mime->message_id : NULL;
 		r.references = refs.buf;
-		r.text = job->text;
+		r.text = a ? "" : job->text;
 		r.date = tx_time(tx);
+		if (a) {
+			r.file_name = a->name;
+			r.file_type = a->type;
+			r.file_data = a->data.buf;
+			r.file_len = a->data.len;
+		}
 		strbuf_reset(&data);
 		message_build_reply(&data, &r);
+		strbuf_reset(&file);
+		message_file_name(&file, tx_time(tx), key, 1);
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+		    (err = msgmap_add(tx, key, job->id, file.buf)) < 0 ||
+		    (err = outbox_add(tx, key, job->id, file.buf)) < 0)
+			goto out;
 	}
-	message_file_name(&file, tx_time(tx), key, 1);
-	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
-	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
-	    (err = msgmap_add(tx, key, job->id, file.buf)) < 0 ||
-	    (err = record_load(&log, tx, dir.buf)) < 0)
+	if ((err = record_load(&log, tx, dir.buf)) < 0)
 		goto out;
 	dialog_state_replay(&st, &log);
 	if (!st.assignee) {
@@ -140,25 +187,98 @@ out:
 	strbuf_release(&refs);
 	strbuf_release(&file);
 	strbuf_release(&msgid);
+	strlist_clear(&msgids);
 	return err;
+}
+
+/* The MIME type from the file's bytes (libmagic), as mail clients expect it. */
+static char *file_type(const char *data, size_t len)
+{
+	magic_t m = magic_open(MAGIC_MIME_TYPE);
+	const char *t = m && !magic_load(m, NULL) ? magic_buffer(m, data, len) : NULL;
+	char *type = xstrdup(t && strchr(t, '/') ? t : "application/octet-stream");
+	if (m)
+		magic_close(m);
+	return type;
+}
+
+/* Every file is checked before anything is written: all go, or none. */
+static int attachment_load(struct attachment *a, const char *path)
+{
+	struct stat st;
+	const char *base = strrchr(path, '/');
+	if (stat(path, &st) < 0)
+		return error_msg("cannot attach '%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_msg("cannot attach '%s': not a regular file", path);
+	if ((unsigned long long)st.st_size > ATTACH_MAX)
+		return error_msg("cannot attach '%s': %lld bytes, more than the 2 MB (%u bytes) a message may carry",
+				 path, (long long)st.st_size, ATTACH_MAX);
+	strbuf_init(&a->data, 0);
+	if (strbuf_read_file(&a->data, path) < 0)
+		return error_msg("cannot attach '%s': %s", path, strerror(errno));
+	if (a->data.len > ATTACH_MAX) /* it grew since stat() */
+		return error_msg("cannot attach '%s': more than 2 MB", path);
+	a->name = xstrdup(base && base[1] ? base + 1 : path);
+	a->type = file_type(a->data.buf, a->data.len);
+	return 0;
 }
 
 CMD(reply)
 {
-	struct strlist ids = STRLIST_INIT;
+	static const struct option opts[] = {
+		{ "message", required_argument, NULL, 'm' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "send", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist ids = STRLIST_INIT, paths = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
-	struct reply_job job;
-	char *target;
-	int ret = parse_text_command(&target, &text, argc, argv, reply_usage, "reply");
+	struct reply_job job = { 0 };
+	const char *m = NULL, *file = NULL;
+	int c, ret = 0, send_now = 0;
 
-	if (ret || (ret = ids_from_args(&ids, ctx, 1, &target)))
+	while ((c = getopt_long(argc, argv, "m:F:a:sh", opts, NULL)) != -1) {
+		if (c == 'm')
+			m = optarg;
+		else if (c == 'F')
+			file = optarg;
+		else if (c == 'a')
+			strlist_push(&paths, optarg);
+		else if (c == 's')
+			send_now = 1;
+		else
+			return usage(reply_usage, c == 'h');
+	}
+	if (argc - optind != 1 || (m && file)) {
+		strlist_clear(&paths);
+		return usage(reply_usage, 0);
+	}
+	job.files = xcalloc(paths.nr + 1, sizeof(*job.files));
+	for (size_t i = 0; i < paths.nr && !ret; i++, job.nfiles++)
+		ret = attachment_load(&job.files[i], paths.items[i]);
+	/* With files, the text is what -m or -F say: no editor opens for it. */
+	if (!ret && (!paths.nr || m || file))
+		ret = text_from_sources(&text, m, file, "reply");
+	if (ret || (ret = ids_from_args(&ids, ctx, 1, argv + optind)))
 		goto out;
 	job.id = ids.items[0];
 	job.text = text.buf;
 	if (store_change(ctx->store, reply_fn, &job, NULL) < 0)
 		ret = error_last();
+	else if (send_now)
+		ret = send_dialogs(ctx, &ids, 0, 0);
 out:
+	for (size_t i = 0; i < job.nfiles; i++) {
+		free(job.files[i].name);
+		free(job.files[i].type);
+		strbuf_release(&job.files[i].data);
+	}
+	free(job.files);
+	strlist_clear(&paths);
 	strlist_clear(&ids);
 	strbuf_release(&text);
-	return ret < 0 ? 0 : ret;
+	return ret;
 }

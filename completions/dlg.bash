@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex help"
+_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex channel fetch send help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -65,6 +65,18 @@ _dlg_users()
             {} + 2>/dev/null |
         sort -u
 }
+
+# The names of the channels in the store's config (channel.NAME.type=...).
+_dlg_channels()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store && -f $store/config ]] || return
+    sed -n 's/^channel\.\([^.]*\)\.type=.*/\1/p' "$store/config" 2>/dev/null | sort -u
+}
+
+# The channels dialogs come through, as list shows them.
+_dlg_dialog_channels=$'email\nchat\npopup\ntelegram\nvk\nfacebook'
 
 _dlg_refs()
 {
@@ -151,8 +163,10 @@ _dlg()
     local args=() j
     for ((j = ci + 1; j < COMP_CWORD; j++)); do
         case ${COMP_WORDS[j]} in
-        -m | -F | --message | --file | --channel | --status | --assignee | --tag | \
-        --user | --since | --until)
+        -m | -F | -a | -c | -w | --message | --file | --attach | --channel | --status | \
+        --assignee | --tag | --user | --since | --until | --wait | --type | --api-url | \
+        --token-file | --password-file | --group-id | --page-id | --imap | --smtp | \
+        --address | --spool | --timeout)
             ((j++))
             ;;
         -*) ;;
@@ -177,10 +191,10 @@ _dlg()
         ;;
     import)
         case $prev in
-        --channel) _dlg_reply email ;;
+        -c | --channel) _dlg_reply "$_dlg_dialog_channels" ;;
         *)
             if [[ $cur == -* ]]; then
-                _dlg_reply $'--channel\n-q\n--quiet\n--help'
+                _dlg_reply $'-c\n--channel\n-j\n--json\n-q\n--quiet\n--help'
             else
                 _dlg_files
             fi
@@ -201,7 +215,7 @@ _dlg()
             fi
             ;;
         --user) _dlg_reply "$(_dlg_users)" ;;
-        --channel) _dlg_reply email ;;
+        --channel) _dlg_reply "$_dlg_dialog_channels" ;;
         --since | --until) ;;
         *)
             _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n-q\n--quiet\n--json\n--help'
@@ -221,11 +235,15 @@ _dlg()
         ;;
     reply | note)
         case $prev in
-        -F | --file) _dlg_files ;;
+        -F | --file | -a | --attach) _dlg_files ;;
         -m | --message) ;;
         *)
             if [[ $cur == -* ]]; then
-                _dlg_reply $'-m\n--message\n-F\n--file\n--help'
+                if [[ $cmd == reply ]]; then
+                    _dlg_reply $'-m\n--message\n-F\n--file\n-a\n--attach\n-s\n--send\n--help'
+                else
+                    _dlg_reply $'-m\n--message\n-F\n--file\n--help'
+                fi
             elif ((${#args[@]} == 0)); then
                 _dlg_reply "$(_dlg_ids)"
             fi
@@ -311,6 +329,62 @@ _dlg()
         ;;
     reindex)
         _dlg_reply $'--quiet\n--help'
+        ;;
+    channel)
+        if ((COMP_CWORD == ci + 1)); then
+            if [[ $cur == -* ]]; then
+                _dlg_reply --help
+            else
+                _dlg_reply $'add\nlist\nrm'
+            fi
+            return 0
+        fi
+        local sub=${COMP_WORDS[ci + 1]}
+        # args[0] is the subcommand itself.
+        case $sub in
+        add)
+            case $prev in
+            --type) _dlg_reply $'email\ntelegram\nvk\nfacebook\nchat' ;;
+            --token-file | --password-file) _dlg_files ;;
+            --spool) _dlg_dirs ;;
+            --api-url | --group-id | --page-id | --imap | --smtp | --user | --address | \
+            --timeout) ;;
+            *)
+                if [[ $cur == -* ]]; then
+                    _dlg_reply $'--type\n--api-url\n--token-file\n--password-file\n--group-id\n--page-id\n--imap\n--smtp\n--user\n--address\n--spool\n--timeout\n--help'
+                elif ((${#args[@]} == 1)); then
+                    # A new name, or one to change the settings of.
+                    _dlg_reply "$(_dlg_channels)"
+                fi
+                ;;
+            esac
+            ;;
+        list)
+            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply --json
+            ;;
+        rm)
+            ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_channels)"
+            ;;
+        esac
+        ;;
+    fetch)
+        case $prev in
+        -w | --wait) ;;
+        *)
+            if [[ $cur == -* ]]; then
+                _dlg_reply $'-q\n--quiet\n-w\n--wait\n--help'
+            else
+                _dlg_reply "$(_dlg_channels)"
+            fi
+            ;;
+        esac
+        ;;
+    send)
+        if [[ $cur == -* ]]; then
+            _dlg_reply $'-q\n--quiet\n-f\n--force\n--help'
+        else
+            _dlg_reply "$(_dlg_ids)"
+        fi
         ;;
     help)
         ((${#args[@]} == 0)) && _dlg_reply "${_dlg_commands// /$'\n'}"

@@ -16,6 +16,7 @@ enum {
 	DLG_EINVALID = -6,   /* bad input from the caller or the user */
 	DLG_ENOSTORE = -7,
 	DLG_EMODIFIED = -15, /* lost a compare-and-swap race: retry */
+	DLG_ENETWORK = -16,  /* the peer could not be reached or timed out: retry later */
 };
 
 /* Sets the error message and returns code, so `return dlg_error(...)` reads well. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "channel.h"
 #include "import.h"
 #include "message.h"
 #include "mime.h"
@@ -200,8 +201,7 @@ static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_messag
 	return found;
 }
 
-/* The sender's open dialog on this channel with the same subject, newest first. */
-static int find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
+int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 			    const char *channel, const char *subject)
 {
 	struct strbuf udir = STRBUF_INIT, want = STRBUF_INIT;
@@ -213,13 +213,15 @@ static int find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 	if (record_load(&log, tx, udir.buf) < 0)
 		goto out;
 	user_state_replay(&us, &log);
-	subject_normalize(&want, subject);
+	if (subject)
+		subject_normalize(&want, subject);
 	for (size_t i = us.dialogs.nr; i-- > 0 && !found;) {
 		struct strbuf dir = STRBUF_INIT, have = STRBUF_INIT;
 		struct dialog_info info;
 		dialog_dir(&dir, us.dialogs.items[i]);
 		if (!read_info(&info, tx, dir.buf)) {
-			subject_normalize(&have, info.subject);
+			if (subject)
+				subject_normalize(&have, info.subject);
 			if (!strcmp(info.channel, channel) && !strcmp(have.buf, want.buf) &&
 			    dialog_is_open(tx, dir.buf)) {
 				memcpy(out, us.dialogs.items[i], DLG_ID_LEN + 1);
@@ -279,16 +281,76 @@ static int looks_like_mail(const char *raw, size_t len)
 	return i > 0 && i < len && raw[i] == ':';
 }
 
+/*
+ * What every incoming message does once its dialog is known (did) or to be
+ * created (did empty): the dialog is created or reopened, the user card
+ * learns the dialog, the file goes to cur/ and the msgmap learns its key.
+ */
+struct incoming {
+	const char *channel;
+	const char *key;
+	const char *uid;
+	const char *subject;
+	time_t when;
+	const char *data;
+	size_t len;
+};
+
+static int store_incoming(struct dlg_tx *tx, char did[17], const struct incoming *in,
+			  struct import_result *res)
+{
+	struct strbuf dir = STRBUF_INIT, udir = STRBUF_INIT, path = STRBUF_INIT, file = STRBUF_INIT,
+		      data = STRBUF_INIT;
+	int err, is_new = !*did;
+
+	if (is_new) {
+		struct dialog_info info = { 0 };
+		key_make(did, "dialog", in->channel, in->key);
+		dialog_dir(&dir, did);
+		info.channel = (char *)in->channel;
+		info.user = (char *)in->uid;
+		info.subject = (char *)in->subject;
+		info.created = in->when;
+		dialog_info_format(&data, &info);
+		strbuf_addf(&path, "%s/info", dir.buf);
+		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+		    (err = record_op(tx, dir.buf, "create", in->channel, NULL, NULL)) < 0)
+			goto out;
+		res->created++;
+	} else {
+		dialog_dir(&dir, did);
+		if (!dialog_is_open(tx, dir.buf) &&
+		    (err = record_op(tx, dir.buf, "reopen", NULL, NULL, NULL)) < 0)
+			goto out;
+	}
+	user_dir(&udir, in->uid);
+	if (is_new && (err = record_op(tx, udir.buf, "dialog", did, NULL, NULL)) < 0)
+		goto out;
+	message_file_name(&file, in->when, in->key, 0);
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+	if ((err = tx_write(tx, path.buf, in->data, in->len)) < 0 ||
+	    (err = msgmap_add(tx, in->key, did, file.buf)) < 0)
+		goto out;
+	res->imported++;
+	note_dialog(res, did);
+out:
+	strbuf_release(&dir);
+	strbuf_release(&udir);
+	strbuf_release(&path);
+	strbuf_release(&file);
+	strbuf_release(&data);
+	return err;
+}
+
 int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
 		 struct import_result *res)
 {
 	struct mime_message *m = NULL;
-	struct strbuf dir = STRBUF_INIT, udir = STRBUF_INIT, path = STRBUF_INIT,
-		      file = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
-	char key[17], uid[17], did[17], hex[41];
+	struct strbuf udir = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
+	char key[17], uid[17], did[17] = "", hex[41];
 	const char *addr;
-	time_t when;
-	int err, is_new = 0;
+	int err;
 
 	if (!len)
 		return dlg_error(DLG_EINVALID, "empty message");
@@ -306,58 +368,67 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 		res->duplicates++;
 		goto out;
 	}
-	when = message_time(m, raw, len);
 	addr = m->from.addr;
 	user_id_for(uid, "email", addr);
 	one_line(&subject, m->subject);
-
-	if (!find_thread(did, tx, m, uid) && !find_open_dialog(did, tx, uid, channel, subject.buf)) {
-		struct dialog_info info = { 0 };
-		key_make(did, "dialog", channel, key);
-		is_new = 1;
-		dialog_dir(&dir, did);
-		info.channel = (char *)channel;
-		info.user = uid;
-		info.subject = subject.buf;
-		info.created = when;
-		dialog_info_format(&data, &info);
-		strbuf_addf(&path, "%s/info", dir.buf);
-		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
-		    (err = record_op(tx, dir.buf, "create", channel, NULL, NULL)) < 0)
-			goto out;
-		res->created++;
-	} else {
-		dialog_dir(&dir, did);
-		if (!dialog_is_open(tx, dir.buf) &&
-		    (err = record_op(tx, dir.buf, "reopen", NULL, NULL, NULL)) < 0)
-			goto out;
-	}
+	if (!find_thread(did, tx, m, uid) &&
+	    !import_find_open_dialog(did, tx, uid, channel, subject.buf))
+		did[0] = '\0';
 
 	user_dir(&udir, uid);
 	if ((err = record_op(tx, udir.buf, "ident", "email", *addr ? addr : "(none)", NULL)) < 0 ||
-	    (*m->from.name && (err = record_op(tx, udir.buf, "name", m->from.name, NULL, NULL)) < 0) ||
-	    (is_new && (err = record_op(tx, udir.buf, "dialog", did, NULL, NULL)) < 0))
+	    (*m->from.name && (err = record_op(tx, udir.buf, "name", m->from.name, NULL, NULL)) < 0))
 		goto out;
-
 	{
-		struct msg_meta meta = { channel, uid, addr, m->message_id };
-		strbuf_reset(&data);
+		struct msg_meta meta = { channel, uid, addr, m->message_id, NULL, NULL };
+		struct incoming in = { channel, key, uid, subject.buf, message_time(m, raw, len), NULL, 0 };
 		message_wrap_incoming(&data, raw, len, &meta);
+		in.data = data.buf;
+		in.len = data.len;
+		err = store_incoming(tx, did, &in, res);
 	}
-	message_file_name(&file, when, key, 0);
-	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
-	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
-	    (err = msgmap_add(tx, key, did, file.buf)) < 0)
-		goto out;
-	res->imported++;
-	note_dialog(res, did);
 out:
 	mime_message_free(m);
-	strbuf_release(&dir);
 	strbuf_release(&udir);
-	strbuf_release(&path);
-	strbuf_release(&file);
+	strbuf_release(&data);
+	strbuf_release(&subject);
+	return err;
+}
+
+int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_result *res)
+{
+	struct strbuf udir = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
+	char key[17], uid[17], did[17] = "";
+	int err = 0;
+
+	if (!m->kind || !m->user || !*m->user || !m->id || !*m->id)
+		return dlg_error(DLG_EINVALID, "a %s message needs a user and a message id",
+				 m->kind ? m->kind : "channel");
+	message_key_for(key, m->kind, m->id);
+	if (!msgmap_lookup(did, NULL, tx, key)) {
+		res->duplicates++;
+		return 0;
+	}
+	user_id_for(uid, m->ident, m->user);
+	chan_msg_subject(&subject, m);
+	/* The same conversation while a dialog is open: no subjects in chats. */
+	if (!import_find_open_dialog(did, tx, uid, m->kind, NULL))
+		did[0] = '\0';
+
+	user_dir(&udir, uid);
+	if ((err = record_op(tx, udir.buf, "ident", m->ident, m->user, NULL)) < 0 ||
+	    (m->name && *m->name && (err = record_op(tx, udir.buf, "name", m->name, NULL, NULL)) < 0) ||
+	    (m->username && *m->username &&
+	     (err = record_op(tx, udir.buf, "set", "username", m->username, NULL)) < 0) ||
+	    (m->email && *m->email && (err = record_op(tx, udir.buf, "ident", "email", m->email, NULL)) < 0))
+		goto out;
+	chan_msg_format(&data, m, uid);
+	{
+		struct incoming in = { m->kind, key, uid, subject.buf, m->date, data.buf, data.len };
+		err = store_incoming(tx, did, &in, res);
+	}
+out:
+	strbuf_release(&udir);
 	strbuf_release(&data);
 	strbuf_release(&subject);
 	return err;

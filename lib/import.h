@@ -23,6 +23,11 @@ void import_result_reset(struct import_result *r);
 int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
 		 struct import_result *res);
 
+/* The user's newest open dialog on channel; with a subject, only one about
+   the same subject (Re: and the like folded).  Returns 1 and fills out. */
+int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
+			    const char *channel, const char *subject);
+
 /* Ids derived from channel facts, so clones agree on them. */
 void user_id_for(char out[17], const char *kind, const char *value);
 void message_key_for(char out[17], const char *kind, const char *channel_message_id);

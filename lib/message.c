@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +43,8 @@ int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, si
 	m->user = header_dup(buf, len, "X-Dlg-User");
 	m->channel_user = header_dup(buf, len, "X-Dlg-Channel-User");
 	m->channel_message = header_dup(buf, len, "X-Dlg-Channel-Message");
+	m->route = header_dup(buf, len, "X-Dlg-Route");
+	m->conversation = header_dup(buf, len, "X-Dlg-Conversation");
 	if (!m->channel)
 		m->channel = xstrdup("email");
 	m->date = m->mime->has_date ? m->mime->date : message_name_time(name);
@@ -57,6 +60,8 @@ void stored_msg_clear(struct stored_msg *m)
 	free(m->user);
 	free(m->channel_user);
 	free(m->channel_message);
+	free(m->route);
+	free(m->conversation);
 	if (m->mime)
 		mime_message_free(m->mime);
 	memset(m, 0, sizeof(*m));
@@ -71,7 +76,7 @@ void message_file_name(struct strbuf *out, time_t date, const char *key, int out
 }
 
 /* Header values from channels are untrusted: one line, no control characters. */
-static void add_header(struct strbuf *out, const char *name, const char *value, const char *eol)
+void message_add_header(struct strbuf *out, const char *name, const char *value, const char *eol)
 {
 	if (!value)
 		return;
@@ -81,24 +86,49 @@ static void add_header(struct strbuf *out, const char *name, const char *value, 
 	strbuf_addstr(out, eol);
 }
 
-static void add_meta(struct strbuf *out, const struct msg_meta *m, const char *dir, const char *eol)
+void message_add_meta(struct strbuf *out, const struct msg_meta *m, const char *dir, const char *eol)
 {
-	add_header(out, "X-Dlg-Channel", m->channel, eol);
-	add_header(out, "X-Dlg-Direction", dir, eol);
-	add_header(out, "X-Dlg-User", m->user, eol);
-	add_header(out, "X-Dlg-Channel-User", m->channel_user, eol);
-	add_header(out, "X-Dlg-Channel-Message", m->channel_message, eol);
+	message_add_header(out, "X-Dlg-Channel", m->channel, eol);
+	message_add_header(out, "X-Dlg-Direction", dir, eol);
+	message_add_header(out, "X-Dlg-User", m->user, eol);
+	message_add_header(out, "X-Dlg-Channel-User", m->channel_user, eol);
+	message_add_header(out, "X-Dlg-Channel-Message", m->channel_message, eol);
+	message_add_header(out, "X-Dlg-Route", m->route, eol);
+	message_add_header(out, "X-Dlg-Conversation", m->conversation, eol);
 }
 
 void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, const struct msg_meta *m)
 {
 	const char *nl = memchr(raw, '\n', len);
 	const char *eol = nl && nl > raw && nl[-1] == '\r' ? "\r\n" : "\n";
-	add_meta(out, m, "in", eol);
+	message_add_meta(out, m, "in", eol);
 	/* A message that starts with its body (no headers) needs the blank line. */
 	if (len && (raw[0] == '\n' || raw[0] == '\r' || !memchr(raw, ':', nl ? (size_t)(nl - raw) : len)))
 		strbuf_addstr(out, eol);
 	strbuf_add(out, raw, len);
+}
+
+static void add_text_part(struct strbuf *out, const char *text, int ascii, const char *eol)
+{
+	message_add_header(out, "Content-Type", "text/plain; charset=utf-8", eol);
+	message_add_header(out, "Content-Transfer-Encoding", ascii ? "7bit" : "quoted-printable", eol);
+	strbuf_addstr(out, eol);
+	if (ascii)
+		strbuf_addstr(out, text);
+	else
+		qp_encode(out, text, strlen(text));
+	if (out->len && out->buf[out->len - 1] != '\n')
+		strbuf_addstr(out, eol);
+}
+
+void rfc2231_name(struct strbuf *out, const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '.' || *p == '-' || *p == '_')
+			strbuf_addch(out, *p);
+		else
+			strbuf_addf(out, "%%%02X", *p);
 }
 
 void message_build_reply(struct strbuf *out, const struct reply_spec *r)
@@ -107,40 +137,59 @@ void message_build_reply(struct strbuf *out, const struct reply_spec *r)
 	const char *eol = "\n";
 	int ascii = 1;
 
-	add_meta(out, &r->meta, "out", eol);
-	add_header(out, "X-Dlg-Operator", r->operator, eol);
-	add_header(out, "X-Dlg-Delivery", "queued", eol);
+	message_add_meta(out, &r->meta, "out", eol);
+	message_add_header(out, "X-Dlg-Operator", r->operator, eol);
+	message_add_header(out, "X-Dlg-Delivery", "queued", eol);
 	mime_date_format(&sb, r->date);
-	add_header(out, "Date", sb.buf, eol);
+	message_add_header(out, "Date", sb.buf, eol);
 	strbuf_reset(&sb);
-	add_header(out, "From", r->from, eol);
-	add_header(out, "To", r->to, eol);
+	message_add_header(out, "From", r->from, eol);
+	message_add_header(out, "To", r->to, eol);
 	mime_encode_words(&sb, r->subject ? r->subject : "");
-	add_header(out, "Subject", sb.buf, eol);
+	message_add_header(out, "Subject", sb.buf, eol);
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "<%s>", r->message_id);
-	add_header(out, "Message-ID", sb.buf, eol);
+	message_add_header(out, "Message-ID", sb.buf, eol);
 	strbuf_reset(&sb);
 	if (r->in_reply_to) {
 		strbuf_addf(&sb, "<%s>", r->in_reply_to);
-		add_header(out, "In-Reply-To", sb.buf, eol);
+		message_add_header(out, "In-Reply-To", sb.buf, eol);
 		strbuf_reset(&sb);
 	}
 	if (r->references && *r->references)
-		add_header(out, "References", r->references, eol);
+		message_add_header(out, "References", r->references, eol);
 	for (const unsigned char *p = (const unsigned char *)r->text; *p; p++)
 		if (*p >= 0x80)
 			ascii = 0;
-	add_header(out, "MIME-Version", "1.0", eol);
-	add_header(out, "Content-Type", "text/plain; charset=utf-8", eol);
-	add_header(out, "Content-Transfer-Encoding", ascii ? "7bit" : "quoted-printable", eol);
-	strbuf_addstr(out, eol);
-	if (ascii)
-		strbuf_addstr(out, r->text);
-	else
-		qp_encode(out, r->text, strlen(r->text));
-	if (out->len && out->buf[out->len - 1] != '\n')
+	message_add_header(out, "MIME-Version", "1.0", eol);
+	if (r->file_name) {
+		char boundary[40];
+		strbuf_reset(&sb);
+		/* the Message-ID is unique, and so is a boundary made from it */
+		snprintf(boundary, sizeof(boundary), "dlg-%.32s", r->message_id);
+		for (char *p = boundary; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+				*p = '-';
+		strbuf_addf(&sb, "multipart/mixed; boundary=\"%s\"", boundary);
+		message_add_header(out, "Content-Type", sb.buf, eol);
 		strbuf_addstr(out, eol);
+		if (*r->text) {
+			strbuf_addf(out, "--%s%s", boundary, eol);
+			add_text_part(out, r->text, ascii, eol);
+		}
+		strbuf_addf(out, "--%s%s", boundary, eol);
+		strbuf_reset(&sb);
+		rfc2231_name(&sb, r->file_name);
+		message_add_header(out, "Content-Type", r->file_type ? r->file_type : "application/octet-stream", eol);
+		strbuf_addf(out, "Content-Disposition: attachment; filename*=utf-8''%s%s", sb.buf, eol);
+		strbuf_addf(out, "Content-Transfer-Encoding: base64%s%s", eol, eol);
+		base64_encode(out, r->file_data, r->file_len);
+		if (out->len && out->buf[out->len - 1] != '\n')
+			strbuf_addstr(out, eol);
+		strbuf_addf(out, "--%s--%s", boundary, eol);
+	} else {
+		add_text_part(out, r->text, ascii, eol);
+	}
 	strbuf_release(&sb);
 }
 

@@ -11,7 +11,9 @@
  * What email has no header for travels in X-Dlg-* headers:
  *   X-Dlg-Channel, X-Dlg-Direction (in|out), X-Dlg-User (dlg user id),
  *   X-Dlg-Channel-User (address or handle on the channel),
- *   X-Dlg-Channel-Message (the channel's message id), and for outgoing
+ *   X-Dlg-Channel-Message (the channel's message id), X-Dlg-Route (the
+ *   configured channel it came through), X-Dlg-Conversation (where answers
+ *   go on that channel), and for outgoing
  *   messages X-Dlg-Operator and X-Dlg-Delivery (queued|sent|failed).
  * File names are DATE.KEY:2,FLAGS with DATE the message's unix time in ten
  * digits, so names sort by time and two clones name a message alike.
@@ -26,6 +28,8 @@ struct stored_msg {
 	char *user;
 	char *channel_user;
 	char *channel_message;
+	char *route;
+	char *conversation;
 	time_t date;
 	struct mime_message *mime;
 };
@@ -42,7 +46,13 @@ struct msg_meta {
 	const char *user;
 	const char *channel_user;
 	const char *channel_message;
+	const char *route;          /* X-Dlg-Route: the configured channel it came through */
+	const char *conversation;   /* X-Dlg-Conversation: where answers go on that channel */
 };
+/* The X-Dlg headers of m for a message going dir ("in" or "out"). */
+void message_add_meta(struct strbuf *out, const struct msg_meta *m, const char *dir, const char *eol);
+/* One header line; controls in value become spaces (values from channels are untrusted). */
+void message_add_header(struct strbuf *out, const char *name, const char *value, const char *eol);
 /* The original bytes with X-Dlg headers in front, in the original's line ending. */
 void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, const struct msg_meta *m);
 
@@ -55,10 +65,16 @@ struct reply_spec {
 	const char *message_id;    /* without brackets */
 	const char *in_reply_to;   /* without brackets, may be NULL */
 	const char *references;    /* "<a> <b>", may be NULL */
-	const char *text;
+	const char *text;          /* may be empty when a file goes */
 	time_t date;
+	const char *file_name;     /* one attached file, or NULL */
+	const char *file_type;
+	const char *file_data;
+	size_t file_len;
 };
 void message_build_reply(struct strbuf *out, const struct reply_spec *r);
+/* A file name as an RFC 2231 value (filename*=utf-8''...): bytes outside [A-Za-z0-9._-] as %XX. */
+void rfc2231_name(struct strbuf *out, const char *name);
 
 /* Subject without Re:/Fwd: prefixes and surrounding space, for comparing. */
 void subject_normalize(struct strbuf *out, const char *subject);

@@ -49,23 +49,48 @@ rm -rf "$STORE"
 # Where answers come from (else OPERATOR@dlg.invalid); per store, not per user.
 git -C "$STORE" config dlg.email support@chaynaya-lavka.example
 
-# Real channel fetching comes later; for now chat, Telegram and pop-up
-# messages are RFC 5322 files imported under their channel's name.  Replies
-# join their dialog by In-Reply-To/References, or by subject ("Re: ...")
-# when the sender has an open dialog on that channel.
-for ch in email chat telegram popup; do
-	dir=demo/$ch
-	[ $ch = email ] && dir=demo/mail
-	msgs=$(find "$dir" -name '*.eml' | wc -l)
-	dialogs=$($DLG import --channel "$ch" "$dir" | wc -l)
-	printf '%-9s %-12s -> %s\n' "$ch:" "$(count "$msgs" message)" "$(count "$dialogs" dialog)"
+# Email arrives as files here (dlg fetch reads IMAP mailboxes in production).
+msgs=$(find demo/mail -name '*.eml' | wc -l)
+dialogs=$($DLG import demo/mail | wc -l)
+printf '%-9s %-12s -> %s\n' "email:" "$(count "$msgs" message)" "$(count "$dialogs" dialog)"
+
+# The website's chat and pop-ups: the site's backend drops one JSON file per
+# visitor message into a spool (tmp/, then new/); dlg fetch takes them in.
+SPOOL=$PWD/demo.spool
+rm -rf "$SPOOL" && mkdir -p "$SPOOL/tmp" "$SPOOL/new"
+for f in demo/chat/*.json; do
+	cp "$f" "$SPOOL/tmp/" && mv "$SPOOL/tmp/${f##*/}" "$SPOOL/new/"
 done
+$DLG channel add site --type chat --spool "$SPOOL"
+msgs=$(ls "$SPOOL/new" | wc -l)
+dialogs=$($DLG fetch site | wc -l)
+printf '%-9s %-12s -> %s\n' "chat:" "$(count "$msgs" message)" "$(count "$dialogs" dialog)"
+
+# Telegram: a local stand-in for the Bot API (the one the tests use) plays
+# api.telegram.org, with Maria's two messages waiting for the bot.
+PEER_DIR=$PWD/demo.peer
+rm -rf "$PEER_DIR" && mkdir -p "$PEER_DIR"
+python3 tests/peers/telegram.py --port-file "$PEER_DIR/port" --state "$PEER_DIR" \
+	--lifetime 120 >"$PEER_DIR/log" 2>&1 &
+peer_pid=$!
+trap 'kill $peer_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -s "$PEER_DIR/port" ] && break; sleep 0.05; done
+PEER=http://127.0.0.1:$(cat "$PEER_DIR/port")
+for f in demo/telegram/*.json; do
+	python3 tests/peers/ctl.py "$PEER/_ctl/message" "$(cat "$f")" >/dev/null
+done
+echo 123:TESTTOKEN | $DLG channel add tg --type telegram --api-url "$PEER" --token-file -
+dialogs=$($DLG fetch tg | wc -l)
+printf '%-9s %-12s -> %s\n' "telegram:" "$(count 2 message)" "$(count "$dialogs" dialog)"
+echo "(dlg channel list:)"
+$DLG channel list
 
 ivan=$(dialog_of ivan.petrov@example.ru)      # late delivery, three messages
 sergey=$(dialog_of s.kuznetsov@example.com)   # charged twice; his "Re:" joined it
 james=$(dialog_of james.obrien@example.co.uk) # invoice request, PDF attached
-anna=$(dialog_of chat-v20931@chat.invalid)    # chat: sorted it out herself
-maria=$(dialog_of tg-48151623@telegram.invalid)
+anna=$(dialog_of chat:v20931)                 # chat: sorted it out herself
+oliver=$(dialog_of chat:v21187)
+maria=$(dialog_of telegram:48151623)
 popup=$($DLG list -q --channel popup)
 
 heading "Operators at work"
@@ -96,6 +121,21 @@ $DLG reply -m "Иван, добрый день!
 echo "\$ dlg note -m '...' $ivan"
 $DLG note -m "Повторная отправка согласована со складом (Пётр). Претензия в СДЭК №CL-5531.
 Если до 27.11 трек не появится — возврат без вопросов." "$ivan"
+
+heading "Answers go back through the channel each customer wrote from"
+echo "\$ dlg reply --send -m '...' $maria     (Telegram)"
+DLG_OPERATOR=bob $DLG reply --send -m "Мария, конечно! Упакуем в крафт с лентой и вложим открытку \
+с вашим текстом — бесплатно 🎁" "$maria"
+echo "\$ dlg reply -m '...' $oliver; dlg send $oliver     (website chat)"
+$DLG reply -m "Hi Oliver! Tieguanyin 100 g is back on 10 December; we can reserve three for you 🍵" "$oliver"
+$DLG send "$oliver"
+echo "(what the Bot API peer received:)"
+python3 tests/peers/ctl.py "$PEER/_ctl/sent" |
+	python3 -c 'import json,sys; [print("  sendMessage chat_id=%s: %s" % (m["chat_id"], m.get("text", ""))) for m in json.load(sys.stdin)]'
+echo "(what the site will deliver, $SPOOL/out/:)"
+for f in "$SPOOL"/out/*.json; do
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("  to visitor %s: %s" % (m["visitor"], m["text"]))' "$f"
+done
 
 heading "dlg list   (open dialogs, newest first; * = the customer is waiting)"
 $DLG list

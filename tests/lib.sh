@@ -92,7 +92,36 @@ mail() {
 	} >"$1"
 }
 
+# Starts the local peer tests/peers/NAME.py on 127.0.0.1 and sets PEER
+# (its base URL) and PEER_DIR (where it records requests); stopped at exit.
+# Call it outside test_expect_success: a test's subshell would stop it.
+start_peer() {
+	PEER_DIR="$TRASH/peer-$1"
+	mkdir -p "$PEER_DIR" && rm -f "$PEER_DIR/port"
+	python3 "$SRCDIR/tests/peers/$1.py" --port-file "$PEER_DIR/port" --state "$PEER_DIR" \
+		--lifetime 300 >"$PEER_DIR/log" 2>&1 &
+	echo $! >"$PEER_DIR/pid"
+	trap stop_peers EXIT
+	for _ in $(seq 200); do [ -s "$PEER_DIR/port" ] && break; sleep 0.05; done
+	[ -s "$PEER_DIR/port" ] || { echo >&2 "peer $1 did not start:"; cat >&2 "$PEER_DIR/log"; return 1; }
+	PEER="http://127.0.0.1:$(cat "$PEER_DIR/port")"
+}
+
+stop_peers() {
+	for pidfile in "$TRASH"/peer-*/pid; do
+		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+		rm -f "$pidfile"
+	done
+	return 0
+}
+
+# peer_ctl PATH [JSON]: the peer's control API (GET, or POST with a body)
+peer_ctl() {
+	python3 "$SRCDIR/tests/peers/ctl.py" "$PEER$1" ${2+"$2"}
+}
+
 test_done() {
+	stop_peers
 	# notmuch may have started a gpg-agent for signed mail under this HOME
 	if [ -d "$TRASH/.gnupg" ] && command -v gpgconf >/dev/null; then
 		gpgconf --homedir "$TRASH/.gnupg" --kill all >/dev/null 2>&1

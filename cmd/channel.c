@@ -1,0 +1,282 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "cmd.h"
+#include "util.h"
+
+static const char channel_usage[] =
+	"usage: dlg channel add NAME --type TYPE [options]\n"
+	"       dlg channel list [--json]\n"
+	"       dlg channel rm NAME\n"
+	"TYPE is email, telegram, vk, facebook or chat.  Options:\n"
+	"  --api-url URL         the API's base URL (telegram, vk, facebook)\n"
+	"  --token-file FILE     the bot or page token (- for stdin)\n"
+	"  --password-file FILE  the mailbox password (email; - for stdin)\n"
+	"  --group-id N          the VK community (vk)\n"
+	"  --page-id N           the Facebook page (facebook)\n"
+	"  --imap URL            imap:// or imaps:// URL with the mailbox (email)\n"
+	"  --smtp URL            smtp:// or smtps:// URL (email)\n"
+	"  --user NAME           the IMAP and SMTP login (email)\n"
+	"  --address ADDR        our From address (email)\n"
+	"  --spool DIR           the website's spool directory (chat)\n"
+	"  --timeout SECONDS     how long one network call may take (default 30)\n"
+	"Settings are versioned in the store; secrets stay in .git/dlg/secrets/\n"
+	"(mode 0600), or come from $DLG_SECRET_NAME at run time.\n";
+
+/* The settings each option sets, and the types it belongs to. */
+static const struct setting {
+	const char *key;
+	const char *types;
+} settings[] = {
+	{ "api-url", "telegram vk facebook" },
+	{ "group-id", "vk" },
+	{ "page-id", "facebook" },
+	{ "imap", "email" },
+	{ "smtp", "email" },
+	{ "user", "email" },
+	{ "address", "email" },
+	{ "spool", "chat" },
+	{ "timeout", "email telegram vk facebook" },
+};
+#define NSETTINGS (sizeof(settings) / sizeof(*settings))
+
+/* What each type cannot work without. */
+static const char *const required[][3] = {
+	{ "vk", "group-id", NULL },
+	{ "facebook", "page-id", NULL },
+	{ "chat", "spool", NULL },
+	{ "email", "address", NULL },
+};
+
+static int type_has(const char *types, const char *type)
+{
+	size_t n = strlen(type);
+	for (const char *p = types; (p = strstr(p, type)); p += n)
+		if ((p == types || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+	return 0;
+}
+
+struct channel_job {
+	const char *name;
+	const char *type;
+	const char *values[NSETTINGS];
+	int remove;
+	int existed;
+};
+
+static int channel_fn(struct dlg_tx *tx, void *payload)
+{
+	struct channel_job *job = payload;
+	struct config c = CONFIG_INIT;
+	struct strbuf key = STRBUF_INIT;
+	const char *old;
+	int err;
+
+	if ((err = config_load_tx(&c, tx)) < 0)
+		goto out;
+	strbuf_addf(&key, "channel.%s.type", job->name);
+	old = config_get(&c, key.buf);
+	job->existed = old != NULL;
+	if (job->remove) {
+		struct strbuf prefix = STRBUF_INIT;
+		if (!old) {
+			err = dlg_error(DLG_ENOTFOUND, "no channel '%s'", job->name);
+			strbuf_release(&prefix);
+			goto out;
+		}
+		strbuf_addf(&prefix, "channel.%s.", job->name);
+		for (size_t i = c.keys.nr; i-- > 0;)
+			if (!strncmp(c.keys.items[i], prefix.buf, prefix.len))
+				config_unset(&c, c.keys.items[i]);
+		strbuf_release(&prefix);
+		tx_message(tx, "channel rm %s\n", job->name);
+	} else {
+		if (old && strcmp(old, job->type)) {
+			err = dlg_error(DLG_EEXISTS, "channel %s exists and is of type %s; 'dlg channel rm %s' first",
+					job->name, old, job->name);
+			goto out;
+		}
+		config_set(&c, key.buf, job->type);
+		for (size_t i = 0; i < NSETTINGS; i++) {
+			if (!job->values[i])
+				continue;
+			strbuf_reset(&key);
+			strbuf_addf(&key, "channel.%s.%s", job->name, settings[i].key);
+			if (*job->values[i])
+				config_set(&c, key.buf, job->values[i]);
+			else
+				config_unset(&c, key.buf);
+		}
+		for (size_t i = 0; i < sizeof(required) / sizeof(*required); i++) {
+			if (strcmp(required[i][0], job->type))
+				continue;
+			for (size_t k = 1; k < 3 && required[i][k]; k++) {
+				strbuf_reset(&key);
+				strbuf_addf(&key, "channel.%s.%s", job->name, required[i][k]);
+				if (!config_get(&c, key.buf)) {
+					err = dlg_error(DLG_EINVALID, "a %s channel needs --%s", job->type,
+							required[i][k]);
+					goto out;
+				}
+			}
+		}
+		tx_message(tx, "channel %s %s (%s)\n", old ? "set" : "add", job->name, job->type);
+	}
+	err = config_store_tx(tx, &c);
+out:
+	config_clear(&c);
+	strbuf_release(&key);
+	return err;
+}
+
+static int read_secret(struct strbuf *out, const char *file)
+{
+	int r = strcmp(file, "-") ? strbuf_read_file(out, file) : strbuf_read_fd(out, 0);
+	if (r < 0)
+		return error_msg("cannot read '%s': %s", file, strerror(errno));
+	strbuf_trim(out);
+	if (!out->len)
+		return error_msg("'%s' is empty", file);
+	if (memchr(out->buf, '\n', out->len))
+		return error_msg("'%s' holds more than one line", file);
+	return 0;
+}
+
+static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
+{
+	enum { OPT_TYPE = 256, OPT_TOKEN, OPT_PASSWORD, OPT_SETTING };
+	struct option opts[NSETTINGS + 5] = {
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "token-file", required_argument, NULL, OPT_TOKEN },
+		{ "password-file", required_argument, NULL, OPT_PASSWORD },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	struct channel_job job = { 0 };
+	struct strbuf secret = STRBUF_INIT;
+	const char *secret_file = NULL, *secret_opt = NULL;
+	int c, idx, ret = 0;
+
+	for (size_t i = 0; i < NSETTINGS; i++)
+		opts[4 + i] = (struct option){ settings[i].key, required_argument, NULL, OPT_SETTING + (int)i };
+	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		if (c == OPT_TYPE) {
+			job.type = optarg;
+		} else if (c == OPT_TOKEN || c == OPT_PASSWORD) {
+			secret_file = optarg;
+			secret_opt = c == OPT_TOKEN ? "--token-file" : "--password-file";
+		} else if (c >= OPT_SETTING && c < OPT_SETTING + (int)NSETTINGS) {
+			job.values[c - OPT_SETTING] = optarg;
+		} else {
+			return usage(channel_usage, c == 'h');
+		}
+	}
+	if (argc - optind != 1 || !job.type)
+		return usage(channel_usage, 0);
+	job.name = argv[optind];
+	if (!channel_name_valid(job.name))
+		return error_msg("'%s' is not a channel name: lowercase letters, digits and '-', "
+				 "at most 32", job.name);
+	if (!channel_type_valid(job.type))
+		return error_msg("unknown channel type '%s' (email, telegram, vk, facebook or chat)", job.type);
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (job.values[i] && !type_has(settings[i].types, job.type))
+			return error_msg("--%s does not apply to %s channels", settings[i].key, job.type);
+	if (secret_file) {
+		if (!strcmp(job.type, "chat"))
+			return error_msg("%s does not apply to chat channels", secret_opt);
+		if (!strcmp(job.type, "email") != !strcmp(secret_opt, "--password-file"))
+			return error_msg("%s channels take %s", job.type,
+					 !strcmp(job.type, "email") ? "--password-file" : "--token-file");
+		if ((ret = read_secret(&secret, secret_file)))
+			goto out;
+	}
+	if (store_change(ctx->store, channel_fn, &job, NULL) < 0) {
+		ret = error_last();
+		goto out;
+	}
+	/* After the commit, so a refused add leaves no secret behind. */
+	if (secret.len && channel_secret_write(ctx->store, job.name, secret.buf, secret.len) < 0)
+		ret = error_last();
+out:
+	if (secret.alloc)
+		memset(secret.buf, 0, secret.alloc);
+	strbuf_release(&secret);
+	return ret;
+}
+
+static int channel_list(struct dlg_ctx *ctx, int json)
+{
+	struct config c = CONFIG_INIT;
+	struct strlist names = STRLIST_INIT;
+	if (config_load(&c, ctx->store) < 0)
+		return error_last();
+	channel_names(&names, &c);
+	for (size_t i = 0; i < names.nr; i++) {
+		struct channel ch;
+		if (channel_open(&ch, ctx->store, &c, names.items[i]) < 0)
+			continue;
+		if (json) {
+			json_t *o = json_object(), *set = json_object();
+			json_object_set_new(o, "name", jstr(ch.name));
+			json_object_set_new(o, "type", jstr(ch.type));
+			for (size_t k = 0; k < NSETTINGS; k++)
+				if (channel_get(&ch, settings[k].key))
+					json_object_set_new(set, settings[k].key, jstr(channel_get(&ch, settings[k].key)));
+			json_object_set_new(o, "settings", set);
+			json_object_set_new(o, "secret", json_boolean(ch.has_secret));
+			json_print_line(o);
+			json_decref(o);
+		} else {
+			struct strbuf line = STRBUF_INIT;
+			strbuf_addf(&line, "%-16s %-9s", ch.name, ch.type);
+			for (size_t k = 0; k < NSETTINGS; k++)
+				if (channel_get(&ch, settings[k].key))
+					strbuf_addf(&line, " %s=%s", settings[k].key, channel_get(&ch, settings[k].key));
+			if (strcmp(ch.type, "chat"))
+				strbuf_addstr(&line, ch.has_secret ? " (secret set)" : " (no secret)");
+			print_safe(stdout, line.buf, 0);
+			putchar('\n');
+			strbuf_release(&line);
+		}
+		channel_close(&ch);
+	}
+	strlist_clear(&names);
+	config_clear(&c);
+	return 0;
+}
+
+CMD(channel)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	/* --help anywhere: the dispatcher opened no store for it */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return usage(channel_usage, 1);
+	if (!sub)
+		return usage(channel_usage, 0);
+	if (!strcmp(sub, "add"))
+		return channel_add(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "list")) {
+		int json = argc == 3 && !strcmp(argv[2], "--json");
+		if (argc > 3 || (argc == 3 && !json))
+			return usage(channel_usage, 0);
+		return channel_list(ctx, json);
+	}
+	if (!strcmp(sub, "rm")) {
+		struct channel_job job = { 0 };
+		if (argc != 3)
+			return usage(channel_usage, 0);
+		job.name = argv[2];
+		job.remove = 1;
+		if (store_change(ctx->store, channel_fn, &job, NULL) < 0 ||
+		    channel_secret_remove(ctx->store, job.name) < 0)
+			return error_last();
+		return 0;
+	}
+	error_msg("unknown subcommand '%s'", sub);
+	return 2;
+}

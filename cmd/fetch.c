@@ -1,0 +1,86 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "deliver.h"
+#include "util.h"
+
+static const char fetch_usage[] =
+	"usage: dlg fetch [-q] [--wait SECONDS] [CHANNEL...]\n"
+	"Brings new customer messages from every configured channel (or the\n"
+	"named ones) into the store; prints the ids of the dialogs they went to.\n"
+	"  -w, --wait SECONDS   let long-polling channels wait that long for news\n"
+	"  -q, --quiet          print nothing\n";
+
+/* Pages a channel may hand out in one run before the next run takes over. */
+#define MAX_PAGES 100
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+CMD(fetch)
+{
+	static const struct option opts[] = {
+		{ "wait", required_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_opts fo = { 0 };
+	struct config c = CONFIG_INIT;
+	struct strlist names = STRLIST_INIT, warnings = STRLIST_INIT;
+	struct import_result res = { STRLIST_INIT, 0, 0, 0 };
+	int ch, quiet = 0, ret = 0;
+
+	while ((ch = getopt_long(argc, argv, "w:qh", opts, NULL)) != -1) {
+		if (ch == 'w') {
+			char *end;
+			long w = strtol(optarg, &end, 10);
+			if (*end || w < 0 || w > 3600)
+				return error_msg("--wait takes seconds from 0 to 3600, not '%s'", optarg);
+			fo.wait = (int)w;
+		} else if (ch == 'q') {
+			quiet = 1;
+		} else {
+			return usage(fetch_usage, ch == 'h');
+		}
+	}
+	if (config_load(&c, ctx->store) < 0)
+		return error_last();
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			strlist_push(&names, argv[i]);
+	} else {
+		channel_names(&names, &c);
+		if (!names.nr)
+			warning_msg("no channels are configured (see dlg channel add)");
+	}
+	for (size_t i = 0; i < names.nr; i++) {
+		struct channel chan;
+		int err = channel_open(&chan, ctx->store, &c, names.items[i]);
+		int more = 1;
+		/* A page at a time, each committed before the next is asked for. */
+		for (int page = 0; !err && more && page < MAX_PAGES; page++)
+			err = channel_fetch(&res, &warnings, &more, &chan, &fo);
+		if (err < 0)
+			ret = error_msg("%s", dlg_error_last());
+		for (size_t k = 0; k < warnings.nr; k++)
+			warning_msg("%s: %s", names.items[i], warnings.items[k]);
+		strlist_clear(&warnings);
+		channel_close(&chan);
+	}
+	if (!quiet) {
+		if (res.dialogs.nr > 1)
+			qsort(res.dialogs.items, res.dialogs.nr, sizeof(char *), by_str);
+		for (size_t i = 0; i < res.dialogs.nr; i++)
+			if (!i || strcmp(res.dialogs.items[i], res.dialogs.items[i - 1]))
+				puts(res.dialogs.items[i]);
+	}
+	import_result_reset(&res);
+	strlist_clear(&names);
+	config_clear(&c);
+	return ret;
+}

@@ -1,0 +1,79 @@
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "deliver.h"
+#include "util.h"
+
+static const char send_usage[] =
+	"usage: dlg send [-q] [--force] [ID...]\n"
+	"Delivers the queued answers of every dialog (or of the dialogs given as\n"
+	"arguments or on stdin) through the channel of the customer's most recent\n"
+	"message.  Failed messages are retried with back-off; prints one line per\n"
+	"message: the dialog id, what happened, the channel and its message id or\n"
+	"the reason.\n"
+	"  -f, --force   retry failed messages now, whatever their back-off\n"
+	"  -q, --quiet   print only failures (on stderr)\n";
+
+static const char *const result_words[] = { "sent", "waiting", "failed", "failed", "queued" };
+
+int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int quiet)
+{
+	struct send_report *r = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (outbox_send(&r, &n, ctx->store, ids, force) < 0)
+		ret = error_last();
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf line = STRBUF_INIT;
+		int bad = r[i].result != SEND_SENT && r[i].result != SEND_WAITING;
+		strbuf_addf(&line, "%s %s", r[i].dialog, result_words[r[i].result]);
+		if (r[i].channel)
+			strbuf_addf(&line, " %s", r[i].channel);
+		if (r[i].result == SEND_WAITING)
+			strbuf_addstr(&line, " until");
+		if (r[i].detail && *r[i].detail)
+			strbuf_addf(&line, " %s", r[i].detail);
+		if (bad) {
+			/* the reason reaches a person even under -q or with stdout in a pipe */
+			error_msg("%s", line.buf);
+			ret = 1;
+		} else if (!quiet) {
+			print_safe(stdout, line.buf, 0);
+			putchar('\n');
+		}
+		strbuf_release(&line);
+	}
+	send_reports_free(r, n);
+	return ret;
+}
+
+CMD(send)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist ids = STRLIST_INIT;
+	int c, force = 0, quiet = 0, given = 0, ret;
+
+	while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
+		if (c == 'f')
+			force = 1;
+		else if (c == 'q')
+			quiet = 1;
+		else
+			return usage(send_usage, c == 'h');
+	}
+	if (optind < argc)
+		ret = ids_from_args(&ids, ctx, argc - optind, argv + optind), given = 1;
+	else
+		ret = ids_from_stdin(&ids, ctx, &given);
+	if (!ret)
+		ret = send_dialogs(ctx, given ? &ids : NULL, force, quiet);
+	strlist_clear(&ids);
+	return ret;
+}

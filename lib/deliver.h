@@ -1,0 +1,112 @@
+#ifndef DLG_DELIVER_H
+#define DLG_DELIVER_H
+
+#include <time.h>
+
+#include "channel.h"
+#include "message.h"
+#include "strbuf.h"
+
+/*
+ * Fetching from and sending through channels.  Each channel type is a
+ * driver; the generic code around it keeps the promises: messages are
+ * committed before a cursor moves, and a message is marked sent only after
+ * the channel took it (so a crash re-sends, never loses, and channels that
+ * accept an idempotency key never show it twice).
+ */
+
+/* What one fetch brought: channel messages and raw emails, and how to move
+   the cursor once they are committed. */
+struct fetch_batch {
+	struct chan_msg *msgs;
+	size_t nmsgs, alloc;
+	struct strbuf *emails;
+	size_t nemails, ealloc;
+	struct strbuf cursor;       /* the new cursor, written after the commit; empty: unchanged */
+	struct strlist done;        /* driver's own: what to acknowledge after the commit */
+	struct strlist warnings;    /* items skipped, with why (the command prints them) */
+	int more;                   /* the channel holds more: fetch again after this commit */
+};
+void fetch_batch_init(struct fetch_batch *b);
+void fetch_batch_clear(struct fetch_batch *b);
+struct chan_msg *fetch_batch_add_msg(struct fetch_batch *b);
+struct strbuf *fetch_batch_add_email(struct fetch_batch *b);
+
+struct fetch_opts {
+	int wait;                   /* seconds a long poll may wait for news (0: answer now) */
+};
+
+enum delivery_state { DELIVERY_SENT, DELIVERY_RETRY, DELIVERY_FAILED };
+
+struct delivery {
+	enum delivery_state state;
+	struct strbuf channel_id;   /* the channel's id of what it accepted */
+	struct strbuf error;        /* why not */
+	long retry_after;           /* seconds the channel asked us to wait; -1: none */
+};
+
+/* One queued message on its way out. */
+struct outgoing {
+	const char *dialog;
+	const char *key;            /* dlg's message key: idempotency for the channel */
+	const struct stored_msg *msg;      /* parsed with MIME_WANT_DATA */
+	const struct stored_msg *last_in;  /* the customer's most recent message, or NULL */
+	const char *to;             /* conversation on the channel: chat id, peer id, address */
+	const char *raw;            /* the stored file */
+	size_t len;
+};
+
+struct channel_driver {
+	const char *type;
+	int (*fetch)(struct fetch_batch *b, struct channel *ch, const struct fetch_opts *o);
+	/* After the commit: advance what fetch read (spool files, server side state). */
+	int (*fetched)(struct channel *ch, struct fetch_batch *b);
+	/* Returns 0 with d filled (also for a refusal), < 0 only for dlg's own errors. */
+	int (*send)(struct delivery *d, struct channel *ch, const struct outgoing *o);
+};
+const struct channel_driver *channel_driver_for(const char *type);
+
+extern const struct channel_driver chat_driver;
+extern const struct channel_driver telegram_driver;
+
+/* Fetches one page from channel ch and commits it; res counts it, *more
+   says the channel holds more. */
+int channel_fetch(struct import_result *res, struct strlist *warnings, int *more,
+		  struct channel *ch, const struct fetch_opts *o);
+
+/* The outbox: outgoing messages not yet sent (outbox/KEY = "DIALOG FILE"). */
+struct outbox_entry {
+	char key[17];
+	char dialog[17];
+	char *file;
+};
+int outbox_list(struct outbox_entry **out, size_t *n, struct dlg_store *s);
+void outbox_free(struct outbox_entry *e, size_t n);
+/* Inside a change: queue or drop an entry. */
+int outbox_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file);
+int outbox_remove(struct dlg_tx *tx, const char *key);
+
+/* What became of one message in a send run. */
+struct send_report {
+	char dialog[17];
+	char *file;
+	char *channel;              /* the channel tried, or NULL */
+	enum { SEND_SENT, SEND_WAITING, SEND_RETRY, SEND_FAILED, SEND_UNROUTED } result;
+	char *detail;               /* error text, or the time of the next attempt */
+};
+void send_reports_free(struct send_report *r, size_t n);
+
+/*
+ * Sends every message in the outbox whose dialog is in ids (all when ids is
+ * NULL) through the channel of the customer's most recent message in it.
+ * One commit per message delivered or failed, right after the channel
+ * answered.  force ignores the back-off of failed messages.
+ */
+int outbox_send(struct send_report **out, size_t *n, struct dlg_store *s,
+		const struct strlist *ids, int force);
+
+/* Rewrites the delivery headers of a stored outgoing message. */
+void message_set_delivery(struct strbuf *out, const char *raw, size_t len, const char *state,
+			  const char *const *headers);
+
+#endif
