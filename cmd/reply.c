@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "deliver.h"
 #include "import.h"
 #include "message.h"
@@ -92,7 +93,19 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	dialog_info_parse(&info, data.buf, data.len);
 	have_last = last_incoming(&last, tx, dir.buf);
 
-	store_operator_email(&email, tx_store(tx));
+	/* Mail that came through an email channel is answered from its address. */
+	if (have_last && last.route) {
+		struct config c = CONFIG_INIT;
+		struct strbuf k = STRBUF_INIT;
+		const char *addr;
+		strbuf_addf(&k, "channel.%s.address", last.route);
+		if (!config_load_tx(&c, tx) && (addr = config_get(&c, k.buf)) && *addr)
+			strbuf_addstr(&email, addr);
+		config_clear(&c);
+		strbuf_release(&k);
+	}
+	if (!email.len)
+		store_operator_email(&email, tx_store(tx));
 	strbuf_addf(&from, "%s <%s>", tx_operator(tx), email.buf);
 	/* One "Re: ", in the customer's spelling of the rest. */
 	strbuf_addf(&subject, "Re: %s", subject_strip_prefixes(info.subject));

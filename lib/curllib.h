@@ -30,6 +30,8 @@
 	X(curl_easy_getinfo) \
 	X(curl_easy_init) \
 	X(curl_easy_perform) \
+	X(curl_easy_recv) \
+	X(curl_easy_send) \
 	X(curl_easy_setopt) \
 	X(curl_easy_strerror) \
 	X(curl_global_init) \
@@ -62,6 +64,8 @@ int curllib_load(void);
 #define curl_easy_getinfo (curllib.curl_easy_getinfo)
 #define curl_easy_init (curllib.curl_easy_init)
 #define curl_easy_perform (curllib.curl_easy_perform)
+#define curl_easy_recv (curllib.curl_easy_recv)
+#define curl_easy_send (curllib.curl_easy_send)
 #define curl_easy_setopt (curllib.curl_easy_setopt)
 #define curl_easy_strerror (curllib.curl_easy_strerror)
 #define curl_global_init (curllib.curl_global_init)

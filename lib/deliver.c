@@ -24,7 +24,8 @@
 
 const struct channel_driver *channel_driver_for(const char *type)
 {
-	static const struct channel_driver *const drivers[] = { &chat_driver, &telegram_driver };
+	static const struct channel_driver *const drivers[] = { &chat_driver, &telegram_driver,
+								&email_driver };
 	for (size_t i = 0; i < sizeof(drivers) / sizeof(*drivers); i++)
 		if (!strcmp(drivers[i]->type, type))
 			return drivers[i];
@@ -78,7 +79,8 @@ static int fetch_fn(struct dlg_tx *tx, void *payload)
 	int err = 0;
 	import_result_reset(&job->res);
 	for (size_t i = 0; !err && i < b->nemails; i++) {
-		err = import_email(tx, job->ch->name, b->emails[i].buf, b->emails[i].len, &job->res);
+		err = import_email_routed(tx, "email", job->ch->name, b->emails[i].buf, b->emails[i].len,
+					  &job->res);
 		if (err == DLG_EINVALID) {
 			/* Kept out of the store, said out loud: the server still has it. */
 			struct strbuf w = STRBUF_INIT;

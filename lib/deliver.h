@@ -68,6 +68,7 @@ const struct channel_driver *channel_driver_for(const char *type);
 
 extern const struct channel_driver chat_driver;
 extern const struct channel_driver telegram_driver;
+extern const struct channel_driver email_driver;
 
 /* Fetches one page from channel ch and commits it; res counts it, *more
    says the channel holds more. */

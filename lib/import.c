@@ -346,6 +346,12 @@ out:
 int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
 		 struct import_result *res)
 {
+	return import_email_routed(tx, channel, NULL, raw, len, res);
+}
+
+int import_email_routed(struct dlg_tx *tx, const char *channel, const char *route, const char *raw,
+			size_t len, struct import_result *res)
+{
 	struct mime_message *m = NULL;
 	struct strbuf udir = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
 	char key[17], uid[17], did[17] = "", hex[41];
@@ -380,7 +386,7 @@ int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t
 	    (*m->from.name && (err = record_op(tx, udir.buf, "name", m->from.name, NULL, NULL)) < 0))
 		goto out;
 	{
-		struct msg_meta meta = { channel, uid, addr, m->message_id, NULL, NULL };
+		struct msg_meta meta = { channel, uid, addr, m->message_id, route, NULL };
 		struct incoming in = { channel, key, uid, subject.buf, message_time(m, raw, len), NULL, 0 };
 		message_wrap_incoming(&data, raw, len, &meta);
 		in.data = data.buf;

@@ -22,6 +22,10 @@ void import_result_reset(struct import_result *r);
  */
 int import_email(struct dlg_tx *tx, const char *channel, const char *raw, size_t len,
 		 struct import_result *res);
+/* The same for mail fetched through a configured channel: route names it,
+   and answers go back through it. */
+int import_email_routed(struct dlg_tx *tx, const char *channel, const char *route, const char *raw,
+			size_t len, struct import_result *res);
 
 /* The user's newest open dialog on channel; with a subject, only one about
    the same subject (Re: and the like folded).  Returns 1 and fills out. */

@@ -129,6 +129,25 @@ DLG_OPERATOR=bob $DLG reply --send -m "Мария, конечно! Упакуе�
 echo "\$ dlg reply -m '...' $oliver; dlg send $oliver     (website chat)"
 $DLG reply -m "Hi Oliver! Tieguanyin 100 g is back on 10 December; we can reserve three for you 🍵" "$oliver"
 $DLG send "$oliver"
+# Ivan's answer (queued above) goes out by SMTP: a real SMTP server
+# (aiosmtpd, as in the tests) listens on 127.0.0.1 and keeps what it gets.
+SMTP_DIR=$PWD/demo.peer/smtp
+/usr/bin/python3 tests/peers/smtp.py --port-file "$SMTP_DIR.port" --maildir "$SMTP_DIR" \
+	--lifetime 120 >"$SMTP_DIR.log" 2>&1 &
+smtp_pid=$!
+trap 'kill $peer_pid $smtp_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -s "$SMTP_DIR.port" ] && break; sleep 0.05; done
+echo "\$ dlg channel add mail --type email --smtp smtp://127.0.0.1:$(cat "$SMTP_DIR.port") --address support@chaynaya-lavka.example; dlg send $ivan"
+$DLG channel add mail --type email --smtp "smtp://127.0.0.1:$(cat "$SMTP_DIR.port")" \
+	--address support@chaynaya-lavka.example
+$DLG send "$ivan"
+echo "(what the SMTP server received:)"
+for f in "$SMTP_DIR"/new/*; do
+	python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+for h in ("X-RcptTo", "From", "Subject", "In-Reply-To"):
+    print("  %s: %s" % (h, m[h]))' "$f"
+done
 echo "(what the Bot API peer received:)"
 python3 tests/peers/ctl.py "$PEER/_ctl/sent" |
 	python3 -c 'import json,sys; [print("  sendMessage chat_id=%s: %s" % (m["chat_id"], m.get("text", ""))) for m in json.load(sys.stdin)]'

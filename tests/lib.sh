@@ -108,7 +108,12 @@ start_peer() {
 }
 
 stop_peers() {
-	for pidfile in "$TRASH"/peer-*/pid; do
+	if [ -s "$TRASH/.dovecot-dir" ]; then
+		d=$(cat "$TRASH/.dovecot-dir")
+		doveadm -c "$d/dovecot.conf" stop 2>/dev/null
+		rm -rf "$d" "$TRASH/.dovecot-dir"
+	fi
+	for pidfile in "$TRASH"/peer-*/pid "$TRASH"/smtp/pid; do
 		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 		rm -f "$pidfile"
 	done
@@ -118,6 +123,87 @@ stop_peers() {
 # peer_ctl PATH [JSON]: the peer's control API (GET, or POST with a body)
 peer_ctl() {
 	python3 "$SRCDIR/tests/peers/ctl.py" "$PEER$1" ${2+"$2"}
+}
+
+# A real IMAP server: dovecot, unprivileged, from a config in a temporary
+# directory, on an ephemeral port of 127.0.0.1.  One user, "support"
+# (password "s3cret"), whose INBOX gets mail from imap_deliver.  Sets IMAP
+# (the URL) and DOVECOT (its directory).  Outside any test, like start_peer.
+start_dovecot() {
+	DOVECOT=$(mktemp -d /tmp/dlg-dovecot.XXXXXX) && chmod 755 "$DOVECOT" || return 1
+	echo "$DOVECOT" >"$TRASH/.dovecot-dir"
+	mkdir -p "$DOVECOT/run" "$DOVECOT/state" "$DOVECOT/home/support/Maildir"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# As root, dovecot runs its logins as dovenull and refuses mail users of
+	# uid 0: the mail belongs to the dovecot user then.
+	if [ "$(id -u)" = 0 ]; then
+		login=dovenull internal=dovecot mailuser=dovecot
+	else
+		login=$(id -un) internal=$(id -un) mailuser=$(id -un)
+	fi
+	cat >"$DOVECOT/dovecot.conf" <<-EOF
+	base_dir = $DOVECOT/run
+	state_dir = $DOVECOT/state
+	log_path = $DOVECOT/log
+	protocols = imap
+	listen = 127.0.0.1
+	ssl = no
+	disable_plaintext_auth = no
+	auth_mechanisms = plain login
+	default_login_user = $login
+	default_internal_user = $internal
+	first_valid_uid = 1
+	first_valid_gid = 1
+	mail_location = maildir:~/Maildir
+	service imap-login {
+	  chroot =
+	  inet_listener imap {
+	    address = 127.0.0.1
+	    port = $port
+	  }
+	  inet_listener imaps {
+	    port = 0
+	  }
+	}
+	service anvil {
+	  chroot =
+	}
+	passdb {
+	  driver = passwd-file
+	  args = scheme=PLAIN username_format=%u $DOVECOT/users
+	}
+	userdb {
+	  driver = passwd-file
+	  args = username_format=%u $DOVECOT/users
+	}
+	EOF
+	echo "support:{PLAIN}s3cret:$(id -u $mailuser):$(id -g $mailuser)::$DOVECOT/home/support::" >"$DOVECOT/users"
+	chown -R "$mailuser" "$DOVECOT/home"
+	dovecot -c "$DOVECOT/dovecot.conf" || { cat >&2 "$DOVECOT/log"; return 1; }
+	trap stop_peers EXIT
+	for _ in $(seq 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+		sleep 0.05
+	done
+	IMAP="imap://127.0.0.1:$port/INBOX"
+}
+
+# imap_deliver FILE: into support's INBOX, as a local delivery agent would.
+imap_deliver() {
+	doveadm -c "$DOVECOT/dovecot.conf" save -u support <"$1"
+}
+
+# A real SMTP server (aiosmtpd, tests/peers/smtp.py) that delivers to
+# $TRASH/smtp/Maildir; sets SMTP (the URL).  Outside any test.
+start_smtp() {
+	mkdir -p "$TRASH/smtp" && rm -f "$TRASH/smtp/port"
+	/usr/bin/python3 "$SRCDIR/tests/peers/smtp.py" --port-file "$TRASH/smtp/port" \
+		--maildir "$TRASH/smtp/Maildir" --lifetime 300 >"$TRASH/smtp/log" 2>&1 &
+	echo $! >"$TRASH/smtp/pid"
+	trap stop_peers EXIT
+	for _ in $(seq 200); do [ -s "$TRASH/smtp/port" ] && break; sleep 0.05; done
+	[ -s "$TRASH/smtp/port" ] || { echo >&2 "smtp did not start:"; cat >&2 "$TRASH/smtp/log"; return 1; }
+	SMTP="smtp://127.0.0.1:$(cat "$TRASH/smtp/port")"
 }
 
 test_done() {
