@@ -49,8 +49,15 @@ static void show_json(const struct dialog_summary *d, struct stored_msg *msgs, s
 		json_object_set_new(m, "subject", jstr(msgs[i].mime->subject));
 		json_object_set_new(m, "text", jstr(msgs[i].mime->text));
 		json_object_set_new(m, "attachments", attachments_json(msgs[i].mime));
-		if (msgs[i].out)
+		if (msgs[i].out) {
 			json_object_set_new(m, "delivery", jstr(msgs[i].delivery ? msgs[i].delivery : "queued"));
+			if (msgs[i].sent_via)
+				json_object_set_new(m, "sent_via", jstr(msgs[i].sent_via));
+			if (msgs[i].error)
+				json_object_set_new(m, "error", jstr(msgs[i].error));
+			if (msgs[i].next_attempt)
+				json_object_set_new(m, "next_attempt", jstr(msgs[i].next_attempt));
+		}
 		json_array_append_new(jm, m);
 	}
 	json_object_set_new(o, "messages", jm);
@@ -148,10 +155,25 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 		if (m->out) {
 			fputs(" · out, ", stdout);
 			print_safe(stdout, m->delivery ? m->delivery : "queued", 0);
+			if (m->sent_via && m->delivery && !strcmp(m->delivery, "sent")) {
+				fputs(" through ", stdout);
+				print_safe(stdout, m->sent_via, 0);
+			}
 		} else {
 			fputs(" · in", stdout);
 		}
 		printf("%s\n", off);
+		if (m->out && m->delivery && !strcmp(m->delivery, "failed") && m->error) {
+			printf("%s   (", dim);
+			print_safe(stdout, m->error, 0);
+			if (m->next_attempt) {
+				fputs("; dlg send tries again after ", stdout);
+				print_safe(stdout, m->next_attempt, 0);
+			} else {
+				fputs("; not retried", stdout);
+			}
+			printf(")%s\n", off);
+		}
 		print_body(m->mime->text);
 		for (size_t a = 0; a < m->mime->nattachments; a++) {
 			struct strbuf sz = STRBUF_INIT;

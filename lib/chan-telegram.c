@@ -24,27 +24,8 @@
 #define TELEGRAM_CAPTION_MAX 1024
 #define TELEGRAM_DOWNLOAD_MAX (20u << 20) /* what the Bot API lets bots download */
 
-struct tg {
-	struct channel *ch;
-	const char *token;
-	const char *base;
-	long timeout_ms;      /* for one call: the channel's `timeout` setting, else 30 s */
-};
 
-static int tg_open(struct tg *tg, struct channel *ch)
-{
-	int err;
-	tg->ch = ch;
-	tg->base = channel_get(ch, "api-url");
-	if (!tg->base)
-		tg->base = TELEGRAM_API;
-	if ((err = channel_secret(&tg->token, ch)) < 0)
-		return err;
-	tg->timeout_ms = channel_timeout_ms(ch);
-	return 0;
-}
-
-static void tg_url(struct strbuf *out, const struct tg *tg, const char *method)
+static void tg_url(struct strbuf *out, const struct channel_api *tg, const char *method)
 {
 	strbuf_addf(out, "%s/bot%s/%s", tg->base, tg->token, method);
 }
@@ -93,7 +74,7 @@ static int tg_result(json_t **root, json_t **result, const struct http_response 
 			 json_is_string(desc) ? json_string_value(desc) : "(no description)");
 }
 
-static int tg_call(json_t **root, json_t **result, const struct tg *tg, const char *method,
+static int tg_call(json_t **root, json_t **result, const struct channel_api *tg, const char *method,
 		   const struct http_field *fields, size_t n, int multipart, long timeout_ms,
 		   long *retry_after)
 {
@@ -114,69 +95,39 @@ static int tg_call(json_t **root, json_t **result, const struct tg *tg, const ch
 	return err;
 }
 
-/* Downloads a file by id into f; a file Telegram will not give is noted in the text. */
-static int tg_download(struct chan_msg *m, const struct tg *tg, json_t *file_id, const char *name,
+/* Downloads a file by id into m; a file Telegram will not give is noted in the text. */
+static int tg_download(struct chan_msg *m, const struct channel_api *tg, json_t *file_id, const char *name,
 		       const char *type, json_t *size)
 {
 	struct http_field f[] = { { "file_id", json_string_value(file_id), 0, NULL, NULL } };
-	struct strbuf url = STRBUF_INIT, note = STRBUF_INIT;
-	struct http_response r = HTTP_RESPONSE_INIT;
+	struct strbuf url = STRBUF_INIT;
 	json_t *root = NULL, *result = NULL, *path;
 	int err;
 
 	if (!json_is_string(file_id))
 		return 0;
 	if (json_is_integer(size) && json_integer_value(size) > TELEGRAM_DOWNLOAD_MAX) {
-		strbuf_addf(&note, "[%s: %lld bytes, more than bots may download]", name,
-			    (long long)json_integer_value(size));
-		goto noted;
+		chan_msg_note(m, "%s: %lld bytes, more than bots may download", name,
+			      (long long)json_integer_value(size));
+		return 0;
 	}
 	err = tg_call(&root, &result, tg, "getFile", f, 1, 0, 0, NULL);
 	if (err == DLG_ENETWORK)
 		goto out;
 	if (err < 0 || !json_is_string(path = json_object_get(result, "file_path"))) {
-		strbuf_addf(&note, "[%s could not be downloaded: %s]", name,
-			    err < 0 ? dlg_error_last() : "no file_path");
+		chan_msg_note(m, "%s could not be downloaded: %s", name, err < 0 ? dlg_error_last() : "no file_path");
 		err = 0;
-		goto noted;
+		goto out;
 	}
 	strbuf_addf(&url, "%s/file/bot%s/%s", tg->base, tg->token, json_string_value(path));
 	{
-		struct http_request req = { "GET", url.buf, NULL, 0, 0, NULL, 0, NULL, 4 * tg->timeout_ms };
-		if ((err = http_request(&r, &req)) < 0)
-			goto out;
-	}
-	if (r.status != 200) {
-		if (r.status >= 500) {
-			err = dlg_error(DLG_ENETWORK, "downloading %s: HTTP %ld", name, r.status);
-			goto out;
-		}
-		strbuf_addf(&note, "[%s could not be downloaded: HTTP %ld]", name, r.status);
-		goto noted;
-	}
-	{
 		const char *slash = strrchr(json_string_value(path), '/');
 		const char *fname = strcmp(name, "photo") ? name : slash ? slash + 1 : json_string_value(path);
-		struct chan_file *cf = chan_msg_add_file(m, fname, type);
-		strbuf_addbuf(&cf->data, &r.body);
-	}
-	err = 0;
-	goto out;
-noted:
-	{
-		/* The text says what is missing rather than the message going missing. */
-		struct strbuf t = STRBUF_INIT;
-		strbuf_addstr(&t, m->text ? m->text : "");
-		strbuf_addf(&t, "%s%s", t.len ? "\n" : "", note.buf);
-		free(m->text);
-		m->text = strbuf_detach(&t, NULL);
-		err = 0;
+		err = chan_msg_download(m, tg, url.buf, fname, type);
 	}
 out:
 	json_decref(root);
-	http_response_release(&r);
 	strbuf_release(&url);
-	strbuf_release(&note);
 	return err;
 }
 
@@ -186,7 +137,7 @@ static char *json_strdup(json_t *v)
 }
 
 /* One Update's message as a chan_msg; 0 with m->id unset when it holds none we keep. */
-static int tg_message(struct chan_msg *m, const struct tg *tg, json_t *msg)
+static int tg_message(struct chan_msg *m, const struct channel_api *tg, json_t *msg)
 {
 	json_t *from = json_object_get(msg, "from"), *chat = json_object_get(msg, "chat");
 	json_t *photo = json_object_get(msg, "photo"), *doc = json_object_get(msg, "document");
@@ -244,14 +195,14 @@ static int tg_message(struct chan_msg *m, const struct tg *tg, json_t *msg)
 
 static int tg_fetch(struct fetch_batch *b, struct channel *ch, const struct fetch_opts *o)
 {
-	struct tg tg;
+	struct channel_api tg;
 	struct strbuf offset = STRBUF_INIT, timeout = STRBUF_INIT, limit = STRBUF_INIT;
 	json_t *root = NULL, *result = NULL;
 	long long last = -1;
 	int err;
 	size_t n = 0;
 
-	if ((err = tg_open(&tg, ch)) < 0)
+	if ((err = channel_api_open(&tg, ch, TELEGRAM_API)) < 0)
 		return err;
 	channel_cursor_read(&offset, ch->store, ch->name);
 	strbuf_addf(&timeout, "%d", o->wait);
@@ -302,16 +253,9 @@ out:
 	return err;
 }
 
-static void delivery_from_error(struct delivery *d, int err, long retry_after)
-{
-	d->state = err == DLG_ENETWORK ? DELIVERY_RETRY : DELIVERY_FAILED;
-	d->retry_after = retry_after;
-	strbuf_addstr(&d->error, dlg_error_last());
-}
-
 static int tg_send(struct delivery *d, struct channel *ch, const struct outgoing *o)
 {
-	struct tg tg;
+	struct channel_api tg;
 	struct strbuf reply = STRBUF_INIT, text = STRBUF_INIT;
 	const struct mime_message *mm = o->msg->mime;
 	const char *colon;
@@ -319,13 +263,10 @@ static int tg_send(struct delivery *d, struct channel *ch, const struct outgoing
 	long retry_after = -1;
 	int err;
 
-	if ((err = tg_open(&tg, ch)) < 0) {
-		d->state = DELIVERY_RETRY;
-		strbuf_addstr(&d->error, dlg_error_last());
-		return 0;
-	}
-	strbuf_addstr(&text, mm->text ? mm->text : "");
-	strbuf_rtrim(&text);
+	/* a channel not set up yet: the message waits for the operator */
+	if (channel_api_open(&tg, ch, TELEGRAM_API) < 0)
+		return delivery_from_error(d, DLG_ENETWORK, -1);
+	outgoing_text(&text, o);
 	/* Thread it under the customer's message; sent all the same if that one is gone. */
 	if (o->last_in && o->last_in->channel_message && (colon = strrchr(o->last_in->channel_message, ':')))
 		strbuf_addf(&reply, "{\"message_id\":%lld,\"allow_sending_without_reply\":true}",

@@ -2,6 +2,7 @@
  * Messages from chat-like channels, stored as mail so that one Maildir
  * reader shows every channel alike.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,22 @@ struct chan_file *chan_msg_add_file(struct chan_msg *m, const char *name, const 
 	f->type = xstrdup(type && *type ? type : "application/octet-stream");
 	strbuf_init(&f->data, 0);
 	return f;
+}
+
+void chan_msg_note(struct chan_msg *m, const char *fmt, ...)
+{
+	struct strbuf t = STRBUF_INIT;
+	va_list ap;
+	strbuf_addstr(&t, m->text ? m->text : "");
+	if (t.len)
+		strbuf_addch(&t, '\n');
+	strbuf_addch(&t, '[');
+	va_start(ap, fmt);
+	strbuf_vaddf(&t, fmt, ap);
+	va_end(ap);
+	strbuf_addch(&t, ']');
+	free(m->text);
+	m->text = strbuf_detach(&t, NULL);
 }
 
 /* The dialog's subject: the first line of the first message, cut to 60 columns. */

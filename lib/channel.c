@@ -232,3 +232,13 @@ long channel_timeout_ms(const struct channel *ch)
 		return 30000;
 	return (long)(secs * 1000);
 }
+
+int channel_api_open(struct channel_api *api, struct channel *ch, const char *default_base)
+{
+	api->ch = ch;
+	api->base = channel_get(ch, "api-url");
+	if (!api->base)
+		api->base = default_base;
+	api->timeout_ms = channel_timeout_ms(ch);
+	return channel_secret(&api->token, ch);
+}

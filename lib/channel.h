@@ -40,6 +40,15 @@ void channel_close(struct channel *ch);
 void channel_names(struct strlist *out, const struct config *c);
 /* A setting (channel.NAME.KEY), or NULL. */
 const char *channel_get(const struct channel *ch, const char *key);
+/* What every HTTP API channel needs: where, with which token, how patiently. */
+struct channel_api {
+	struct channel *ch;
+	const char *token;
+	const char *base;      /* the api-url setting, else the provider's */
+	long timeout_ms;
+};
+int channel_api_open(struct channel_api *api, struct channel *ch, const char *default_base);
+
 /* How long one network call may take: the `timeout` setting (seconds), else 30 s. */
 long channel_timeout_ms(const struct channel *ch);
 /* The secret, or DLG_EINVALID "channel NAME has no token ...". */
@@ -82,6 +91,10 @@ struct chan_msg {
 };
 void chan_msg_clear(struct chan_msg *m);
 struct chan_file *chan_msg_add_file(struct chan_msg *m, const char *name, const char *type);
+
+/* Adds a line to the text saying what is missing ("[photo.jpg could not be
+   downloaded: ...]"), rather than the message going missing. */
+void chan_msg_note(struct chan_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The subject a new dialog gets: the first line of the text, cut. */
 void chan_msg_subject(struct strbuf *out, const struct chan_msg *m);

@@ -12,6 +12,7 @@
 
 #include "deliver.h"
 #include "error.h"
+#include "http.h"
 #include "record.h"
 #include "summary.h"
 #include "util.h"
@@ -25,7 +26,8 @@
 const struct channel_driver *channel_driver_for(const char *type)
 {
 	static const struct channel_driver *const drivers[] = { &chat_driver, &telegram_driver,
-								&email_driver };
+								&email_driver, &vk_driver,
+								&facebook_driver };
 	for (size_t i = 0; i < sizeof(drivers) / sizeof(*drivers); i++)
 		if (!strcmp(drivers[i]->type, type))
 			return drivers[i];
@@ -64,6 +66,22 @@ struct strbuf *fetch_batch_add_email(struct fetch_batch *b)
 	ALLOC_GROW(b->emails, b->nemails + 1, b->ealloc);
 	strbuf_init(&b->emails[b->nemails], 0);
 	return &b->emails[b->nemails++];
+}
+
+int chan_msg_download(struct chan_msg *m, const struct channel_api *api, const char *url,
+		      const char *name, const char *type)
+{
+	struct http_response r = HTTP_RESPONSE_INIT;
+	struct http_request req = { "GET", url, NULL, 0, 0, NULL, 0, NULL, 4 * api->timeout_ms };
+	int err = http_request(&r, &req);
+	if (!err && r.status >= 500)
+		err = dlg_error(DLG_ENETWORK, "downloading %s: HTTP %ld", name, r.status);
+	else if (!err && r.status == 200)
+		strbuf_addbuf(&chan_msg_add_file(m, name, type)->data, &r.body);
+	else if (!err)
+		chan_msg_note(m, "%s could not be downloaded: HTTP %ld", name, r.status);
+	http_response_release(&r);
+	return err;
 }
 
 struct fetch_job {
@@ -139,6 +157,20 @@ out:
 	import_result_reset(&job.res);
 	fetch_batch_clear(&b);
 	return err;
+}
+
+int delivery_from_error(struct delivery *d, int err, long retry_after)
+{
+	d->state = err == DLG_ENETWORK ? DELIVERY_RETRY : DELIVERY_FAILED;
+	d->retry_after = retry_after;
+	strbuf_addstr(&d->error, dlg_error_last());
+	return 0;
+}
+
+void outgoing_text(struct strbuf *out, const struct outgoing *o)
+{
+	strbuf_addstr(out, o->msg->mime->text ? o->msg->mime->text : "");
+	strbuf_rtrim(out);
 }
 
 /* ---- the outbox ---- */

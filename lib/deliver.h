@@ -32,6 +32,12 @@ void fetch_batch_clear(struct fetch_batch *b);
 struct chan_msg *fetch_batch_add_msg(struct fetch_batch *b);
 struct strbuf *fetch_batch_add_email(struct fetch_batch *b);
 
+/* Downloads url (a file of a message, no token needed) into m's files; a
+   file the channel will not give (4xx) is noted in the text instead, and
+   only a retryable failure (DLG_ENETWORK) is an error. */
+int chan_msg_download(struct chan_msg *m, const struct channel_api *api, const char *url,
+		      const char *name, const char *type);
+
 struct fetch_opts {
 	int wait;                   /* seconds a long poll may wait for news (0: answer now) */
 };
@@ -45,6 +51,10 @@ struct delivery {
 	long retry_after;           /* seconds the channel asked us to wait; -1: none */
 };
 
+/* A delivery that did not happen, from a library error: DLG_ENETWORK may
+   pass on a later try, anything else is final.  Returns 0. */
+int delivery_from_error(struct delivery *d, int err, long retry_after);
+
 /* One queued message on its way out. */
 struct outgoing {
 	const char *dialog;
@@ -55,6 +65,8 @@ struct outgoing {
 	const char *raw;            /* the stored file */
 	size_t len;
 };
+/* The text of an outgoing message, trailing white space dropped. */
+void outgoing_text(struct strbuf *out, const struct outgoing *o);
 
 struct channel_driver {
 	const char *type;
@@ -69,6 +81,8 @@ const struct channel_driver *channel_driver_for(const char *type);
 extern const struct channel_driver chat_driver;
 extern const struct channel_driver telegram_driver;
 extern const struct channel_driver email_driver;
+extern const struct channel_driver vk_driver;
+extern const struct channel_driver facebook_driver;
 
 /* Fetches one page from channel ch and commits it; res counts it, *more
    says the channel holds more. */

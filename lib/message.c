@@ -45,6 +45,9 @@ int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, si
 	m->channel_message = header_dup(buf, len, "X-Dlg-Channel-Message");
 	m->route = header_dup(buf, len, "X-Dlg-Route");
 	m->conversation = header_dup(buf, len, "X-Dlg-Conversation");
+	m->sent_via = header_dup(buf, len, "X-Dlg-Sent-Via");
+	m->error = header_dup(buf, len, "X-Dlg-Error");
+	m->next_attempt = header_dup(buf, len, "X-Dlg-Next-Attempt");
 	if (!m->channel)
 		m->channel = xstrdup("email");
 	m->date = m->mime->has_date ? m->mime->date : message_name_time(name);
@@ -62,6 +65,9 @@ void stored_msg_clear(struct stored_msg *m)
 	free(m->channel_message);
 	free(m->route);
 	free(m->conversation);
+	free(m->sent_via);
+	free(m->error);
+	free(m->next_attempt);
 	if (m->mime)
 		mime_message_free(m->mime);
 	memset(m, 0, sizeof(*m));

@@ -30,6 +30,9 @@ struct stored_msg {
 	char *channel_message;
 	char *route;
 	char *conversation;
+	char *sent_via;          /* outgoing, sent: the channel */
+	char *error;             /* outgoing, failed: why */
+	char *next_attempt;      /* outgoing, failed: when dlg send tries again (ISO 8601), or NULL */
 	time_t date;
 	struct mime_message *mime;
 };

@@ -120,6 +120,24 @@ stop_peers() {
 	return 0
 }
 
+# The requests the peer recorded, one "METHOD key=value... file:PART=NAME"
+# line each, parameters sorted, the access token left out.
+peer_requests() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    p = {k: v for k, v in r["params"].items() if k != "access_token"}
+    print(" ".join([r["method"]] + ["%s=%s" % kv for kv in sorted(p.items())]
+                   + ["file:%s=%s" % (k, v["filename"]) for k, v in sorted(r["files"].items())]))
+' "$PEER_DIR/requests.jsonl"
+}
+
+# How many messages the peer delivered.
+peer_sent_count() {
+	peer_ctl /_ctl/sent | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+}
+
 # peer_ctl PATH [JSON]: the peer's control API (GET, or POST with a body)
 peer_ctl() {
 	python3 "$SRCDIR/tests/peers/ctl.py" "$PEER$1" ${2+"$2"}

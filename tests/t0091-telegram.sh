@@ -6,17 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 TOKEN=123:TESTTOKEN
-# the requests the peer recorded, one "METHOD key=value..." line each
-requests() {
-	python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    print(" ".join([r["method"]] + ["%s=%s" % kv for kv in sorted(r["params"].items())]
-                   + ["file:%s=%s" % (k, v["filename"]) for k, v in sorted(r["files"].items())]))
-' "$PEER_DIR/requests.jsonl"
-}
-sent_count() { peer_ctl /_ctl/sent | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 customer() { # TEXT: Maria writes
 	peer_ctl /_ctl/message "{\"chat_id\": 5000000001, \"from\": {\"id\": 5000000001, \"first_name\": \"Мария\", \"last_name\": \"Иванова\", \"username\": \"maria_i\"}, \"text\": \"$1\"}" >/dev/null
 }
@@ -36,7 +25,7 @@ test_expect_success 'fetch: text, a document and a photo; the first getUpdates h
 	peer_ctl /_ctl/message "{\"chat_id\": 5000000001, \"from\": {\"id\": 5000000001, \"first_name\": \"Мария\"}, \"caption\": \"чек\", \"document\": {\"file_name\": \"check.pdf\", \"mime_type\": \"application/pdf\", \"content_base64\": \"$(base64 -w0 check.pdf)\"}}" &&
 	peer_ctl /_ctl/message "{\"chat_id\": 5000000001, \"from\": {\"id\": 5000000001, \"first_name\": \"Мария\"}, \"photo\": true}" &&
 	dlg -C s fetch >ids && test_line_count = ids 1 && D=$(cat ids) && echo $D >D &&
-	requests >req &&
+	peer_requests >req &&
 	head -1 req >first && echo "getUpdates allowed_updates=[\"message\"] limit=100 timeout=0" >expect &&
 	test_cmp expect first &&
 	grep -c "^getFile file_id=" req >n && test "$(cat n)" = 2 &&
@@ -58,7 +47,7 @@ test_expect_success 'fetch: the next call confirms with offset; nothing new make
 	head=$(git -C s rev-parse HEAD) &&
 	dlg -C s fetch >out && test ! -s out &&
 	test "$(git -C s rev-parse HEAD)" = "$head" &&
-	requests | tail -1 >last &&
+	peer_requests | tail -1 >last &&
 	echo "getUpdates allowed_updates=[\"message\"] limit=100 offset=4 timeout=0" >expect && test_cmp expect last &&
 	peer_ctl /_ctl/state | grep "\"offset_confirmed\": 3"
 '
@@ -67,12 +56,12 @@ test_expect_success 'send: sendMessage to the chat, threaded under the last mess
 	D=$(cat D) &&
 	dlg -C s reply -m "Мария, да! Упакуем бесплатно 🎀" --send $D >out &&
 	grep "^$D sent tg 5000000001:[0-9]*$" out &&
-	requests | tail -1 >last &&
+	peer_requests | tail -1 >last &&
 	echo "sendMessage chat_id=5000000001 reply_parameters={\"message_id\":3,\"allow_sending_without_reply\":true} text=Мария, да! Упакуем бесплатно 🎀" >expect &&
 	test_cmp expect last &&
 	f=$(grep -l "^X-Dlg-Delivery: sent" s/dialogs/*/*/$D/cur/*) &&
 	grep "^X-Dlg-Sent-Via: tg$" $f && grep "^X-Dlg-Sent-Id: 5000000001:4$" $f &&
-	test ! -d s/outbox && test "$(sent_count)" = 1 &&
+	test ! -d s/outbox && test "$(peer_sent_count)" = 1 &&
 	git -C s log -1 --format=%s | grep "^send ${D:0:7}: sent via tg$"
 '
 
@@ -81,7 +70,7 @@ test_expect_success 'send: a file goes by sendDocument, bytes intact, the text f
 	head -c 100000 /dev/urandom >photo.bin &&
 	dlg -C s reply -m "Фото упаковки" -a photo.bin $D &&
 	dlg -C s send >out && test_line_count = out 2 &&
-	requests | tail -2 >last &&
+	peer_requests | tail -2 >last &&
 	head -1 last | grep "^sendMessage chat_id=5000000001 " &&
 	tail -1 last | grep "^sendDocument chat_id=5000000001 reply_parameters=.* file:document=photo.bin$" &&
 	peer_ctl /_ctl/sent >sent &&
@@ -89,49 +78,52 @@ test_expect_success 'send: a file goes by sendDocument, bytes intact, the text f
 '
 
 test_expect_success 'send: HTTP 500 fails with a retry time, then goes exactly once' '
-	D=$(cat D) && n=$(sent_count) &&
+	D=$(cat D) && n=$(peer_sent_count) &&
 	peer_ctl /_ctl/fail "{\"method\": \"sendMessage\", \"mode\": \"500\"}" &&
 	dlg -C s reply -m "Повтор после 500" $D &&
 	test_exit_code 1 dlg -C s send 2>err &&
 	grep "failed tg sendMessage: Telegram says 500 Internal Server Error; next attempt after 2026-11-25T10:01:00Z" err &&
-	test "$(sent_count)" = $n && test $(ls s/outbox | wc -l) = 1 &&
+	test "$(peer_sent_count)" = $n && test $(ls s/outbox | wc -l) = 1 &&
 	f=$(grep -l "^X-Dlg-Delivery: failed" s/dialogs/*/*/$D/cur/*) && grep "^X-Dlg-Attempts: 1$" $f &&
 	dlg -C s send >out && grep "waiting until 2026-11-25T10:01:00Z" out &&
-	test "$(sent_count)" = $n &&
+	test "$(peer_sent_count)" = $n &&
 	DLG_NOW=2026-11-25T10:01:00Z dlg -C s send >out && grep "sent tg" out &&
-	test "$(sent_count)" = $((n + 1)) && test ! -d s/outbox &&
+	test "$(peer_sent_count)" = $((n + 1)) && test ! -d s/outbox &&
 	grep "^X-Dlg-Attempts: 2$" $f && grep "^X-Dlg-Delivery: sent$" $f &&
 	! grep "^X-Dlg-Error" $f
 '
 
 test_expect_success 'send: 429 waits retry_after; --force retries at once' '
-	D=$(cat D) && n=$(sent_count) &&
+	D=$(cat D) && n=$(peer_sent_count) &&
 	peer_ctl /_ctl/fail "{\"method\": \"sendMessage\", \"mode\": \"429\", \"retry_after\": 300}" &&
 	dlg -C s reply -m "Повтор после 429" $D &&
 	test_exit_code 1 dlg -C s send 2>err &&
 	grep "Too Many Requests.*next attempt after 2026-11-25T10:05:00Z" err &&
-	dlg -C s send --force >out && grep "sent tg" out && test "$(sent_count)" = $((n + 1))
+	dlg -C s send --force >out && grep "sent tg" out && test "$(peer_sent_count)" = $((n + 1))
 '
 
 test_expect_success 'send: a hung connection times out (2 s) and is retried, not doubled' '
-	D=$(cat D) && n=$(sent_count) &&
+	D=$(cat D) && n=$(peer_sent_count) &&
 	peer_ctl /_ctl/fail "{\"method\": \"sendMessage\", \"mode\": \"hang\", \"hang_seconds\": 20}" &&
 	dlg -C s reply -m "Повтор после тишины" $D &&
 	start=$(date +%s) &&
 	test_exit_code 1 dlg -C s send 2>err && test $(( $(date +%s) - start )) -lt 15 &&
 	grep "failed tg .*Timeout" err && ! grep "$TOKEN" err &&
-	test "$(sent_count)" = $n &&
-	dlg -C s send -f >out && test "$(sent_count)" = $((n + 1))
+	test "$(peer_sent_count)" = $n &&
+	dlg -C s send -f >out && test "$(peer_sent_count)" = $((n + 1))
 '
 
 test_expect_success 'send: 403 (bot blocked) is final: out of the outbox, shown as failed' '
-	D=$(cat D) && n=$(sent_count) &&
+	D=$(cat D) && n=$(peer_sent_count) &&
 	peer_ctl /_ctl/fail "{\"method\": \"sendMessage\", \"mode\": \"403\"}" &&
 	dlg -C s reply -m "Не дойдёт" $D &&
 	test_exit_code 1 dlg -C s send 2>err && grep "failed tg .*403 Forbidden: bot was blocked" err &&
 	! grep "next attempt" err && test ! -d s/outbox &&
-	dlg -C s send >out && test ! -s out && test "$(sent_count)" = $n &&
-	dlg -C s show $D | grep "out, failed"
+	dlg -C s send >out && test ! -s out && test "$(peer_sent_count)" = $n &&
+	dlg -C s show $D >show && grep "out, failed" show &&
+	grep "(sendMessage: Telegram says 403 Forbidden: bot was blocked by the user; not retried)" show &&
+	grep "out, sent through tg" show &&
+	dlg -C s show --json $D | grep "\"delivery\":\"failed\",\"error\":\"sendMessage: Telegram says 403"
 '
 
 test_expect_success 'fetch: malformed JSON changes nothing; the next fetch brings the message once' '
@@ -165,6 +157,14 @@ test_expect_success 'fetch: an unreachable API and a 500 fail clearly, the token
 	grep "dlg: fetch: http://127.0.0.1:9/…/getUpdates: Couldn.t connect" err && ! grep TESTTOKEN err &&
 	DLG_SECRET_TG2= dlg -C s channel rm tg2 &&
 	test_exit_code 1 dlg -C s fetch tg2 2>err && grep "no channel .tg2." err
+'
+
+test_expect_success 'notes never leave the store' '
+	D=$(cat D) && n=$(wc -l <"$PEER_DIR/requests.jsonl") &&
+	dlg -C s note -m "internal: VIP, do not send" $D &&
+	dlg -C s send >out && test ! -s out && test ! -d s/outbox &&
+	test "$(wc -l <"$PEER_DIR/requests.jsonl")" = $n &&
+	! grep -r "do not send" "$PEER_DIR"
 '
 
 test_expect_success 'every customer message is in the store exactly once' '

@@ -58,9 +58,7 @@ customer's and the bot's messages.  Text length is counted in characters
 (code points).  sendMessage to any integer chat_id is accepted.
 """
 
-import argparse
 import base64
-import email.parser
 import hashlib
 import json
 import mimetypes
@@ -69,7 +67,10 @@ import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerlib  # noqa: E402
 
 MAX_POLL = 50
 MAX_DOWNLOAD = 20 * 1024 * 1024
@@ -90,10 +91,6 @@ def bad(what):
     return ApiError(400, "Bad Request: " + what)
 
 
-def as_string(v):
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-
-
 def as_int(v, what):
     try:
         return int(str(v).strip())
@@ -101,38 +98,11 @@ def as_int(v, what):
         raise bad(what) from None
 
 
-def file_meta(data, filename, content_type):
-    return {"filename": filename, "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(), "content_type": content_type}
-
-
-def parse_multipart(body, boundary):
-    """Returns ({name: str}, {name: (filename, content_type, bytes)})."""
-    params, files = {}, {}
-    delim = b"\r\n--" + boundary.encode("latin-1")
-    for piece in (b"\r\n" + body).split(delim)[1:]:
-        if piece.startswith(b"--"):
-            break
-        head, sep, data = piece.partition(b"\r\n\r\n")
-        if not sep:
-            continue
-        headers = email.parser.HeaderParser().parsestr(
-            head.lstrip(b" \t").removeprefix(b"\r\n").decode("utf-8", "replace"))
-        name = headers.get_param("name", header="content-disposition")
-        if name is None:
-            continue
-        filename = headers.get_filename()
-        if filename is not None:
-            files[name] = (filename, headers.get_content_type(), data)
-        else:
-            params[name] = data.decode(headers.get_content_charset() or "utf-8", "replace")
-    return params, files
-
-
-class Bot:
+class Bot(peerlib.State):
     """All the fake server's state, guarded by one lock."""
 
     def __init__(self, token, state_dir):
+        super().__init__(state_dir)
         self.token = token
         prefix = token.split(":")[0]
         self.me = {"id": int(prefix) if prefix.isdigit() else 123, "is_bot": True,
@@ -148,15 +118,7 @@ class Bot:
         self.messages = {}           # (chat id, message id) -> Message
         self.files = {}              # file_id -> {"meta": File object, "data": bytes}
         self.paths = {}              # file_path -> file_id
-        self.failures = {}           # method -> [rule, ...]
         self.sent = []
-        self.log_lock = threading.Lock()
-        self.log = open(os.path.join(state_dir, "requests.jsonl"), "a", encoding="utf-8")
-
-    def record(self, entry):
-        with self.log_lock:
-            self.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            self.log.flush()
 
     # --- stored objects (call with the lock held) ---
 
@@ -256,33 +218,22 @@ class Bot:
         method = str(req.get("method", "*"))
         key = method if method in ("*", "download") else method.lower()
         count = int(req.get("count", 1))
-        with self.cond:
-            if count <= 0:
-                self.failures.pop(key, None)
-            else:
-                rule = {"mode": str(req.get("mode", "500")), "count": count,
-                        "retry_after": int(req.get("retry_after", 1)),
-                        "hang_seconds": float(req.get("hang_seconds", 30)),
-                        "description": req.get("description")}
-                self.failures.setdefault(key, []).append(rule)
+        if count <= 0:
+            self.failures.clear(key)
+        else:
+            self.failures.add(key, peerlib.fail_rule(
+                req, count, retry_after=int(req.get("retry_after", 1)),
+                description=req.get("description")))
         return {"ok": True}
+
+    def ctl_sent(self):
+        with self.cond:
+            return list(self.sent)
 
     def ctl_state(self):
         with self.cond:
             return {"offset_confirmed": self.offset_confirmed, "pending": len(self.updates),
                     "last_update_id": self.next_update_id - 1}
-
-    def take_failure(self, method):
-        with self.cond:
-            for key in (method.lower() if method != "download" else method, "*"):
-                rules = self.failures.get(key)
-                if rules:
-                    rule = rules[0]
-                    rule["count"] -= 1
-                    if rule["count"] <= 0:
-                        rules.pop(0)
-                    return rule
-        return None
 
     # --- Bot API methods ---
 
@@ -413,124 +364,60 @@ METHODS = {m.lower(): m for m in ("getMe", "getUpdates", "getFile", "sendMessage
                                   "sendDocument")}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"     # keep-alive, and answers Expect: 100-continue
-    bot = None                        # set in main()
+class Handler(peerlib.Handler):
+    max_request = MAX_UPLOAD
+    controls = {"message": "POST", "update": "POST", "fail": "POST", "sent": "GET",
+                "state": "GET"}
+    ctl_errors = (ApiError,)
 
-    def log_message(self, fmt, *args):
-        pass
+    def too_large(self):
+        self.reply(413, {"ok": False, "error_code": 413, "description": HTTP_TEXT[413]})
 
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def reply(self, status, body, ctype="application/json", headers=None):
-        if not isinstance(body, bytes):
-            body = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
-    def dispatch(self, http):
-        url = urllib.parse.urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_UPLOAD:
-            self.close_connection = True
-            return self.reply(413, {"ok": False, "error_code": 413,
-                                    "description": HTTP_TEXT[413]})
-        body = self.read_body()
-        if url.path.startswith("/_ctl/"):
-            return self.control(http, url.path[len("/_ctl/"):], body)
-        params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        files = {}
-        ctype = self.headers.get_content_type()
-        try:
-            if body and ctype == "application/json":
-                obj = json.loads(body)
-                params.update({k: as_string(v) for k, v in obj.items()} if isinstance(obj, dict)
-                              else {})
-            elif body and ctype == "multipart/form-data":
-                p, files = parse_multipart(body, self.headers.get_param("boundary") or "")
-                params.update(p)
-            elif body:
-                params.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace"),
-                                                     keep_blank_values=True))
-        except ValueError:
-            pass  # the method then sees missing parameters, as the real server would
+    def call(self, http, url, body):
+        params, files = peerlib.parse_params(url.query, body, self.headers)
         parts = url.path.lstrip("/").split("/")
         entry = {"method": None, "http": http, "params": params,
-                 "files": {k: file_meta(d, n, c) for k, (n, c, d) in files.items()}}
+                 "files": peerlib.files_meta(files)}
         try:
             if len(parts) >= 3 and parts[0] == "file":
                 entry["method"], entry["params"] = "download", {"file_path": "/".join(parts[2:])}
-                if parts[1] != "bot" + self.bot.token:
+                if parts[1] != "bot" + self.state.token:
                     raise ApiError(401)
                 self.fail_maybe(entry)
-                with self.bot.cond:
-                    fid = self.bot.paths.get(entry["params"]["file_path"])
-                    data = self.bot.files[fid]["data"] if fid else None
+                with self.state.cond:
+                    fid = self.state.paths.get(entry["params"]["file_path"])
+                    data = self.state.files[fid]["data"] if fid else None
                 if data is None:
                     raise ApiError(404)
                 entry["status"] = 200
-                self.bot.record(entry)
+                self.state.record(entry)
                 return self.reply(200, data, "application/octet-stream")
             entry["method"] = METHODS.get(parts[-1].lower(), parts[-1]) if len(parts) == 2 \
                 else url.path
-            if len(parts) != 2 or parts[0] != "bot" + self.bot.token:
+            if len(parts) != 2 or parts[0] != "bot" + self.state.token:
                 raise ApiError(401 if parts[0].startswith("bot") and len(parts) == 2 else 404)
             if parts[1].lower() not in METHODS:
                 raise ApiError(404)
             self.fail_maybe(entry)
-            result = getattr(self.bot, entry["method"])(params, files)
+            result = getattr(self.state, entry["method"])(params, files)
             entry["status"] = 200
-            self.bot.record(entry)
+            self.state.record(entry)
             self.reply(200, {"ok": True, "result": result})
         except ApiError as e:
             entry.setdefault("status", e.code)
-            self.bot.record(entry)
+            self.state.record(entry)
             answer = {"ok": False, "error_code": e.code, "description": e.description}
             if e.extra:
                 answer["parameters"] = e.extra
             self.reply(e.code, answer, headers=e.headers)
-        except _Silent:
-            pass
 
     def fail_maybe(self, entry):
-        rule = self.bot.take_failure(entry["method"])
+        method = entry["method"]
+        rule = self.failure(method if method == "download" else method.lower(), entry,
+                            b'{"ok":true,"result":[{')
         if rule is None:
             return
-        mode = entry["failed"] = rule["mode"]
-        if mode == "hang":
-            entry["status"] = None
-            self.bot.record(entry)
-            time.sleep(rule["hang_seconds"])
-            self.close_connection = True
-            raise _Silent()
-        if mode == "malformed":
-            entry["status"] = 200
-            self.bot.record(entry)
-            self.reply(200, b'{"ok":true,"result":[{')
-            raise _Silent()
+        mode = rule["mode"]
         code = int(mode) if mode.isdigit() else 500
         if code == 429:
             n = rule["retry_after"]
@@ -540,64 +427,11 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(403, rule["description"] or "Forbidden: bot was blocked by the user")
         raise ApiError(code, rule["description"])
 
-    def control(self, http, what, body):
-        try:
-            req = json.loads(body) if body.strip() else {}
-            if http == "POST" and what == "message":
-                answer = self.bot.ctl_message(req)
-            elif http == "POST" and what == "update":
-                answer = self.bot.ctl_update(req)
-            elif http == "POST" and what == "fail":
-                answer = self.bot.ctl_fail(req)
-            elif http == "GET" and what == "sent":
-                with self.bot.cond:
-                    answer = list(self.bot.sent)
-            elif http == "GET" and what == "state":
-                answer = self.bot.ctl_state()
-            elif http == "POST" and what == "quit":
-                self.close_connection = True
-                self.reply(200, {"ok": True})
-                threading.Thread(target=self.server.shutdown, daemon=True).start()
-                return
-            else:
-                return self.reply(404, {"error": "unknown control request " + what})
-            self.reply(200, answer)
-        except (ValueError, TypeError, KeyError, AttributeError, ApiError) as e:
-            self.reply(400, {"error": "bad control request: %s" % e})
-
-
-class _Silent(Exception):
-    """The answer (or deliberate lack of one) has been dealt with."""
-
 
 def main():
-    ap = argparse.ArgumentParser(description="Fake Telegram Bot API for tests")
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--state", required=True)
-    ap.add_argument("--token", default="123:TESTTOKEN")
-    ap.add_argument("--lifetime", type=float, default=600.0)
-    args = ap.parse_args()
-    os.makedirs(args.state, exist_ok=True)
-    Handler.bot = Bot(args.token, args.state)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads, server.block_on_close = True, False
-
-    def expire():
-        sys.stderr.write("telegram peer: lifetime of %gs is over, exiting\n" % args.lifetime)
-        os._exit(1)
-    timer = threading.Timer(args.lifetime, expire)
-    timer.daemon = True
-    timer.start()
-
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as fp:
-        fp.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
+    args = peerlib.arg_parser("Fake Telegram Bot API for tests", "123:TESTTOKEN").parse_args()
+    server = peerlib.server(Handler, Bot(args.token, args.state))
+    peerlib.serve(server, args, "telegram")
 
 
 if __name__ == "__main__":
