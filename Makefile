@@ -51,6 +51,19 @@ all: dlg
 	@echo '$(CC) $(DLG_CFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
 		echo '$(CC) $(DLG_CFLAGS) $(CFLAGS) $(LDFLAGS)' > $@
 
+# The emoji shortcodes of lib/emoji.c; every byte of an emoji becomes \xNN, so no
+# data can break out of its string literal, and unsorted or odd lines fail the build.
+lib/emoji-table.h: lib/emoji.tsv
+	LC_ALL=C awk -F '\t' 'BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; \
+		print "/* Generated from lib/emoji.tsv by the Makefile: do not edit. */" } \
+		/^#/ || /^$$/ { next } \
+		{ k = $$1 ""; if (NF != 2 || k !~ /^[a-z0-9_+-]+$$/ || k <= prev || $$2 == "") { \
+			printf "%s:%d: not a sorted shortcode<TAB>emoji line\n", FILENAME, FNR > "/dev/stderr"; exit 1 } \
+		prev = k; e = ""; for (i = 1; i <= length($$2); i++) e = e sprintf("\\x%02x", ord[substr($$2, i, 1)]); \
+		printf "\t{ \"%s\", \"%s\" },\n", k, e }' lib/emoji.tsv > $@.tmp || { rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+lib/emoji.o: lib/emoji-table.h
+
 lib/libdlg.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
@@ -99,7 +112,7 @@ install: dlg
 	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
 
 clean:
-	rm -f dlg lib/*.o lib/libdlg.a cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
+	rm -f dlg lib/*.o lib/libdlg.a lib/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
 	rm -rf demo.store demo.spool demo.peer tests/trash
 
 .PHONY: all deps unit test check lint demo bench install clean FORCE

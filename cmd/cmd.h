@@ -18,7 +18,8 @@ struct dlg_ctx {
 #define CMD(name) int cmd_##name(int argc, char **argv, struct dlg_ctx *ctx)
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
-CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send);
+CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send); CMD(operator); CMD(config); CMD(template); CMD(emoji); CMD(trigger);
+CMD(attachment);
 
 /* "dlg: CMD: message" on stderr; returns 1 (the failure exit code). */
 int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -38,11 +39,22 @@ int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given);
 /* Resolves a user given as id prefix or address/handle. */
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg);
 
+/* :shortcode: to emoji (lib/emoji.h): replies, notes and templates. */
+void emoji_expand_in_place(struct strbuf *text);
+/* A saved reply's text (templates/NAME); prints why not and returns 1. */
+int template_read(struct strbuf *out, struct dlg_ctx *ctx, const char *name);
+/* The template with its variables filled in for a dialog, or (dialog NULL)
+   for user uid before there is one; prints why not and returns 1. */
+int template_fill(struct strbuf *out, struct dlg_ctx *ctx, const char *name, const char *dialog,
+		  const char *uid);
+
+/* Opens $VISUAL, $EDITOR or vi on a file holding initial; out gets what was saved. */
+int edit_text(struct strbuf *out, const char *initial, const char *what);
 /* Message text: -m, -F FILE ("-" is stdin), stdin when piped, else $EDITOR. */
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what);
 
 /*
- * The shape shared by reply, note and user note: [-m TEXT | -F FILE] TARGET.
+ * The shape of note: [-m TEXT | -F FILE] TARGET, :shortcodes: expanded.
  * Returns 0 with *target and text filled, -1 after --help (exit 0), or
  * the exit code (1 or 2) after printing why.
  */

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "emoji.h"
 #include "import.h"
 #include "mime.h"
+#include "record.h"
 #include "summary.h"
 #include "util.h"
 
@@ -47,6 +49,12 @@ static const struct cmd_struct commands[] = {
 	{ "channel", cmd_channel, NEED_STORE, "configure the channels customers write through" },
 	{ "fetch",  cmd_fetch,  NEED_STORE, "bring new messages from the channels" },
 	{ "send",   cmd_send,   NEED_STORE, "deliver queued answers through their channels" },
+	{ "operator", cmd_operator, NEED_STORE, "add operators, mark them away or back" },
+	{ "config", cmd_config, NEED_STORE, "read and set the store's versioned configuration" },
+	{ "template", cmd_template, NEED_STORE, "saved replies: add, list, show, remove" },
+	{ "trigger", cmd_trigger, NEED_STORE, "start dialogs with users: a proactive message" },
+	{ "attachment", cmd_attachment, NEED_STORE, "write out a dialog's attachments" },
+	{ "emoji",  cmd_emoji,  0,          "list the :shortcodes: that become emoji" },
 	{ "help",   cmd_help,   0,          "list commands, or show a command's usage" },
 };
 
@@ -205,14 +213,32 @@ int ids_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **arg
 	return 0;
 }
 
+/* A user merged into another is that other one now. */
+static void follow_merges(char id[17], struct dlg_ctx *ctx)
+{
+	for (int hops = 0; hops < 8; hops++) {
+		struct user_state st;
+		int moved = 0;
+		if (!user_state_read(&st, ctx->store, id) && st.merged_into && strcmp(st.merged_into, id)) {
+			memcpy(id, st.merged_into, DLG_ID_LEN + 1);
+			moved = 1;
+		}
+		user_state_clear(&st);
+		if (!moved)
+			break;
+	}
+}
+
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 {
 	static const char *kinds[] = { "email", "telegram", "vk", "facebook", "chat", NULL };
 	struct strbuf lower = STRBUF_INIT, path = STRBUF_INIT, data = STRBUF_INIT;
 	int found = 0;
 
-	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN && !store_resolve(out, ctx->store, "users", arg))
+	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN && !store_resolve(out, ctx->store, "users", arg)) {
+		follow_merges(out, ctx);
 		return 0;
+	}
 	for (const char *p = arg; *p; p++)
 		strbuf_addch(&lower, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	/* An address or handle: users are named by the hash of their first identity. */
@@ -224,16 +250,59 @@ int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 		strbuf_reset(&path);
 		shard_path(&path, "users", out);
 		strbuf_addstr(&path, "/log");
-		found = !store_read(&data, ctx->store, path.buf);
+		found = !view_read(&data, ctx->store, path.buf);
 	}
 	strbuf_release(&lower);
 	strbuf_release(&path);
 	strbuf_release(&data);
-	if (found)
+	if (found) {
+		follow_merges(out, ctx);
 		return 0;
+	}
 	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN)
 		return error_last();
 	return error_msg("no user '%s'", arg);
+}
+
+int edit_text(struct strbuf *out, const char *initial, const char *what)
+{
+	const char *editor = getenv("VISUAL");
+	struct strbuf path = STRBUF_INIT, cmd = STRBUF_INIT;
+	int fd, rc;
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	if (!editor || !*editor)
+		editor = "vi";
+	strbuf_addf(&path, "%s/dlg-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", what);
+	fd = mkstemp(path.buf);
+	if (fd < 0)
+		return error_msg("cannot create a temporary file: %s", strerror(errno));
+	if (write(fd, initial, strlen(initial)) != (ssize_t)strlen(initial)) {
+		close(fd);
+		unlink(path.buf);
+		strbuf_release(&path);
+		return error_msg("cannot write a temporary file: %s", strerror(errno));
+	}
+	close(fd);
+	/* The file name is ours (mkstemp), so quoting it is safe. */
+	strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
+	rc = system(cmd.buf);
+	if (rc == 0)
+		strbuf_read_file(out, path.buf);
+	unlink(path.buf);
+	strbuf_release(&path);
+	strbuf_release(&cmd);
+	if (rc != 0)
+		return error_msg("the editor failed; nothing was written");
+	return 0;
+}
+
+void emoji_expand_in_place(struct strbuf *text)
+{
+	struct strbuf out = STRBUF_INIT;
+	emoji_expand(&out, text->buf);
+	strbuf_release(text);
+	*text = out;
 }
 
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what)
@@ -247,31 +316,9 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 		if (strbuf_read_fd(out, 0) < 0)
 			return error_msg("cannot read standard input: %s", strerror(errno));
 	} else {
-		const char *editor = getenv("VISUAL");
-		struct strbuf path = STRBUF_INIT, cmd = STRBUF_INIT;
-		int fd, rc;
-		if (!editor || !*editor)
-			editor = getenv("EDITOR");
-		if (!editor || !*editor)
-			editor = "vi";
-		strbuf_addf(&path, "%s/dlg-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", what);
-		fd = mkstemp(path.buf);
-		if (fd < 0)
-			return error_msg("cannot create a temporary file: %s", strerror(errno));
-		close(fd);
-		/* The file name is ours (mkstemp), so quoting it is safe. */
-		strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
-		rc = system(cmd.buf);
-		if (rc != 0) {
-			unlink(path.buf);
-			strbuf_release(&path);
-			strbuf_release(&cmd);
-			return error_msg("the editor failed; nothing was written");
-		}
-		strbuf_read_file(out, path.buf);
-		unlink(path.buf);
-		strbuf_release(&path);
-		strbuf_release(&cmd);
+		int ret = edit_text(out, "", what);
+		if (ret)
+			return ret;
 	}
 	strbuf_rtrim(out);
 	if (!out->len)
@@ -290,7 +337,7 @@ int parse_text_command(char **target, struct strbuf *text, int argc, char **argv
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *m = NULL, *file = NULL;
-	int c;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
 		if (c == 'm')
@@ -303,7 +350,10 @@ int parse_text_command(char **target, struct strbuf *text, int argc, char **argv
 	if (argc - optind != 1 || (m && file))
 		return usage(usage_text, 0);
 	*target = argv[optind];
-	return text_from_sources(text, m, file, what);
+	if ((ret = text_from_sources(text, m, file, what)))
+		return ret;
+	emoji_expand_in_place(text);
+	return 0;
 }
 
 json_t *notes_json(const struct note *notes, size_t n)
@@ -347,7 +397,7 @@ CMD(help)
 	fputs(usage_text, stdout);
 	fputs("\ncommands:\n", stdout);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		printf("   %-8s  %s\n", commands[i].name, commands[i].summary);
+		printf("   %-10s  %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'dlg COMMAND --help' or 'man dlg-COMMAND' tells more.\n", stdout);
 	return 0;
 }

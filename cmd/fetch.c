@@ -32,7 +32,7 @@ CMD(fetch)
 	struct fetch_opts fo = { 0 };
 	struct config c = CONFIG_INIT;
 	struct strlist names = STRLIST_INIT, warnings = STRLIST_INIT;
-	struct import_result res = { STRLIST_INIT, 0, 0, 0 };
+	struct import_result res = { STRLIST_INIT, 0, 0, 0, NULL };
 	int ch, quiet = 0, ret = 0;
 
 	while ((ch = getopt_long(argc, argv, "w:qh", opts, NULL)) != -1) {
@@ -61,6 +61,11 @@ CMD(fetch)
 	for (size_t i = 0; i < names.nr; i++) {
 		struct channel chan;
 		int err = channel_open(&chan, ctx->store, &c, names.items[i]);
+		/* all channels: the ones set up only to send are passed over */
+		if (!err && optind == argc && !channel_fetches(&chan)) {
+			channel_close(&chan);
+			continue;
+		}
 		int more = 1;
 		/* A page at a time, each committed before the next is asked for. */
 		for (int page = 0; !err && more && page < MAX_PAGES; page++)

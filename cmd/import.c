@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assign.h"
 #include "channel.h"
 #include "cmd.h"
 #include "import.h"
@@ -228,10 +229,11 @@ static int by_date(const void *pa, const void *pb)
 static int import_fn(struct dlg_tx *tx, void *payload)
 {
 	struct import_job *job = payload;
+	int err;
 	import_result_reset(&job->res);
+	auto_assign_begin(job->res.autoassign);
 	job->failed = 0;
 	for (size_t i = job->first; i < job->first + job->count; i++) {
-		int err;
 		if (job->json) {
 			struct chan_msg m;
 			err = chan_msg_from_json(&m, job->msgs[i].data.buf, job->msgs[i].data.len, NULL);
@@ -249,6 +251,8 @@ static int import_fn(struct dlg_tx *tx, void *payload)
 			return err;
 		}
 	}
+	if (job->res.imported && (err = auto_assign_finish(job->res.autoassign, tx)) < 0)
+		return err;
 	if (job->res.imported)
 		tx_message(tx, "import: %zu message%s, %zu new dialog%s\n", job->res.imported,
 			   job->res.imported == 1 ? "" : "s", job->res.created,
@@ -266,7 +270,7 @@ CMD(import)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import_job job = { 0 };
-	struct import_result total = { STRLIST_INIT, 0, 0, 0 };
+	struct import_result total = { STRLIST_INIT, 0, 0, 0, NULL };
 	int c, quiet = 0, ret = 0;
 
 	job.channel = "email";
@@ -297,6 +301,10 @@ CMD(import)
 	if (job.nr > 1 && !job.json)
 		qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
 
+	if (job.nr && auto_assign_load(&job.res.autoassign, ctx->store) < 0) {
+		ret = error_last();
+		job.nr = 0;
+	}
 	for (job.first = 0; job.first < job.nr; job.first += job.count) {
 		job.count = job.nr - job.first < IMPORT_BATCH ? job.nr - job.first : IMPORT_BATCH;
 		if (store_change(ctx->store, import_fn, &job, NULL) < 0) {
@@ -304,6 +312,7 @@ CMD(import)
 			break;
 		}
 		ret |= job.failed;
+		auto_assign_committed(job.res.autoassign);
 		for (size_t i = 0; i < job.res.dialogs.nr; i++)
 			strlist_push(&total.dialogs, job.res.dialogs.items[i]);
 		total.duplicates += job.res.duplicates;
@@ -322,6 +331,7 @@ CMD(import)
 		strbuf_release(&job.msgs[i].data);
 	}
 	free(job.msgs);
+	auto_assign_free(job.res.autoassign);
 	import_result_reset(&job.res);
 	return ret ? 1 : 0;
 }

@@ -5,8 +5,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "summary.h"
+#include "template.h"
 #include "config.h"
 #include "deliver.h"
 #include "import.h"
@@ -15,9 +18,11 @@
 #include "util.h"
 
 static const char reply_usage[] =
-	"usage: dlg reply [-m TEXT | -F FILE] [-a FILE]... [--send] ID\n"
+	"usage: dlg reply [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID\n"
 	"  -m, --message TEXT   the answer\n"
 	"  -F, --file FILE      read it from FILE (- for stdin)\n"
+	"  -t, --template NAME  a saved reply, its {{variables}} filled in; on a\n"
+	"                       terminal it opens in $EDITOR first (--no-edit: not)\n"
 	"  -a, --attach FILE    send FILE too, as a message of its own (at most 2 MB)\n"
 	"  -s, --send           deliver it now (dlg send), not only queue it\n"
 	"Queues an answer to the dialog, addressed through its channel.  The text\n"
@@ -244,18 +249,24 @@ CMD(reply)
 		{ "file", required_argument, NULL, 'F' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "send", no_argument, NULL, 's' },
+		{ "template", required_argument, NULL, 't' },
+		{ "no-edit", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist ids = STRLIST_INIT, paths = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
 	struct reply_job job = { 0 };
-	const char *m = NULL, *file = NULL;
-	int c, ret = 0, send_now = 0;
+	const char *m = NULL, *file = NULL, *tmpl = NULL;
+	int c, ret = 0, send_now = 0, no_edit = 0;
 
-	while ((c = getopt_long(argc, argv, "m:F:a:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:F:a:st:h", opts, NULL)) != -1) {
 		if (c == 'm')
 			m = optarg;
+		else if (c == 't')
+			tmpl = optarg;
+		else if (c == 'E')
+			no_edit = 1;
 		else if (c == 'F')
 			file = optarg;
 		else if (c == 'a')
@@ -265,17 +276,38 @@ CMD(reply)
 		else
 			return usage(reply_usage, c == 'h');
 	}
-	if (argc - optind != 1 || (m && file)) {
+	if (argc - optind != 1 || (!!m + !!file + !!tmpl > 1) || (no_edit && !tmpl)) {
 		strlist_clear(&paths);
 		return usage(reply_usage, 0);
 	}
 	job.files = xcalloc(paths.nr + 1, sizeof(*job.files));
 	for (size_t i = 0; i < paths.nr && !ret; i++, job.nfiles++)
 		ret = attachment_load(&job.files[i], paths.items[i]);
-	/* With files, the text is what -m or -F say: no editor opens for it. */
-	if (!ret && (!paths.nr || m || file))
-		ret = text_from_sources(&text, m, file, "reply");
-	if (ret || (ret = ids_from_args(&ids, ctx, 1, argv + optind)))
+	if (!ret)
+		ret = ids_from_args(&ids, ctx, 1, argv + optind);
+	if (!ret && tmpl) {
+		struct strbuf draft = STRBUF_INIT;
+		if (!(ret = template_fill(&draft, ctx, tmpl, ids.items[0], NULL))) {
+			/* like git commit: on a terminal, the draft is the operator's to edit */
+			if (!no_edit && isatty(0) && isatty(1))
+				ret = edit_text(&text, draft.buf, "reply");
+			else
+				strbuf_addbuf(&text, &draft);
+		}
+		strbuf_release(&draft);
+		strbuf_rtrim(&text);
+		if (!ret && !text.len)
+			ret = error_msg("empty reply; nothing was written");
+		if (!ret) {
+			strbuf_addch(&text, '\n');
+			emoji_expand_in_place(&text);
+		}
+	} else if (!ret && (!paths.nr || m || file)) {
+		/* With files, the text is what -m or -F say: no editor opens for it. */
+		if (!(ret = text_from_sources(&text, m, file, "reply")))
+			emoji_expand_in_place(&text);
+	}
+	if (ret)
 		goto out;
 	job.id = ids.items[0];
 	job.text = text.buf;

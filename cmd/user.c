@@ -1,8 +1,10 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "users.h"
 #include "record.h"
 #include "summary.h"
 #include "util.h"
@@ -11,6 +13,8 @@ static const char user_usage[] =
 	"usage: dlg user show [--json] USER\n"
 	"       dlg user set USER KEY=VALUE...   (KEY= removes; name=... renames)\n"
 	"       dlg user note [-m TEXT | -F FILE] USER   (--message, --file)\n"
+	"       dlg user import [-q]      JSON Lines on stdin, one commit\n"
+	"       dlg user merge KEEP OTHER\n"
 	"USER is a user id prefix or an address or handle the user is known by.\n";
 
 struct user_dialog {
@@ -23,21 +27,6 @@ static int by_last_desc(const void *pa, const void *pb)
 	return a->last_at != b->last_at ? (a->last_at > b->last_at ? -1 : 1) : strcmp(a->id, b->id);
 }
 
-static int user_load(struct user_state *st, struct dlg_ctx *ctx, const char *uid)
-{
-	struct strbuf rel = STRBUF_INIT, text = STRBUF_INIT;
-	struct oplog log = OPLOG_INIT;
-	shard_path(&rel, "users", uid);
-	strbuf_addstr(&rel, "/log");
-	view_read(&text, ctx->store, rel.buf);
-	oplog_parse(&log, text.buf, text.len);
-	user_state_replay(st, &log);
-	oplog_clear(&log);
-	strbuf_release(&rel);
-	strbuf_release(&text);
-	return 0;
-}
-
 static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 {
 	struct user_state st;
@@ -45,8 +34,9 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 	struct note *notes = NULL;
 	struct strbuf dir = STRBUF_INIT, ts = STRBUF_INIT;
 	size_t nd = 0, nn = 0;
+	time_t first_seen = 0, last_seen = 0;
 
-	user_load(&st, ctx, uid);
+	user_state_read(&st, ctx->store, uid);
 	user_dir(&dir, uid);
 	notes_load(&notes, &nn, ctx->store, dir.buf);
 	ds = xcalloc(st.dialogs.nr + 1, sizeof(*ds));
@@ -54,12 +44,24 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 		if (!dialog_summary_load(&ds[nd], ctx->store, st.dialogs.items[i]))
 			nd++;
 	qsort(ds, nd, sizeof(*ds), by_last_desc);
+	for (size_t i = 0; i < nd; i++) {
+		if (!first_seen || (ds[i].info.created && ds[i].info.created < first_seen))
+			first_seen = ds[i].info.created;
+		if (ds[i].last_at > last_seen)
+			last_seen = ds[i].last_at;
+	}
 
 	if (json) {
 		json_t *o = json_object(), *ids = json_object(), *props = json_object(),
 		       *jd = json_array();
 		json_object_set_new(o, "id", jstr(uid));
 		json_object_set_new(o, "name", st.name ? jstr(st.name) : json_null());
+		strbuf_reset(&ts);
+		time_format_iso(&ts, first_seen);
+		json_object_set_new(o, "first_seen", nd ? jstr(ts.buf) : json_null());
+		strbuf_reset(&ts);
+		time_format_iso(&ts, last_seen);
+		json_object_set_new(o, "last_seen", nd ? jstr(ts.buf) : json_null());
 		for (size_t i = 0; i < st.idents.nr; i++) {
 			char *sp = strchr(st.idents.items[i], ' ');
 			*sp = '\0';
@@ -96,6 +98,14 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 			       (int)(9 - (sp - st.idents.items[i])), "");
 			print_safe(stdout, sp + 1, 0);
 			putchar('\n');
+		}
+		if (nd) {
+			strbuf_reset(&ts);
+			time_format_short(&ts, first_seen);
+			printf("first:    %s\n", ts.buf);
+			strbuf_reset(&ts);
+			time_format_short(&ts, last_seen);
+			printf("last:     %s\n", ts.buf);
 		}
 		if (st.props.nr)
 			puts("\nproperties:");
@@ -196,27 +206,109 @@ static int user_note_fn(struct dlg_tx *tx, void *payload)
 	return err;
 }
 
+struct user_merge_job {
+	const char *keep, *other;
+};
+
+static int user_merge_fn(struct dlg_tx *tx, void *payload)
+{
+	struct user_merge_job *job = payload;
+	int err = users_merge(tx, job->keep, job->other);
+	if (!err)
+		tx_message(tx, "user merge %.7s into %.7s\n", job->other, job->keep);
+	return err;
+}
+
+struct user_import_job {
+	struct user_import *users;
+	size_t n;
+	struct strlist ids;
+	size_t changed;
+};
+
+static int user_import_fn(struct dlg_tx *tx, void *payload)
+{
+	struct user_import_job *job = payload;
+	int err = 0;
+	strlist_clear(&job->ids);
+	job->changed = 0;
+	for (size_t i = 0; i < job->n && !err; i++) {
+		char uid[17];
+		int changed;
+		if ((err = user_import_apply(uid, &changed, tx, &job->users[i])) < 0) {
+			err = dlg_error(err, "line %zu: %s; nothing was imported", job->users[i].line,
+					dlg_error_last());
+			break;
+		}
+		job->changed += changed;
+		if (!strlist_has(&job->ids, uid))
+			strlist_push(&job->ids, uid);
+	}
+	if (!err && job->changed)
+		tx_message(tx, "user import: %zu user%s\n", job->ids.nr, job->ids.nr == 1 ? "" : "s");
+	return err;
+}
+
+/* JSON Lines on stdin: all of them in one commit, or none if one is bad. */
+static int user_import(struct dlg_ctx *ctx, int quiet)
+{
+	struct strbuf data = STRBUF_INIT;
+	struct user_import_job job = { NULL, 0, STRLIST_INIT, 0 };
+	size_t alloc = 0, line = 0;
+	int ret = 0;
+
+	if (strbuf_read_fd(&data, 0) < 0)
+		return error_msg("cannot read standard input: %s", strerror(errno));
+	for (const char *p = data.buf; *p && !ret;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		line++;
+		if (strspn(p, " \t\r") < n) {
+			ALLOC_GROW(job.users, job.n + 1, alloc);
+			if (user_import_parse(&job.users[job.n], p, n) < 0)
+				ret = error_msg("line %zu: %s; nothing was imported", line, dlg_error_last());
+			else
+				job.users[job.n++].line = line;
+		}
+		p += n + (nl ? 1 : 0);
+	}
+	if (!ret && job.n && store_change(ctx->store, user_import_fn, &job, NULL) < 0)
+		ret = error_last();
+	if (!ret && !quiet)
+		for (size_t i = 0; i < job.ids.nr; i++)
+			puts(job.ids.items[i]);
+	for (size_t i = 0; i < job.n; i++)
+		user_import_clear(&job.users[i]);
+	free(job.users);
+	strlist_clear(&job.ids);
+	strbuf_release(&data);
+	return ret;
+}
+
 CMD(user)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "file", required_argument, NULL, 'F' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sub, *m = NULL, *file = NULL;
 	char uid[17];
-	int c, json = 0, ret;
+	int c, json = 0, quiet = 0, ret;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(user_usage, argc >= 2);
 	sub = argv[1];
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:F:qh", opts, NULL)) != -1) {
 		if (c == 'j' && !strcmp(sub, "show"))
 			json = 1;
+		else if (c == 'q' && !strcmp(sub, "import"))
+			quiet = 1;
 		else if (c == 'm' && !strcmp(sub, "note"))
 			m = optarg;
 		else if (c == 'F' && !strcmp(sub, "note"))
@@ -249,6 +341,17 @@ CMD(user)
 		job.npairs = argc - 1;
 		return store_change(ctx->store, user_set_fn, &job, NULL) < 0 ? error_last() : 0;
 	}
+	if (!strcmp(sub, "import"))
+		return argc ? usage(user_usage, 0) : user_import(ctx, quiet);
+	if (!strcmp(sub, "merge")) {
+		char other[17];
+		struct user_merge_job job = { uid, other };
+		if (argc != 2)
+			return usage(user_usage, 0);
+		if ((ret = user_from_arg(uid, ctx, argv[0])) || (ret = user_from_arg(other, ctx, argv[1])))
+			return ret;
+		return store_change(ctx->store, user_merge_fn, &job, NULL) < 0 ? error_last() : 0;
+	}
 	if (!strcmp(sub, "note")) {
 		struct strbuf text = STRBUF_INIT;
 		struct user_note_job job;
@@ -259,6 +362,7 @@ CMD(user)
 			strbuf_release(&text);
 			return ret;
 		}
+		emoji_expand_in_place(&text);
 		job.uid = uid;
 		job.text = text.buf;
 		ret = store_change(ctx->store, user_note_fn, &job, NULL) < 0 ? error_last() : 0;

@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex channel fetch send help"
+_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -75,6 +75,39 @@ _dlg_channels()
     sed -n 's/^channel\.\([^.]*\)\.type=.*/\1/p' "$store/config" 2>/dev/null | sort -u
 }
 
+# The operators: the directories under operators/ (not .last), and me.
+_dlg_operator_names()
+{
+    local store
+    store=$(_dlg_store)
+    printf 'me\n'
+    [[ -n $store && -d $store/operators ]] || return
+    find "$store/operators" -mindepth 1 -maxdepth 1 -type d ! -name '.*' \
+        2>/dev/null | sed 's|.*/||' | sort -u
+}
+
+# The names of the saved replies (templates/NAME).
+_dlg_templates()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store && -d $store/templates ]] || return
+    find "$store/templates" -mindepth 1 -maxdepth 1 -type f ! -name '.*' \
+        2>/dev/null | sed 's|.*/||' | sort -u
+}
+
+# The keys of the store's config (KEY=VALUE lines), and assign.mode[.CHANNEL].
+_dlg_config_keys()
+{
+    local store
+    store=$(_dlg_store)
+    {
+        printf 'assign.mode\nassign.mode.\n'
+        [[ -n $store && -f $store/config ]] &&
+            sed -n 's/^\([^=]*\)=.*/\1/p' "$store/config" 2>/dev/null
+    } | sort -u
+}
+
 # The channels dialogs come through, as list shows them.
 _dlg_dialog_channels=$'email\nchat\npopup\ntelegram\nvk\nfacebook'
 
@@ -92,6 +125,30 @@ _dlg_reply()
 {
     local IFS=$'\n'
     mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
+}
+
+# A :shortcode: (dlg emoji -q) when the word being completed starts with a
+# colon, or its last part after a space does ("hello :smi).  The word is taken
+# from COMP_LINE, as bash makes a word of its own of a colon in
+# COMP_WORDBREAKS; what readline replaces is the text after that colon, or
+# all the text after an opening quote.
+_dlg_emoji()
+{
+    local w=${COMP_LINE:0:COMP_POINT} keep='' strip='' i
+    w=${w##*[[:space:]]}
+    [[ $w == :* ]] || return 1
+    if [[ $cur == [\"\']* ]]; then
+        keep=${cur:1}
+        keep=${keep%"$w"}
+    elif [[ $COMP_WORDBREAKS == *:* ]]; then
+        strip=${w%"${w##*:}"}
+    fi
+    local IFS=$'\n'
+    mapfile -t COMPREPLY < <(compgen -W "$(_dlg_run emoji -q)" -- "$w")
+    for i in "${!COMPREPLY[@]}"; do
+        COMPREPLY[i]=$keep${COMPREPLY[i]#"$strip"}
+    done
+    return 0
 }
 
 _dlg_files()
@@ -166,13 +223,26 @@ _dlg()
         -m | -F | -a | -c | -w | --message | --file | --attach | --channel | --status | \
         --assignee | --tag | --user | --since | --until | --wait | --type | --api-url | \
         --token-file | --password-file | --group-id | --page-id | --imap | --smtp | \
-        --address | --spool | --timeout)
+        --address | --spool | --timeout | -t | --template | -o | --output | --email | \
+        --users-from)
             ((j++))
             ;;
         -*) ;;
         *) args+=("${COMP_WORDS[j]}") ;;
         esac
     done
+
+    # :shortcodes: in the texts of reply, note, template add and user note.
+    case $cmd in
+    reply | note) _dlg_emoji && return 0 ;;
+    template | user)
+        if ((COMP_CWORD > ci + 1)); then
+            case $cmd/${COMP_WORDS[ci + 1]} in
+            template/add | user/note) _dlg_emoji && return 0 ;;
+            esac
+        fi
+        ;;
+    esac
 
     case $cmd in
     init)
@@ -237,10 +307,11 @@ _dlg()
         case $prev in
         -F | --file | -a | --attach) _dlg_files ;;
         -m | --message) ;;
+        -t | --template) [[ $cmd == reply ]] && _dlg_reply "$(_dlg_templates)" ;;
         *)
             if [[ $cur == -* ]]; then
                 if [[ $cmd == reply ]]; then
-                    _dlg_reply $'-m\n--message\n-F\n--file\n-a\n--attach\n-s\n--send\n--help'
+                    _dlg_reply $'-m\n--message\n-F\n--file\n-t\n--template\n--no-edit\n-a\n--attach\n-s\n--send\n--help'
                 else
                     _dlg_reply $'-m\n--message\n-F\n--file\n--help'
                 fi
@@ -294,7 +365,7 @@ _dlg()
             if [[ $cur == -* ]]; then
                 _dlg_reply --help
             else
-                _dlg_reply $'show\nset\nnote'
+                _dlg_reply $'show\nset\nnote\nimport\nmerge'
             fi
             return 0
         fi
@@ -308,13 +379,20 @@ _dlg()
             case $sub in
             show) _dlg_reply $'--json\n--help' ;;
             note) _dlg_reply $'-m\n--message\n-F\n--file\n--help' ;;
+            import) _dlg_reply $'-q\n--quiet\n--help' ;;
             *) _dlg_reply --help ;;
             esac
+        elif [[ $sub == import ]]; then
+            # JSON Lines on stdin: no arguments.
+            :
         elif ((${#args[@]} == 1)); then
             _dlg_reply "$(_dlg_users)"
         elif [[ $sub == set ]]; then
             _dlg_reply 'name='
             compopt -o nospace 2>/dev/null
+        elif [[ $sub == merge ]] && ((${#args[@]} == 2)); then
+            # KEEP OTHER: the user merged into the first.
+            _dlg_reply "$(_dlg_users)"
         fi
         ;;
     sync)
@@ -385,6 +463,112 @@ _dlg()
         else
             _dlg_reply "$(_dlg_ids)"
         fi
+        ;;
+    operator)
+        if ((COMP_CWORD == ci + 1)); then
+            if [[ $cur == -* ]]; then
+                _dlg_reply --help
+            else
+                _dlg_reply $'add\nlist\naway\nback\nrm'
+            fi
+            return 0
+        fi
+        local sub=${COMP_WORDS[ci + 1]}
+        # args[0] is the subcommand itself.
+        case $sub in
+        add)
+            # NAME is a new one; ADDR anything.
+            [[ $prev != --email && $cur == -* ]] && _dlg_reply $'--email\n--help'
+            ;;
+        list)
+            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply --json
+            ;;
+        away | back | rm)
+            ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_operator_names)"
+            ;;
+        esac
+        ;;
+    config)
+        local w unset=0 list=0
+        for w in "${COMP_WORDS[@]:ci+1:COMP_CWORD-ci-1}"; do
+            [[ $w == --unset ]] && unset=1
+            [[ $w == --list ]] && list=1
+        done
+        if ((list)); then
+            :
+        elif [[ $cur == -* ]]; then
+            ((unset == 0 && ${#args[@]} == 0)) && _dlg_reply $'--unset\n--list\n--help'
+        elif ((${#args[@]} == 0)); then
+            _dlg_reply "$(_dlg_config_keys)"
+            # assign.mode.CHANNEL: the channel is still to be typed.
+            ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *. ]] &&
+                compopt -o nospace 2>/dev/null
+        elif ((unset == 0 && ${#args[@]} == 1)); then
+            case ${args[0]} in
+            assign.mode | assign.mode.*) _dlg_reply $'off\nround-robin\nleast-open' ;;
+            esac
+        fi
+        ;;
+    template)
+        if ((COMP_CWORD == ci + 1)); then
+            if [[ $cur == -* ]]; then
+                _dlg_reply --help
+            else
+                _dlg_reply $'add\nlist\nshow\nrm'
+            fi
+            return 0
+        fi
+        local sub=${COMP_WORDS[ci + 1]}
+        # args[0] is the subcommand itself.
+        case $sub in
+        add)
+            case $prev in
+            -F | --file) _dlg_files ;;
+            -m | --message) ;;
+            *)
+                if [[ $cur == -* ]]; then
+                    _dlg_reply $'-m\n--message\n-F\n--file\n--help'
+                elif ((${#args[@]} == 1)); then
+                    # A new name, or one to change the text of.
+                    _dlg_reply "$(_dlg_templates)"
+                fi
+                ;;
+            esac
+            ;;
+        show | rm)
+            ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_templates)"
+            ;;
+        esac
+        ;;
+    attachment)
+        case $prev in
+        -o | --output) _dlg_files ;;
+        *)
+            if [[ $cur == -* ]]; then
+                _dlg_reply $'--json\n-o\n--output\n-f\n--force\n--help'
+            elif ((${#args[@]} == 0)); then
+                _dlg_reply "$(_dlg_ids)"
+            elif ((${#args[@]} == 1)); then
+                # N: the first column of the dialog's list of attachments.
+                _dlg_reply "$(_dlg_run attachment "${args[0]}" | cut -f1)"
+            fi
+            ;;
+        esac
+        ;;
+    emoji)
+        [[ $cur == -* ]] && _dlg_reply $'-q\n--quiet\n--help'
+        ;;
+    trigger)
+        case $prev in
+        --user) _dlg_reply "$(_dlg_users)" ;;
+        --users-from | -F | --file) _dlg_files ;;
+        --channel) _dlg_reply "$(_dlg_channels)" ;;
+        -t | --template) _dlg_reply "$(_dlg_templates)" ;;
+        -m | --message) ;;
+        *)
+            _dlg_reply $'--user\n--users-from\n--channel\n-m\n--message\n-F\n--file\n-t\n--template\n--send\n-q\n--quiet\n--help'
+            ;;
+        esac
         ;;
     help)
         ((${#args[@]} == 0)) && _dlg_reply "${_dlg_commands// /$'\n'}"

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "assign.h"
 #include "deliver.h"
 #include "error.h"
 #include "http.h"
@@ -96,6 +97,7 @@ static int fetch_fn(struct dlg_tx *tx, void *payload)
 	struct fetch_batch *b = job->batch;
 	int err = 0;
 	import_result_reset(&job->res);
+	auto_assign_begin(job->res.autoassign);
 	for (size_t i = 0; !err && i < b->nemails; i++) {
 		err = import_email_routed(tx, "email", job->ch->name, b->emails[i].buf, b->emails[i].len,
 					  &job->res);
@@ -111,10 +113,17 @@ static int fetch_fn(struct dlg_tx *tx, void *payload)
 	for (size_t i = 0; !err && i < b->nmsgs; i++)
 		err = import_chan_msg(tx, &b->msgs[i], &job->res);
 	if (!err && job->res.imported)
+		err = auto_assign_finish(job->res.autoassign, tx);
+	if (!err && job->res.imported)
 		tx_message(tx, "fetch %s: %zu message%s, %zu new dialog%s\n", job->ch->name,
 			   job->res.imported, job->res.imported == 1 ? "" : "s", job->res.created,
 			   job->res.created == 1 ? "" : "s");
 	return err;
+}
+
+int channel_fetches(const struct channel *ch)
+{
+	return strcmp(ch->type, "email") || channel_get(ch, "imap");
 }
 
 int channel_fetch(struct import_result *res, struct strlist *warnings, int *more,
@@ -122,7 +131,7 @@ int channel_fetch(struct import_result *res, struct strlist *warnings, int *more
 {
 	const struct channel_driver *drv = channel_driver_for(ch->type);
 	struct fetch_batch b;
-	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0 } };
+	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0, NULL } };
 	int err;
 
 	if (!drv || !drv->fetch)
@@ -136,8 +145,10 @@ int channel_fetch(struct import_result *res, struct strlist *warnings, int *more
 	strlist_clear(&b.warnings);
 	if (err < 0)
 		goto out;
-	if (b.nmsgs || b.nemails)
+	if ((b.nmsgs || b.nemails) && (err = auto_assign_load(&job.res.autoassign, ch->store)) == 0)
 		err = store_change(ch->store, fetch_fn, &job, NULL);
+	auto_assign_free(job.res.autoassign);
+	job.res.autoassign = NULL;
 	for (size_t i = 0; i < b.warnings.nr; i++)
 		strlist_push(warnings, b.warnings.items[i]);
 	/* Only now, with the messages in a commit, may the cursor move. */
@@ -308,24 +319,26 @@ static const char *kind_type(const char *kind)
 
 /*
  * The channel a dialog's answers go through: the one the customer's most
- * recent message came through, else the only configured channel of that
- * kind.  Fails with the reason when there is none or several.
+ * recent message came through (or, before the customer wrote, the one a
+ * trigger message named), else the only configured channel of that kind.
+ * Fails with the reason when there is none or several.
  */
 static int route_for(struct channel *ch, struct dlg_store *s, struct config *c,
-		     const struct stored_msg *last_in, const char *dialog_kind)
+		     const struct stored_msg *last_in, const struct stored_msg *msg,
+		     const char *dialog_kind)
 {
 	struct strlist names = STRLIST_INIT;
 	const char *kind = last_in ? last_in->channel : dialog_kind, *type = kind_type(kind);
-	const char *pick = NULL;
+	const char *route = last_in ? last_in->route : msg->route, *pick = NULL;
 	size_t matches = 0;
 	int err;
 
-	if (last_in && last_in->route) {
-		err = channel_open(ch, s, c, last_in->route);
+	if (route) {
+		err = channel_open(ch, s, c, route);
 		if (err == DLG_ENOTFOUND)
 			return dlg_error(DLG_ENOTFOUND,
 					 "the customer wrote through channel %s, which is not configured "
-					 "(see dlg channel add)", last_in->route);
+					 "(see dlg channel add)", route);
 		return err;
 	}
 	channel_names(&names, c);
@@ -459,7 +472,7 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 		goto out;
 	}
 	have_ds = 1;
-	if (route_for(&ch, s, c, last_in, ds.info.channel) < 0) {
+	if (route_for(&ch, s, c, last_in, msg, ds.info.channel) < 0) {
 		/* Nothing was tried: the message stays queued as it is. */
 		rep->result = SEND_UNROUTED;
 		rep->detail = xstrdup(dlg_error_last());
@@ -473,9 +486,8 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 	}
 	{
 		struct outgoing o = { e->dialog, e->key, msg, last_in, NULL, raw.buf, raw.len };
-		o.to = last_in && last_in->conversation ? last_in->conversation :
-		       last_in && last_in->channel_user ? last_in->channel_user :
-		       msg->channel_user;
+		const struct stored_msg *from = last_in ? last_in : msg;
+		o.to = from->conversation ? from->conversation : from->channel_user;
 		if (!o.to || !*o.to) {
 			rep->result = SEND_UNROUTED;
 			rep->detail = xstrdup("the dialog has no customer address to answer");

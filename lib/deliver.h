@@ -84,6 +84,10 @@ extern const struct channel_driver email_driver;
 extern const struct channel_driver vk_driver;
 extern const struct channel_driver facebook_driver;
 
+/* Whether there is anything to fetch from ch: an email channel set up only
+   to send (no --imap) has nothing. */
+int channel_fetches(const struct channel *ch);
+
 /* Fetches one page from channel ch and commits it; res counts it, *more
    says the channel holds more. */
 int channel_fetch(struct import_result *res, struct strlist *warnings, int *more,

@@ -8,11 +8,14 @@ static struct strbuf last_error = STRBUF_INIT;
 
 int dlg_error(int code, const char *fmt, ...)
 {
+	/* A new message may quote the last one: dlg_error(e, "line 3: %s", dlg_error_last()). */
+	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
-	strbuf_reset(&last_error);
 	va_start(ap, fmt);
-	strbuf_vaddf(&last_error, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	strbuf_release(&last_error);
+	last_error = msg;
 	return code ? code : DLG_ERROR;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "assign.h"
 #include "channel.h"
 #include "import.h"
 #include "message.h"
@@ -316,6 +317,11 @@ static int store_incoming(struct dlg_tx *tx, char did[17], const struct incoming
 		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
 		    (err = record_op(tx, dir.buf, "create", in->channel, NULL, NULL)) < 0)
 			goto out;
+		{
+			const char *who = auto_assign_pick(res->autoassign, in->channel);
+			if (who && (err = record_op(tx, dir.buf, "assign", who, NULL, NULL)) < 0)
+				goto out;
+		}
 		res->created++;
 	} else {
 		dialog_dir(&dir, did);
@@ -375,7 +381,13 @@ int import_email_routed(struct dlg_tx *tx, const char *channel, const char *rout
 		goto out;
 	}
 	addr = m->from.addr;
-	user_id_for(uid, "email", addr);
+	{
+		char first[17];
+		user_id_for(first, "email", addr);
+		/* an address of a user merged into another belongs to that one */
+		if ((err = user_resolve(uid, tx, first)) < 0)
+			goto out;
+	}
 	one_line(&subject, m->subject);
 	if (!find_thread(did, tx, m, uid) &&
 	    !import_find_open_dialog(did, tx, uid, channel, subject.buf))
@@ -415,7 +427,12 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 		res->duplicates++;
 		return 0;
 	}
-	user_id_for(uid, m->ident, m->user);
+	{
+		char first[17];
+		user_id_for(first, m->ident, m->user);
+		if ((err = user_resolve(uid, tx, first)) < 0)
+			return err;
+	}
 	chan_msg_subject(&subject, m);
 	/* The same conversation while a dialog is open: no subjects in chats. */
 	if (!import_find_open_dialog(did, tx, uid, m->kind, NULL))

@@ -4,11 +4,13 @@
 #include "store.h"
 #include "strbuf.h"
 
+struct auto_assign;
 struct import_result {
 	struct strlist dialogs;   /* ids created or changed; may repeat */
 	size_t imported;
 	size_t duplicates;
 	size_t created;
+	struct auto_assign *autoassign;  /* in: who new dialogs go to (assign.h); NULL: nobody */
 };
 void import_result_reset(struct import_result *r);
 

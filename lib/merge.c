@@ -95,10 +95,7 @@ static int merge_file(git_oid *out, git_repository *repo, const char *path,
 
 static int is_record_dir(const char *path)
 {
-	int slashes = 0;
-	for (const char *p = path; *p; p++)
-		slashes += *p == '/';
-	return slashes == 3 && (!strncmp(path, "dialogs/", 8) || !strncmp(path, "users/", 6));
+	return record_dir_is(path);
 }
 
 static const git_tree_entry *entry(const git_tree *t, const char *name)

@@ -96,6 +96,9 @@ void user_state_replay(struct user_state *st, const struct oplog *log)
 				strbuf_addstr(&sb, op->args[1]);
 				strlist_push(&st->props, sb.buf);
 			}
+		} else if (!strcmp(op->verb, "merged") && op->nargs == 1) {
+			free(st->merged_into);
+			st->merged_into = is_full_id(op->args[0]) ? xstrdup(op->args[0]) : NULL;
 		} else if (!strcmp(op->verb, "dialog") && op->nargs == 1) {
 			if (!strlist_has(&st->dialogs, op->args[0]))
 				strlist_push(&st->dialogs, op->args[0]);
@@ -107,11 +110,52 @@ void user_state_replay(struct user_state *st, const struct oplog *log)
 
 void user_state_clear(struct user_state *st)
 {
+	free(st->merged_into);
 	free(st->name);
 	strlist_clear(&st->idents);
 	strlist_clear(&st->props);
 	strlist_clear(&st->dialogs);
 	memset(st, 0, sizeof(*st));
+}
+
+int user_resolve(char out[17], struct dlg_tx *tx, const char *uid)
+{
+	memcpy(out, uid, DLG_ID_LEN + 1);
+	for (int hops = 0; hops < 8; hops++) {
+		struct strbuf dir = STRBUF_INIT;
+		struct oplog log = OPLOG_INIT;
+		struct user_state st;
+		int err;
+		user_dir(&dir, out);
+		err = record_load(&log, tx, dir.buf);
+		strbuf_release(&dir);
+		if (err == DLG_ENOTFOUND) {
+			oplog_clear(&log);
+			return 0;
+		}
+		if (err < 0) {
+			oplog_clear(&log);
+			return err;
+		}
+		user_state_replay(&st, &log);
+		oplog_clear(&log);
+		if (!st.merged_into || !strcmp(st.merged_into, out)) {
+			user_state_clear(&st);
+			return 0;
+		}
+		memcpy(out, st.merged_into, DLG_ID_LEN + 1);
+		user_state_clear(&st);
+	}
+	return 0;
+}
+
+const char *user_state_ident(const struct user_state *st, const char *kind)
+{
+	size_t n = strlen(kind);
+	for (size_t i = 0; i < st->idents.nr; i++)
+		if (!strncmp(st->idents.items[i], kind, n) && st->idents.items[i][n] == ' ')
+			return st->idents.items[i] + n + 1;
+	return NULL;
 }
 
 const char *user_state_prop(const struct user_state *st, const char *key)
@@ -121,6 +165,57 @@ const char *user_state_prop(const struct user_state *st, const char *key)
 		if (!strncmp(st->props.items[i], key, n) && st->props.items[i][n] == '\t')
 			return st->props.items[i] + n + 1;
 	return NULL;
+}
+
+void operator_dir(struct strbuf *out, const char *name)
+{
+	strbuf_addf(out, "operators/%s", name);
+}
+
+int record_dir_is(const char *path)
+{
+	int slashes = 0;
+	for (const char *p = path; *p; p++)
+		slashes += *p == '/';
+	return (slashes == 3 && (!strncmp(path, "dialogs/", 8) || !strncmp(path, "users/", 6))) ||
+	       (slashes == 1 && !strncmp(path, "operators/", 10) && path[10] && path[10] != '.');
+}
+
+int operator_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n > 64 || name[0] == '.' || name[0] == '-' || !strcmp(name, "me") || !strcmp(name, "none"))
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+void operator_state_replay(struct operator_state *st, const struct oplog *log)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < log->nr; i++) {
+		const struct op *op = &log->ops[i];
+		if (!strcmp(op->verb, "add")) {
+			st->known = 1;
+		} else if (!strcmp(op->verb, "remove")) {
+			st->known = 0;
+		} else if (!strcmp(op->verb, "email")) {
+			free(st->email);
+			st->email = *arg(op, 0) ? xstrdup(arg(op, 0)) : NULL;
+		} else if (!strcmp(op->verb, "away")) {
+			st->away = 1;
+		} else if (!strcmp(op->verb, "back")) {
+			st->away = 0;
+		}
+	}
+}
+
+void operator_state_clear(struct operator_state *st)
+{
+	free(st->email);
+	memset(st, 0, sizeof(*st));
 }
 
 static void card_line(struct strbuf *out, const char *key, const char *value)
@@ -172,6 +267,8 @@ size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *
 			card_line(&files[0].content, st.idents.items[i], sp + 1);
 			*sp = ' ';
 		}
+		if (st.merged_into)
+			card_line(&files[0].content, "merged into", st.merged_into);
 		strbuf_addf(&files[0].content, "dialogs: %zu\n", st.dialogs.nr);
 		if (st.props.nr)
 			strbuf_addch(&files[0].content, '\n');
@@ -182,6 +279,18 @@ size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *
 			*tab = '\t';
 		}
 		user_state_clear(&st);
+		n = 1;
+	} else if (!strncmp(dir, "operators/", 10)) {
+		struct operator_state st;
+		operator_state_replay(&st, &log);
+		files[0].name = "card";
+		if ((files[0].present = st.known)) {
+			card_line(&files[0].content, "name", dir + 10);
+			if (st.email)
+				card_line(&files[0].content, "email", st.email);
+			card_line(&files[0].content, "status", st.away ? "away" : "available");
+		}
+		operator_state_clear(&st);
 		n = 1;
 	}
 	oplog_clear(&log);

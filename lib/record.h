@@ -17,6 +17,10 @@
 
 void dialog_dir(struct strbuf *out, const char *id);
 void user_dir(struct strbuf *out, const char *id);
+/* operators/NAME: few enough for one directory. */
+void operator_dir(struct strbuf *out, const char *name);
+/* Whether path is a record's directory: dialogs/ab/cd/ID, users/ab/cd/ID or operators/NAME. */
+int record_dir_is(const char *path);
 
 struct dialog_state {
 	int closed;
@@ -31,11 +35,28 @@ struct user_state {
 	struct strlist idents;   /* "kind value" */
 	struct strlist props;    /* "key\tvalue", sorted by key */
 	struct strlist dialogs;  /* dialog ids, oldest first */
+	char *merged_into;       /* the user this one was merged into, or NULL */
 };
 void user_state_replay(struct user_state *st, const struct oplog *log);
 void user_state_clear(struct user_state *st);
 /* A property's value, or NULL. */
 const char *user_state_prop(const struct user_state *st, const char *key);
+/* The user's first identity of a kind ("email", "telegram"...), or NULL. */
+const char *user_state_ident(const struct user_state *st, const char *kind);
+/* The user a user id stands for: itself, or the user it was merged into
+   (followed through a few merges). */
+int user_resolve(char out[17], struct dlg_tx *tx, const char *uid);
+
+/* An operator: a name people assign dialogs to, who can be away. */
+struct operator_state {
+	int known;               /* added, and not removed since */
+	int away;
+	char *email;
+};
+void operator_state_replay(struct operator_state *st, const struct oplog *log);
+void operator_state_clear(struct operator_state *st);
+/* Lowercase letters, digits, '.', '_' and '-'; not starting with '.' or '-'. */
+int operator_name_valid(const char *name);
 
 #define RECORD_MAX_DERIVED 3
 struct derived_file {

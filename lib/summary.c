@@ -310,3 +310,19 @@ void notes_free(struct note *notes, size_t n)
 	}
 	free(notes);
 }
+
+int user_state_read(struct user_state *st, struct dlg_store *s, const char *uid)
+{
+	struct strbuf rel = STRBUF_INIT, text = STRBUF_INIT;
+	struct oplog log = OPLOG_INIT;
+	int err;
+	user_dir(&rel, uid);
+	strbuf_addstr(&rel, "/log");
+	err = view_read(&text, s, rel.buf) < 0 ? DLG_ENOTFOUND : 0;
+	oplog_parse(&log, text.buf, text.len);
+	user_state_replay(st, &log);
+	oplog_clear(&log);
+	strbuf_release(&rel);
+	strbuf_release(&text);
+	return err;
+}

@@ -44,6 +44,9 @@ struct note {
 int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *dir);
 void notes_free(struct note *notes, size_t n);
 
+/* A user's state from the view; DLG_ENOTFOUND (st empty) when there is no such user. */
+int user_state_read(struct user_state *st, struct dlg_store *s, const char *uid);
+
 /* Reads a view file relative to the store root. */
 int view_read(struct strbuf *out, struct dlg_store *s, const char *rel);
 /* Names in a view directory, sorted; a missing directory is empty. */

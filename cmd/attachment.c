@@ -1,0 +1,384 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "summary.h"
+#include "util.h"
+
+static const char attachment_usage[] =
+	"usage: dlg attachment [--json] [ID]\n"
+	"       dlg attachment [-f] [-o FILE|DIR|-] ID N\n"
+	"  --json               list as JSON, one object per line\n"
+	"  -o, --output PATH    write to the file PATH, into the directory PATH,\n"
+	"                       or to standard output (-)\n"
+	"  -f, --force          replace an existing file\n"
+	"Lists a dialog's attachments, incoming and outgoing, numbered in message\n"
+	"order.  With N, writes attachment N into the current directory under its\n"
+	"name, made safe for a file system; an existing file is kept.\n";
+
+/* The longest name written, in bytes: below every file system's 255. */
+#define SAFE_NAME_MAX 200
+/* A longer ".tail" is not an extension worth keeping when a name is cut. */
+#define SAFE_EXT_MAX 16
+
+/* Length of the valid UTF-8 sequence at s, with its code point in *cp; 0
+   when broken (overlong forms, surrogates and values past U+10FFFF too). */
+static size_t utf8_valid(const unsigned char *s, size_t len, unsigned *cp)
+{
+	static const unsigned least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+		   (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	unsigned v;
+	if (!n || n > len)
+		return 0;
+	if (n == 1) {
+		*cp = s[0];
+		return 1;
+	}
+	v = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < least[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* Characters that change how the text around them shows: controls (C0,
+   DEL, C1), line separators, the byte order mark and the bidi marks,
+   embeddings, overrides and isolates ("\u202efdp.exe" reads as "exe.pdf"). */
+static int cp_dropped(unsigned cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0xfeff;
+}
+
+static int is_trimmed(char c)
+{
+	return c == '.' || c == ' ';
+}
+
+/* An extension for a nameless attachment of a common type, else "". */
+static const char *type_extension(const char *type)
+{
+	static const char *const known[][2] = {
+		{ "application/pdf", ".pdf" }, { "application/zip", ".zip" },
+		{ "image/jpeg", ".jpg" }, { "image/png", ".png" }, { "image/gif", ".gif" },
+		{ "image/webp", ".webp" }, { "text/plain", ".txt" }, { "text/html", ".html" },
+		{ "text/csv", ".csv" }, { "audio/ogg", ".ogg" }, { "video/mp4", ".mp4" },
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (!strcmp(type, known[i][0]))
+			return known[i][1];
+	return "";
+}
+
+/*
+ * A file name from a name the customer's side chose: its last component
+ * (after '/' or '\'), without controls and bidi tricks, broken UTF-8 and
+ * the characters shells and other systems trip on as '_', no leading dots
+ * or spaces (no hidden files, no "." or ".."), no leading '-' (no options),
+ * no trailing dots or spaces, at most SAFE_NAME_MAX bytes cut on a
+ * character boundary with the extension kept.  "attachment-N" when nothing
+ * is left.
+ */
+static void safe_name(struct strbuf *out, const char *name, const char *type, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *s;
+	size_t len, i, lead = 0;
+
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == '\\')
+			name = p + 1;
+	s = (const unsigned char *)name;
+	len = strlen(name);
+	for (i = 0; i < len;) {
+		unsigned cp;
+		size_t k = utf8_valid(s + i, len - i, &cp);
+		if (!k) {
+			strbuf_addch(&sb, '_');
+			i++;
+			continue;
+		}
+		if (cp_dropped(cp))
+			; /* gone without a trace, like the controls the parser drops */
+		else if (cp == 0xfffd || (cp < 0x80 && strchr(":*?\"<>|/\\", (int)cp)))
+			strbuf_addch(&sb, '_'); /* U+FFFD: bytes that were not UTF-8 */
+		else
+			strbuf_add(&sb, s + i, k);
+		i += k;
+	}
+	while (lead < sb.len && is_trimmed(sb.buf[lead]))
+		lead++;
+	memmove(sb.buf, sb.buf + lead, sb.len - lead);
+	strbuf_setlen(&sb, sb.len - lead);
+	while (sb.len && is_trimmed(sb.buf[sb.len - 1]))
+		strbuf_setlen(&sb, sb.len - 1);
+	if (sb.len && sb.buf[0] == '-')
+		sb.buf[0] = '_';
+	if (sb.len > SAFE_NAME_MAX) {
+		const char *dot = strrchr(sb.buf, '.');
+		size_t ext = dot && strlen(dot) <= SAFE_EXT_MAX ? strlen(dot) : 0;
+		size_t keep = SAFE_NAME_MAX - ext;
+		while (keep && (sb.buf[keep] & 0xc0) == 0x80)
+			keep--; /* sb is valid UTF-8: back to the start of a character */
+		while (keep && is_trimmed(sb.buf[keep - 1]))
+			keep--;
+		memmove(sb.buf + keep, sb.buf + sb.len - ext, ext);
+		strbuf_setlen(&sb, keep + ext);
+	}
+	if (sb.len)
+		strbuf_addbuf(out, &sb);
+	else
+		strbuf_addf(out, "attachment-%zu%s", n, type_extension(type));
+	strbuf_release(&sb);
+}
+
+/* The n-th attachment (from 1) of a dialog's messages in their order, or NULL. */
+static const struct mime_attachment *nth_attachment(const struct stored_msg *msgs, size_t nmsgs,
+						    size_t n, size_t *total)
+{
+	const struct mime_attachment *found = NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < nmsgs; i++)
+		for (size_t a = 0; a < msgs[i].mime->nattachments; a++)
+			if (++k == n)
+				found = &msgs[i].mime->attachments[a];
+	*total = k;
+	return found;
+}
+
+static void list_attachments(const struct stored_msg *msgs, size_t nmsgs, int json)
+{
+	struct strbuf ts = STRBUF_INIT, file = STRBUF_INIT;
+	size_t k = 0;
+	for (size_t i = 0; i < nmsgs; i++) {
+		const struct stored_msg *m = &msgs[i];
+		strbuf_reset(&ts);
+		time_format_iso(&ts, m->date);
+		for (size_t a = 0; a < m->mime->nattachments; a++) {
+			const struct mime_attachment *at = &m->mime->attachments[a];
+			k++;
+			if (json) {
+				json_t *o = json_object();
+				strbuf_reset(&file);
+				safe_name(&file, at->name, at->type, k);
+				json_object_set_new(o, "n", json_integer((json_int_t)k));
+				json_object_set_new(o, "name", jstr(at->name));
+				json_object_set_new(o, "file", jstr(file.buf));
+				json_object_set_new(o, "type", jstr(at->type));
+				json_object_set_new(o, "size", json_integer((json_int_t)at->size));
+				json_object_set_new(o, "direction", jstr(m->out ? "out" : "in"));
+				json_object_set_new(o, "date", jstr(ts.buf));
+				json_object_set_new(o, "message", jstr(m->name));
+				json_print_line(o);
+				json_decref(o);
+				continue;
+			}
+			printf("%zu\t", k);
+			print_safe(stdout, *at->name ? at->name : "(unnamed)", 0);
+			putchar('\t');
+			print_safe(stdout, at->type, 0);
+			printf("\t%zu\t%s\t%s\n", at->size, m->out ? "out" : "in", ts.buf);
+		}
+	}
+	strbuf_release(&ts);
+	strbuf_release(&file);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Writes data to path through a temporary file in the same directory, so
+ * path is either absent or whole.  Without force an existing path (even a
+ * dangling symbolic link) is kept: link(2) puts the file in place only
+ * where nothing is.  Returns 0, or 1 after saying why.
+ */
+static int write_out(const char *path, const char *data, size_t len, int force)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char rnd[9];
+	int fd = -1, rc, ret = 1;
+
+	if (!force && !lstat(path, &st))
+		return error_msg("'%s' exists; not overwritten (--force replaces it)", path);
+	for (int tries = 0; fd < 0 && tries < 10; tries++) {
+		random_hex(rnd, 8);
+		strbuf_reset(&tmp);
+		if (slash)
+			strbuf_add(&tmp, path, (size_t)(slash - path) + 1);
+		strbuf_addf(&tmp, ".dlg-attachment-%s.tmp", rnd);
+		/* 0644 less the umask, like any file a program makes */
+		fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		error_msg("cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		int saved = errno;
+		close(fd);
+		error_msg("cannot write '%s': %s", path, strerror(saved));
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		error_msg("cannot write '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (force) {
+		rc = rename(tmp.buf, path);
+	} else if (!(rc = link(tmp.buf, path))) {
+		unlink(tmp.buf);
+	} else if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS) {
+		/* no hard links here (FAT, some FUSE): check, then rename */
+		rc = lstat(path, &st) ? rename(tmp.buf, path) : (errno = EEXIST, -1);
+	}
+	if (rc < 0) {
+		if (errno == EEXIST)
+			error_msg("'%s' exists; not overwritten (--force replaces it)", path);
+		else
+			error_msg("cannot write '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	ret = 0;
+	goto out;
+fail:
+	unlink(tmp.buf);
+out:
+	strbuf_release(&tmp);
+	return ret;
+}
+
+/* Attachment n (from 1) of the dialog id to output: a file, a directory, "-" or NULL (here). */
+static int save_attachment(struct dlg_ctx *ctx, const char *id, const char *arg, const char *output,
+			   int force)
+{
+	const struct mime_attachment *at;
+	struct stored_msg *msgs = NULL;
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	size_t nmsgs = 0, n = 0, total;
+	int ret = 0;
+
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg)) {
+		error_msg("'%s' is not an attachment number", arg);
+		return 2;
+	}
+	n = strlen(arg) > 9 ? (size_t)-1 : strtoul(arg, NULL, 10);
+	dialog_messages_load(&msgs, &nmsgs, ctx->store, id, MIME_WANT_DATA);
+	at = nth_attachment(msgs, nmsgs, n, &total);
+	if (!at) {
+		if (!total)
+			ret = error_msg("dialog %.7s has no attachments", id);
+		else
+			ret = error_msg("dialog %.7s has %zu attachment%s, no %s", id, total,
+					total == 1 ? "" : "s", arg);
+		goto out;
+	}
+	if (output && !strcmp(output, "-")) {
+		if (isatty(1) && !force) {
+			ret = error_msg("standard output is a terminal; redirect it (-f writes anyway)");
+			goto out;
+		}
+		if (fwrite(at->data, 1, at->size, stdout) != at->size)
+			ret = error_msg("write error: %s", strerror(errno));
+		goto out;
+	}
+	if (!output) {
+		safe_name(&path, at->name, at->type, n);
+	} else if (!stat(output, &st) && S_ISDIR(st.st_mode)) {
+		strbuf_addstr(&path, output);
+		if (path.buf[path.len - 1] != '/')
+			strbuf_addch(&path, '/');
+		safe_name(&path, at->name, at->type, n);
+	} else {
+		strbuf_addstr(&path, output); /* a file, new or (with -f) replaced */
+	}
+	if ((ret = write_out(path.buf, at->data, at->size, force)) == 0) {
+		print_safe(stdout, path.buf, 0);
+		putchar('\n');
+	}
+out:
+	dialog_messages_free(msgs, nmsgs);
+	strbuf_release(&path);
+	return ret;
+}
+
+CMD(attachment)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist ids = STRLIST_INIT;
+	const char *output = NULL;
+	int c, json = 0, force = 0, ret, nargs;
+
+	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else if (c == 'o')
+			output = optarg;
+		else if (c == 'f')
+			force = 1;
+		else
+			return usage(attachment_usage, c == 'h');
+	}
+	nargs = argc - optind;
+	/* Listing takes --json and the id on stdin too; writing takes -o and -f. */
+	if (nargs > 2 || (nargs == 2 && json) || (nargs < 2 && (output || force)))
+		return usage(attachment_usage, 0);
+	if ((ret = ids_from_args(&ids, ctx, nargs ? 1 : 0, argv + optind)))
+		goto out;
+	if (!ids.nr) {
+		ret = error_msg("no dialog id given");
+		goto out;
+	}
+	if (ids.nr > 1) {
+		error_msg("one dialog at a time, not %zu", ids.nr);
+		ret = 2;
+		goto out;
+	}
+	if (nargs == 2) {
+		ret = save_attachment(ctx, ids.items[0], argv[optind + 1], output, force);
+	} else {
+		struct stored_msg *msgs = NULL;
+		size_t n = 0;
+		dialog_messages_load(&msgs, &n, ctx->store, ids.items[0], 0);
+		list_attachments(msgs, n, json);
+		dialog_messages_free(msgs, n);
+	}
+out:
+	strlist_clear(&ids);
+	return ret;
+}

@@ -1,0 +1,138 @@
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+
+static const char config_usage[] =
+	"usage: dlg config KEY [VALUE]\n"
+	"       dlg config --unset KEY\n"
+	"       dlg config [--list]\n"
+	"Reads and sets the store's versioned configuration (the file `config`),\n"
+	"like git config.  Keys are dot-separated words: assign.mode,\n"
+	"assign.mode.CHANNEL, channel.NAME.SETTING.  Secrets never go here.\n";
+
+struct config_job {
+	const char *key;
+	const char *value;   /* NULL: unset */
+};
+
+static int config_fn(struct dlg_tx *tx, void *payload)
+{
+	struct config_job *job = payload;
+	struct config c = CONFIG_INIT;
+	const char *old;
+	int err = config_load_tx(&c, tx);
+	if (err < 0)
+		goto out;
+	old = config_get(&c, job->key);
+	if (!job->value && !old) {
+		err = dlg_error(DLG_ENOTFOUND, "'%s' is not set", job->key);
+		goto out;
+	}
+	if (job->value && old && !strcmp(old, job->value))
+		goto out; /* nothing changes: no commit */
+	if (job->value) {
+		config_set(&c, job->key, job->value);
+		tx_message(tx, "config %s=%s\n", job->key, job->value);
+	} else {
+		config_unset(&c, job->key);
+		tx_message(tx, "config --unset %s\n", job->key);
+	}
+	err = config_store_tx(tx, &c);
+out:
+	config_clear(&c);
+	return err;
+}
+
+/* Words that name a secret: those belong in .git/dlg/secrets, never in history. */
+static int looks_secret(const char *key)
+{
+	static const char *const words[] = { "password", "token", "secret", NULL };
+	for (int i = 0; words[i]; i++)
+		if (strstr(key, words[i]))
+			return 1;
+	return 0;
+}
+
+static const char *const assign_modes[] = { "off", "round-robin", "least-open", NULL };
+
+static int value_valid(const char *key, const char *value)
+{
+	if (!strncmp(key, "assign.mode", 11) && (!key[11] || key[11] == '.')) {
+		for (int i = 0; assign_modes[i]; i++)
+			if (!strcmp(value, assign_modes[i]))
+				return 1;
+		return error_msg("%s is off, round-robin or least-open, not '%s'", key, value), 0;
+	}
+	if (strchr(value, '\n'))
+		return error_msg("a value is one line"), 0;
+	return 1;
+}
+
+CMD(config)
+{
+	static const struct option opts[] = {
+		{ "unset", no_argument, NULL, 'u' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config_job job = { 0 };
+	int c, unset = 0, list = 0, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
+		if (c == 'u')
+			unset = 1;
+		else if (c == 'l')
+			list = 1;
+		else
+			return usage(config_usage, c == 'h');
+	}
+	argc -= optind;
+	argv += optind;
+	if ((list && (argc || unset)) || argc > 2 || (unset && argc != 1))
+		return usage(config_usage, 0);
+	if (!argc) {
+		struct config cfg = CONFIG_INIT;
+		if (config_load(&cfg, ctx->store) < 0)
+			return error_last();
+		for (size_t i = 0; i < cfg.keys.nr; i++) {
+			struct strbuf line = STRBUF_INIT;
+			strbuf_addf(&line, "%s=%s", cfg.keys.items[i], cfg.values.items[i]);
+			print_safe(stdout, line.buf, 0);
+			putchar('\n');
+			strbuf_release(&line);
+		}
+		config_clear(&cfg);
+		return 0;
+	}
+	job.key = argv[0];
+	if (!config_key_valid(job.key))
+		return error_msg("'%s' is not a key: dot-separated words of a-z, 0-9, '-' and '_'", job.key);
+	if (argc == 1 && !unset) {
+		struct config cfg = CONFIG_INIT;
+		const char *v;
+		if (config_load(&cfg, ctx->store) < 0)
+			return error_last();
+		if ((v = config_get(&cfg, job.key))) {
+			print_safe(stdout, v, 0);
+			putchar('\n');
+		} else {
+			ret = 1; /* like git config: unset is exit 1, quietly */
+		}
+		config_clear(&cfg);
+		return ret;
+	}
+	if (!unset) {
+		job.value = argv[1];
+		if (looks_secret(job.key))
+			return error_msg("'%s' looks like a secret, and the config is versioned: "
+					 "give secrets to dlg channel add --token-file or --password-file", job.key);
+		if (!value_valid(job.key, job.value))
+			return 1;
+	}
+	if (store_change(ctx->store, config_fn, &job, NULL) < 0)
+		return error_last();
+	return 0;
+}

@@ -1,0 +1,134 @@
+#include <getopt.h>
+#include <string.h>
+
+#include "assign.h"
+#include "cmd.h"
+#include "record.h"
+
+static const char operator_usage[] =
+	"usage: dlg operator add NAME [--email ADDR]\n"
+	"       dlg operator list [--json]\n"
+	"       dlg operator away NAME    dlg operator back NAME    dlg operator rm NAME\n"
+	"Operators are who dialogs are assigned to; automatic assignment\n"
+	"(assign.mode, see dlg config) picks among those who are not away.\n"
+	"NAME may be 'me': the operator running the command.\n";
+
+struct operator_job {
+	const char *name;
+	const char *verb;       /* add, away, back, remove */
+	const char *email;
+};
+
+static int operator_fn(struct dlg_tx *tx, void *payload)
+{
+	struct operator_job *job = payload;
+	struct strbuf dir = STRBUF_INIT;
+	struct oplog log = OPLOG_INIT;
+	struct operator_state st;
+	int err, changed = 0, any = 0;
+
+	operator_dir(&dir, job->name);
+	if ((err = record_load(&log, tx, dir.buf)) < 0)
+		goto out;
+	operator_state_replay(&st, &log);
+	if (!st.known && strcmp(job->verb, "add")) {
+		err = dlg_error(DLG_ENOTFOUND, "no operator '%s' (see dlg operator list)", job->name);
+	} else {
+		if ((!st.known || strcmp(job->verb, "add")) &&
+		    (err = record_op(tx, dir.buf, job->verb, NULL, NULL, &changed)) == 0)
+			any |= changed;
+		if (!err && job->email && (!st.email || strcmp(st.email, job->email)) &&
+		    (err = record_op(tx, dir.buf, "email", job->email, NULL, &changed)) == 0)
+			any |= changed;
+		if (!err && any)
+			tx_message(tx, "operator %s %s\n", !strcmp(job->verb, "remove") ? "rm" : job->verb, job->name);
+	}
+	operator_state_clear(&st);
+out:
+	oplog_clear(&log);
+	strbuf_release(&dir);
+	return err;
+}
+
+static int operator_list(struct dlg_ctx *ctx, int json)
+{
+	struct operator_info *ops = NULL;
+	size_t n = 0;
+	int ret = 0;
+	operators_load(&ops, &n, ctx->store);
+	for (size_t i = 0; i < n && !ret; i++) {
+		size_t open = 0;
+		if (operator_open_count(&open, ctx->store, ops[i].name) < 0) {
+			ret = error_last();
+			break;
+		}
+		if (json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "name", jstr(ops[i].name));
+			json_object_set_new(o, "email", ops[i].email ? jstr(ops[i].email) : json_null());
+			json_object_set_new(o, "away", json_boolean(ops[i].away));
+			json_object_set_new(o, "open", json_integer((json_int_t)open));
+			json_print_line(o);
+			json_decref(o);
+		} else {
+			struct strbuf line = STRBUF_INIT;
+			strbuf_addf(&line, "%-16s %-9s %5zu open", ops[i].name, ops[i].away ? "away" : "available", open);
+			if (ops[i].email)
+				strbuf_addf(&line, "  %s", ops[i].email);
+			print_safe(stdout, line.buf, 0);
+			putchar('\n');
+			strbuf_release(&line);
+		}
+	}
+	operators_free(ops, n);
+	return ret;
+}
+
+CMD(operator)
+{
+	static const struct option opts[] = {
+		{ "email", required_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const verbs[][2] = {
+		{ "add", "add" }, { "away", "away" }, { "back", "back" }, { "rm", "remove" },
+	};
+	struct operator_job job = { 0 };
+	const char *sub;
+	int c, json = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'e')
+			job.email = optarg;
+		else if (c == 'j')
+			json = 1;
+		else
+			return usage(operator_usage, c == 'h');
+	}
+	if (optind >= argc)
+		return usage(operator_usage, 0);
+	sub = argv[optind];
+	if (!strcmp(sub, "list")) {
+		if (optind + 1 != argc || job.email)
+			return usage(operator_usage, 0);
+		return operator_list(ctx, json);
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+		if (!strcmp(sub, verbs[i][0]))
+			job.verb = verbs[i][1];
+	if (!job.verb || optind + 2 != argc || json || (job.email && strcmp(job.verb, "add")))
+		return usage(operator_usage, 0);
+	job.name = argv[optind + 1];
+	if (!strcmp(job.name, "me") && store_operator(&job.name, ctx->store) < 0)
+		return error_last();
+	if (!operator_name_valid(job.name))
+		return error_msg("'%s' is not an operator name: lowercase letters, digits, '.', '_' and '-'",
+				 job.name);
+	if (job.email && (!strchr(job.email, '@') || strpbrk(job.email, " \t\r\n<>")))
+		return error_msg("'%s' is not an email address", job.email);
+	if (store_change(ctx->store, operator_fn, &job, NULL) < 0)
+		return error_last();
+	return 0;
+}

@@ -1,0 +1,301 @@
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "channel.h"
+#include "cmd.h"
+#include "deliver.h"
+#include "import.h"
+#include "message.h"
+#include "record.h"
+#include "summary.h"
+#include "util.h"
+
+static const char trigger_usage[] =
+	"usage: dlg trigger (--user USER... | --users-from FILE) --channel NAME\n"
+	"                   (-m TEXT | -F FILE | -t TEMPLATE) [--send] [-q]\n"
+	"Starts a new dialog with each user: an outgoing message through the\n"
+	"channel NAME, to the user's identity there.  Each trigger is a dialog\n"
+	"of its own; the user's answer joins it.\n"
+	"  -u, --user USER        a user id, address or handle (may repeat)\n"
+	"      --users-from FILE  users one per line (- for stdin)\n"
+	"  -c, --channel NAME     a configured channel (dlg channel list)\n"
+	"  -m, --message TEXT     the message; -F FILE reads it (- for stdin)\n"
+	"  -t, --template NAME    a saved reply, its {{user.*}} and {{operator}} filled in\n"
+	"  -s, --send             deliver now, as dlg send would\n"
+	"  -q, --quiet            print no dialog ids\n";
+
+struct trigger_target {
+	char uid[17];
+	char *ident;         /* the user's identity on the channel */
+	char *name;          /* for the To: header */
+	char *text;
+};
+
+struct trigger_job {
+	struct channel *ch;
+	const char *kind;    /* the dialogs' channel: the channel's type */
+	struct trigger_target *t;
+	size_t n;
+	struct strlist ids;
+};
+
+/* The identity kinds of the channel types. */
+static const char *ident_kind(const char *type)
+{
+	return type; /* email, telegram, vk, facebook, chat: one name for both */
+}
+
+static void channel_user_address(struct strbuf *out, const char *kind, const char *value)
+{
+	static const struct { const char *kind, *prefix; } prefixes[] = {
+		{ "telegram", "tg" }, { "vk", "vk" }, { "facebook", "fb" }, { "chat", "chat" },
+	};
+	if (!strcmp(kind, "email")) {
+		strbuf_addstr(out, value);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (!strcmp(kind, prefixes[i].kind))
+			strbuf_addf(out, "%s-%s@%s.invalid", prefixes[i].prefix, value, kind);
+}
+
+static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct trigger_target *t)
+{
+	struct strbuf msgid = STRBUF_INIT, email = STRBUF_INIT, from = STRBUF_INIT, to = STRBUF_INIT,
+		      subject = STRBUF_INIT, data = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT,
+		      file = STRBUF_INIT, udir = STRBUF_INIT;
+	struct dialog_info info = { 0 };
+	struct reply_spec r = { 0 };
+	const char *addr = channel_get(job->ch, "address"), *at;
+	char rnd[17], key[17], did[17];
+	int err;
+
+	if (addr && !strcmp(job->ch->type, "email"))
+		strbuf_addstr(&email, addr);
+	else
+		store_operator_email(&email, tx_store(tx));
+	strbuf_addf(&from, "%s <%s>", tx_operator(tx), email.buf);
+	random_hex(rnd, 16);
+	at = strrchr(email.buf, '@');
+	strbuf_addf(&msgid, "dlg.trigger.%s@%s", rnd, at && at[1] ? at + 1 : "dlg.invalid");
+	message_key_for(key, "email", msgid.buf);
+	key_make(did, "dialog", job->kind, key);
+	/* The dialog's subject: the message's first line. */
+	utf8_truncate_len(&subject, t->text, strcspn(t->text, "\n"), 60);
+	channel_user_address(&to, job->kind, t->ident);
+
+	dialog_dir(&dir, did);
+	info.channel = (char *)job->kind;
+	info.user = (char *)t->uid;
+	info.subject = subject.buf;
+	info.created = tx_time(tx);
+	dialog_info_format(&data, &info);
+	strbuf_addf(&path, "%s/info", dir.buf);
+	user_dir(&udir, t->uid);
+	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+	    (err = record_op(tx, dir.buf, "create", job->kind, NULL, NULL)) < 0 ||
+	    /* the operator who wrote first has the dialog, as with a first reply */
+	    (err = record_op(tx, dir.buf, "assign", tx_operator(tx), NULL, NULL)) < 0 ||
+	    (err = record_op(tx, udir.buf, "dialog", did, NULL, NULL)) < 0)
+		goto out;
+	r.meta.channel = job->kind;
+	r.meta.user = t->uid;
+	r.meta.channel_user = t->ident;
+	r.meta.route = job->ch->name;
+	r.meta.conversation = strcmp(job->kind, "email") ? t->ident : NULL;
+	r.operator = tx_operator(tx);
+	r.from = from.buf;
+	r.to = to.buf;
+	r.subject = subject.buf;
+	r.message_id = msgid.buf;
+	r.text = t->text;
+	r.date = tx_time(tx);
+	strbuf_reset(&data);
+	message_build_reply(&data, &r);
+	message_file_name(&file, tx_time(tx), key, 1);
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+	    (err = msgmap_add(tx, key, did, file.buf)) < 0 ||
+	    (err = outbox_add(tx, key, did, file.buf)) < 0)
+		goto out;
+	strlist_push(&job->ids, did);
+out:
+	strbuf_release(&msgid);
+	strbuf_release(&email);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	strbuf_release(&subject);
+	strbuf_release(&data);
+	strbuf_release(&dir);
+	strbuf_release(&path);
+	strbuf_release(&file);
+	strbuf_release(&udir);
+	return err;
+}
+
+static int trigger_fn(struct dlg_tx *tx, void *payload)
+{
+	struct trigger_job *job = payload;
+	int err = 0;
+	strlist_clear(&job->ids);
+	for (size_t i = 0; i < job->n && !err; i++)
+		err = trigger_one(tx, job, &job->t[i]);
+	if (!err && job->n == 1) {
+		tx_message(tx, "trigger %.7s via %s\n", job->ids.items[0], job->ch->name);
+	} else if (!err) {
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addf(&msg, "trigger: %zu dialogs via %s\n\n", job->n, job->ch->name);
+		for (size_t i = 0; i < job->ids.nr; i++)
+			strbuf_addf(&msg, "%s\n", job->ids.items[i]);
+		tx_message(tx, "%s", msg.buf);
+		strbuf_release(&msg);
+	}
+	return err;
+}
+
+/* The user's identity on the channel's kind, from the card; NULL when none. */
+static char *user_ident(struct dlg_ctx *ctx, const char *uid, const char *kind)
+{
+	struct user_state st;
+	const char *v;
+	char *found;
+	user_state_read(&st, ctx->store, uid);
+	v = user_state_ident(&st, kind);
+	found = v ? xstrdup(v) : NULL;
+	user_state_clear(&st);
+	return found;
+}
+
+static int read_users(struct strlist *out, const char *file)
+{
+	struct strbuf data = STRBUF_INIT;
+	int r = strcmp(file, "-") ? strbuf_read_file(&data, file) : strbuf_read_fd(&data, 0);
+	if (r < 0)
+		return error_msg("cannot read '%s': %s", file, strerror(errno));
+	for (char *p = data.buf; *p;) {
+		char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		/* the first word: `dlg list`-like lines pipe in */
+		size_t w = strcspn(p, " \t\r\n");
+		if (w && *p != '#')
+			strlist_push_nodup(out, xstrndup(p, w < n ? w : n));
+		p += n + (nl ? 1 : 0);
+	}
+	strbuf_release(&data);
+	return 0;
+}
+
+CMD(trigger)
+{
+	enum { OPT_USERS_FROM = 256 };
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "users-from", required_argument, NULL, OPT_USERS_FROM },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "template", required_argument, NULL, 't' },
+		{ "send", no_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strlist users = STRLIST_INIT;
+	struct strbuf text = STRBUF_INIT;
+	struct config c = CONFIG_INIT;
+	struct channel ch = { 0 };
+	struct trigger_job job = { 0 };
+	const char *chan = NULL, *m = NULL, *file = NULL, *tmpl = NULL, *users_from = NULL;
+	int o, ret = 0, send_now = 0, quiet = 0, opened = 0;
+
+	while ((o = getopt_long(argc, argv, "u:c:m:F:t:sqh", opts, NULL)) != -1) {
+		if (o == 'u')
+			strlist_push(&users, optarg);
+		else if (o == OPT_USERS_FROM)
+			users_from = optarg;
+		else if (o == 'c')
+			chan = optarg;
+		else if (o == 'm')
+			m = optarg;
+		else if (o == 'F')
+			file = optarg;
+		else if (o == 't')
+			tmpl = optarg;
+		else if (o == 's')
+			send_now = 1;
+		else if (o == 'q')
+			quiet = 1;
+		else
+			return usage(trigger_usage, o == 'h');
+	}
+	if (optind != argc || !chan || (!users.nr && !users_from) || (!!m + !!file + !!tmpl != 1)) {
+		strlist_clear(&users);
+		return usage(trigger_usage, 0);
+	}
+	if ((users_from && (ret = read_users(&users, users_from))))
+		goto out;
+	if (!users.nr) {
+		ret = error_msg("no users given");
+		goto out;
+	}
+	if (config_load(&c, ctx->store) < 0 || channel_open(&ch, ctx->store, &c, chan) < 0) {
+		ret = error_last();
+		goto out;
+	}
+	opened = 1;
+	if (!tmpl && (ret = text_from_sources(&text, m, file, "message")))
+		goto out;
+	job.ch = &ch;
+	job.kind = ch.type;
+	job.t = xcalloc(users.nr, sizeof(*job.t));
+	for (size_t i = 0; i < users.nr && !ret; i++) {
+		struct trigger_target *t = &job.t[job.n];
+		struct strbuf body = STRBUF_INIT;
+		if ((ret = user_from_arg(t->uid, ctx, users.items[i])))
+			break;
+		if (!(t->ident = user_ident(ctx, t->uid, ident_kind(ch.type)))) {
+			ret = error_msg("user %s has no %s identity to write to (see dlg user show)",
+					users.items[i], ch.type);
+			break;
+		}
+		job.n++;
+		if (tmpl)
+			ret = template_fill(&body, ctx, tmpl, NULL, t->uid);
+		else
+			strbuf_addbuf(&body, &text);
+		if (!ret) {
+			emoji_expand_in_place(&body);
+			t->text = strbuf_detach(&body, NULL);
+		}
+		strbuf_release(&body);
+	}
+	/* Every user is checked first: all the dialogs start, or none. */
+	if (ret)
+		goto out;
+	if (store_change(ctx->store, trigger_fn, &job, NULL) < 0) {
+		ret = error_last();
+		goto out;
+	}
+	if (!quiet)
+		for (size_t i = 0; i < job.ids.nr; i++)
+			puts(job.ids.items[i]);
+	if (send_now) {
+		fflush(stdout);
+		ret = send_dialogs(ctx, &job.ids, 0, quiet);
+	}
+out:
+	for (size_t i = 0; i < job.n; i++) {
+		free(job.t[i].ident);
+		free(job.t[i].text);
+	}
+	free(job.t);
+	strlist_clear(&job.ids);
+	if (opened)
+		channel_close(&ch);
+	config_clear(&c);
+	strlist_clear(&users);
+	strbuf_release(&text);
+	return ret;
+}
