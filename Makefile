@@ -68,8 +68,13 @@ lib/libdlg.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
+# The executable's stand-ins for mbedTLS's CA loaders must be visible to
+# libgit2 when it is loaded (lib/gitlib.c says why).
+DLG_EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
+	-Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_path
+
 dlg: $(CMD_OBJ) lib/libdlg.a
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libdlg.a $(DLG_LIBS)
+	$(CC) $(LDFLAGS) $(DLG_EXPORTS) -o $@ $(CMD_OBJ) lib/libdlg.a $(DLG_LIBS)
 
 tests/unit/test-%: tests/unit/test-%.c lib/libdlg.a $(HEADERS) .build-flags
 	$(CC) $(DLG_CFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< \

@@ -49,6 +49,9 @@ CMD(clone)
 		ret = error_msg("cannot create '%s'", dir);
 		goto out;
 	}
+	/* https://, ssh:// and friends: libgit2 needs its certificates then */
+	if (strstr(src.buf, "://") && strncmp(src.buf, "file://", 7))
+		gitlib_want_tls();
 	if (gitlib_load() < 0) {
 		ret = error_last();
 		goto out;

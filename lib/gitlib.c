@@ -14,6 +14,45 @@
 
 struct gitlib gitlib;
 int gitlib_ready;
+static void *gitlib_handle;
+static int gitlib_tls;
+
+/*
+ * Debian builds libgit2 1.5 on mbedTLS, whose start-up in
+ * git_libgit2_init() parses the whole system CA bundle: about 4 ms, half of
+ * what a change costs dlg, for HTTPS that a local store never asks libgit2
+ * for (channels use libcurl, and clones and syncs read local repositories).
+ * These two definitions in the executable take precedence over mbedTLS's
+ * when libgit2 binds them (the main program comes first in the lookup
+ * scope; the Makefile exports them), and load nothing, so certificate
+ * checks would fail, never pass.  A clone from a network URL asks for the
+ * real ones first (gitlib_want_tls()), found through libgit2's own
+ * dependencies.
+ */
+typedef int (*crt_parse_fn)(void *chain, const char *path);
+
+static int crt_parse(const char *name, void *chain, const char *path)
+{
+	crt_parse_fn real;
+	if (!gitlib_tls || !gitlib_handle || !(*(void **)&real = dlsym(gitlib_handle, name)))
+		return 0;
+	return real(chain, path);
+}
+
+int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+	return crt_parse("mbedtls_x509_crt_parse_file", chain, path);
+}
+
+int mbedtls_x509_crt_parse_path(void *chain, const char *path)
+{
+	return crt_parse("mbedtls_x509_crt_parse_path", chain, path);
+}
+
+void gitlib_want_tls(void)
+{
+	gitlib_tls = 1;
+}
 
 int gitlib_load(void)
 {
@@ -25,6 +64,7 @@ int gitlib_load(void)
 	handle = dlopen(GITLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!handle)
 		return dlg_error(DLG_ERROR, "cannot load libgit2: %s", dlerror());
+	gitlib_handle = handle;
 #define GITLIB_RESOLVE(name)                                                             \
 	if (!(*(void **)&gitlib.name = dlsym(handle, #name)))                            \
 		return dlg_error(DLG_ERROR, "cannot load libgit2: %s has no %s", GITLIB_SONAME, \

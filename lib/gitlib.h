@@ -112,6 +112,12 @@ extern int gitlib_ready;
 /* Loads and starts libgit2 once; DLG_ERROR with the loader's reason when it
    cannot.  Commands call it (through store_git) before any git_* call. */
 int gitlib_load(void);
+/* Before gitlib_load(): libgit2 will talk HTTPS (a clone from a URL), so
+   it gets the system's CA certificates, which dlg otherwise spares it. */
+void gitlib_want_tls(void);
+/* The stand-ins for mbedTLS's loaders that spare it them (see gitlib.c). */
+int mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int mbedtls_x509_crt_parse_path(void *chain, const char *path);
 /* For a git_* call that came first all the same: loads libgit2 then, or, as
    the dynamic linker would have at start-up, reports and exits 127. */
 struct gitlib *gitlib_need(void);

@@ -107,4 +107,11 @@ test_expect_success 'list and show do not load libgit2; a change does' '
 	loads_libgit2 dlg -C s tag +ld $A
 '
 
+# libgit2 on mbedTLS parses the system's CA bundle when it starts (4 ms):
+# dlg's own loaders stand in, since a local store needs no HTTPS.
+test_expect_success 'a change does not make libgit2 read the CA bundle' '
+	LD_DEBUG=bindings dlg -C s tag +ca $A 2>bind >/dev/null &&
+	grep "binding file .*libgit2[^ ]* \[0\] to .*dlg \[0\]: normal symbol .mbedtls_x509_crt_parse_file" bind
+'
+
 test_done
