@@ -7,11 +7,12 @@
 
 static const char operator_usage[] =
 	"usage: dlg operator add NAME [--email ADDR]\n"
-	"       dlg operator list [--json]\n"
+	"       dlg operator list [--dialogs | --json]\n"
 	"       dlg operator away NAME    dlg operator back NAME    dlg operator rm NAME\n"
 	"Operators are who dialogs are assigned to; automatic assignment\n"
 	"(assign.mode, see dlg config) picks among those who are not away.\n"
-	"NAME may be 'me': the operator running the command.\n";
+	"NAME may be 'me': the operator running the command.  list counts each\n"
+	"one's open dialogs; --dialogs names them (--json always does).\n";
 
 struct operator_job {
 	const char *name;
@@ -50,24 +51,32 @@ out:
 	return err;
 }
 
-static int operator_list(struct dlg_ctx *ctx, int json)
+static int operator_list(struct dlg_ctx *ctx, int json, int verbose)
 {
 	struct operator_info *ops = NULL;
 	size_t n = 0;
 	int ret = 0;
 	operators_load(&ops, &n, ctx->store);
 	for (size_t i = 0; i < n && !ret; i++) {
-		size_t open = 0;
-		if (operator_open_count(&open, ctx->store, ops[i].name) < 0) {
+		struct strlist ids = STRLIST_INIT;
+		size_t open;
+		if (operator_open_dialogs(&ids, ctx->store, ops[i].name) < 0) {
 			ret = error_last();
 			break;
 		}
+		open = ids.nr;
 		if (json) {
 			json_t *o = json_object();
 			json_object_set_new(o, "name", jstr(ops[i].name));
 			json_object_set_new(o, "email", ops[i].email ? jstr(ops[i].email) : json_null());
 			json_object_set_new(o, "away", json_boolean(ops[i].away));
 			json_object_set_new(o, "open", json_integer((json_int_t)open));
+			{
+				json_t *arr = json_array();
+				for (size_t k = 0; k < ids.nr; k++)
+					json_array_append_new(arr, jstr(ids.items[k]));
+				json_object_set_new(o, "dialogs", arr);
+			}
 			json_print_line(o);
 			json_decref(o);
 		} else {
@@ -77,8 +86,16 @@ static int operator_list(struct dlg_ctx *ctx, int json)
 				strbuf_addf(&line, "  %s", ops[i].email);
 			print_safe(stdout, line.buf, 0);
 			putchar('\n');
+			/* the dialogs themselves, short ids on one line, newest first */
+			if (ids.nr && verbose) {
+				fputs("   ", stdout);
+				for (size_t k = 0; k < ids.nr; k++)
+					printf(" %.7s", ids.items[k]);
+				putchar('\n');
+			}
 			strbuf_release(&line);
 		}
+		strlist_clear(&ids);
 	}
 	operators_free(ops, n);
 	return ret;
@@ -89,6 +106,7 @@ CMD(operator)
 	static const struct option opts[] = {
 		{ "email", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "dialogs", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -97,13 +115,15 @@ CMD(operator)
 	};
 	struct operator_job job = { 0 };
 	const char *sub;
-	int c, json = 0;
+	int c, json = 0, verbose = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'e')
 			job.email = optarg;
 		else if (c == 'j')
 			json = 1;
+		else if (c == 'd')
+			verbose = 1;
 		else
 			return usage(operator_usage, c == 'h');
 	}
@@ -113,12 +133,12 @@ CMD(operator)
 	if (!strcmp(sub, "list")) {
 		if (optind + 1 != argc || job.email)
 			return usage(operator_usage, 0);
-		return operator_list(ctx, json);
+		return operator_list(ctx, json, verbose);
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
 		if (!strcmp(sub, verbs[i][0]))
 			job.verb = verbs[i][1];
-	if (!job.verb || optind + 2 != argc || json || (job.email && strcmp(job.verb, "add")))
+	if (!job.verb || optind + 2 != argc || json || verbose || (job.email && strcmp(job.verb, "add")))
 		return usage(operator_usage, 0);
 	job.name = argv[optind + 1];
 	if (!strcmp(job.name, "me") && store_operator(&job.name, ctx->store) < 0)

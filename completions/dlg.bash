@@ -438,7 +438,7 @@ _dlg()
             esac
             ;;
         list)
-            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply --json
+            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply $'--json\n--dialogs'
             ;;
         rm)
             ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_channels)"
@@ -481,7 +481,7 @@ _dlg()
             [[ $prev != --email && $cur == -* ]] && _dlg_reply $'--email\n--help'
             ;;
         list)
-            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply --json
+            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply $'--json\n--dialogs'
             ;;
         away | back | rm)
             ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_operator_names)"

@@ -75,23 +75,31 @@ void operators_free(struct operator_info *ops, size_t n)
 	free(ops);
 }
 
-static int count_row(const struct dialog_summary *d, void *payload)
+static int id_row(const struct dialog_summary *d, void *payload)
 {
-	(*(size_t *)payload)++;
+	strlist_push(payload, d->id);
 	return 0;
 }
 
-int operator_open_count(size_t *out, struct dlg_store *s, const char *name)
+int operator_open_dialogs(struct strlist *ids, struct dlg_store *s, const char *name)
 {
 	struct dlg_index *ix = NULL;
 	struct dialog_filter f = DIALOG_FILTER_INIT;
 	int err;
-	*out = 0;
 	f.assignee = name;
 	if ((err = index_open(&ix, s)) == 0 && (err = index_update(ix, NULL)) == 0)
-		err = index_query(ix, &f, count_row, out);
+		err = index_query(ix, &f, id_row, ids);
 	index_free(ix);
 	filter_clear(&f);
+	return err;
+}
+
+int operator_open_count(size_t *out, struct dlg_store *s, const char *name)
+{
+	struct strlist ids = STRLIST_INIT;
+	int err = operator_open_dialogs(&ids, s, name);
+	*out = ids.nr;
+	strlist_clear(&ids);
 	return err;
 }
 

@@ -39,7 +39,9 @@ struct operator_info {
 };
 int operators_load(struct operator_info **out, size_t *n, struct dlg_store *s);
 void operators_free(struct operator_info *ops, size_t n);
-/* Open dialogs assigned to name, from the index. */
+/* Open dialogs assigned to name, from the index: how many, and (ids not
+   NULL) which, newest activity first. */
 int operator_open_count(size_t *out, struct dlg_store *s, const char *name);
+int operator_open_dialogs(struct strlist *ids, struct dlg_store *s, const char *name);
 
 #endif

@@ -19,7 +19,7 @@ test_expect_success 'operator add, list, away, back, rm' '
 	grep "^carol  *away  *0 open$" out && test_line_count = out 4 &&
 	cat s/operators/carol/card >card && grep "^status: away$" card &&
 	dlg -C s operator rm dave && ! dlg -C s operator list | grep dave &&
-	dlg -C s operator list --json | grep "{\"name\":\"bob\",\"email\":null,\"away\":false,\"open\":0}" &&
+	dlg -C s operator list --json | grep "{\"name\":\"bob\",\"email\":null,\"away\":false,\"open\":0,\"dialogs\":\[\]}" &&
 	test_exit_code 1 dlg -C s operator away nobody 2>err && grep "no operator .nobody." err &&
 	test_exit_code 1 dlg -C s operator add "Bad Name" 2>err && grep "not an operator name" err &&
 	test_exit_code 1 dlg -C s operator add x --email nope 2>err && grep "not an email address" err &&
@@ -64,6 +64,7 @@ test_expect_success 'a message to an existing dialog assigns nobody; manual assi
 test_expect_success 'least-open: the operator with the fewest open dialogs' '
 	dlg -C s config assign.mode least-open &&
 	dlg -C s operator list >out && grep "^bob  *available  *3 open" out && grep "^carol  *available  *1 open" out &&
+	dlg -C s operator list --dialogs >out && grep -A1 "^carol " out | tail -1 | grep "^    [0-9a-f]\{7\}$" &&
 	# open now: alice 2 (her first went to dave), bob 3, carol 1; ties go by name
 	new_mail 8 && new_mail 9 && new_mail 10 && dlg -C s import q8.eml q9.eml q10.eml >/dev/null &&
 	for i in 8 9 10; do assignee_of $i; done >got &&
