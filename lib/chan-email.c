@@ -145,7 +145,8 @@ static int email_send(struct delivery *d, struct channel *ch, const struct outgo
 		strbuf_addf(&d->error, "channel %s has no %s", ch->name, url ? "--address" : "SMTP server (--smtp URL)");
 		goto out;
 	}
-	if (!strchr(o->to, '@')) {
+	/* the address came from a customer's header: nothing that could end the SMTP command */
+	if (!strchr(o->to, '@') || strpbrk(o->to, " \t\r\n<>\"")) {
 		d->state = DELIVERY_FAILED;
 		strbuf_addf(&d->error, "'%s' is not an email address", o->to);
 		goto out;
