@@ -148,12 +148,16 @@ m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.
 for h in ("X-RcptTo", "From", "Subject", "In-Reply-To"):
     print("  %s: %s" % (h, m[h]))' "$f"
 done
+echo "\$ dlg template add shipping-kz -m '...'; dlg reply --template shipping-kz --send $popup     (pop-up)"
+$DLG template add shipping-kz -m "Hi {{user.name}}! Yes, we ship to Kazakhstan :airplane: \
+in 7-10 days; you pay in roubles at checkout. — {{operator}}"
+$DLG reply --template shipping-kz --no-edit --send "$popup"
 echo "(what the Bot API peer received:)"
 python3 tests/peers/ctl.py "$PEER/_ctl/sent" |
 	python3 -c 'import json,sys; [print("  sendMessage chat_id=%s: %s" % (m["chat_id"], m.get("text", ""))) for m in json.load(sys.stdin)]'
 echo "(what the site will deliver, $SPOOL/out/:)"
 for f in "$SPOOL"/out/*.json; do
-	python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("  to visitor %s: %s" % (m["visitor"], m["text"]))' "$f"
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("  to visitor %s (%s): %s" % (m["visitor"], m["source"], m["text"]))' "$f"
 done
 
 heading "dlg list   (open dialogs, newest first; * = the customer is waiting)"
