@@ -260,7 +260,7 @@ struct shown_char {
 };
 
 /* Fills c for the character at p; returns the input bytes it took. */
-static size_t show_char(struct shown_char *c, const unsigned char *p, size_t len, int keep_newlines)
+static inline size_t show_char(struct shown_char *c, const unsigned char *p, size_t len, int keep_newlines)
 {
 	unsigned cp;
 	size_t n = utf8_seq(p, len, &cp);
@@ -335,6 +335,21 @@ size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t c
 			o += run;
 			w += run;
 			i += run;
+			continue;
+		}
+		/* two-byte letters (Cyrillic, Greek, accented Latin): one column
+		   each, safe as they are; combining marks (U+0300..) and C1 are not */
+		if (p[i] >= 0xc2 && p[i] <= 0xdf && p[i] != 0xcc && p[i] != 0xcd && i + 1 < len &&
+		    (p[i + 1] & 0xc0) == 0x80 && (p[i] != 0xc2 || p[i + 1] >= 0xa0)) {
+			if (w + 2 <= cols) {
+				cut = o + 2;
+				wcut = w + 1;
+			}
+			buf[o] = (char)p[i];
+			buf[o + 1] = (char)p[i + 1];
+			o += 2;
+			w++;
+			i += 2;
 			continue;
 		}
 		i += show_char(&c, p + i, len - i, 0);
