@@ -274,7 +274,7 @@ _dlg()
     list)
         case $prev in
         --status) _dlg_reply $'open\nclosed\nall' ;;
-        --assignee) _dlg_reply "$(printf 'me\nnone\n'; _dlg_dialog_files assignee)" ;;
+        --assignee) _dlg_reply "$( (printf 'none\n'; _dlg_operator_names; _dlg_dialog_files assignee) | sort -u)" ;;
         --tag)
             if [[ $cur == -* ]]; then
                 _dlg_reply "$(_dlg_tags | sed 's/^/-/')"
@@ -329,7 +329,7 @@ _dlg()
         if [[ $cur == -* ]]; then
             ((${#args[@]} == 0)) && _dlg_reply $'--none\n--help'
         elif ((none == 0 && ${#args[@]} == 0)); then
-            _dlg_reply "$(printf 'me\n'; _dlg_dialog_files assignee)"
+            _dlg_reply "$( (_dlg_operator_names; _dlg_dialog_files assignee) | sort -u)"
         else
             _dlg_reply "$(_dlg_ids)"
         fi
