@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "cmd.h"
 #include "emoji.h"
 #include "import.h"
@@ -231,7 +232,7 @@ static void follow_merges(char id[17], struct dlg_ctx *ctx)
 
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 {
-	static const char *kinds[] = { "email", "telegram", "vk", "facebook", "chat", NULL };
+	const char *const *kinds = channel_types; /* identities are named by the channel types */
 	struct strbuf lower = STRBUF_INIT, path = STRBUF_INIT, data = STRBUF_INIT;
 	int found = 0;
 

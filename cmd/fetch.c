@@ -16,11 +16,6 @@ static const char fetch_usage[] =
 /* Pages a channel may hand out in one run before the next run takes over. */
 #define MAX_PAGES 100
 
-static int by_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 CMD(fetch)
 {
 	static const struct option opts[] = {
@@ -78,8 +73,7 @@ CMD(fetch)
 		channel_close(&chan);
 	}
 	if (!quiet) {
-		if (res.dialogs.nr > 1)
-			qsort(res.dialogs.items, res.dialogs.nr, sizeof(char *), by_str);
+		strlist_sort(&res.dialogs);
 		for (size_t i = 0; i < res.dialogs.nr; i++)
 			if (!i || strcmp(res.dialogs.items[i], res.dialogs.items[i - 1]))
 				puts(res.dialogs.items[i]);

@@ -34,31 +34,11 @@ struct trigger_target {
 
 struct trigger_job {
 	struct channel *ch;
-	const char *kind;    /* the dialogs' channel: the channel's type */
+	const char *kind;    /* the dialogs' channel, and the identity kind: the channel's type */
 	struct trigger_target *t;
 	size_t n;
 	struct strlist ids;
 };
-
-/* The identity kinds of the channel types. */
-static const char *ident_kind(const char *type)
-{
-	return type; /* email, telegram, vk, facebook, chat: one name for both */
-}
-
-static void channel_user_address(struct strbuf *out, const char *kind, const char *value)
-{
-	static const struct { const char *kind, *prefix; } prefixes[] = {
-		{ "telegram", "tg" }, { "vk", "vk" }, { "facebook", "fb" }, { "chat", "chat" },
-	};
-	if (!strcmp(kind, "email")) {
-		strbuf_addstr(out, value);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
-		if (!strcmp(kind, prefixes[i].kind))
-			strbuf_addf(out, "%s-%s@%s.invalid", prefixes[i].prefix, value, kind);
-}
 
 static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct trigger_target *t)
 {
@@ -83,7 +63,7 @@ static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct 
 	key_make(did, "dialog", job->kind, key);
 	/* The dialog's subject: the message's first line. */
 	utf8_truncate_len(&subject, t->text, strcspn(t->text, "\n"), 60);
-	channel_user_address(&to, job->kind, t->ident);
+	chan_address(&to, job->kind, t->ident);
 
 	dialog_dir(&dir, did);
 	info.channel = (char *)job->kind;
@@ -255,7 +235,7 @@ CMD(trigger)
 		struct strbuf body = STRBUF_INIT;
 		if ((ret = user_from_arg(t->uid, ctx, users.items[i])))
 			break;
-		if (!(t->ident = user_ident(ctx, t->uid, ident_kind(ch.type)))) {
+		if (!(t->ident = user_ident(ctx, t->uid, ch.type))) {
 			ret = error_msg("user %s has no %s identity to write to (see dlg user show)",
 					users.items[i], ch.type);
 			break;

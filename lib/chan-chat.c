@@ -30,11 +30,6 @@ static int spool_dir(const char **out, const struct channel *ch)
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int chat_fetch(struct fetch_batch *b, struct channel *ch, const struct fetch_opts *o)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT, w = STRBUF_INIT;
@@ -57,8 +52,7 @@ static int chat_fetch(struct fetch_batch *b, struct channel *ch, const struct fe
 		if (de->d_name[0] != '.')
 			strlist_push(&names, de->d_name);
 	closedir(d);
-	if (names.nr > 1)
-		qsort(names.items, names.nr, sizeof(*names.items), name_cmp);
+	strlist_sort(&names);
 	for (size_t i = 0; i < names.nr; i++) {
 		struct stat st;
 		struct chan_msg m;

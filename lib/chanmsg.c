@@ -91,13 +91,16 @@ static void safe_id(struct strbuf *out, const char *s)
 			strbuf_addf(out, "=%02X", *p);
 }
 
-/* The address a channel user stands under in From: and To:. */
-static void channel_address(struct strbuf *out, const char *kind, const char *user)
+void chan_address(struct strbuf *out, const char *kind, const char *user)
 {
 	static const struct { const char *kind, *prefix; } prefixes[] = {
 		{ "telegram", "tg" }, { "vk", "vk" }, { "facebook", "fb" }, { "chat", "chat" }, { "popup", "chat" },
 	};
 	const char *prefix = kind;
+	if (!strcmp(kind, "email")) {
+		strbuf_addstr(out, user);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
 		if (!strcmp(kind, prefixes[i].kind))
 			prefix = prefixes[i].prefix;
@@ -151,7 +154,7 @@ void chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *u
 		strbuf_release(&enc);
 	}
 	strbuf_addch(&sb, '<');
-	channel_address(&sb, m->kind, m->user);
+	chan_address(&sb, m->kind, m->user);
 	strbuf_addch(&sb, '>');
 	message_add_header(out, "From", sb.buf, "\n");
 	strbuf_reset(&sb);

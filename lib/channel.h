@@ -96,6 +96,10 @@ struct chan_file *chan_msg_add_file(struct chan_msg *m, const char *name, const 
    downloaded: ...]"), rather than the message going missing. */
 void chan_msg_note(struct chan_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The address a channel user stands under in From: and To: (tg-ID@telegram.invalid;
+   for email the address itself). */
+void chan_address(struct strbuf *out, const char *kind, const char *user);
+
 /* The subject a new dialog gets: the first line of the text, cut. */
 void chan_msg_subject(struct strbuf *out, const struct chan_msg *m);
 /* The message as stored: RFC 5322 with X-Dlg headers (see store-format.md). */

@@ -423,7 +423,7 @@ static struct send_report *report_add(struct send_report **r, size_t *n, size_t 
 static int send_one(struct send_report *rep, struct dlg_store *s, struct config *c,
 		    const struct outbox_entry *e, int force)
 {
-	struct stored_msg *msgs = NULL, *msg = NULL, *last_in = NULL;
+	struct stored_msg *msgs = NULL, *msg = NULL, *last_in = NULL, full;
 	struct strbuf rel = STRBUF_INIT, raw = STRBUF_INIT, iso = STRBUF_INIT, attempts_s = STRBUF_INIT,
 		      summary = STRBUF_INIT;
 	struct delivery d = { DELIVERY_RETRY, STRBUF_INIT, STRBUF_INIT, -1 };
@@ -435,7 +435,8 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 	int err = 0, have_ds = 0;
 	time_t now = dlg_now();
 
-	dialog_messages_load(&msgs, &n, s, e->dialog, MIME_WANT_DATA);
+	/* headers for the route; the bytes of attachments for this message only */
+	dialog_messages_load(&msgs, &n, s, e->dialog, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(msgs[i].name, e->file))
 			msg = &msgs[i];
@@ -444,27 +445,26 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 	}
 	dialog_dir(&rel, e->dialog);
 	strbuf_addf(&rel, "/cur/%s", e->file);
-	if (!msg || view_read(&raw, s, rel.buf) < 0) {
+	if (!msg || view_read(&raw, s, rel.buf) < 0 ||
+	    stored_msg_parse(&full, e->file, raw.buf, raw.len, MIME_WANT_DATA) < 0) {
 		rep->result = SEND_FAILED;
 		rep->detail = xstrdup("the queued message is missing from the dialog");
+		msg = NULL;
 		goto out;
 	}
+	msg = &full;
 	{
 		struct strbuf v = STRBUF_INIT;
+		time_t next;
 		if (!mime_header_get(&v, raw.buf, raw.len, "X-Dlg-Attempts"))
 			attempts = strtol(v.buf, NULL, 10);
-		strbuf_reset(&v);
-		if (!force && msg->delivery && !strcmp(msg->delivery, "failed") &&
-		    !mime_header_get(&v, raw.buf, raw.len, "X-Dlg-Next-Attempt")) {
-			time_t next;
-			if (!time_parse(&next, v.buf) && next > now) {
-				rep->result = SEND_WAITING;
-				rep->detail = xstrdup(v.buf);
-				strbuf_release(&v);
-				goto out;
-			}
-		}
 		strbuf_release(&v);
+		if (!force && msg->delivery && !strcmp(msg->delivery, "failed") && msg->next_attempt &&
+		    !time_parse(&next, msg->next_attempt) && next > now) {
+			rep->result = SEND_WAITING;
+			rep->detail = xstrdup(msg->next_attempt);
+			goto out;
+		}
 	}
 	if (dialog_summary_load(&ds, s, e->dialog) < 0) {
 		rep->result = SEND_FAILED;
@@ -533,6 +533,8 @@ out:
 	if (have_ds)
 		dialog_summary_clear(&ds);
 	channel_close(&ch);
+	if (msg == &full)
+		stored_msg_clear(&full);
 	dialog_messages_free(msgs, n);
 	strbuf_release(&rel);
 	strbuf_release(&raw);

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 
+#include "channel.h"
 #include "error.h"
 #include "import.h"
 #include "oplog.h"
@@ -10,7 +11,6 @@
 #include "users.h"
 #include "util.h"
 
-static const char *const ident_kinds[] = { "email", "telegram", "vk", "facebook", "chat", NULL };
 
 void user_import_clear(struct user_import *u)
 {
@@ -74,21 +74,22 @@ int user_import_parse(struct user_import *u, const char *line, size_t len)
 		u->id = xstrdup(json_string_value(v));
 		named++;
 	}
-	for (int i = 0; ident_kinds[i]; i++) {
-		if (!(v = json_object_get(root, ident_kinds[i])))
+	/* identities are named by the channel types */
+	for (int i = 0; channel_types[i]; i++) {
+		if (!(v = json_object_get(root, channel_types[i])))
 			continue;
 		if (!json_is_string(v) && !json_is_integer(v)) {
-			err = dlg_error(DLG_EINVALID, "\"%s\" is not a string", ident_kinds[i]);
+			err = dlg_error(DLG_EINVALID, "\"%s\" is not a string", channel_types[i]);
 			goto out;
 		}
 		if (!named++) {
 			struct strbuf val = STRBUF_INIT;
 			prop_text(&val, v);
 			/* addresses are lowercased, as the channels record them */
-			if (!strcmp(ident_kinds[i], "email"))
+			if (!strcmp(channel_types[i], "email"))
 				for (char *p = val.buf; *p; p++)
 					*p = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p;
-			u->kind = xstrdup(ident_kinds[i]);
+			u->kind = xstrdup(channel_types[i]);
 			u->value = strbuf_detach(&val, NULL);
 		}
 	}
