@@ -180,7 +180,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	}
 	if ((err = record_load(&log, tx, dir.buf)) < 0)
 		goto out;
-	dialog_state_replay(&st, &log);
+	dialog_state_replay(&st, &log, -1);
 	if (!st.assignee) {
 		/* The first operator to answer takes the dialog. */
 		err = record_op(tx, dir.buf, "assign", tx_operator(tx), NULL, NULL);

@@ -32,8 +32,53 @@ static json_t *attachments_json(const struct mime_message *mm)
 	return a;
 }
 
-static void show_json(const struct dialog_summary *d, struct stored_msg *msgs, size_t n,
-		      struct note *notes, size_t nn)
+static json_t *conflicts_json(const struct dialog_conflicts *c)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < c->nr; i++) {
+		const struct dialog_conflict *x = &c->items[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "actor", jstr(x->actor));
+		json_object_set_new(o, "verb", jstr(x->verb));
+		json_object_set_new(o, "value", x->value ? jstr(x->value) : json_null());
+		json_object_set_new(o, "time", jstr(x->time));
+		json_object_set_new(o, "by", jstr(x->by_actor));
+		json_object_set_new(o, "by_verb", jstr(x->by_verb));
+		json_object_set_new(o, "by_value", x->by_value ? jstr(x->by_value) : json_null());
+		json_object_set_new(o, "by_time", jstr(x->by_time));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* "assign to bob", "unassign", "close", "reopen" */
+static void print_intent(const char *verb, const char *value)
+{
+	print_safe(stdout, verb, 0);
+	if (!strcmp(verb, "assign") && value) {
+		fputs(" to ", stdout);
+		print_safe(stdout, value, 0);
+	}
+}
+
+static void show_conflicts(const struct dialog_conflicts *c)
+{
+	for (size_t i = 0; i < c->nr; i++) {
+		const struct dialog_conflict *x = &c->items[i];
+		fputs("conflict: ", stdout);
+		print_safe(stdout, x->actor, 0);
+		fputs("'s concurrent ", stdout);
+		print_intent(x->verb, x->value);
+		fputs(" lost to ", stdout);
+		print_safe(stdout, x->by_actor, 0);
+		fputs("'s ", stdout);
+		print_intent(x->by_verb, x->by_value);
+		putchar('\n');
+	}
+}
+
+static void show_json(const struct dialog_summary *d, const struct dialog_conflicts *conflicts,
+		      struct stored_msg *msgs, size_t n, struct note *notes, size_t nn)
 {
 	json_t *o = dialog_summary_json(d), *jm = json_array();
 	struct strbuf ts = STRBUF_INIT;
@@ -60,6 +105,7 @@ static void show_json(const struct dialog_summary *d, struct stored_msg *msgs, s
 		}
 		json_array_append_new(jm, m);
 	}
+	json_object_set_new(o, "overridden", conflicts_json(conflicts));
 	json_object_set_new(o, "messages", jm);
 	json_object_set_new(o, "notes", notes_json(notes, nn));
 	json_print_line(o);
@@ -85,7 +131,8 @@ static void print_body(const char *text)
 }
 
 static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
-		      struct stored_msg *msgs, size_t n, struct note *notes, size_t nn)
+		      const struct dialog_conflicts *conflicts, struct stored_msg *msgs, size_t n,
+		      struct note *notes, size_t nn)
 {
 	struct strbuf ts = STRBUF_INIT, rel = STRBUF_INIT, card = STRBUF_INIT;
 	const char *bold = color(ctx, "\033[1m"), *dim = color(ctx, "\033[2m"),
@@ -109,6 +156,7 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 	printf("\nuser:     %s", bold);
 	print_safe(stdout, d->user_name, 0);
 	printf("%s (%.7s)\n", off, d->info.user);
+	show_conflicts(conflicts);
 	shard_path(&rel, "users", d->info.user);
 	strbuf_addstr(&rel, "/card");
 	if (!view_read(&card, ctx->store, rel.buf)) {
@@ -211,6 +259,7 @@ CMD(show)
 		goto out;
 	for (size_t i = 0; i < ids.nr; i++) {
 		struct dialog_summary d;
+		struct dialog_conflicts conflicts;
 		struct stored_msg *msgs = NULL;
 		struct note *notes = NULL;
 		struct strbuf dir = STRBUF_INIT;
@@ -222,13 +271,15 @@ CMD(show)
 		dialog_dir(&dir, d.id);
 		dialog_messages_load(&msgs, &n, ctx->store, d.id, 0);
 		notes_load(&notes, &nn, ctx->store, dir.buf);
+		dialog_conflicts_load(&conflicts, ctx->store, d.id);
 		if (json) {
-			show_json(&d, msgs, n, notes, nn);
+			show_json(&d, &conflicts, msgs, n, notes, nn);
 		} else {
 			if (i)
 				fputs("\n\n", stdout);
-			show_text(ctx, &d, msgs, n, notes, nn);
+			show_text(ctx, &d, &conflicts, msgs, n, notes, nn);
 		}
+		dialog_conflicts_clear(&conflicts);
 		dialog_messages_free(msgs, n);
 		notes_free(notes, nn);
 		dialog_summary_clear(&d);

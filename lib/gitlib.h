@@ -29,6 +29,7 @@
 	X(git_commit_create) \
 	X(git_commit_free) \
 	X(git_commit_lookup) \
+	X(git_commit_parentcount) \
 	X(git_commit_tree) \
 	X(git_config_free) \
 	X(git_config_get_string_buf) \
@@ -78,6 +79,11 @@
 	X(git_revparse_single) \
 	X(git_odb_backend_data_free) \
 	X(git_repository_wrap_odb) \
+	X(git_revwalk_free) \
+	X(git_revwalk_hide) \
+	X(git_revwalk_new) \
+	X(git_revwalk_next) \
+	X(git_revwalk_push) \
 	X(git_signature_free) \
 	X(git_signature_new) \
 	X(git_tree_create_updated) \
@@ -135,6 +141,7 @@ int gitlib_oid_cmp(const git_oid *a, const git_oid *b);
 void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 
 #ifndef GITLIB_IMPL
+#define git_commit_parentcount (gitlib_get()->git_commit_parentcount)
 #define git_oid_fromstr gitlib_oid_fromstr
 #define git_oid_tostr gitlib_oid_tostr
 #define git_oid_cmp gitlib_oid_cmp
@@ -200,6 +207,11 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_revparse_single (gitlib_get()->git_revparse_single)
 #define git_odb_backend_data_free (gitlib_get()->git_odb_backend_data_free)
 #define git_repository_wrap_odb (gitlib_get()->git_repository_wrap_odb)
+#define git_revwalk_free (gitlib_get()->git_revwalk_free)
+#define git_revwalk_hide (gitlib_get()->git_revwalk_hide)
+#define git_revwalk_new (gitlib_get()->git_revwalk_new)
+#define git_revwalk_next (gitlib_get()->git_revwalk_next)
+#define git_revwalk_push (gitlib_get()->git_revwalk_push)
 #define git_signature_free (gitlib_get()->git_signature_free)
 #define git_signature_new (gitlib_get()->git_signature_new)
 #define git_tree_create_updated (gitlib_get()->git_tree_create_updated)

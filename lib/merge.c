@@ -6,7 +6,16 @@
 #include "mime.h"
 #include "oplog.h"
 #include "record.h"
+#include "users.h"
 #include "util.h"
+
+/* What one merge carries down the tree. */
+struct merge_ctx {
+	git_repository *repo;
+	/* Users the merged logs say were merged into another: their dialogs and
+	   identities must end with the user kept (users_fixup). */
+	struct strlist merged_users;
+};
 
 static int read_blob(struct strbuf *out, git_repository *repo, const git_oid *oid)
 {
@@ -32,7 +41,7 @@ static int delivery_rank(git_repository *repo, const git_oid *oid)
 
 /* Both sides changed a file: pick one, the same whichever side is ours. */
 static int merge_file(git_oid *out, git_repository *repo, const char *path,
-		      const git_tree_entry *a, const git_tree_entry *b, int *relog)
+		      const git_tree_entry *a, const git_tree_entry *b)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	if (!strcmp(name, "log")) {
@@ -46,7 +55,6 @@ static int merge_file(git_oid *out, git_repository *repo, const char *path,
 			if (err < 0)
 				err = dlg_error_git(err, path);
 		}
-		*relog = 1;
 		strbuf_release(&ta);
 		strbuf_release(&tb);
 		strbuf_release(&merged);
@@ -93,11 +101,6 @@ static int merge_file(git_oid *out, git_repository *repo, const char *path,
 	return 0;
 }
 
-static int is_record_dir(const char *path)
-{
-	return record_dir_is(path);
-}
-
 static const git_tree_entry *entry(const git_tree *t, const char *name)
 {
 	return t ? git_tree_entry_byname(t, name) : NULL;
@@ -130,27 +133,33 @@ static void collect_names(struct strlist *names, const git_tree *t)
 	}
 }
 
-static int merge_dir(git_oid *out, int *empty, git_repository *repo, const char *path,
+static int merge_dir(git_oid *out, int *empty, struct merge_ctx *ctx, const char *path,
 		     const git_tree *base, const git_tree *ours, const git_tree *theirs);
 
-static int merge_entry(git_treebuilder *tb, git_repository *repo, const char *path,
+static int merge_entry(git_treebuilder *tb, struct merge_ctx *ctx, const char *path,
 		       const char *name, const git_tree_entry *b, const git_tree_entry *o,
-		       const git_tree_entry *t, int *relog)
+		       const git_tree_entry *t)
 {
+	git_repository *repo = ctx->repo;
 	const git_tree_entry *take = NULL;
 	git_oid oid;
 	int err = 0;
 
+	int decided = 1;
+
+	/* A deletion is a change like any other: a side that left the
+	   path as it was in the base takes the other side's, deletion included. */
 	if (same(o, t))
 		take = o;
 	else if (same(b, o))
 		take = t;
 	else if (same(b, t))
 		take = o;
-	if (take || !o || !t) {
-		/* One side deleted what the other changed: keep the change. */
-		if (!take)
-			take = o ? o : t;
+	else if (!o || !t)
+		take = o ? o : t; /* deleted on one side, changed on the other: keep the change */
+	else
+		decided = 0;
+	if (decided) {
 		if (take)
 			err = git_treebuilder_insert(NULL, tb, name, git_tree_entry_id(take),
 						     git_tree_entry_filemode(take));
@@ -170,7 +179,7 @@ static int merge_entry(git_treebuilder *tb, git_repository *repo, const char *pa
 		    (err = subtree(&tt, repo, t)) < 0)
 			err = dlg_error_git(err, path);
 		else
-			err = merge_dir(&oid, &empty, repo, path, bt, ot, tt);
+			err = merge_dir(&oid, &empty, ctx, path, bt, ot, tt);
 		git_tree_free(bt);
 		git_tree_free(ot);
 		git_tree_free(tt);
@@ -178,31 +187,66 @@ static int merge_entry(git_treebuilder *tb, git_repository *repo, const char *pa
 			err = dlg_error_git(err, path);
 		return err;
 	}
-	if ((err = merge_file(&oid, repo, path, o, t, relog)) < 0)
+	if ((err = merge_file(&oid, repo, path, o, t)) < 0)
 		return err;
 	err = git_treebuilder_insert(NULL, tb, name, &oid, GIT_FILEMODE_BLOB);
 	return err < 0 ? dlg_error_git(err, path) : 0;
 }
 
-/* After a log union, the record's derived files follow the merged log. */
-static int rederive(git_treebuilder *tb, git_repository *repo, const char *path)
+/* The customer messages in the merged cur/ of a dialog. */
+static int count_incoming(long *out, git_treebuilder *tb, git_repository *repo)
+{
+	const git_tree_entry *e = git_treebuilder_get(tb, "cur");
+	git_tree *cur = NULL;
+	int err;
+	*out = 0;
+	if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		return 0;
+	if ((err = git_tree_lookup(&cur, repo, git_tree_entry_id(e))) < 0)
+		return dlg_error_git(err, "read cur");
+	for (size_t i = 0; i < git_tree_entrycount(cur); i++)
+		*out += message_name_incoming(git_tree_entry_name(git_tree_entry_byindex(cur, i)));
+	git_tree_free(cur);
+	return 0;
+}
+
+/*
+ * A record both sides changed: its derived files follow the merged log (and,
+ * for a dialog's status, the merged messages), whichever parts each side
+ * touched.
+ */
+static int rederive(git_treebuilder *tb, struct merge_ctx *ctx, const char *path)
 {
 	const git_tree_entry *e = git_treebuilder_get(tb, "log");
 	struct strbuf text = STRBUF_INIT;
 	struct derived_file files[RECORD_MAX_DERIVED];
+	long incoming = -1;
 	size_t n;
 	int err;
-	if (!e)
+	if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
-	if ((err = read_blob(&text, repo, git_tree_entry_id(e))) < 0)
+	if ((err = read_blob(&text, ctx->repo, git_tree_entry_id(e))) < 0)
 		return err;
-	n = record_derive(files, path, text.buf, text.len);
+	if (!strncmp(path, "dialogs/", 8) && dialog_log_counts_messages(text.buf, text.len) &&
+	    (err = count_incoming(&incoming, tb, ctx->repo)) < 0)
+		goto out;
+	if (!strncmp(path, "users/", 6)) {
+		struct oplog log = OPLOG_INIT;
+		struct user_state st;
+		oplog_parse(&log, text.buf, text.len);
+		user_state_replay(&st, &log);
+		if (st.merged_into)
+			strlist_push(&ctx->merged_users, strrchr(path, '/') + 1);
+		user_state_clear(&st);
+		oplog_clear(&log);
+	}
+	n = record_derive(files, path, text.buf, text.len, incoming);
 	for (size_t i = 0; i < n && !err; i++) {
 		git_oid oid;
 		if (!files[i].present) {
 			if (git_treebuilder_get(tb, files[i].name))
 				err = git_treebuilder_remove(tb, files[i].name);
-		} else if (!(err = git_blob_create_from_buffer(&oid, repo, files[i].content.buf,
+		} else if (!(err = git_blob_create_from_buffer(&oid, ctx->repo, files[i].content.buf,
 								 files[i].content.len))) {
 			err = git_treebuilder_insert(NULL, tb, files[i].name, &oid, GIT_FILEMODE_BLOB);
 		}
@@ -210,19 +254,20 @@ static int rederive(git_treebuilder *tb, git_repository *repo, const char *path)
 			err = dlg_error_git(err, path);
 	}
 	derived_files_release(files, n);
+out:
 	strbuf_release(&text);
 	return err;
 }
 
-static int merge_dir(git_oid *out, int *empty, git_repository *repo, const char *path,
+static int merge_dir(git_oid *out, int *empty, struct merge_ctx *ctx, const char *path,
 		     const git_tree *base, const git_tree *ours, const git_tree *theirs)
 {
 	struct strlist names = STRLIST_INIT;
 	struct strbuf child = STRBUF_INIT;
 	git_treebuilder *tb = NULL;
-	int err, relog = 0;
+	int err = 0;
 
-	if ((err = git_treebuilder_new(&tb, repo, NULL)) < 0)
+	if ((err = git_treebuilder_new(&tb, ctx->repo, NULL)) < 0)
 		return dlg_error_git(err, path);
 	collect_names(&names, ours);
 	collect_names(&names, theirs);
@@ -230,11 +275,11 @@ static int merge_dir(git_oid *out, int *empty, git_repository *repo, const char 
 		const char *n = names.items[i];
 		strbuf_reset(&child);
 		strbuf_addf(&child, "%s%s%s", path, *path ? "/" : "", n);
-		err = merge_entry(tb, repo, child.buf, n, entry(base, n), entry(ours, n),
-				  entry(theirs, n), &relog);
+		err = merge_entry(tb, ctx, child.buf, n, entry(base, n), entry(ours, n),
+				  entry(theirs, n));
 	}
-	if (!err && relog && is_record_dir(path))
-		err = rederive(tb, repo, path);
+	if (!err && record_dir_is(path))
+		err = rederive(tb, ctx, path);
 	*empty = !err && git_treebuilder_entrycount(tb) == 0;
 	if (!err && !*empty && (err = git_treebuilder_write(out, tb)) < 0)
 		err = dlg_error_git(err, path);
@@ -244,11 +289,62 @@ static int merge_dir(git_oid *out, int *empty, git_repository *repo, const char 
 	return err;
 }
 
-int merge_trees(git_oid *out, git_repository *repo, const git_tree *base,
+static int follow_fn(struct dlg_tx *tx, void *payload)
+{
+	return users_merge_follow(tx, payload);
+}
+
+/*
+ * Users merged into another whose logs both sides changed: what reached them
+ * concurrently with the merge joins the user kept.  The operations this adds
+ * carry the time and actor of the merge itself, so every clone adds the
+ * same lines.
+ */
+static int users_fixup(git_oid *tree, struct dlg_store *s, struct strlist *uids)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	int err = 0;
+	strlist_sort(uids);
+	for (size_t i = 0; i < uids->nr && !err; i++) {
+		struct oplog log = OPLOG_INIT;
+		git_tree *t = NULL;
+		git_tree_entry *e = NULL;
+		const struct op *merged = NULL;
+		time_t when = 0;
+		if (i && !strcmp(uids->items[i], uids->items[i - 1]))
+			continue;
+		strbuf_reset(&path);
+		strbuf_reset(&text);
+		user_dir(&path, uids->items[i]);
+		strbuf_addstr(&path, "/log");
+		if ((err = git_tree_lookup(&t, s->repo, tree)) < 0 ||
+		    (err = git_tree_entry_bypath(&e, t, path.buf)) < 0)
+			err = dlg_error_git(err, path.buf);
+		else
+			err = read_blob(&text, s->repo, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+		git_tree_free(t);
+		oplog_parse(&log, text.buf, text.len);
+		for (size_t k = 0; k < log.nr; k++)
+			if (!strcmp(log.ops[k].verb, "merged"))
+				merged = &log.ops[k];
+		if (!err && merged && !time_parse(&when, merged->time))
+			err = store_change_tree(tree, s, tree, merged->actor, when, follow_fn,
+						uids->items[i]);
+		oplog_clear(&log);
+	}
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return err;
+}
+
+int merge_trees(git_oid *out, struct dlg_store *s, const git_tree *base,
 		const git_tree *ours, const git_tree *theirs)
 {
+	git_repository *repo = s->repo;
+	struct merge_ctx ctx = { repo, STRLIST_INIT };
 	int empty = 0;
-	int err = merge_dir(out, &empty, repo, "", base, ours, theirs);
+	int err = merge_dir(out, &empty, &ctx, "", base, ours, theirs);
 	if (!err && empty) {
 		git_treebuilder *tb = NULL;
 		if ((err = git_treebuilder_new(&tb, repo, NULL)) == 0)
@@ -257,99 +353,8 @@ int merge_trees(git_oid *out, git_repository *repo, const git_tree *base,
 		if (err < 0)
 			err = dlg_error_git(err, "merge");
 	}
-	return err;
-}
-
-static int commit_tree(git_tree **out, git_repository *repo, const git_oid *oid)
-{
-	git_commit *c = NULL;
-	int err = git_commit_lookup(&c, repo, oid);
-	if (!err)
-		err = git_commit_tree(out, c);
-	git_commit_free(c);
-	return err;
-}
-
-int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref)
-{
-	{
-		int gerr = store_git(s);
-		if (gerr < 0)
-			return gerr;
-	}
-	git_object *obj = NULL;
-	git_oid ours, theirs, base, tree_oid, merged, parents[2];
-	git_tree *bt = NULL, *ot = NULL, *tt = NULL;
-	struct strbuf msg = STRBUF_INIT;
-	int err, attempts = 0;
-
-	if ((err = git_revparse_single(&obj, s->repo, ref)) < 0)
-		return dlg_error(DLG_ENOTFOUND, "no commit '%s' (fetch it first, e.g. git fetch REMOTE main:refs/remotes/REMOTE/main)", ref);
-	{
-		git_object *peeled = NULL;
-		if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
-			git_object_free(obj);
-			return dlg_error(DLG_EINVALID, "'%s' is not a commit", ref);
-		}
-		git_oid_cpy(&theirs, git_object_id(peeled));
-		git_object_free(peeled);
-		git_object_free(obj);
-	}
-	if ((err = store_lock(s)) < 0)
-		return err;
-retry:
-	if ((err = store_tip(&ours, s)) < 0)
-		goto out;
-	if (git_oid_equal(&ours, &theirs) || git_graph_descendant_of(s->repo, &ours, &theirs) == 1) {
-		*out = SYNC_UP_TO_DATE;
-		goto out;
-	}
-	if (git_graph_descendant_of(s->repo, &theirs, &ours) == 1) {
-		git_reference *r = NULL;
-		err = git_reference_create_matching(&r, s->repo, DLG_BRANCH, &theirs, 1, &ours, "dlg sync: fast-forward");
-		git_reference_free(r);
-		if (err == GIT_EMODIFIED && ++attempts < 100)
-			goto retry;
-		if (err < 0) {
-			err = dlg_error_git(err, "fast-forward");
-			goto out;
-		}
-		*out = SYNC_FAST_FORWARD;
-		err = store_view_update(s);
-		goto out;
-	}
-	if ((err = git_merge_base(&base, s->repo, &ours, &theirs)) < 0 && err != GIT_ENOTFOUND) {
-		err = dlg_error_git(err, "merge base");
-		goto out;
-	}
-	git_tree_free(bt);
-	git_tree_free(ot);
-	git_tree_free(tt);
-	bt = ot = tt = NULL;
-	if ((err != GIT_ENOTFOUND && (err = commit_tree(&bt, s->repo, &base)) < 0) ||
-	    (err = commit_tree(&ot, s->repo, &ours)) < 0 ||
-	    (err = commit_tree(&tt, s->repo, &theirs)) < 0) {
-		err = dlg_error_git(err, "read trees");
-		goto out;
-	}
-	if ((err = merge_trees(&tree_oid, s->repo, bt, ot, tt)) < 0)
-		goto out;
-	parents[0] = ours;
-	parents[1] = theirs;
-	strbuf_reset(&msg);
-	strbuf_addf(&msg, "sync: merge %s\n", ref);
-	err = store_commit_tree(&merged, s, &tree_oid, parents, 2, msg.buf);
-	if (err == DLG_EMODIFIED && ++attempts < 100)
-		goto retry;
-	if (err < 0)
-		goto out;
-	*out = SYNC_MERGED;
-	err = store_view_update(s);
-out:
-	git_tree_free(bt);
-	git_tree_free(ot);
-	git_tree_free(tt);
-	strbuf_release(&msg);
-	store_unlock(s);
+	if (!err && ctx.merged_users.nr)
+		err = users_fixup(out, s, &ctx.merged_users);
+	strlist_clear(&ctx.merged_users);
 	return err;
 }

@@ -21,8 +21,8 @@ enum sync_result { SYNC_UP_TO_DATE, SYNC_FAST_FORWARD, SYNC_MERGED };
  */
 int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref);
 
-/* The tree-level merge itself, exposed for tests. */
-int merge_trees(git_oid *out, git_repository *repo, const git_tree *base,
+/* The tree-level merge itself (lib/merge.c), exposed for tests. */
+int merge_trees(git_oid *out, struct dlg_store *s, const git_tree *base,
 		const git_tree *ours, const git_tree *theirs);
 
 #endif

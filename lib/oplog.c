@@ -82,13 +82,14 @@ void oplog_parse(struct oplog *log, const char *buf, size_t len)
 	}
 }
 
-void oplog_add(struct oplog *log, time_t t, const char *actor, const char *verb,
-	       const char *a1, const char *a2)
+void oplog_add_at(struct oplog *log, const char *time, const char *actor, const char *verb,
+		  const char *a1, const char *a2)
 {
-	struct strbuf line = STRBUF_INIT, ts = STRBUF_INIT;
+	struct strbuf line = STRBUF_INIT;
 	struct op op;
-	time_format_iso(&ts, t);
-	strbuf_addf(&line, "%lu %s ", log->max_lamport + 1, ts.buf);
+	strbuf_addf(&line, "%lu ", log->max_lamport + 1);
+	field_encode(&line, time);
+	strbuf_addch(&line, ' ');
 	field_encode(&line, actor);
 	strbuf_addch(&line, ' ');
 	field_encode(&line, verb);
@@ -103,6 +104,14 @@ void oplog_add(struct oplog *log, time_t t, const char *actor, const char *verb,
 	if (!op_parse(&op, line.buf, line.len))
 		oplog_push(log, &op);
 	strbuf_release(&line);
+}
+
+void oplog_add(struct oplog *log, time_t t, const char *actor, const char *verb,
+	       const char *a1, const char *a2)
+{
+	struct strbuf ts = STRBUF_INIT;
+	time_format_iso(&ts, t);
+	oplog_add_at(log, ts.buf, actor, verb, a1, a2);
 	strbuf_release(&ts);
 }
 

@@ -38,6 +38,10 @@ void oplog_parse(struct oplog *log, const char *buf, size_t len);
 /* Adds an operation stamped lamport max+1. */
 void oplog_add(struct oplog *log, time_t t, const char *actor, const char *verb,
 	       const char *a1, const char *a2);
+/* The same with the time as the log writes it (ISO 8601): for operations a
+   merge adds, which must come out alike in every clone. */
+void oplog_add_at(struct oplog *log, const char *time, const char *actor, const char *verb,
+		  const char *a1, const char *a2);
 /* Sorted, deduplicated text of the log. */
 void oplog_format(struct strbuf *out, struct oplog *log);
 void oplog_clear(struct oplog *log);

@@ -1,3 +1,5 @@
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,21 +22,90 @@ static const char *arg(const struct op *op, int i)
 	return i < op->nargs ? op->args[i] : "";
 }
 
-void dialog_state_replay(struct dialog_state *st, const struct oplog *log)
+int message_name_incoming(const char *name)
 {
+	const char *info = strstr(name, ":2,");
+	return !info || !strchr(info + 3, 'S');
+}
+
+long dialog_count_incoming(const struct strlist *names)
+{
+	long n = 0;
+	for (size_t i = 0; i < names->nr; i++)
+		n += message_name_incoming(names->items[i]);
+	return n;
+}
+
+/* A decimal clock or count as the log writes it; anything else is absent. */
+static int parse_count(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+	if (!*s || strlen(s) > 18)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/*
+ * Operation i replaces the value set by operation setter.  It did so
+ * without having seen it when the clock it names as its base is older
+ * than the setter's; an operation of an older dlg names no base, and then
+ * only an equal clock from another operator proves it concurrent.
+ */
+static void note_override(struct dialog_state *st, const struct oplog *log, size_t setter,
+			  size_t i, const char *base, int differs)
+{
+	const struct op *x, *y = &log->ops[i];
+	unsigned long b;
+	int concurrent;
+	if (setter == SIZE_MAX || !differs)
+		return;
+	x = &log->ops[setter];
+	if (parse_count(base, &b))
+		concurrent = x->lamport > b;
+	else
+		concurrent = x->lamport == y->lamport && strcmp(x->actor, y->actor);
+	if (!concurrent)
+		return;
+	st->overridden = xrealloc(st->overridden, (st->noverridden + 1) * sizeof(*st->overridden));
+	st->overridden[st->noverridden].lost = setter;
+	st->overridden[st->noverridden++].by = i;
+}
+
+static int same_name(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long incoming)
+{
+	size_t status_op = SIZE_MAX, assignee_op = SIZE_MAX;
 	memset(st, 0, sizeof(*st));
+	st->seen = -1;
 	for (size_t i = 0; i < log->nr; i++) {
 		const struct op *op = &log->ops[i];
-		if (!strcmp(op->verb, "close")) {
-			st->closed = 1;
-		} else if (!strcmp(op->verb, "reopen")) {
-			st->closed = 0;
-		} else if (!strcmp(op->verb, "assign")) {
+		if (!strcmp(op->verb, "close") || !strcmp(op->verb, "reopen")) {
+			int closing = op->verb[0] == 'c';
+			unsigned long seen;
+			note_override(st, log, status_op, i, arg(op, closing ? 1 : 0), closing != st->closed);
+			st->closed = closing;
+			st->seen = closing && parse_count(arg(op, 0), &seen) ? (long)seen : -1;
+			status_op = i;
+			st->status_clock = op->lamport;
+		} else if (!strcmp(op->verb, "assign") || !strcmp(op->verb, "unassign")) {
+			int assigning = op->verb[0] == 'a';
+			const char *who = assigning && *arg(op, 0) ? arg(op, 0) : NULL;
+			note_override(st, log, assignee_op, i, arg(op, assigning ? 1 : 0),
+				      !same_name(st->assignee, who));
 			free(st->assignee);
-			st->assignee = *arg(op, 0) ? xstrdup(arg(op, 0)) : NULL;
-		} else if (!strcmp(op->verb, "unassign")) {
-			free(st->assignee);
-			st->assignee = NULL;
+			st->assignee = who ? xstrdup(who) : NULL;
+			assignee_op = i;
+			st->assignee_clock = op->lamport;
 		} else if (!strcmp(op->verb, "tag") && op->nargs == 1 &&
 			   (op->args[0][0] == '+' || op->args[0][0] == '-') && op->args[0][1]) {
 			const char *t = op->args[0] + 1;
@@ -51,6 +122,11 @@ void dialog_state_replay(struct dialog_state *st, const struct oplog *log)
 			}
 		}
 	}
+	if (st->closed && st->seen >= 0 && incoming > st->seen) {
+		/* A customer wrote after the close and nobody has closed since. */
+		st->closed = 0;
+		st->reopened_by_customer = 1;
+	}
 	strlist_sort(&st->tags);
 }
 
@@ -58,6 +134,7 @@ void dialog_state_clear(struct dialog_state *st)
 {
 	free(st->assignee);
 	strlist_clear(&st->tags);
+	free(st->overridden);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -228,7 +305,7 @@ static void card_line(struct strbuf *out, const char *key, const char *value)
 }
 
 size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *dir,
-		     const char *logtext, size_t len)
+		     const char *logtext, size_t len, long incoming)
 {
 	struct oplog log = OPLOG_INIT;
 	size_t n = 0;
@@ -241,7 +318,7 @@ size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *
 	}
 	if (!strncmp(dir, "dialogs/", 8)) {
 		struct dialog_state st;
-		dialog_state_replay(&st, &log);
+		dialog_state_replay(&st, &log, incoming);
 		files[0].name = "status";
 		files[0].present = 1;
 		strbuf_addstr(&files[0].content, st.closed ? "closed\n" : "open\n");
@@ -326,14 +403,79 @@ static int derived_equal(struct derived_file *a, struct derived_file *b, size_t 
 	return 1;
 }
 
+int dialog_log_counts_messages(const char *text, size_t len)
+{
+	struct oplog log = OPLOG_INIT;
+	struct dialog_state st;
+	int counts;
+	oplog_parse(&log, text, len);
+	dialog_state_replay(&st, &log, -1);
+	counts = st.closed && st.seen >= 0;
+	dialog_state_clear(&st);
+	oplog_clear(&log);
+	return counts;
+}
+
+static long tx_count_incoming(struct dlg_tx *tx, const char *dir)
+{
+	struct strlist names = STRLIST_INIT;
+	struct strbuf cur = STRBUF_INIT;
+	long n;
+	strbuf_addf(&cur, "%s/cur", dir);
+	tx_list(&names, tx, cur.buf);
+	n = dialog_count_incoming(&names);
+	strlist_clear(&names);
+	strbuf_release(&cur);
+	return n;
+}
+
+/*
+ * A dialog's single-value operations carry the clock of the operation whose
+ * value they replace (their base), and a close the number of customer
+ * messages it saw: store-format.md, "Dialog state".
+ */
+struct op_args {
+	const char *a1, *a2;
+	char base[24], seen[24];
+};
+
+static void dialog_op_args(struct op_args *out, const struct oplog *log, const char *verb,
+			   const char *a1, long incoming)
+{
+	struct dialog_state st;
+	dialog_state_replay(&st, log, -1);
+	snprintf(out->base, sizeof(out->base), "%lu",
+		 !strcmp(verb, "assign") || !strcmp(verb, "unassign") ? st.assignee_clock : st.status_clock);
+	snprintf(out->seen, sizeof(out->seen), "%ld", incoming);
+	if (!strcmp(verb, "assign")) {
+		out->a1 = a1;
+		out->a2 = out->base;
+	} else if (!strcmp(verb, "close")) {
+		out->a1 = out->seen;
+		out->a2 = out->base;
+	} else if (!strcmp(verb, "unassign") || !strcmp(verb, "reopen")) {
+		out->a1 = out->base;
+	}
+	dialog_state_clear(&st);
+}
+
+static int single_value_verb(const char *verb)
+{
+	return !strcmp(verb, "assign") || !strcmp(verb, "unassign") || !strcmp(verb, "close") ||
+	       !strcmp(verb, "reopen");
+}
+
 int record_op(struct dlg_tx *tx, const char *dir, const char *verb,
 	      const char *a1, const char *a2, int *changed)
 {
 	struct oplog log = OPLOG_INIT;
 	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT, path = STRBUF_INIT;
 	struct derived_file old[RECORD_MAX_DERIVED], new[RECORD_MAX_DERIVED];
+	struct op_args args = { a1, a2, "", "" };
 	size_t nold, nnew;
+	long incoming = -1;
 	int err, history_only = !strcmp(verb, "dialog") || !strcmp(verb, "ident");
+	int dialog = !strncmp(dir, "dialogs/", 8);
 
 	if (changed)
 		*changed = 0;
@@ -349,10 +491,15 @@ int record_op(struct dlg_tx *tx, const char *dir, const char *verb,
 				goto out;
 		}
 	}
-	oplog_add(&log, tx_time(tx), tx_operator(tx), verb, a1, a2);
+	/* Counting the messages lists cur/: only when the status depends on it. */
+	if (dialog && (!strcmp(verb, "close") || dialog_log_counts_messages(before.buf, before.len)))
+		incoming = tx_count_incoming(tx, dir);
+	if (dialog && single_value_verb(verb))
+		dialog_op_args(&args, &log, verb, a1, incoming);
+	oplog_add(&log, tx_time(tx), tx_operator(tx), verb, args.a1, args.a2);
 	oplog_format(&after, &log);
-	nold = record_derive(old, dir, before.buf, before.len);
-	nnew = record_derive(new, dir, after.buf, after.len);
+	nold = record_derive(old, dir, before.buf, before.len, incoming);
+	nnew = record_derive(new, dir, after.buf, after.len, incoming);
 	if (history_only || !derived_equal(old, new, nnew) || !before.len) {
 		strbuf_addf(&path, "%s/log", dir);
 		err = tx_write(tx, path.buf, after.buf, after.len);

@@ -22,13 +22,37 @@ void operator_dir(struct strbuf *out, const char *name);
 /* Whether path is a record's directory: dialogs/ab/cd/ID, users/ab/cd/ID or operators/NAME. */
 int record_dir_is(const char *path);
 
+/* One operation that lost its value to a concurrent one (ops[lost] was
+   replaced by ops[by], whose writer had not seen it). */
+struct op_override {
+	size_t lost, by;
+};
+
 struct dialog_state {
 	int closed;
 	char *assignee;          /* NULL when unassigned */
 	struct strlist tags;     /* sorted */
+	/* The Lamport clocks of the operations that set the status and the
+	   assignee (0: none): a new operation names them as its base. */
+	unsigned long status_clock, assignee_clock;
+	/* The last close's count of customer messages (-1: it counted none,
+	   the close of an older dlg, which covers them all). */
+	long seen;
+	int reopened_by_customer; /* closed, but a customer wrote since */
+	struct op_override *overridden;
+	size_t noverridden;
 };
-void dialog_state_replay(struct dialog_state *st, const struct oplog *log);
+/*
+ * Replays a dialog's log.  incoming is how many customer messages the
+ * dialog holds, or -1 when unknown: a dialog closed by a close that saw
+ * fewer is open again (store-format.md, "Dialog state").
+ */
+void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long incoming);
 void dialog_state_clear(struct dialog_state *st);
+/* Whether a message file name in cur/ is a customer's (no S flag). */
+int message_name_incoming(const char *name);
+/* The customer messages among the names of a dialog's cur/. */
+long dialog_count_incoming(const struct strlist *names);
 
 struct user_state {
 	char *name;
@@ -65,9 +89,13 @@ struct derived_file {
 	int present;
 };
 /* Derives the files of the record at dir ("dialogs/…" or "users/…") from its
-   log text; returns how many entries of files[] were filled. */
+   log text and, for a dialog, the number of customer messages it holds (-1:
+   unknown); returns how many entries of files[] were filled. */
 size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *dir,
-		     const char *log, size_t len);
+		     const char *log, size_t len, long incoming);
+/* Whether a dialog's derived status depends on its message count: its last
+   status operation is a close that counted the messages it saw. */
+int dialog_log_counts_messages(const char *log, size_t len);
 void derived_files_release(struct derived_file *files, size_t n);
 
 /* Appends an operation to the record at dir and rewrites its derived files.

@@ -87,6 +87,12 @@ typedef int (*tx_fn)(struct dlg_tx *tx, void *payload);
    for a small change, one packfile for a big one (an import). */
 int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed);
 
+/* The same change made on the tree base instead of the tip, by actor at
+   when, for a merge to complete what it merged: *out is the new tree, its
+   objects written; nothing is committed. */
+int store_change_tree(git_oid *out, struct dlg_store *s, const git_oid *base, const char *actor,
+		      time_t when, tx_fn fn, void *payload);
+
 int tx_read(struct strbuf *out, struct dlg_tx *tx, const char *path);
 int tx_write(struct dlg_tx *tx, const char *path, const void *data, size_t len);
 int tx_remove(struct dlg_tx *tx, const char *path);

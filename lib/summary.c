@@ -326,3 +326,58 @@ int user_state_read(struct user_state *st, struct dlg_store *s, const char *uid)
 	strbuf_release(&text);
 	return err;
 }
+
+/* What an operation set: an assignee's name, "open" or "closed"; NULL for none. */
+static const char *op_value(const struct op *op)
+{
+	if (!strcmp(op->verb, "assign"))
+		return op->nargs ? op->args[0] : NULL;
+	if (!strcmp(op->verb, "close"))
+		return "closed";
+	if (!strcmp(op->verb, "reopen"))
+		return "open";
+	return NULL;
+}
+
+int dialog_conflicts_load(struct dialog_conflicts *out, struct dlg_store *s, const char *id)
+{
+	struct strbuf rel = STRBUF_INIT, text = STRBUF_INIT;
+	struct dialog_state st;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	dialog_dir(&rel, id);
+	strbuf_addstr(&rel, "/log");
+	err = view_read(&text, s, rel.buf);
+	strbuf_release(&rel);
+	if (err == DLG_ENOTFOUND)
+		err = 0;
+	if (err < 0)
+		return err;
+	oplog_parse(&out->log, text.buf, text.len);
+	strbuf_release(&text);
+	dialog_state_replay(&st, &out->log, -1);
+	out->items = xcalloc(st.noverridden + 1, sizeof(*out->items));
+	for (size_t i = 0; i < st.noverridden; i++) {
+		const struct op *lost = &out->log.ops[st.overridden[i].lost];
+		const struct op *by = &out->log.ops[st.overridden[i].by];
+		struct dialog_conflict *c = &out->items[out->nr++];
+		c->actor = lost->actor;
+		c->verb = lost->verb;
+		c->value = op_value(lost);
+		c->time = lost->time;
+		c->by_actor = by->actor;
+		c->by_verb = by->verb;
+		c->by_value = op_value(by);
+		c->by_time = by->time;
+	}
+	dialog_state_clear(&st);
+	return 0;
+}
+
+void dialog_conflicts_clear(struct dialog_conflicts *c)
+{
+	oplog_clear(&c->log);
+	free(c->items);
+	memset(c, 0, sizeof(*c));
+}

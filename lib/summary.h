@@ -44,6 +44,21 @@ struct note {
 int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *dir);
 void notes_free(struct note *notes, size_t n);
 
+/* An operation of a dialog that lost its value to a concurrent one: its
+   writer had not seen the operation that replaced it (store-format.md,
+   "Dialog state"). */
+struct dialog_conflict {
+	const char *actor, *verb, *value, *time;      /* the operation that lost */
+	const char *by_actor, *by_verb, *by_value, *by_time;
+};
+struct dialog_conflicts {
+	struct oplog log;                 /* the strings above point into it */
+	struct dialog_conflict *items;
+	size_t nr;
+};
+int dialog_conflicts_load(struct dialog_conflicts *out, struct dlg_store *s, const char *id);
+void dialog_conflicts_clear(struct dialog_conflicts *c);
+
 /* A user's state from the view; DLG_ENOTFOUND (st empty) when there is no such user. */
 int user_state_read(struct user_state *st, struct dlg_store *s, const char *uid);
 

@@ -32,6 +32,7 @@ struct dlg_tx {
 	size_t nslots;
 	struct strbuf msg;
 	time_t now;
+	const char *actor;           /* who the operations are by, when not the operator */
 };
 
 /*
@@ -207,6 +208,8 @@ time_t tx_time(struct dlg_tx *tx) { return tx->now; }
 const char *tx_operator(struct dlg_tx *tx)
 {
 	const char *op = NULL;
+	if (tx->actor)
+		return tx->actor;
 	store_operator(&op, tx->store); /* resolved before the transaction began */
 	return op ? op : "-";
 }
@@ -489,16 +492,11 @@ static int flush_objects(struct dlg_tx *tx)
 	return rec->nr < LOOSE_LIMIT ? flush_loose(tx) : flush_mempack(tx);
 }
 
-static int tx_commit(struct dlg_tx *tx, int *committed)
+/* The tree of the base with this change's writes; its blobs and trees are in memory. */
+static int tx_build_tree(git_oid *tree_oid, struct dlg_tx *tx)
 {
-	git_tree_update *updates;
-	git_oid tree_oid;
+	git_tree_update *updates = xcalloc(tx->nr, sizeof(*updates));
 	int err;
-
-	*committed = 0;
-	if (!tx->nr)
-		return 0;
-	updates = xcalloc(tx->nr, sizeof(*updates));
 	for (size_t i = 0; i < tx->nr; i++) {
 		updates[i].action = tx->u[i].remove ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
 		if (!tx->u[i].remove && (err = write_blob(&updates[i].id, tx, &tx->u[i].data)) < 0) {
@@ -509,11 +507,22 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 		updates[i].path = tx->u[i].path;
 	}
 	trace_perf("change: made blobs");
-	err = git_tree_create_updated(&tree_oid, tx->repo, tx->base_tree, tx->nr, updates);
+	err = git_tree_create_updated(tree_oid, tx->repo, tx->base_tree, tx->nr, updates);
 	trace_perf("change: made trees");
 	free(updates);
-	if (err < 0)
-		return dlg_error_git(err, "build tree");
+	return err < 0 ? dlg_error_git(err, "build tree") : 0;
+}
+
+static int tx_commit(struct dlg_tx *tx, int *committed)
+{
+	git_oid tree_oid;
+	int err;
+
+	*committed = 0;
+	if (!tx->nr)
+		return 0;
+	if ((err = tx_build_tree(&tree_oid, tx)) < 0)
+		return err;
 	if (git_oid_equal(&tree_oid, git_tree_id(tx->base_tree)))
 		return 0; /* nothing changed: no empty commit */
 	if (!tx->msg.len)
@@ -582,5 +591,33 @@ out:
 	git_repository_free(repo);
 	if (committed)
 		*committed = done;
+	return err;
+}
+
+int store_change_tree(git_oid *out, struct dlg_store *s, const git_oid *base, const char *actor,
+		      time_t when, tx_fn fn, void *payload)
+{
+	struct dlg_tx tx;
+	git_repository *repo = NULL;
+	git_odb_backend *mempack = NULL;
+	git_oid base_oid = *base; /* out may be base */
+	int err;
+
+	if ((err = store_git(s)) < 0 || (err = open_memory(&repo, &mempack, s)) < 0)
+		return err;
+	memset(&tx, 0, sizeof(tx));
+	tx.store = s;
+	tx.repo = repo;
+	tx.mempack = mempack;
+	tx.now = when;
+	tx.actor = actor;
+	strbuf_init(&tx.msg, 0);
+	if ((err = git_tree_lookup(&tx.base_tree, repo, &base_oid)) < 0)
+		err = dlg_error_git(err, "read tree");
+	else if ((err = fn(&tx, payload)) == 0 && tx.nr && (err = tx_build_tree(out, &tx)) == 0 &&
+		 !git_oid_equal(out, &base_oid))
+		err = flush_objects(&tx);
+	tx_clear(&tx);
+	git_repository_free(repo);
 	return err;
 }

@@ -210,11 +210,13 @@ static int move_dialog(struct dlg_tx *tx, const char *dialog, const char *keep)
 	if (err < 0)
 		goto out;
 	dialog_info_parse(&info, data.buf, data.len);
-	free(info.user);
-	info.user = xstrdup(keep);
-	dialog_info_format(&out, &info);
+	if (strcmp(info.user, keep)) {
+		free(info.user);
+		info.user = xstrdup(keep);
+		dialog_info_format(&out, &info);
+		err = tx_write(tx, path.buf, out.buf, out.len);
+	}
 	dialog_info_clear(&info);
-	err = tx_write(tx, path.buf, out.buf, out.len);
 out:
 	strbuf_release(&dir);
 	strbuf_release(&path);
@@ -249,6 +251,35 @@ static int copy_notes(struct dlg_tx *tx, const char *keep, const char *other)
 	return err;
 }
 
+int users_merge_follow(struct dlg_tx *tx, const char *other)
+{
+	struct user_state o = { 0 };
+	struct strbuf kdir = STRBUF_INIT;
+	char keep[DLG_ID_LEN + 1];
+	int err;
+
+	if ((err = load_user(&o, tx, other)) < 0 || !o.merged_into ||
+	    (err = user_resolve(keep, tx, other)) < 0 || !strcmp(keep, other))
+		goto out;
+	user_dir(&kdir, keep);
+	/* Both verbs are facts recorded once: what the user kept has is skipped. */
+	for (size_t i = 0; !err && i < o.idents.nr; i++) {
+		char *sp = strchr(o.idents.items[i], ' ');
+		*sp = '\0';
+		err = record_op(tx, kdir.buf, "ident", o.idents.items[i], sp + 1, NULL);
+		*sp = ' ';
+	}
+	for (size_t i = 0; !err && i < o.dialogs.nr; i++)
+		if (!(err = record_op(tx, kdir.buf, "dialog", o.dialogs.items[i], NULL, NULL)))
+			err = move_dialog(tx, o.dialogs.items[i], keep);
+out:
+	if (err == DLG_ENOTFOUND)
+		err = 0; /* a user that never reached this clone */
+	user_state_clear(&o);
+	strbuf_release(&kdir);
+	return err;
+}
+
 int users_merge(struct dlg_tx *tx, const char *keep, const char *other)
 {
 	struct user_state k, o;
@@ -273,13 +304,7 @@ int users_merge(struct dlg_tx *tx, const char *keep, const char *other)
 	}
 	user_dir(&kdir, keep);
 	user_dir(&odir, other);
-	for (size_t i = 0; !err && i < o.idents.nr; i++) {
-		char *sp = strchr(o.idents.items[i], ' ');
-		*sp = '\0';
-		err = record_op(tx, kdir.buf, "ident", o.idents.items[i], sp + 1, NULL);
-		*sp = ' ';
-	}
-	if (!err && !k.name && o.name)
+	if (!k.name && o.name)
 		err = record_op(tx, kdir.buf, "name", o.name, NULL, NULL);
 	for (size_t i = 0; !err && i < o.props.nr; i++) {
 		char *tab = strchr(o.props.items[i], '\t');
@@ -288,13 +313,14 @@ int users_merge(struct dlg_tx *tx, const char *keep, const char *other)
 			err = record_op(tx, kdir.buf, "set", o.props.items[i], tab + 1, NULL);
 		*tab = '\t';
 	}
-	for (size_t i = 0; !err && i < o.dialogs.nr; i++)
-		if (!(err = record_op(tx, kdir.buf, "dialog", o.dialogs.items[i], NULL, NULL)))
-			err = move_dialog(tx, o.dialogs.items[i], keep);
 	if (!err)
 		err = copy_notes(tx, keep, other);
 	if (!err)
 		err = record_op(tx, odir.buf, "merged", keep, NULL, NULL);
+	/* identities and dialogs: the same step a sync repeats for what
+	   reached the other user concurrently */
+	if (!err)
+		err = users_merge_follow(tx, other);
 out:
 	user_state_clear(&k);
 	user_state_clear(&o);

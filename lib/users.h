@@ -35,5 +35,13 @@ int user_import_apply(char out[17], int *changed, struct dlg_tx *tx, const struc
  * on.  Nothing of other is deleted.
  */
 int users_merge(struct dlg_tx *tx, const char *keep, const char *other);
+/*
+ * For a user merged into another: the identities and dialogs it has that
+ * the user kept lacks (they reached it concurrently with the merge, in
+ * another clone) join the user kept, as users_merge does.  A user not
+ * merged is left alone.  Merging clones runs it for every merged user whose
+ * log both sides changed.
+ */
+int users_merge_follow(struct dlg_tx *tx, const char *other);
 
 #endif

@@ -77,12 +77,72 @@ static void test_dialog_replay_last_writer_wins(void **state)
 			   "4 2026-11-25T10:07:00Z a tag -x\n"
 			   "4 2026-11-25T10:07:00Z a close\n";
 	struct derived_file files[RECORD_MAX_DERIVED];
-	size_t n = record_derive(files, "dialogs/aa/bb/aabb000000000000", text, strlen(text));
+	size_t n = record_derive(files, "dialogs/aa/bb/aabb000000000000", text, strlen(text), -1);
 	assert_int_equal(n, 3);
 	assert_string_equal(files[0].content.buf, "closed\n");
 	assert_string_equal(files[1].content.buf, "bob\n");
 	assert_string_equal(files[2].content.buf, "vip\n");
 	derived_files_release(files, n);
+}
+
+static int replay_closed(const char *text, long incoming)
+{
+	struct oplog log = OPLOG_INIT;
+	struct dialog_state st;
+	int closed;
+	oplog_parse(&log, text, strlen(text));
+	dialog_state_replay(&st, &log, incoming);
+	closed = st.closed;
+	dialog_state_clear(&st);
+	oplog_clear(&log);
+	return closed;
+}
+
+/* A close covers the customer messages it counted; one more reopens. */
+static void test_dialog_close_counts_messages(void **state)
+{
+	const char *counted = "1 2026-11-25T10:00:00Z a create email\n"
+			      "2 2026-11-25T10:01:00Z a close 1 0\n";
+	const char *legacy = "1 2026-11-25T10:00:00Z a create email\n"
+			     "2 2026-11-25T10:01:00Z a close\n";
+	const char *hostile = "1 2026-11-25T10:00:00Z a create email\n"
+			      "2 2026-11-25T10:01:00Z a close -1 x\n";
+	assert_true(replay_closed(counted, 1));
+	assert_false(replay_closed(counted, 2));
+	assert_true(replay_closed(counted, -1));
+	assert_true(replay_closed(legacy, 9));
+	assert_true(replay_closed(hostile, 9));
+	assert_true(dialog_log_counts_messages(counted, strlen(counted)));
+	assert_false(dialog_log_counts_messages(legacy, strlen(legacy)));
+}
+
+/* An operation whose base clock is older than the value's setter did not
+   see it; without a base, only an equal clock proves it. */
+static void test_dialog_overrides(void **state)
+{
+	const char *text = "1 2026-11-25T10:00:00Z hub create email\n"
+			   "2 2026-11-25T10:00:00Z alice assign alice 0\n"
+			   "2 2026-11-25T10:05:00Z bob assign bob 0\n"
+			   "3 2026-11-25T10:06:00Z bob assign carol 2\n"
+			   "4 2026-11-25T10:07:00Z dan tag +x\n"
+			   "4 2026-11-25T10:08:00Z dan close 0 0\n"
+			   "5 2026-11-25T10:09:00Z eve reopen 4\n"
+			   "5 2026-11-25T10:10:00Z old unassign\n"
+			   "5 2026-11-25T10:11:00Z zed assign zed\n";
+	struct oplog log = OPLOG_INIT;
+	struct dialog_state st;
+	oplog_parse(&log, text, strlen(text));
+	dialog_state_replay(&st, &log, 0);
+	assert_int_equal(st.noverridden, 2);
+	assert_string_equal(log.ops[st.overridden[0].lost].actor, "alice");
+	assert_string_equal(log.ops[st.overridden[0].by].actor, "bob");
+	/* legacy operations: an unassign by "old" and an assign by "zed" at the same clock */
+	assert_string_equal(log.ops[st.overridden[1].lost].actor, "old");
+	assert_string_equal(log.ops[st.overridden[1].by].actor, "zed");
+	assert_string_equal(st.assignee, "zed");
+	assert_false(st.closed);
+	dialog_state_clear(&st);
+	oplog_clear(&log);
 }
 
 static void test_user_card(void **state)
@@ -94,7 +154,7 @@ static void test_user_card(void **state)
 			   "5 2026-11-25T10:00:00Z a unset plan\n"
 			   "6 2026-11-25T10:00:00Z - dialog 0123456789abcdef\n";
 	struct derived_file files[RECORD_MAX_DERIVED];
-	size_t n = record_derive(files, "users/aa/bb/aabb000000000000", text, strlen(text));
+	size_t n = record_derive(files, "users/aa/bb/aabb000000000000", text, strlen(text), -1);
 	assert_int_equal(n, 1);
 	assert_string_equal(files[0].content.buf,
 			    "name: Иван\nemail: ivan@example.ru\ndialogs: 1\n\ncity: Oslo name: x\n");
@@ -283,8 +343,8 @@ static void test_merge_rule(void **state)
 	git_oid m1, m2;
 	char *v;
 
-	assert_int_equal(merge_trees(&m1, s->repo, b, o, t), 0);
-	assert_int_equal(merge_trees(&m2, s->repo, b, t, o), 0);
+	assert_int_equal(merge_trees(&m1, s, b, o, t), 0);
+	assert_int_equal(merge_trees(&m2, s, b, t, o), 0);
 	assert_true(git_oid_equal(&m1, &m2)); /* symmetric */
 
 	v = read_path(s, &m1, D "log");
@@ -322,6 +382,8 @@ int main(void)
 		cmocka_unit_test(test_oplog_sorted_union),
 		cmocka_unit_test(test_oplog_keeps_unknown_lines),
 		cmocka_unit_test(test_dialog_replay_last_writer_wins),
+		cmocka_unit_test(test_dialog_close_counts_messages),
+		cmocka_unit_test(test_dialog_overrides),
 		cmocka_unit_test(test_user_card),
 		cmocka_unit_test(test_filters),
 	};
