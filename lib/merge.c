@@ -114,6 +114,11 @@ static int same(const git_tree_entry *a, const git_tree_entry *b)
 	       git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b));
 }
 
+static int both_trees(const git_tree_entry *a, const git_tree_entry *b)
+{
+	return a && b && git_tree_entry_type(a) == GIT_OBJECT_TREE && git_tree_entry_type(b) == GIT_OBJECT_TREE;
+}
+
 static int subtree(git_tree **out, git_repository *repo, const git_tree_entry *e)
 {
 	*out = NULL;
@@ -155,20 +160,20 @@ static int merge_entry(git_treebuilder *tb, struct merge_ctx *ctx, const char *p
 		take = t;
 	else if (same(b, t))
 		take = o;
-	else if (!o || !t)
+	else if ((!o || !t) && !both_trees(b, o ? o : t))
 		take = o ? o : t; /* deleted on one side, changed on the other: keep the change */
 	else
-		decided = 0;
+		decided = 0; /* a directory one side deleted is merged entry by entry */
 	if (decided) {
 		if (take)
 			err = git_treebuilder_insert(NULL, tb, name, git_tree_entry_id(take),
 						     git_tree_entry_filemode(take));
 		return err < 0 ? dlg_error_git(err, path) : 0;
 	}
-	if (git_tree_entry_type(o) == GIT_OBJECT_TREE || git_tree_entry_type(t) == GIT_OBJECT_TREE) {
+	if (!o || !t || git_tree_entry_type(o) == GIT_OBJECT_TREE || git_tree_entry_type(t) == GIT_OBJECT_TREE) {
 		git_tree *bt = NULL, *ot = NULL, *tt = NULL;
 		int empty = 0;
-		if (git_tree_entry_type(o) != git_tree_entry_type(t)) {
+		if (o && t && git_tree_entry_type(o) != git_tree_entry_type(t)) {
 			/* A file against a directory: the directory holds more. */
 			take = git_tree_entry_type(o) == GIT_OBJECT_TREE ? o : t;
 			err = git_treebuilder_insert(NULL, tb, name, git_tree_entry_id(take),

@@ -18,6 +18,21 @@ if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
 fi
 start_smtp
 
+# The smallest case the model found: the hub's send empties its outbox
+# (the directory goes), while a clone queues another answer.
+test_expect_success 'a sent answer stays out of the outbox when a clone queued another' '
+	dlg init -q a && dlg -C a channel add mail --type email --smtp "$SMTP" --address support@shop.example &&
+	mail m1.eml m1@ex dan@example.com "Order" && D=$(dlg -C a import m1.eml) &&
+	dlg -C a reply -m one $D && K1=$(ls a/outbox) && dlg clone -q a b &&
+	dlg -C a send >out && test ! -d a/outbox &&
+	DLG_OPERATOR=bob dlg -C b reply -m two $D && K2=$(ls b/outbox | grep -v $K1) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main && dlg -C a sync -q b/main &&
+	ls a/outbox >left && echo $K2 >expect && test_cmp expect left &&
+	git -C b fetch -q ../a main:refs/remotes/a/main && dlg -C b sync -q a/main &&
+	ls b/outbox >left && test_cmp expect left &&
+	dlg -C a send >out && grep -c " sent " out >n && echo 1 >expect && test_cmp expect n
+'
+
 SEED=${DLG_MODEL_SEED:-1}
 OPS=${DLG_MODEL_OPS:-250}
 
