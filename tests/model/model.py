@@ -183,16 +183,16 @@ def resolve(r, uid):
 def merge_users(r, t, actor, keep, other):
     """What `dlg user merge` writes (lib/users.c), against the acting store."""
     k, o = user_state(r, keep), user_state(r, other)
-    for kind, value in o.idents:
-        record_op(r, "u:" + keep, t, actor, "ident", kind, value)
     if not k.name and o.name:
         record_op(r, "u:" + keep, t, actor, "name", o.name)
     for name, value in sorted(o.props.items(), key=lambda kv: kv[0] + "\t" + kv[1]):
         if name not in k.props:
             record_op(r, "u:" + keep, t, actor, "set", name, value)
+    record_op(r, "u:" + other, t, actor, "merged", keep)
+    for kind, value in o.idents:
+        record_op(r, "u:" + keep, t, actor, "ident", kind, value)
     for d in o.dialogs:
         record_op(r, "u:" + keep, t, actor, "dialog", d)
-    record_op(r, "u:" + other, t, actor, "merged", keep)
 
 
 def import_message(r, t, actor, sender, k, thread=None):
@@ -209,6 +209,14 @@ def import_message(r, t, actor, sender, k, thread=None):
         record_op(r, "d:" + d, t, actor, "reopen")
     r.msgs[d][k] = "in"
     return d
+
+
+def expected_dialog(r, d):
+    """A dialog as `dlg list --json` and `dlg show --json` should give it."""
+    st = dialog_state(r, d)
+    return {"status": "closed" if st.closed else "open", "assignee": st.assignee,
+            "tags": sorted(st.tags), "user": resolve(r, r.opener[d]),
+            "messages": sorted(r.msgs[d].items()), "notes": sorted(r.notes[d])}
 
 
 # ---- the stores and the random run ----
@@ -236,6 +244,7 @@ class Run:
         self.failures = {c: {} for c in CHECKS}  # check -> {text: [stores]}
         self.involved = collections.defaultdict(dict)  # check -> dialogs, users, keys (in order)
         self.came_back = set()   # (store, outbox key) reported already
+        self.diverged = set()    # (store, dialog, check) reported already
         self.mail = {}           # incoming key -> (Message-ID, sender)
         self.subject = {}        # dialog -> subject
         self.replies = {}        # outgoing key -> dialog
@@ -263,6 +272,18 @@ class Run:
             self.fail("commands", store.name, "%s: %s: exit %d: %s" % (
                 t, " ".join(argv), p.returncode, p.stderr.strip()), touches)
         return p
+
+    def read(self, store, *argv):
+        """A command that changes nothing: left out of the trace."""
+        p = subprocess.run(["dlg", "-C", store.name] + list(argv), cwd=self.dir, capture_output=True, text=True,
+                           env=dict(os.environ, DLG_NOW=self.trace[-1].time, DLG_OPERATOR=store.operator))
+        self.counts["commands"] += 1
+        if p.returncode != 0:
+            self.fail("commands", store.name, "dlg %s: exit %d: %s" % (" ".join(argv), p.returncode, p.stderr.strip()))
+        return p
+
+    def read_json(self, store, *argv):
+        return [json.loads(line) for line in self.read(store, *argv).stdout.splitlines() if line.strip()]
 
     def dlg(self, store, t, *argv, touches=(), text=None, check=True):
         return self.run(store, ["dlg", "-C", store.name] + list(argv), t, text or " ".join(argv), touches,
@@ -326,6 +347,7 @@ class Run:
         self.annotate(p.stdout.strip())
         s.rep.merge(s.fetched)
         self.check_outbox(s)
+        self.check_listing(s)
 
     def push(self, s):
         for _ in range(10):
@@ -348,6 +370,20 @@ class Run:
             self.fail("outbox", s.name, "%s: after a sync outbox/%s (dialog %s) is %s" % (
                 self.trace[-1].time, k, s.rep.queued.get(k, "?"),
                 "back, sent before" if k in have else "gone, never sent"), (k,))
+
+    def check_listing(self, s):
+        """Right after a sync, not only at the end, the store lists what the oracle says."""
+        listed = {o["id"]: o for o in self.read_json(s, "list", "--json", "--status", "all")}
+        for d in sorted(s.rep.opener):
+            want, o = expected_dialog(s.rep, d), listed.get(d)
+            got = {"status": o["status"], "assignee": o["assignee"], "tags": o["tags"],
+                   "dialog-user": o["user"]["id"], "messages": o["messages"]} if o else {}
+            want["dialog-user"], want["messages"] = want["user"], len(want["messages"])
+            for check in ("status", "assignee", "tags", "dialog-user", "messages"):
+                if got.get(check) != want[check] and (s.name, d, check) not in self.diverged:
+                    self.diverged.add((s.name, d, check))
+                    self.fail(check, s.name, "%s: first after a sync: list: %s %s: %r, oracle %r" % (
+                        self.trace[-1].time, d, check.replace("dialog-", ""), got.get(check), want[check]), [d])
 
     # -- the operations --
 
@@ -525,13 +561,6 @@ class Compare:
     def __init__(self, run):
         self.run, self.r = run, run.centre
 
-    def expected_dialog(self, d):
-        st = dialog_state(self.r, d)
-        return {"status": "closed" if st.closed else "open", "assignee": st.assignee,
-                "tags": sorted(st.tags), "user": resolve(self.r, self.r.opener[d]),
-                "messages": sorted(self.r.msgs[d].items()),
-                "notes": sorted(self.r.notes[d])}
-
     def user_dialogs(self, uid):
         return sorted(d for d, u in self.r.opener.items() if resolve(self.r, u) == uid)
 
@@ -539,14 +568,10 @@ class Compare:
         if got != want:
             self.run.fail(check, store.name, "%s: %r, oracle %r" % (what, got, want), about)
 
-    def json_lines(self, store, *argv):
-        p = self.run.dlg(store, self.run.now(), *argv)
-        return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-
     def dialogs(self, s):
         dialogs = sorted(self.r.opener)
-        want = {d: self.expected_dialog(d) for d in dialogs}
-        listed = {o["id"]: o for o in self.json_lines(s, "list", "--json", "--status", "all")}
+        want = {d: expected_dialog(self.r, d) for d in dialogs}
+        listed = {o["id"]: o for o in self.run.read_json(s, "list", "--json", "--status", "all")}
         self.same("messages", s, [], "dialogs listed", sorted(listed), dialogs)
         for d in (d for d in dialogs if d in listed):
             o, w = listed[d], want[d]
@@ -554,7 +579,7 @@ class Compare:
                 self.same(check, s, [d], "list: %s %s" % (d, check), o[check], w[check])
             self.same("dialog-user", s, [d], "list: %s user" % d, o["user"]["id"], w["user"])
             self.same("messages", s, [d], "list: %s messages" % d, o["messages"], len(w["messages"]))
-        shown = {o["id"]: o for o in self.json_lines(s, "show", "--json", *dialogs)}
+        shown = {o["id"]: o for o in self.run.read_json(s, "show", "--json", *dialogs)}
         for d in dialogs:
             o, w = shown.get(d), want[d]
             if not o:
@@ -574,7 +599,7 @@ class Compare:
             uid = resolve(self.r, user_id(addr))
             us, theirs = user_state(self.r, uid), self.user_dialogs(uid)
             about = [uid, user_id(addr)]
-            cards = self.json_lines(s, "user", "show", "--json", addr)
+            cards = self.run.read_json(s, "user", "show", "--json", addr)
             if len(cards) != 1:
                 self.run.fail("user-cards", s.name, "user show %s: no card" % addr, about)
                 continue
@@ -587,7 +612,7 @@ class Compare:
             missing = sorted(set(theirs) - {o["id"] for o in card["dialogs"]})
             self.same("user-dialogs", s, missing[:1] + about + missing, "user show %s: dialogs" % addr,
                       sorted(o["id"] for o in card["dialogs"]), theirs)
-            p = self.run.dlg(s, self.run.now(), "list", "-q", "--status", "all", "--user", addr)
+            p = self.run.read(s, "list", "-q", "--status", "all", "--user", addr)
             missing = sorted(set(theirs) - set(p.stdout.split()))
             self.same("user-dialogs", s, missing[:1] + about + missing, "list --user %s" % addr, sorted(p.stdout.split()), theirs)
 
@@ -607,8 +632,10 @@ class Compare:
     def trees(self):
         trees = collections.defaultdict(list)
         for s in self.run.stores.values():
-            trees[self.run.git(s, "rev-parse", "main^{tree}", text="rev-parse").stdout.strip()].append(s.name)
-            fsck = self.run.dlg(s, self.run.now(), "fsck").stdout.strip()
+            tree = subprocess.run(["git", "-C", s.name, "rev-parse", "main^{tree}"], cwd=self.run.dir,
+                                  capture_output=True, text=True).stdout.strip()
+            trees[tree].append(s.name)
+            fsck = self.run.read(s, "fsck").stdout.strip()
             if fsck:
                 self.run.fail("trees", s.name, "dlg fsck: " + fsck.replace("\n", "; "))
         if len(trees) != 1:
