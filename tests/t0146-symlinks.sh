@@ -1,0 +1,112 @@
+#!/bin/bash
+# No symbolic link or predictable name is ever followed: the chat spool
+# (written by the website's account too), attachments written out, files
+# attached or read as text, Maildirs imported.
+. "$(dirname "$0")/lib.sh"
+
+umask 022
+
+# A visitor message as the site's backend writes it: tmp/ first, then new/.
+spool_drop() { # FILE ID TEXT
+	printf '{"id":"%s","visitor":{"id":"v42"},"text":"%s","date":"2026-11-24T10:00:00Z"}\n' "$2" "$3" \
+		>spool/tmp/"$1" && mv spool/tmp/"$1" spool/new/"$1"
+}
+
+# Outgoing messages of the dialog in $1 by delivery state, one per line.
+deliveries() {
+	dlg -C s show --json "$1" | grep -o '"delivery":"[a-z]*"' | sort
+}
+
+test_expect_success 'setup: a chat channel, one visitor message fetched' '
+	dlg init -q s && mkdir -p spool/new spool/tmp spool/cur spool/out &&
+	dlg -C s channel add site --type chat --spool "$PWD/spool" &&
+	spool_drop 0001.json c-1 "hello" &&
+	dlg -C s fetch site >id && test_line_count = id 1 &&
+	echo precious >victim && cp victim victim.orig
+'
+
+test_expect_success 'send: symbolic links planted in tmp/ under the names dlg used are not followed' '
+	D=$(cat id) &&
+	dlg -C s reply -m "answer one" $D &&
+	sh -c "for i in \$(seq 0 60); do ln -s \"$TRASH/victim\" spool/tmp/w.\$\$.\$i; done;
+		exec dlg -C s send" >sent &&
+	grep "^$D sent site [0-9a-f]\{16\}.json$" sent &&
+	cmp victim victim.orig &&
+	f=spool/out/$(cut -d" " -f4 sent) && test -f "$f" && test ! -L "$f" &&
+	python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"text\"] == \"answer one\"" "$f" &&
+	test $(find spool/tmp -type l | wc -l) = 61 && test -z "$(find spool/tmp -type f)" &&
+	rm spool/tmp/w.* && rm "$f"
+'
+
+test_expect_success 'fetch: a symbolic link, a FIFO and a directory in new/ are skipped with a warning, no hang' '
+	printf "{\"id\":\"secret-1\",\"visitor\":{\"id\":\"v42\"},\"text\":\"the operator secret\"}\n" >secret.json &&
+	ln -s "$TRASH/secret.json" spool/new/0100-link.json &&
+	mkfifo spool/new/0101-fifo.json &&
+	mkdir spool/new/0102-dir.json &&
+	spool_drop 0103.json c-103 "still comes in" &&
+	timeout 20 dlg -C s fetch site >ids 2>err &&
+	test_cmp id ids &&
+	grep "^dlg: fetch: warning: site: spool file 0100-link.json: a symbolic link; left in new/$" err &&
+	grep "^dlg: fetch: warning: site: spool file 0101-fifo.json: a FIFO, not a regular file; left in new/$" err &&
+	grep "^dlg: fetch: warning: site: spool file 0102-dir.json: a directory, not a regular file; left in new/$" err &&
+	test_line_count = err 3 &&
+	! git -C s grep -q "operator secret" HEAD &&
+	dlg -C s show $(cat id) | grep "still comes in" &&
+	test -L spool/new/0100-link.json && test -p spool/new/0101-fifo.json &&
+	test -d spool/new/0102-dir.json && test -f spool/cur/0103.json &&
+	rm spool/new/0100-link.json spool/new/0101-fifo.json && rmdir spool/new/0102-dir.json
+'
+
+test_expect_success 'fetch: a file larger than the limit stays in new/ with a warning' '
+	head -c 8388609 /dev/zero >spool/new/0110-big.json &&
+	dlg -C s fetch site >ids 2>err && test ! -s ids &&
+	grep "^dlg: fetch: warning: site: spool file 0110-big.json: 8388609 bytes, more than the 8 MB (8388608 bytes) allowed; left in new/$" err &&
+	test -f spool/new/0110-big.json && rm spool/new/0110-big.json
+'
+
+test_expect_success 'send: spool/out replaced by a symbolic link: nothing written through it, the answer stays queued' '
+	D=$(cat id) &&
+	mkdir elsewhere && mv spool/out spool/out.real && ln -s "$TRASH/elsewhere" spool/out &&
+	dlg -C s reply -m "answer three" $D &&
+	test_exit_code 1 dlg -C s send >out 2>err &&
+	grep "^dlg: send: $D failed site .*spool directory .*out. is a symbolic link" err &&
+	test -z "$(ls elsewhere)" && test -z "$(ls spool/tmp)" &&
+	deliveries $D >d && grep -c "\"delivery\":\"failed\"" d &&
+	rm spool/out && mv spool/out.real spool/out &&
+	dlg -C s send --force >sent && grep "^$D sent site" sent &&
+	test $(ls spool/out | wc -l) = 1 && rm spool/out/*
+'
+
+test_expect_success 'send: spool/tmp or the spool itself a symbolic link: refused, kept queued' '
+	D=$(cat id) &&
+	mv spool/tmp spool/tmp.real && ln -s "$TRASH/elsewhere" spool/tmp &&
+	dlg -C s reply -m "answer four" $D &&
+	test_exit_code 1 dlg -C s send 2>err &&
+	grep "spool directory .*tmp. is a symbolic link" err &&
+	test -z "$(ls elsewhere)" && test -z "$(ls spool/out)" &&
+	rm spool/tmp && mv spool/tmp.real spool/tmp &&
+	mv spool spool.real && ln -s spool.real spool &&
+	test_exit_code 1 dlg -C s send --force 2>err &&
+	grep "spool directory .*spool. is a symbolic link" err &&
+	test -z "$(ls spool.real/out)" &&
+	rm spool && mv spool.real spool &&
+	dlg -C s send --force >sent && grep "^$D sent site" sent && rm spool/out/*
+'
+
+test_expect_success 'fetch: new/ or cur/ a symbolic link: refused, nothing read or moved through it' '
+	spool_drop 0120.json c-120 "through a link" &&
+	mkdir -p other/new && mv spool/cur spool/cur.real && ln -s "$TRASH/other" spool/cur &&
+	test_exit_code 1 dlg -C s fetch site 2>err &&
+	grep "spool directory .*cur. is a symbolic link" err &&
+	test -f spool/new/0120.json && test -z "$(ls other/new)" && test ! -e other/0120.json &&
+	rm spool/cur && mv spool/cur.real spool/cur &&
+	mv spool/new spool/new.real && ln -s "$TRASH/other/new" spool/new &&
+	printf "{\"id\":\"x-1\",\"visitor\":{\"id\":\"v9\"},\"text\":\"planted\"}\n" >other/new/1.json &&
+	test_exit_code 1 dlg -C s fetch site 2>err &&
+	grep "spool directory .*new. is a symbolic link" err &&
+	! git -C s grep -q planted HEAD &&
+	rm spool/new && mv spool/new.real spool/new &&
+	dlg -C s fetch site >ids && test_cmp id ids && test -f spool/cur/0120.json
+'
+
+test_done
