@@ -109,4 +109,27 @@ test_expect_success 'fetch: new/ or cur/ a symbolic link: refused, nothing read 
 	dlg -C s fetch site >ids && test_cmp id ids && test -f spool/cur/0120.json
 '
 
+test_expect_success 'attachment -o onto a symbolic link: refused without --force, replaced (not followed) with it' '
+	D=$(cat id) &&
+	printf "%%PDF-1.4 invoice\n" >invoice.pdf &&
+	dlg -C s reply -a invoice.pdf $D && dlg -C s send >/dev/null && rm spool/out/* &&
+	cp victim.orig victim && ln -s "$TRASH/victim" tofile &&
+	test_exit_code 1 dlg -C s attachment -o tofile $D 1 2>err && grep ".tofile. exists" err &&
+	cmp victim victim.orig && test -L tofile &&
+	dlg -C s attachment -f -o tofile $D 1 &&
+	cmp victim victim.orig && test ! -L tofile && cmp tofile invoice.pdf
+'
+
+test_expect_success 'attachment -o onto a symbolic link to a directory: not written into; a trailing / follows it' '
+	D=$(cat id) &&
+	mkdir victimdir && ln -s "$TRASH/victimdir" todir &&
+	test_exit_code 1 dlg -C s attachment -o todir $D 1 2>err && grep ".todir. exists" err &&
+	test -z "$(ls victimdir)" && test -L todir &&
+	dlg -C s attachment -o todir/ $D 1 >out && echo todir/invoice.pdf >expect && test_cmp expect out &&
+	cmp victimdir/invoice.pdf invoice.pdf &&
+	dlg -C s attachment -f -o todir $D 1 &&
+	test ! -L todir && cmp todir invoice.pdf && test "$(ls victimdir)" = invoice.pdf &&
+	test -z "$(find . -name ".dlg-attachment-*")"
+'
+
 test_done
