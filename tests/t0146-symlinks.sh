@@ -132,4 +132,34 @@ test_expect_success 'attachment -o onto a symbolic link to a directory: not writ
 	test -z "$(find . -name ".dlg-attachment-*")"
 '
 
+test_expect_success 'reply -a: a link to /dev/zero, a FIFO, a directory are refused without hanging' '
+	D=$(cat id) &&
+	before=$(git -C s rev-parse HEAD) &&
+	ln -s /dev/zero zero && mkfifo fifo &&
+	test_exit_code 1 timeout 20 dlg -C s reply -m x -a zero $D 2>err &&
+	grep "^dlg: reply: cannot attach .zero.: a character device, not a regular file$" err &&
+	test_exit_code 1 timeout 20 dlg -C s reply -m x -a fifo $D 2>err &&
+	grep "^dlg: reply: cannot attach .fifo.: a FIFO, not a regular file$" err &&
+	test_exit_code 1 timeout 20 dlg -C s reply -m x -a victimdir $D 2>err &&
+	grep "^dlg: reply: cannot attach .victimdir.: a directory, not a regular file$" err &&
+	test "$(git -C s rev-parse HEAD)" = "$before"
+'
+
+test_expect_success 'reply -F and template -F: a FIFO or /dev/zero is refused, never read forever' '
+	D=$(cat id) &&
+	before=$(git -C s rev-parse HEAD) &&
+	test_exit_code 1 timeout 20 dlg -C s reply -F fifo $D 2>err &&
+	grep "^dlg: reply: cannot read .fifo.: a FIFO, not a regular file$" err &&
+	test_exit_code 1 timeout 20 dlg -C s reply -F zero $D 2>err &&
+	grep "^dlg: reply: cannot read .zero.: a character device, not a regular file$" err &&
+	test_exit_code 1 timeout 20 dlg -C s template add t1 -F fifo 2>err &&
+	grep "^dlg: template: cannot read .fifo.: a FIFO, not a regular file$" err &&
+	head -c 2097153 /dev/zero | tr "\0" a >huge.txt &&
+	test_exit_code 1 dlg -C s reply -F huge.txt $D 2>err &&
+	grep "^dlg: reply: cannot read .huge.txt.: 2097153 bytes, more than the 2 MB (2097152 bytes) allowed$" err &&
+	test "$(git -C s rev-parse HEAD)" = "$before" &&
+	ln -s r.txt link.txt && echo "through a link I named" >r.txt &&
+	dlg -C s reply -F link.txt $D && dlg -C s show $D | grep "through a link I named"
+'
+
 test_done
