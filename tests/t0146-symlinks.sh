@@ -162,4 +162,21 @@ test_expect_success 'reply -F and template -F: a FIFO or /dev/zero is refused, n
 	dlg -C s reply -F link.txt $D && dlg -C s show $D | grep "through a link I named"
 '
 
+test_expect_success 'import: symbolic links and FIFOs inside a Maildir are skipped, the rest goes in' '
+	mkdir -p md/cur md/new md/tmp outside &&
+	mail outside/private.eml private@ex "Boss <boss@example.com>" "salaries" &&
+	mail md/cur/1.eml one@ex "Anna <anna@example.ru>" "first" &&
+	ln -s "$TRASH/outside/private.eml" md/cur/2.eml &&
+	ln -s "$TRASH/outside" md/new/sub &&
+	mkfifo md/new/3.eml &&
+	test_exit_code 1 timeout 20 dlg -C s import md >ids 2>err &&
+	test_line_count = ids 1 &&
+	grep "^dlg: import: .md/cur/2.eml. is a symbolic link; skipped$" err &&
+	grep "^dlg: import: .md/new/sub. is a symbolic link; skipped$" err &&
+	grep "^dlg: import: .md/new/3.eml. is not a file or directory$" err &&
+	! git -C s grep -q salaries HEAD && git -C s grep -q "Body of one@ex" HEAD &&
+	ln -s md mdlink && test_exit_code 1 timeout 20 dlg -C s import mdlink >ids 2>err &&
+	test ! -s ids && grep "^dlg: import: 1 message was already in the store$" err
+'
+
 test_done
