@@ -3,6 +3,7 @@
  * what it does; `dlg help`, the man page index and the completions follow it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "channel.h"
 #include "cmd.h"
 #include "emoji.h"
+#include "fileio.h"
 #include "import.h"
 #include "mime.h"
 #include "record.h"
@@ -288,14 +290,15 @@ int edit_text(struct strbuf *out, const char *initial, const char *what)
 	/* The file name is ours (mkstemp), so quoting it is safe. */
 	strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
 	rc = system(cmd.buf);
-	if (rc == 0)
-		strbuf_read_file(out, path.buf);
+	/* $TMPDIR is everyone's: what the editor left there is read without following a link */
+	if (rc == 0 && file_read_regular(out, AT_FDCWD, path.buf, FILE_NOFOLLOW, TEXT_MAX) < 0)
+		rc = error_msg("cannot read what the editor saved in '%s': %s", path.buf, dlg_error_last());
+	else if (rc != 0)
+		rc = error_msg("the editor failed; nothing was written");
 	unlink(path.buf);
 	strbuf_release(&path);
 	strbuf_release(&cmd);
-	if (rc != 0)
-		return error_msg("the editor failed; nothing was written");
-	return 0;
+	return rc;
 }
 
 void emoji_expand_in_place(struct strbuf *text)
@@ -311,8 +314,9 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 	if (m) {
 		strbuf_addstr(out, m);
 	} else if (file && strcmp(file, "-")) {
-		if (strbuf_read_file(out, file) < 0)
-			return error_msg("cannot read '%s': %s", file, strerror(errno));
+		/* opened, then checked: a FIFO or /dev/zero is refused, not read for ever */
+		if (file_read_regular(out, AT_FDCWD, file, 0, TEXT_MAX) < 0)
+			return error_msg("cannot read '%s': %s", file, dlg_error_last());
 	} else if (file || !isatty(0)) {
 		if (strbuf_read_fd(out, 0) < 0)
 			return error_msg("cannot read standard input: %s", strerror(errno));

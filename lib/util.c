@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,15 +143,14 @@ void random_hex(char *out, size_t n)
 	static const char digits[] = "0123456789abcdef";
 	unsigned char raw[64];
 	size_t got = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t r;
 	if (n > 2 * sizeof(raw))
 		n = 2 * sizeof(raw);
-	if (fd >= 0) {
-		ssize_t r = read(fd, raw, (n + 1) / 2);
-		got = r > 0 ? (size_t)r : 0;
-		close(fd);
-	}
-	for (; got < (n + 1) / 2; got++) /* no /dev/urandom: still unique enough per process */
+	/* getrandom(2): no file to open, and up to 256 bytes never come short */
+	while ((r = getrandom(raw, (n + 1) / 2, 0)) < 0 && errno == EINTR)
+		;
+	got = r > 0 ? (size_t)r : 0;
+	for (; got < (n + 1) / 2; got++) /* no getrandom (kernel before 3.17): still unique enough per process */
 		raw[got] = (unsigned char)(rand() ^ getpid() ^ time(NULL));
 	for (size_t i = 0; i < n; i++)
 		out[i] = digits[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
