@@ -314,8 +314,9 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 	if (m) {
 		strbuf_addstr(out, m);
 	} else if (file && strcmp(file, "-")) {
-		/* opened, then checked: a FIFO or /dev/zero is refused, not read for ever */
-		if (file_read_regular(out, AT_FDCWD, file, 0, TEXT_MAX) < 0)
+		/* opened, then checked: a pipe (-F <(cmd)) is read, but never past the
+		   limit, so /dev/zero cannot keep dlg reading for ever */
+		if (file_read_regular(out, AT_FDCWD, file, FILE_STREAM, TEXT_MAX) < 0)
 			return error_msg("cannot read '%s': %s", file, dlg_error_last());
 	} else if (file || !isatty(0)) {
 		if (strbuf_read_fd(out, 0) < 0)

@@ -57,21 +57,11 @@ static void limit_describe(struct strbuf *out, size_t limit)
 		strbuf_addf(out, "%zu bytes", limit);
 }
 
-int file_read_fd(struct strbuf *out, int fd, const struct stat *st, size_t limit)
+/* Reads fd to its end, at most limit + 1 bytes, and fails past limit. */
+static int read_limited(struct strbuf *out, int fd, size_t limit, const char *lim)
 {
-	struct strbuf lim = STRBUF_INIT;
 	size_t start = out->len, want = limit == FILE_NO_LIMIT ? FILE_NO_LIMIT : limit + 1;
 	int err = 0;
-
-	if (!S_ISREG(st->st_mode))
-		return dlg_error(DLG_EINVALID, "%s, not a regular file", file_kind(st->st_mode));
-	limit_describe(&lim, limit);
-	if ((uintmax_t)st->st_size > limit) {
-		err = dlg_error(DLG_EINVALID, "%jd bytes, more than the %s allowed", (intmax_t)st->st_size,
-				lim.buf);
-		goto out;
-	}
-	strbuf_grow(out, (size_t)st->st_size + 1);
 	while (out->len - start < want) {
 		size_t room = out->alloc - out->len - 1;
 		ssize_t n;
@@ -93,10 +83,27 @@ int file_read_fd(struct strbuf *out, int fd, const struct stat *st, size_t limit
 		strbuf_setlen(out, out->len + (size_t)n);
 	}
 	if (!err && out->len - start > limit)
-		err = dlg_error(DLG_EINVALID, "grew past the %s allowed while read", lim.buf);
-out:
+		err = dlg_error(DLG_EINVALID, "grew past the %s allowed while read", lim);
 	if (err)
 		strbuf_setlen(out, start);
+	return err;
+}
+
+int file_read_fd(struct strbuf *out, int fd, const struct stat *st, size_t limit)
+{
+	struct strbuf lim = STRBUF_INIT;
+	int err;
+
+	if (!S_ISREG(st->st_mode))
+		return dlg_error(DLG_EINVALID, "%s, not a regular file", file_kind(st->st_mode));
+	limit_describe(&lim, limit);
+	if ((uintmax_t)st->st_size > limit) {
+		err = dlg_error(DLG_EINVALID, "%jd bytes, more than the %s allowed", (intmax_t)st->st_size,
+				lim.buf);
+	} else {
+		strbuf_grow(out, (size_t)st->st_size + 1);
+		err = read_limited(out, fd, limit, lim.buf);
+	}
 	strbuf_release(&lim);
 	return err;
 }
@@ -107,7 +114,18 @@ int file_read_regular(struct strbuf *out, int dirfd, const char *name, int flags
 	int fd = file_open_read(&st, dirfd, name, flags), err;
 	if (fd < 0)
 		return fd;
-	err = file_read_fd(out, fd, &st, limit);
+	if ((flags & FILE_STREAM) && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+		/* the operator's own pipe (-F <(cmd), /dev/stdin): read as far as
+		   the limit, waiting for the writer like any reader of a pipe */
+		struct strbuf lim = STRBUF_INIT;
+		limit_describe(&lim, limit);
+		err = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0
+			      ? dlg_error(DLG_ERROR, "%s", strerror(errno))
+			      : read_limited(out, fd, limit, lim.buf);
+		strbuf_release(&lim);
+	} else {
+		err = file_read_fd(out, fd, &st, limit);
+	}
 	close(fd);
 	return err;
 }

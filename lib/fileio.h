@@ -19,6 +19,7 @@
 
 #define FILE_NOFOLLOW 1   /* a symbolic link as the last component is refused */
 #define FILE_NOREPLACE 2  /* file_write_at: an existing name (even a dangling link) is kept */
+#define FILE_STREAM 4     /* file_read_regular: a FIFO or character device is read too, up to the limit */
 #define FILE_NO_LIMIT SIZE_MAX
 
 /* What a file is, for messages: "a directory", "a FIFO", "a symbolic link"... */
@@ -40,7 +41,8 @@ int file_open_read(struct stat *st, int dirfd, const char *name, int flags);
  */
 int file_read_fd(struct strbuf *out, int fd, const struct stat *st, size_t limit);
 
-/* file_open_read() and file_read_fd() in one. */
+/* file_open_read() and file_read_fd() in one; with FILE_STREAM, a pipe or
+   a character device named by the operator is read up to the limit too. */
 int file_read_regular(struct strbuf *out, int dirfd, const char *name, int flags, size_t limit);
 
 /*
