@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "strbuf.h"
+#include "util.h" /* utf8_sanitize() */
 
 /*
  * Reading RFC 5322 / MIME messages from untrusted bytes.  Everything handed
@@ -68,8 +69,6 @@ void mime_encode_words(struct strbuf *out, const char *utf8);
 /* Converts len bytes in charset to UTF-8; an unknown charset is treated as
    UTF-8 with invalid bytes replaced, never an error. */
 void charset_to_utf8(struct strbuf *out, const char *charset, const char *in, size_t len);
-/* Appends in with invalid UTF-8 replaced by U+FFFD and NUL bytes dropped. */
-void utf8_sanitize(struct strbuf *out, const char *in, size_t len);
 /* HTML -> readable text: tags dropped, block elements as line breaks,
    entities decoded, <script>/<style> skipped. */
 void html_to_text(struct strbuf *out, const char *html, size_t len);
