@@ -362,6 +362,13 @@ void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newli
 	}
 }
 
+/* Bytes the characters of some width among the next left input bytes can
+   put out before the cut at cols: 3 for one byte (U+FFFD), 4 per column. */
+static inline size_t cut_room(size_t left, size_t cols)
+{
+	return left < cols + 2 ? 3 * left : 4 * (cols + 2);
+}
+
 /*
  * term_sanitize() then utf8_truncate_len() in one pass that stops at the
  * width: a listing of 100 000 previews need not sanitize them whole.
@@ -416,6 +423,14 @@ size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t c
 		if (w + c.width + 1 <= cols) {
 			cut = o + c.len;
 			wcut = w + c.width;
+		}
+		if (o + c.len + cut_room(len - i, cols) >= out->alloc) {
+			/* characters of no width (combining marks, joiners) take
+			   bytes but no columns: an unbounded run of them must not
+			   eat the room kept for the rest */
+			out->len = o;
+			strbuf_grow(out, c.len + cut_room(len - i, cols));
+			buf = out->buf;
 		}
 		memcpy(buf + o, c.text, c.len);
 		o += c.len;

@@ -153,6 +153,26 @@ static void test_valid_utf8_unchanged(void **state)
 	}
 }
 
+/* Characters of no width (combining marks, joiners) do not move the cut:
+   a thousand of them after one letter must still fit the buffer. */
+static void test_cut_zero_width_run(void **state)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	(void)state;
+	strbuf_addch(&in, 'e');
+	for (int i = 0; i < 1000; i++)
+		strbuf_addstr(&in, i % 2 ? "\xcc\x81" : "\xe2\x80\x8d"); /* U+0301, U+200D */
+	assert_int_equal(term_sanitize_cut(&out, in.buf, in.len, 10), 1);
+	assert_int_equal(out.len, in.len);
+	assert_memory_equal(out.buf, in.buf, in.len);
+	strbuf_addstr(&in, "0123456789");
+	strbuf_reset(&out);
+	assert_int_equal(term_sanitize_cut(&out, in.buf, in.len, 10), 10);
+	assert_int_equal(out.len, in.len - 2 + 3); /* "e", the marks, "01234567", "…" */
+	strbuf_release(&in);
+	strbuf_release(&out);
+}
+
 /* The one-pass cut must equal sanitizing everything, then cutting; but for
    control characters, whose "^X" it keeps whole where cutting the sanitized
    text could leave a lone "^" (checked above). */
@@ -164,7 +184,7 @@ static void test_cut_matches_two_passes(void **state)
 					"\xe4\xb8\xad", "\xf0\x9f\x98\x84", "\xcc\x81",
 					"\xe2\x80\xae", "\xff", "\xe2\x82", "~",
 					"\xf8\x88\x80", "\xed\xa0\x80", "\xc0\x80", "\xe0\x80\xaf",
-					"\xf4\x90\x80\x80", "\xa5" };
+					"\xf4\x90\x80\x80", "\xa5", "\xcc\x81\xcc\x81" };
 	const size_t npieces = sizeof(pieces) / sizeof(*pieces);
 	unsigned seed = 12345;
 	(void)state;
@@ -198,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_becomes_fffd),
 		cmocka_unit_test(test_reported_bytes),
 		cmocka_unit_test(test_valid_utf8_unchanged),
+		cmocka_unit_test(test_cut_zero_width_run),
 	};
 	return cmocka_run_group_tests_name("util: terminal text", tests, NULL, NULL);
 }
