@@ -12,8 +12,6 @@
 #include "error.h"
 #include "mime.h"
 
-#define MIME_MAX_DEPTH 32
-#define MIME_MAX_PARTS 10000
 #define MAX_SECTIONS 1000 /* RFC 2231 continuations of one parameter */
 
 /* ---- header scanning ---- */
@@ -102,22 +100,28 @@ static int hdr_is(const struct hdr *h, const char *name)
 	return strlen(name) == h->nlen && !strncasecmp(h->name, name, h->nlen);
 }
 
-/* Appends the unfolded value, trimmed. */
-static void unfold(struct strbuf *out, const char *v, size_t n)
+/* Sets out to the unfolded value, at most max bytes of it, trimmed: one
+   copy, values can be huge. */
+static void unfold(struct strbuf *out, const char *v, size_t n, size_t max)
 {
-	struct strbuf t = STRBUF_INIT;
 	size_t i = 0;
 
-	while (i < n) {
-		size_t j = i;
-		while (j < n && v[j] != '\r' && v[j] != '\n')
+	strbuf_reset(out);
+	strbuf_grow(out, n < max ? n : max);
+	while (i < n && out->len < max) {
+		size_t j = i, room = max - out->len;
+		while (j < n && j - i < room && v[j] != '\r' && v[j] != '\n')
 			j++;
-		strbuf_add(&t, v + i, j - i);
+		strbuf_add(out, v + i, j - i);
 		i = j + 1;
 	}
-	strbuf_trim(&t);
-	strbuf_addbuf(out, &t);
-	strbuf_release(&t);
+	strbuf_trim(out);
+}
+
+/* The value of a field the parser reads: its first MIME_MAX_FIELD bytes. */
+static void field_value(struct strbuf *out, const struct hdr *h)
+{
+	unfold(out, h->val, h->vlen, MIME_MAX_FIELD);
 }
 
 int mime_header_get(struct strbuf *out, const char *buf, size_t len, const char *name)
@@ -128,8 +132,7 @@ int mime_header_get(struct strbuf *out, const char *buf, size_t len, const char 
 	hiter_init(&it, buf, len);
 	while (hiter_next(&it, &h)) {
 		if (hdr_is(&h, name)) {
-			strbuf_reset(out);
-			unfold(out, h.val, h.vlen);
+			unfold(out, h.val, h.vlen, SIZE_MAX);
 			return 0;
 		}
 	}
@@ -202,7 +205,7 @@ static void params_parse(struct strbuf *main, struct params *ps, const char *s, 
 		if (i < n)
 			i++;
 	}
-	while (i < n) {
+	while (i < n && ps->n < MIME_MAX_PARAMS) {
 		struct strbuf name = STRBUF_INIT, val = STRBUF_INIT;
 		struct param p;
 		char *star;
@@ -381,16 +384,16 @@ static void entity_parse(struct entity *e, const char *buf, size_t len, const ch
 		struct strbuf v = STRBUF_INIT;
 		if (!seen_ct && hdr_is(&h, "content-type")) {
 			seen_ct = 1;
-			unfold(&v, h.val, h.vlen);
+			field_value(&v, &h);
 			params_parse(&e->type, &e->ct, v.buf, v.len);
 		} else if (!seen_cd && hdr_is(&h, "content-disposition")) {
 			seen_cd = 1;
-			unfold(&v, h.val, h.vlen);
+			field_value(&v, &h);
 			params_parse(&e->disp, &e->cd, v.buf, v.len);
 		} else if (!seen_cte && hdr_is(&h, "content-transfer-encoding")) {
 			struct params none = { NULL, 0, 0 };
 			seen_cte = 1;
-			unfold(&v, h.val, h.vlen);
+			field_value(&v, &h);
 			params_parse(&e->cte, &none, v.buf, v.len);
 			params_clear(&none);
 		}
@@ -680,40 +683,57 @@ static void walk_entity(struct walk *w, const char *buf, size_t len, int depth, 
 
 /* ---- the message ---- */
 
-/*
- * Appends the msg-ids of a header value to ids: "<...>" tokens, or, in
- * headers written without brackets, the words (only those with an '@'
- * when at_only).  Whitespace inside an id is dropped.
- */
-static void parse_ids(struct strlist *ids, const char *v, int at_only)
-{
-	struct strbuf id = STRBUF_INIT, clean = STRBUF_INIT;
-	const char *p = v;
+/* Which msg-ids of a header to keep: the first `first`, and those from
+   number `from` on; `seen` counts them all.  ids NULL: only count. */
+struct id_pick {
+	struct strlist *ids;
+	size_t first, from, seen;
+};
 
-	for (;;) {
+static int id_found(struct id_pick *pick, const char *s, size_t n)
+{
+	if (pick->ids && (pick->seen < pick->first || pick->seen >= pick->from)) {
+		struct strbuf clean = STRBUF_INIT;
+		utf8_sanitize(&clean, s, n);
+		strlist_push_nodup(pick->ids, strbuf_detach(&clean, NULL));
+	}
+	pick->seen++;
+	/* done when nothing further could be kept */
+	return pick->ids && pick->seen >= pick->first && pick->from == SIZE_MAX;
+}
+
+/*
+ * The msg-ids of a header value: "<...>" tokens, or, in headers written
+ * without brackets, the words (only those with an '@' when at_only).
+ * Whitespace inside an id is dropped.
+ */
+static void parse_ids(struct id_pick *pick, const char *v, int at_only)
+{
+	struct strbuf id = STRBUF_INIT;
+	const char *p = v;
+	int done = 0;
+
+	while (!done) {
 		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL, *q;
 		if (!gt)
 			break;
 		for (q = lt + 1; q < gt; q++)
 			if ((unsigned char)*q > ' ' && *q != '<')
 				strbuf_addch(&id, *q);
-		if (id.len) {
-			utf8_sanitize(&clean, id.buf, id.len);
-			strlist_push_nodup(ids, strbuf_detach(&clean, NULL));
-		}
+		if (id.len)
+			done = id_found(pick, id.buf, id.len);
 		strbuf_reset(&id);
 		p = gt + 1;
 	}
 	/* headers written without brackets: the words themselves */
-	for (p = strchr(v, '<') ? "" : v; *p;) {
+	for (p = strchr(v, '<') ? "" : v; *p && !done;) {
 		size_t n;
 		while (*p && ((unsigned char)*p <= ' ' || *p == ','))
 			p++;
 		for (n = 0; (unsigned char)p[n] > ' ' && p[n] != ','; n++)
 			;
 		if (n && (!at_only || memchr(p, '@', n))) {
-			utf8_sanitize(&clean, p, n);
-			strlist_push_nodup(ids, strbuf_detach(&clean, NULL));
+			done = id_found(pick, p, n);
 			if (!at_only)
 				break;
 		}
@@ -725,8 +745,9 @@ static void parse_ids(struct strlist *ids, const char *v, int at_only)
 static char *first_id(const char *v, int at_only)
 {
 	struct strlist ids = STRLIST_INIT;
+	struct id_pick pick = { &ids, 1, SIZE_MAX, 0 };
 	char *r = NULL;
-	parse_ids(&ids, v, at_only);
+	parse_ids(&pick, v, at_only);
 	if (ids.nr) {
 		r = ids.items[0];
 		ids.items[0] = xstrdup("");
@@ -735,16 +756,30 @@ static char *first_id(const char *v, int at_only)
 	return r;
 }
 
-static void add_addresses(struct mime_address **to, size_t *nto, size_t *alloc, const char *v)
+/* The thread's root and its MIME_MAX_REFERENCES - 1 nearest ancestors:
+   all that threading reads, and a list of millions costs nothing. */
+static void parse_references(struct strlist *refs, const char *v)
 {
-	struct mime_address *list;
-	size_t n, i;
+	struct id_pick count = { NULL, 0, SIZE_MAX, 0 }, pick = { refs, 1, 0, 0 };
+	parse_ids(&count, v, 1);
+	if (count.seen > MIME_MAX_REFERENCES)
+		pick.from = count.seen - (MIME_MAX_REFERENCES - 1);
+	parse_ids(&pick, v, 1);
+}
 
-	mime_address_list_parse(&list, &n, v);
-	for (i = 0; i < n; i++) {
+/* Moves at most max - *nto addresses of list[0..n) to the end of *to; frees the rest. */
+static void take_addresses(struct mime_address **to, size_t *nto, size_t *alloc,
+			   struct mime_address *list, size_t n, size_t max)
+{
+	size_t i = 0;
+	for (; i < n && *nto < max; i++) {
 		(*nto)++;
 		ALLOC_GROW(*to, *nto, *alloc);
 		(*to)[*nto - 1] = list[i];
+	}
+	for (; i < n; i++) {
+		free(list[i].name);
+		free(list[i].addr);
 	}
 	free(list);
 }
@@ -769,7 +804,7 @@ int mime_message_parse(struct mime_message **out, const char *buf, size_t len, u
 {
 	struct mime_message *m;
 	struct mime_address *cc = NULL;
-	size_t ncc = 0, cc_alloc = 0, to_alloc = 0, i;
+	size_t ncc = 0, cc_alloc = 0, to_alloc = 0;
 	struct walk w;
 	struct hiter it;
 	struct hdr h;
@@ -784,42 +819,51 @@ int mime_message_parse(struct mime_message **out, const char *buf, size_t len, u
 		return dlg_error(DLG_EINVALID, "empty message");
 	m = xcalloc(1, sizeof(*m));
 	hiter_init(&it, buf, len);
+	/* only the fields read are unfolded; each is read while it can add */
 	while (hiter_next(&it, &h)) {
-		strbuf_reset(&v);
-		unfold(&v, h.val, h.vlen);
 		if (hdr_is(&h, "from") && !m->from.addr) {
 			struct mime_address *list;
 			size_t n;
+			field_value(&v, &h);
 			mime_address_list_parse(&list, &n, v.buf);
 			if (n) {
 				m->from = list[0];
 				list[0].name = list[0].addr = NULL;
 			}
 			mime_address_list_free(list, n);
-		} else if (hdr_is(&h, "to")) {
-			add_addresses(&m->to, &m->nto, &to_alloc, v.buf);
-		} else if (hdr_is(&h, "cc")) {
-			add_addresses(&cc, &ncc, &cc_alloc, v.buf);
+		} else if (hdr_is(&h, "to") && m->nto < MIME_MAX_ADDRESSES) {
+			struct mime_address *list;
+			size_t n;
+			field_value(&v, &h);
+			mime_address_list_parse(&list, &n, v.buf);
+			take_addresses(&m->to, &m->nto, &to_alloc, list, n, MIME_MAX_ADDRESSES);
+		} else if (hdr_is(&h, "cc") && ncc < MIME_MAX_ADDRESSES) {
+			struct mime_address *list;
+			size_t n;
+			field_value(&v, &h);
+			mime_address_list_parse(&list, &n, v.buf);
+			take_addresses(&cc, &ncc, &cc_alloc, list, n, MIME_MAX_ADDRESSES);
 		} else if (hdr_is(&h, "subject") && !m->subject) {
+			field_value(&v, &h);
 			m->subject = mime_display_text(v.buf, v.len);
 		} else if (hdr_is(&h, "date") && !m->has_date) {
+			field_value(&v, &h);
 			m->has_date = !mime_date_parse(&m->date, v.buf);
 		} else if (hdr_is(&h, "message-id") && !m->message_id) {
+			field_value(&v, &h);
 			m->message_id = first_id(v.buf, 0);
 		} else if (hdr_is(&h, "in-reply-to") && !m->in_reply_to) {
+			field_value(&v, &h);
 			m->in_reply_to = first_id(v.buf, 1);
 		} else if (hdr_is(&h, "references") && !seen_refs) {
 			seen_refs = 1;
-			parse_ids(&refs, v.buf, 1);
+			field_value(&v, &h);
+			parse_references(&refs, v.buf);
 		}
 	}
 	strbuf_release(&v);
-	for (i = 0; i < ncc; i++) {
-		m->nto++;
-		ALLOC_GROW(m->to, m->nto, to_alloc);
-		m->to[m->nto - 1] = cc[i];
-	}
-	free(cc);
+	/* Cc after To, as long as there is room */
+	take_addresses(&m->to, &m->nto, &to_alloc, cc, ncc, MIME_MAX_ADDRESSES);
 	m->references = refs.items;
 	m->nreferences = refs.nr;
 	if (!m->from.name)

@@ -43,6 +43,19 @@ struct mime_message {
 	size_t nattachments;
 };
 
+/*
+ * What one message can make dlg keep, whatever its size: a hostile message
+ * must not cost memory or time out of proportion to its bytes (dlg-import(1),
+ * LIMITS).  The message itself is always stored byte for byte; these bound
+ * only what is read out of it.
+ */
+#define MIME_MAX_FIELD (1 << 20) /* bytes of a header field read (unfolded) */
+#define MIME_MAX_ADDRESSES 1000  /* To and Cc addresses, together, To first */
+#define MIME_MAX_REFERENCES 100  /* References ids: the first and the nearest 99 */
+#define MIME_MAX_PARAMS 1000     /* parameters of one Content-Type or -Disposition */
+#define MIME_MAX_PARTS 10000     /* MIME parts, counted as they are walked */
+#define MIME_MAX_DEPTH 32        /* multipart nesting; deeper is one attachment */
+
 enum { MIME_WANT_DATA = 1 };
 
 /* Parses buf[0..len); returns 0, or DLG_EINVALID for an empty message. */
@@ -85,7 +98,8 @@ int mime_date_parse(time_t *out, const char *s);
 /* Formats t as an RFC 5322 date in UTC ("Tue, 25 Nov 2026 10:00:00 +0000"). */
 void mime_date_format(struct strbuf *out, time_t t);
 
-/* Parses an address list header value into name/addr pairs (decoded). */
+/* Parses an address list header value into name/addr pairs (decoded): the
+   first MIME_MAX_ADDRESSES of them. */
 int mime_address_list_parse(struct mime_address **out, size_t *nout, const char *value);
 void mime_address_list_free(struct mime_address *list, size_t n);
 

@@ -89,7 +89,8 @@ int mime_address_list_parse(struct mime_address **out, size_t *nout, const char 
 	if (!value)
 		return dlg_error(DLG_EINVALID, "no address list");
 	len = strlen(value);
-	while (i < len) {
+	/* the rest of a list of millions is read by nobody: not even scanned */
+	while (i < len && n < MIME_MAX_ADDRESSES) {
 		char c = value[i];
 		if (c == '"') {
 			struct strbuf *t = in_angle ? &a.angle : &a.phrase;
@@ -144,7 +145,8 @@ int mime_address_list_parse(struct mime_address **out, size_t *nout, const char 
 			i++;
 		}
 	}
-	finish_address(&a, &list, &n, &alloc);
+	if (n < MIME_MAX_ADDRESSES)
+		finish_address(&a, &list, &n, &alloc);
 	strbuf_release(&a.phrase);
 	strbuf_release(&a.angle);
 	strbuf_release(&a.comment);
