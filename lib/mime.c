@@ -416,14 +416,21 @@ static void entity_release(struct entity *e)
 	params_clear(&e->cd);
 }
 
-static void decode_body(struct strbuf *out, const struct entity *e)
+/* The body without its transfer encoding: in tmp when it had one, else
+   the bytes of the message themselves (an 8-bit body is not copied). */
+static void decode_body(const char **body, size_t *len, struct strbuf *tmp, const struct entity *e)
 {
 	if (!strcmp(e->cte.buf, "base64"))
-		base64_decode(out, e->body, e->blen);
+		base64_decode(tmp, e->body, e->blen);
 	else if (!strcmp(e->cte.buf, "quoted-printable"))
-		qp_decode(out, e->body, e->blen);
-	else
-		strbuf_add(out, e->body, e->blen);
+		qp_decode(tmp, e->body, e->blen);
+	else {
+		*body = e->body;
+		*len = e->blen;
+		return;
+	}
+	*body = tmp->buf;
+	*len = tmp->len;
 }
 
 /* The charset an HTML document declares in <meta>, when the header gives none. */
@@ -448,6 +455,7 @@ static void add_attachment(struct walk *w, const struct entity *e, const char *n
 	struct mime_message *m = w->msg;
 	struct mime_attachment *a;
 	struct strbuf data = STRBUF_INIT, clean = STRBUF_INIT;
+	const char *body;
 	size_t i;
 
 	m->nattachments++;
@@ -459,26 +467,28 @@ static void add_attachment(struct walk *w, const struct entity *e, const char *n
 	a->name = strbuf_detach(&clean, NULL);
 	utf8_sanitize(&clean, e->type.buf, e->type.len);
 	a->type = strbuf_detach(&clean, NULL);
-	decode_body(&data, e);
-	a->size = data.len;
+	a->data = NULL;
+	decode_body(&body, &a->size, &data, e);
 	if (w->flags & MIME_WANT_DATA) {
+		if (body != data.buf)
+			strbuf_add(&data, body, a->size);
 		a->data = strbuf_detach(&data, NULL);
-	} else {
-		a->data = NULL;
-		strbuf_release(&data);
 	}
+	strbuf_release(&data);
 }
 
 static void add_text(struct walk *w, const struct entity *e, int html)
 {
 	struct strbuf raw = STRBUF_INIT, u = STRBUF_INIT;
 	char *cs = param_get(&e->ct, "charset");
-	size_t i, lead;
+	const char *body;
+	size_t blen, i, lead;
 
-	decode_body(&raw, e);
+	decode_body(&body, &blen, &raw, e);
 	if (html && !cs)
-		cs = html_meta_charset(raw.buf, raw.len);
-	charset_to_utf8(&u, cs, raw.buf, raw.len);
+		cs = html_meta_charset(body, blen);
+	charset_to_utf8(&u, cs, body, blen);
+	strbuf_release(&raw);
 	if (html) {
 		struct strbuf t = STRBUF_INIT;
 		html_to_text(&t, u.buf, u.len);
@@ -493,14 +503,16 @@ static void add_text(struct walk *w, const struct entity *e, int html)
 		memmove(u.buf, u.buf + lead, u.len - lead);
 		strbuf_setlen(&u, u.len - lead);
 	}
-	if (u.len) {
+	if (u.len && !w->text.len) { /* the first text: taken, not copied */
+		struct strbuf t = w->text;
+		w->text = u;
+		u = t;
+	} else if (u.len) {
 		/* further inline text parts (a "PS", a list footer) follow the first */
-		if (w->text.len)
-			strbuf_addstr(&w->text, "\n\n");
+		strbuf_addstr(&w->text, "\n\n");
 		strbuf_addbuf(&w->text, &u);
 	}
 	free(cs);
-	strbuf_release(&raw);
 	strbuf_release(&u);
 }
 
