@@ -1,8 +1,9 @@
 /*
- * RFC 5322 / MIME message structure: headers, parameters (RFC 2231),
- * multipart trees, addresses and dates.  Input is untrusted bytes:
- * nothing here recurses more than MIME_MAX_DEPTH levels, every scan is
- * linear per nesting level, and all strings handed out are valid UTF-8.
+ * RFC 5322 / MIME message structure: header fields and multipart trees
+ * (parameters are in mimeparam.c, addresses, msg-ids and dates in
+ * rfc5322.c).  Input is untrusted bytes: nothing here recurses more than
+ * MIME_MAX_DEPTH levels, every scan is linear per nesting level, what is
+ * kept is capped (mime.h), and all strings handed out are valid UTF-8.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -11,8 +12,7 @@
 
 #include "error.h"
 #include "mime.h"
-
-#define MAX_SECTIONS 1000 /* RFC 2231 continuations of one parameter */
+#include "mimeparam.h"
 
 /* ---- header scanning ---- */
 
@@ -162,192 +162,6 @@ char *mime_display_text(const char *raw, size_t n)
 			sb.buf[i] = ' ';
 	strbuf_trim(&sb);
 	return strbuf_detach(&sb, NULL);
-}
-
-/* ---- parameters (RFC 2045 + RFC 2231) ---- */
-
-struct param {
-	char *name;  /* lowercased, without the "*N*" suffix */
-	int section; /* -1 when not a continuation */
-	int ext;     /* value is charset'lang'%XX encoded */
-	char *value; /* unquoted raw bytes */
-};
-
-struct params {
-	struct param *v;
-	size_t n, alloc;
-};
-
-static void params_clear(struct params *ps)
-{
-	size_t i;
-	for (i = 0; i < ps->n; i++) {
-		free(ps->v[i].name);
-		free(ps->v[i].value);
-	}
-	free(ps->v);
-	ps->v = NULL;
-	ps->n = ps->alloc = 0;
-}
-
-/* Splits "type/sub; a=b; c*=x" into the lowercased main value and parameters. */
-static void params_parse(struct strbuf *main, struct params *ps, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && s[i] != ';') {
-		if (s[i] == '(') { /* comment */
-			while (i < n && s[i] != ')')
-				i++;
-		} else if (!isspace((unsigned char)s[i]) && s[i] != '"') {
-			strbuf_addch(main, tolower((unsigned char)s[i]));
-		}
-		if (i < n)
-			i++;
-	}
-	while (i < n && ps->n < MIME_MAX_PARAMS) {
-		struct strbuf name = STRBUF_INIT, val = STRBUF_INIT;
-		struct param p;
-		char *star;
-		while (i < n && (s[i] == ';' || isspace((unsigned char)s[i])))
-			i++;
-		while (i < n && s[i] != '=' && s[i] != ';' && !isspace((unsigned char)s[i]))
-			strbuf_addch(&name, tolower((unsigned char)s[i++]));
-		while (i < n && isspace((unsigned char)s[i]))
-			i++;
-		if (i >= n || s[i] != '=' || !name.len) {
-			strbuf_release(&name);
-			while (i < n && s[i] != ';')
-				i++;
-			continue;
-		}
-		i++;
-		while (i < n && isspace((unsigned char)s[i]))
-			i++;
-		if (i < n && s[i] == '"') {
-			for (i++; i < n && s[i] != '"'; i++) {
-				/* only \" and \\ are escapes: Windows paths carry bare backslashes */
-				if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\'))
-					i++;
-				strbuf_addch(&val, s[i]);
-			}
-			if (i < n)
-				i++;
-		} else {
-			while (i < n && s[i] != ';')
-				strbuf_addch(&val, s[i++]);
-			strbuf_rtrim(&val);
-		}
-		p.section = -1;
-		p.ext = name.len && name.buf[name.len - 1] == '*';
-		if (p.ext)
-			strbuf_setlen(&name, name.len - 1);
-		star = strchr(name.buf, '*');
-		if (star) {
-			char *end;
-			long sec = strtol(star + 1, &end, 10);
-			if (end == star + 1 || *end || sec < 0 || sec >= MAX_SECTIONS) {
-				strbuf_release(&name);
-				strbuf_release(&val);
-				continue;
-			}
-			p.section = (int)sec;
-			strbuf_setlen(&name, (size_t)(star - name.buf));
-		}
-		p.name = strbuf_detach(&name, NULL);
-		p.value = strbuf_detach(&val, NULL);
-		ps->n++;
-		ALLOC_GROW(ps->v, ps->n, ps->alloc);
-		ps->v[ps->n - 1] = p;
-	}
-}
-
-static void pct_decode(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		int h, l;
-		if (*s == '%' && s[1] && s[2] &&
-		    (h = isxdigit((unsigned char)s[1]) ? s[1] : -1) >= 0 &&
-		    (l = isxdigit((unsigned char)s[2]) ? s[2] : -1) >= 0) {
-			h = isdigit(h) ? h - '0' : tolower(h) - 'a' + 10;
-			l = isdigit(l) ? l - '0' : tolower(l) - 'a' + 10;
-			strbuf_addch(out, h * 16 + l);
-			s += 2;
-		} else {
-			strbuf_addch(out, *s);
-		}
-	}
-}
-
-/* Appends the charset of an extended value to cs and returns the encoded text. */
-static const char *ext_split(struct strbuf *cs, const char *v)
-{
-	const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
-	if (!q2)
-		return v;
-	strbuf_add(cs, v, (size_t)(q1 - v));
-	return q2 + 1;
-}
-
-/* A raw parameter value exactly as written (for boundaries), or NULL. */
-static const char *param_raw(const struct params *ps, const char *name)
-{
-	size_t i;
-	for (i = 0; i < ps->n; i++)
-		if (!ps->v[i].ext && ps->v[i].section < 0 && !strcmp(ps->v[i].name, name))
-			return ps->v[i].value;
-	return NULL;
-}
-
-/* The decoded UTF-8 value of a parameter (caller frees), or NULL.  RFC 2231
-   forms win over the plain one that is there for old readers. */
-static char *param_get(const struct params *ps, const char *name)
-{
-	struct strbuf bytes = STRBUF_INIT, cs = STRBUF_INIT, out = STRBUF_INIT;
-	const struct param *plain = NULL, *ext = NULL, **secs = NULL;
-	int any_ext = 0;
-	size_t i;
-
-	for (i = 0; i < ps->n; i++) {
-		const struct param *p = &ps->v[i];
-		if (strcmp(p->name, name))
-			continue;
-		if (p->section >= 0) {
-			if (!secs)
-				secs = xcalloc(MAX_SECTIONS, sizeof(*secs));
-			if (!secs[p->section])
-				secs[p->section] = p;
-		} else if (p->ext && !ext) {
-			ext = p;
-		} else if (!p->ext && !plain) {
-			plain = p;
-		}
-	}
-	if (ext) {
-		pct_decode(&bytes, ext_split(&cs, ext->value));
-		any_ext = 1;
-	} else if (secs) {
-		for (i = 0; i < MAX_SECTIONS && secs[i]; i++) { /* stops at a gap */
-			if (secs[i]->ext) {
-				any_ext = 1;
-				pct_decode(&bytes, i ? secs[i]->value : ext_split(&cs, secs[i]->value));
-			} else {
-				strbuf_addstr(&bytes, secs[i]->value);
-			}
-		}
-	} else if (plain) {
-		strbuf_addstr(&bytes, plain->value);
-	} else {
-		return NULL;
-	}
-	free(secs);
-	if (any_ext)
-		charset_to_utf8(&out, cs.buf, bytes.buf, bytes.len);
-	else
-		mime_decode_words(&out, bytes.buf, bytes.len); /* RFC 2047 inside quotes, as Outlook does */
-	strbuf_release(&bytes);
-	strbuf_release(&cs);
-	return strbuf_detach(&out, NULL);
 }
 
 /* ---- the MIME tree ---- */
@@ -521,20 +335,11 @@ static int is_type(const struct entity *e, const char *t)
 	return !strcmp(e->type.buf, t);
 }
 
-static int has_param(const struct params *ps, const char *name)
-{
-	size_t i;
-	for (i = 0; i < ps->n; i++)
-		if (!strcmp(ps->v[i].name, name))
-			return 1;
-	return 0;
-}
-
 static int is_attachment(const struct entity *e, int root)
 {
 	if (!strcmp(e->disp.buf, "attachment"))
 		return 1;
-	return !root && (has_param(&e->cd, "filename") || has_param(&e->ct, "name"));
+	return !root && (param_has(&e->cd, "filename") || param_has(&e->ct, "name"));
 }
 
 static void attach(struct walk *w, const struct entity *e)
@@ -695,90 +500,6 @@ static void walk_entity(struct walk *w, const char *buf, size_t len, int depth, 
 
 /* ---- the message ---- */
 
-/* Which msg-ids of a header to keep: the first `first`, and those from
-   number `from` on; `seen` counts them all.  ids NULL: only count. */
-struct id_pick {
-	struct strlist *ids;
-	size_t first, from, seen;
-};
-
-static int id_found(struct id_pick *pick, const char *s, size_t n)
-{
-	if (pick->ids && (pick->seen < pick->first || pick->seen >= pick->from)) {
-		struct strbuf clean = STRBUF_INIT;
-		utf8_sanitize(&clean, s, n);
-		strlist_push_nodup(pick->ids, strbuf_detach(&clean, NULL));
-	}
-	pick->seen++;
-	/* done when nothing further could be kept */
-	return pick->ids && pick->seen >= pick->first && pick->from == SIZE_MAX;
-}
-
-/*
- * The msg-ids of a header value: "<...>" tokens, or, in headers written
- * without brackets, the words (only those with an '@' when at_only).
- * Whitespace inside an id is dropped.
- */
-static void parse_ids(struct id_pick *pick, const char *v, int at_only)
-{
-	struct strbuf id = STRBUF_INIT;
-	const char *p = v;
-	int done = 0;
-
-	while (!done) {
-		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL, *q;
-		if (!gt)
-			break;
-		for (q = lt + 1; q < gt; q++)
-			if ((unsigned char)*q > ' ' && *q != '<')
-				strbuf_addch(&id, *q);
-		if (id.len)
-			done = id_found(pick, id.buf, id.len);
-		strbuf_reset(&id);
-		p = gt + 1;
-	}
-	/* headers written without brackets: the words themselves */
-	for (p = strchr(v, '<') ? "" : v; *p && !done;) {
-		size_t n;
-		while (*p && ((unsigned char)*p <= ' ' || *p == ','))
-			p++;
-		for (n = 0; (unsigned char)p[n] > ' ' && p[n] != ','; n++)
-			;
-		if (n && (!at_only || memchr(p, '@', n))) {
-			done = id_found(pick, p, n);
-			if (!at_only)
-				break;
-		}
-		p += n;
-	}
-	strbuf_release(&id);
-}
-
-static char *first_id(const char *v, int at_only)
-{
-	struct strlist ids = STRLIST_INIT;
-	struct id_pick pick = { &ids, 1, SIZE_MAX, 0 };
-	char *r = NULL;
-	parse_ids(&pick, v, at_only);
-	if (ids.nr) {
-		r = ids.items[0];
-		ids.items[0] = xstrdup("");
-	}
-	strlist_clear(&ids);
-	return r;
-}
-
-/* The thread's root and its MIME_MAX_REFERENCES - 1 nearest ancestors:
-   all that threading reads, and a list of millions costs nothing. */
-static void parse_references(struct strlist *refs, const char *v)
-{
-	struct id_pick count = { NULL, 0, SIZE_MAX, 0 }, pick = { refs, 1, 0, 0 };
-	parse_ids(&count, v, 1);
-	if (count.seen > MIME_MAX_REFERENCES)
-		pick.from = count.seen - (MIME_MAX_REFERENCES - 1);
-	parse_ids(&pick, v, 1);
-}
-
 /* Moves at most max - *nto addresses of list[0..n) to the end of *to; frees the rest. */
 static void take_addresses(struct mime_address **to, size_t *nto, size_t *alloc,
 			   struct mime_address *list, size_t n, size_t max)
@@ -863,14 +584,14 @@ int mime_message_parse(struct mime_message **out, const char *buf, size_t len, u
 			m->has_date = !mime_date_parse(&m->date, v.buf);
 		} else if (hdr_is(&h, "message-id") && !m->message_id) {
 			field_value(&v, &h);
-			m->message_id = first_id(v.buf, 0);
+			m->message_id = mime_msgid_first(v.buf, 0);
 		} else if (hdr_is(&h, "in-reply-to") && !m->in_reply_to) {
 			field_value(&v, &h);
-			m->in_reply_to = first_id(v.buf, 1);
+			m->in_reply_to = mime_msgid_first(v.buf, 1);
 		} else if (hdr_is(&h, "references") && !seen_refs) {
 			seen_refs = 1;
 			field_value(&v, &h);
-			parse_references(&refs, v.buf);
+			mime_references_parse(&refs, v.buf);
 		}
 	}
 	strbuf_release(&v);

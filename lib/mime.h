@@ -92,6 +92,13 @@ void base64_decode(struct strbuf *out, const char *in, size_t len);
 void qp_encode(struct strbuf *out, const char *in, size_t len);
 void base64_encode(struct strbuf *out, const char *in, size_t len);
 
+/* The first msg-id of a header value (Message-ID, In-Reply-To), without
+   brackets; with at_only, a bare word counts only with an '@'.  NULL if none. */
+char *mime_msgid_first(const char *v, int at_only);
+/* The msg-ids of a References value, oldest first: the first and the last
+   MIME_MAX_REFERENCES - 1 when there are more. */
+void mime_references_parse(struct strlist *refs, const char *v);
+
 /* RFC 5322 date -> time_t (UTC).  Returns 0 or DLG_EINVALID. Accepts the
    obsolete forms seen in real mail (two-digit years, named zones). */
 int mime_date_parse(time_t *out, const char *s);
