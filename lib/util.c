@@ -259,6 +259,16 @@ size_t utf8_decode(const char *str, size_t n, unsigned *cp)
 	return need;
 }
 
+size_t utf8_cut(const char *s, size_t n)
+{
+	/* before the lead byte of the character s[n] continues; a fourth
+	   continuation byte in a row continues nothing */
+	for (size_t k = n; k > 0 && k + 3 >= n; k--)
+		if (((unsigned char)s[k] & 0xc0) != 0x80)
+			return k;
+	return n;
+}
+
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
 void utf8_sanitize(struct strbuf *out, const char *in, size_t len)
@@ -283,7 +293,7 @@ void utf8_sanitize(struct strbuf *out, const char *in, size_t len)
 		}
 		n = utf8_decode(in + i, len - i, &cp);
 		if (cp == 0xfffd) /* a broken sequence, or U+FFFD itself: the same bytes */
-			strbuf_addstr(out, REPLACEMENT);
+			strbuf_add(out, REPLACEMENT, 3);
 		else
 			strbuf_add(out, s + i, n);
 		i += n;

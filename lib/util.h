@@ -49,6 +49,9 @@ void field_decode(struct strbuf *out, const char *s, size_t len);
    bytes 0xF8..0xFF) is U+FFFD taking its maximal subpart (Unicode, 3.9):
    one U+FFFD per broken piece, never swallowing a valid character. */
 size_t utf8_decode(const char *s, size_t n, unsigned *cp);
+/* Where to cut s, of more than n >= 4 bytes: at n or up to 3 bytes before,
+   so that no valid character is split (texts are sanitized in pieces). */
+size_t utf8_cut(const char *s, size_t n);
 /* Appends in with invalid UTF-8 replaced by U+FFFD and NUL bytes dropped. */
 void utf8_sanitize(struct strbuf *out, const char *in, size_t len);
 

@@ -173,6 +173,27 @@ static void test_cut_zero_width_run(void **state)
 	strbuf_release(&out);
 }
 
+/* Text sanitized in pieces cut by utf8_cut() is text sanitized whole. */
+static void test_utf8_cut(void **state)
+{
+	static const char text[] = "a\xd0\x9f\xe4\xb8\xad\xf0\x9f\x98\x84\xe2\x82" "b\x80\x80\x80\x80\x80"
+				   "\xf0\x9f\x98\xff\xed\xa0\x80\xc3\xa9";
+	size_t len = sizeof(text) - 1;
+	struct strbuf whole = STRBUF_INIT;
+	(void)state;
+	term_sanitize(&whole, text, len, 0);
+	for (size_t n = 4; n < len; n++) {
+		struct strbuf pieces = STRBUF_INIT;
+		size_t k = utf8_cut(text, n);
+		assert_true(k <= n && k + 3 >= n);
+		term_sanitize(&pieces, text, k, 0);
+		term_sanitize(&pieces, text + k, len - k, 0);
+		assert_string_equal(pieces.buf, whole.buf);
+		strbuf_release(&pieces);
+	}
+	strbuf_release(&whole);
+}
+
 /* The one-pass cut must equal sanitizing everything, then cutting; but for
    control characters, whose "^X" it keeps whole where cutting the sanitized
    text could leave a lone "^" (checked above). */
@@ -219,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_reported_bytes),
 		cmocka_unit_test(test_valid_utf8_unchanged),
 		cmocka_unit_test(test_cut_zero_width_run),
+		cmocka_unit_test(test_utf8_cut),
 	};
 	return cmocka_run_group_tests_name("util: terminal text", tests, NULL, NULL);
 }
