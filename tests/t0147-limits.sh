@@ -78,4 +78,11 @@ test_expect_success 'a reply naming the hostile message still threads' '
 	dlg -C s import again.eml >id2 && test_cmp id id2
 '
 
+test_expect_success 'a message over 64 MB in an mbox is skipped like a file of one' '
+	python3 -c "import sys; w = sys.stdout.buffer.write; w(b\"From a@b Mon Nov 23 10:00:00 2026\\nFrom: a@b.example\\nMessage-ID: <huge@ex>\\n\\n\" + b\"x\" * (65 << 20) + b\"\\nFrom b@b Mon Nov 23 10:00:00 2026\\nFrom: b@b.example\\nMessage-ID: <small@ex>\\n\\nsmall\\n\")" >huge.mbox &&
+	test_exit_code 1 dlg -C s import huge.mbox >ids 2>err &&
+	grep "huge.mbox#1: message larger than 64 MB, skipped" err &&
+	test_line_count = ids 1 && dlg -C s show $(cat ids) | grep -x small
+'
+
 test_done
