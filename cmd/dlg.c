@@ -101,11 +101,20 @@ int usage(const char *text, int help)
 	return help ? 0 : 2;
 }
 
+/* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
+#define PRINT_PIECE 65536
+
 void print_safe(FILE *fp, const char *s, int keep_newlines)
 {
 	struct strbuf sb = STRBUF_INIT;
-	term_sanitize(&sb, s, strlen(s), keep_newlines);
-	fwrite(sb.buf, 1, sb.len, fp);
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		size_t n = len - i <= PRINT_PIECE ? len - i : utf8_cut(s + i, PRINT_PIECE);
+		strbuf_reset(&sb);
+		term_sanitize(&sb, s + i, n, keep_newlines);
+		fwrite(sb.buf, 1, sb.len, fp);
+		i += n;
+	}
 	strbuf_release(&sb);
 }
 
@@ -154,12 +163,10 @@ json_t *jstr(const char *s)
 
 void json_print_line(json_t *obj)
 {
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s) {
-		fputs(s, stdout);
+	/* straight to stdout: the text of a dialog of large messages is not
+	   built a second time */
+	if (!json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER))
 		fputc('\n', stdout);
-		free(s);
-	}
 }
 
 static int stdin_is_data(void)

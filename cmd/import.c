@@ -48,10 +48,12 @@ struct import_job {
 	int failed;
 };
 
-static void add_msg(struct import_job *job, const char *source, const char *data, size_t len)
+static int add_msg(struct import_job *job, const char *source, const char *data, size_t len)
 {
 	struct raw_msg *m;
 	struct strbuf date = STRBUF_INIT;
+	if (len > MAX_MESSAGE)
+		return error_msg("%s: message larger than %u MB, skipped", source, MAX_MESSAGE >> 20);
 	ALLOC_GROW(job->msgs, job->nr + 1, job->alloc);
 	m = &job->msgs[job->nr];
 	m->source = xstrdup(source);
@@ -63,6 +65,7 @@ static void add_msg(struct import_job *job, const char *source, const char *data
 		mime_date_parse(&m->date, date.buf);
 	strbuf_release(&date);
 	job->nr++;
+	return 0;
 }
 
 /* The boundary of a multipart message's header block, or "" . */
@@ -93,11 +96,11 @@ static void multipart_boundary(struct strbuf *out, const char *msg, size_t len)
  * Inside an unfinished multipart body a "From " line is content (an
  * attached patch or mbox), not the next message.
  */
-static void split_mbox(struct import_job *job, const char *source, const char *buf, size_t len)
+static int split_mbox(struct import_job *job, const char *source, const char *buf, size_t len)
 {
 	struct strbuf msg = STRBUF_INIT, label = STRBUF_INIT, boundary = STRBUF_INIT;
 	size_t i = 0, n = 0;
-	int in_body = 0, open_multipart = 0;
+	int in_body = 0, open_multipart = 0, ret = 0;
 	while (i < len) {
 		const char *line = buf + i, *nl = memchr(line, '\n', len - i);
 		size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
@@ -105,7 +108,7 @@ static void split_mbox(struct import_job *job, const char *source, const char *b
 			if (msg.len) {
 				strbuf_reset(&label);
 				strbuf_addf(&label, "%s#%zu", source, ++n);
-				add_msg(job, label.buf, msg.buf, msg.len);
+				ret |= add_msg(job, label.buf, msg.buf, msg.len);
 			}
 			strbuf_reset(&msg);
 			in_body = 0;
@@ -131,23 +134,20 @@ static void split_mbox(struct import_job *job, const char *source, const char *b
 	if (msg.len) {
 		strbuf_reset(&label);
 		strbuf_addf(&label, "%s#%zu", source, ++n);
-		add_msg(job, label.buf, msg.buf, msg.len);
+		ret |= add_msg(job, label.buf, msg.buf, msg.len);
 	}
 	strbuf_release(&msg);
 	strbuf_release(&label);
 	strbuf_release(&boundary);
+	return ret;
 }
 
 /* A file's messages: one, or each of an mbox. */
 static int add_file(struct import_job *job, const char *source, const struct strbuf *data)
 {
 	if (data->len >= 5 && !strncmp(data->buf, "From ", 5))
-		split_mbox(job, source, data->buf, data->len);
-	else if (data->len > MAX_MESSAGE)
-		return error_msg("%s: message larger than %u MB, skipped", source, MAX_MESSAGE >> 20);
-	else
-		add_msg(job, source, data->buf, data->len);
-	return 0;
+		return split_mbox(job, source, data->buf, data->len);
+	return add_msg(job, source, data->buf, data->len);
 }
 
 static int read_entry(struct import_job *job, int dirfd, const char *name, const char *path,
@@ -246,13 +246,13 @@ static int read_json_lines(struct import_job *job, const char *path)
 		if (strspn(p, " \t\r") < n) {
 			strbuf_reset(&label);
 			strbuf_addf(&label, "%s:%zu", strcmp(path, "-") ? path : "(stdin)", line);
-			add_msg(job, label.buf, p, n);
+			ret |= add_msg(job, label.buf, p, n);
 		}
 		p += n + (nl ? 1 : 0);
 	}
 	strbuf_release(&data);
 	strbuf_release(&label);
-	return 0;
+	return ret;
 }
 
 static int by_date(const void *pa, const void *pb)

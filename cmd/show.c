@@ -150,12 +150,21 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 	print_safe(stdout, d->info.subject, 0);
 	if (d->tags.nr) {
 		fputs("\ntags:     ", stdout);
-		for (size_t t = 0; t < d->tags.nr; t++)
-			printf("%s%s", t ? ", " : "", d->tags.items[t]);
+		for (size_t t = 0; t < d->tags.nr; t++) {
+			fputs(t ? ", " : "", stdout);
+			print_safe(stdout, d->tags.items[t], 0);
+		}
 	}
 	printf("\nuser:     %s", bold);
 	print_safe(stdout, d->user_name, 0);
-	printf("%s (%.7s)\n", off, d->info.user);
+	fputs(off, stdout);
+	if (is_full_id(d->info.user)) {
+		printf(" (%.7s)\n", d->info.user);
+	} else { /* info from a fetched commit: anything */
+		fputs(" (", stdout);
+		print_safe(stdout, d->info.user, 0);
+		fputs(")\n", stdout);
+	}
 	show_conflicts(conflicts);
 	shard_path(&rel, "users", d->info.user);
 	strbuf_addstr(&rel, "/card");
