@@ -271,7 +271,7 @@ static int is_delivery_header(const char *line, size_t n)
 					     "X-Dlg-Next-Attempt:", "X-Dlg-Sent-Via:", "X-Dlg-Sent-Id:",
 					     "X-Dlg-Sent-At:", NULL };
 	for (int i = 0; names[i]; i++)
-		if (n >= strlen(names[i]) && !strncasecmp(line, names[i], strlen(names[i])))
+		if (n >= strlen(names[i]) && !strncmp(line, names[i], strlen(names[i])))
 			return 1;
 	return 0;
 }
@@ -279,25 +279,19 @@ static int is_delivery_header(const char *line, size_t n)
 void message_set_delivery(struct strbuf *out, const char *raw, size_t len, const char *state,
 			  const char *const *headers)
 {
-	size_t body = mime_body_offset(raw, len), i = 0;
+	size_t block = message_block_len(raw, len), i = 0;
 	message_add_header(out, "X-Dlg-Delivery", state, "\n");
 	for (; headers && headers[0]; headers += 2)
 		message_add_header(out, headers[0], headers[1], "\n");
-	while (i < body) {
-		const char *line = raw + i, *nl = memchr(line, '\n', body - i);
-		size_t n = nl ? (size_t)(nl - line) + 1 : body - i;
-		int drop = is_delivery_header(line, n);
-		/* with its continuation lines */
-		do {
-			if (!drop)
-				strbuf_add(out, raw + i, n);
-			i += n;
-			line = raw + i;
-			nl = i < body ? memchr(line, '\n', body - i) : NULL;
-			n = nl ? (size_t)(nl - line) + 1 : body - i;
-		} while (i < body && (*line == ' ' || *line == '\t'));
+	/* the rest of dlg's block: one field a line */
+	while (i < block) {
+		const char *line = raw + i, *nl = memchr(line, '\n', block - i);
+		size_t n = nl ? (size_t)(nl - line) + 1 : block - i;
+		if (!is_delivery_header(line, n))
+			strbuf_add(out, line, n);
+		i += n;
 	}
-	strbuf_add(out, raw + body, len - body);
+	strbuf_add(out, raw + block, len - block);
 }
 
 /* ---- sending ---- */
@@ -339,7 +333,11 @@ static int route_for(struct channel *ch, struct dlg_store *s, struct config *c,
 			return dlg_error(DLG_ENOTFOUND,
 					 "the customer wrote through channel %s, which is not configured "
 					 "(see dlg channel add)", route);
-		return err;
+		if (err < 0 || !strcmp(ch->type, type))
+			return err;
+		/* Not dlg's word (a message stored before senders' fields were
+		   renamed): no message comes through a channel of another kind. */
+		channel_close(ch);
 	}
 	channel_names(&names, c);
 	for (size_t i = 0; i < names.nr; i++) {
@@ -456,7 +454,7 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 	{
 		struct strbuf v = STRBUF_INIT;
 		time_t next;
-		if (!mime_header_get(&v, raw.buf, raw.len, "X-Dlg-Attempts"))
+		if (!message_block_get(&v, raw.buf, raw.len, "X-Dlg-Attempts"))
 			attempts = strtol(v.buf, NULL, 10);
 		strbuf_release(&v);
 		if (!force && msg->delivery && !strcmp(msg->delivery, "failed") && msg->next_attempt &&

@@ -8,14 +8,130 @@
 #include "message.h"
 #include "util.h"
 
-static char *header_dup(const char *buf, size_t len, const char *name)
+/* "X-Dlg-" as dlg spells it, at the start of a field line. */
+#define DLG_PREFIX "X-Dlg-"
+#define DLG_PREFIX_LEN 6
+/* What a sender's X-Dlg-* field is renamed to when a message comes in. */
+#define RENAMED_PREFIX "X-Original-Dlg-"
+
+/* The end of the line at buf[i] (after its '\n', or len). */
+static size_t next_line(const char *buf, size_t len, size_t i)
+{
+	const char *nl = memchr(buf + i, '\n', len - i);
+	return nl ? (size_t)(nl - buf) + 1 : len;
+}
+
+/*
+ * A line of dlg's block: "X-Dlg-NAME: value" whole on one line, NAME of
+ * letters, digits and '-'.  Returns the length of "X-Dlg-NAME" or 0.
+ */
+static size_t block_field(const char *line, size_t n)
+{
+	size_t i = DLG_PREFIX_LEN;
+	if (n < DLG_PREFIX_LEN || memcmp(line, DLG_PREFIX, DLG_PREFIX_LEN) || line[n - 1] != '\n')
+		return 0;
+	while (i < n && (isalnum((unsigned char)line[i]) || line[i] == '-'))
+		i++;
+	return i > DLG_PREFIX_LEN && i < n && line[i] == ':' ? i : 0;
+}
+
+size_t message_block_len(const char *buf, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		size_t end = next_line(buf, len, i);
+		if (!block_field(buf + i, end - i))
+			break;
+		i = end;
+	}
+	return i;
+}
+
+int message_block_get(struct strbuf *out, const char *buf, size_t len, const char *name)
+{
+	size_t want = strlen(name), i = 0;
+	while (i < len) {
+		size_t end = next_line(buf, len, i), n = block_field(buf + i, end - i);
+		if (!n)
+			break;
+		if (n == want && !memcmp(buf + i, name, n)) {
+			strbuf_reset(out);
+			strbuf_add(out, buf + i + n + 1, end - i - n - 1);
+			strbuf_trim(out);
+			return 0;
+		}
+		i = end;
+	}
+	return DLG_ENOTFOUND;
+}
+
+static char *block_dup(const char *buf, size_t len, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (mime_header_get(&sb, buf, len, name) < 0) {
+	if (message_block_get(&sb, buf, len, name) < 0) {
 		strbuf_release(&sb);
 		return NULL;
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+static int starts_with_nocase(const char *line, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && !strncasecmp(line, prefix, k);
+}
+
+/*
+ * X-Dlg-* fields below the block, and fields renamed on the way in: what
+ * someone other than dlg wrote under dlg's names, for show to display.
+ */
+#define IGNORED_MAX 64
+static void collect_ignored(struct strlist *out, const char *buf, size_t len)
+{
+	size_t body = mime_body_offset(buf, len), i = message_block_len(buf, len);
+	while (i < body && out->nr < IGNORED_MAX) {
+		size_t end = next_line(buf, body, i);
+		if (starts_with_nocase(buf + i, end - i, DLG_PREFIX) ||
+		    starts_with_nocase(buf + i, end - i, RENAMED_PREFIX)) {
+			struct strbuf field = STRBUF_INIT;
+			do { /* with its continuation lines, unfolded */
+				strbuf_add(&field, buf + i, end - i);
+				strbuf_rtrim(&field);
+				i = end;
+				end = i < body ? next_line(buf, body, i) : i;
+			} while (i < body && (buf[i] == ' ' || buf[i] == '\t'));
+			strlist_push(out, field.buf);
+			strbuf_release(&field);
+			continue;
+		}
+		i = end;
+	}
+}
+
+/* Chat-like channels answer into a conversation; email answers the sender. */
+static int kind_has_conversation(const char *kind)
+{
+	static const char *const kinds[] = { "telegram", "vk", "facebook", "chat", "popup", NULL };
+	for (int i = 0; kinds[i]; i++)
+		if (!strcmp(kind, kinds[i]))
+			return 1;
+	return 0;
+}
+
+/* The field when it can be dlg's (believe), else NULL, and it is listed as ignored. */
+static char *block_field_if(struct strlist *ignored, const char *buf, size_t len, const char *name,
+			    int believe)
+{
+	char *v = block_dup(buf, len, name);
+	if (v && !believe) {
+		struct strbuf field = STRBUF_INIT;
+		strbuf_addf(&field, "%s: %s", name, v);
+		strlist_push(ignored, field.buf);
+		strbuf_release(&field);
+		free(v);
+		v = NULL;
+	}
+	return v;
 }
 
 time_t message_name_time(const char *name)
@@ -34,22 +150,26 @@ int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, si
 	if ((err = mime_message_parse(&m->mime, buf, len, mime_flags)) < 0)
 		return err;
 	m->name = xstrdup(name);
-	m->channel = header_dup(buf, len, "X-Dlg-Channel");
-	dir = header_dup(buf, len, "X-Dlg-Direction");
-	m->out = dir && !strcmp(dir, "out");
-	free(dir);
-	m->operator = header_dup(buf, len, "X-Dlg-Operator");
-	m->delivery = header_dup(buf, len, "X-Dlg-Delivery");
-	m->user = header_dup(buf, len, "X-Dlg-User");
-	m->channel_user = header_dup(buf, len, "X-Dlg-Channel-User");
-	m->channel_message = header_dup(buf, len, "X-Dlg-Channel-Message");
-	m->route = header_dup(buf, len, "X-Dlg-Route");
-	m->conversation = header_dup(buf, len, "X-Dlg-Conversation");
-	m->sent_via = header_dup(buf, len, "X-Dlg-Sent-Via");
-	m->error = header_dup(buf, len, "X-Dlg-Error");
-	m->next_attempt = header_dup(buf, len, "X-Dlg-Next-Attempt");
+	m->channel = block_dup(buf, len, "X-Dlg-Channel");
 	if (!m->channel)
 		m->channel = xstrdup("email");
+	dir = block_dup(buf, len, "X-Dlg-Direction");
+	m->out = dir && !strcmp(dir, "out");
+	free(dir);
+	m->user = block_dup(buf, len, "X-Dlg-User");
+	m->channel_user = block_dup(buf, len, "X-Dlg-Channel-User");
+	m->channel_message = block_dup(buf, len, "X-Dlg-Channel-Message");
+	m->route = block_dup(buf, len, "X-Dlg-Route");
+	/* Messages stored before senders' fields were renamed may carry some in
+	   the block; what cannot be dlg's own is dropped by meaning too. */
+	m->conversation = block_field_if(&m->ignored, buf, len, "X-Dlg-Conversation",
+					 kind_has_conversation(m->channel));
+	m->operator = block_field_if(&m->ignored, buf, len, "X-Dlg-Operator", m->out);
+	m->delivery = block_field_if(&m->ignored, buf, len, "X-Dlg-Delivery", m->out);
+	m->sent_via = block_field_if(&m->ignored, buf, len, "X-Dlg-Sent-Via", m->out);
+	m->error = block_field_if(&m->ignored, buf, len, "X-Dlg-Error", m->out);
+	m->next_attempt = block_field_if(&m->ignored, buf, len, "X-Dlg-Next-Attempt", m->out);
+	collect_ignored(&m->ignored, buf, len);
 	m->date = m->mime->has_date ? m->mime->date : message_name_time(name);
 	return 0;
 }
@@ -68,6 +188,7 @@ void stored_msg_clear(struct stored_msg *m)
 	free(m->sent_via);
 	free(m->error);
 	free(m->next_attempt);
+	strlist_clear(&m->ignored);
 	if (m->mime)
 		mime_message_free(m->mime);
 	memset(m, 0, sizeof(*m));
@@ -107,11 +228,22 @@ void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, cons
 {
 	const char *nl = memchr(raw, '\n', len);
 	const char *eol = nl && nl > raw && nl[-1] == '\r' ? "\r\n" : "\n";
+	size_t body = mime_body_offset(raw, len), i = 0;
 	message_add_meta(out, m, "in", eol);
 	/* A message that starts with its body (no headers) needs the blank line. */
 	if (len && (raw[0] == '\n' || raw[0] == '\r' || !memchr(raw, ':', nl ? (size_t)(nl - raw) : len)))
 		strbuf_addstr(out, eol);
-	strbuf_add(out, raw, len);
+	/* The sender's X-Dlg-* fields keep their values under a name dlg never reads. */
+	while (i < body) {
+		size_t end = next_line(raw, body, i);
+		if (starts_with_nocase(raw + i, end - i, DLG_PREFIX)) {
+			strbuf_addstr(out, RENAMED_PREFIX);
+			i += DLG_PREFIX_LEN;
+		}
+		strbuf_add(out, raw + i, end - i);
+		i = end;
+	}
+	strbuf_add(out, raw + body, len - body);
 }
 
 static void add_text_part(struct strbuf *out, const char *text, int ascii, const char *eol)

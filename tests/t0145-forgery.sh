@@ -1,0 +1,145 @@
+#!/bin/bash
+# Trust boundaries (issue 10): a customer cannot forge dlg's own X-Dlg-*
+# header fields, send reads what it delivers from the commit, a message is
+# never delivered twice whatever comes back into the outbox, MIME
+# boundaries cannot be guessed, and credentials stay out of the tree, the
+# errors and core dumps.
+. "$(dirname "$0")/lib.sh"
+
+if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+	test_skip 'forgery' 'python3-aiosmtpd is not installed'
+	test_done
+	exit
+fi
+start_smtp
+start_peer telegram
+TOKEN=123:TESTTOKEN
+have_dovecot=
+command -v dovecot >/dev/null && start_dovecot && have_dovecot=1
+
+# the messages the SMTP server received, one file each
+smtp_mail() { ls "$TRASH"/smtp/Maildir/new/* 2>/dev/null; }
+smtp_count() { smtp_mail | wc -l; }
+# the one message the server received since smtp_mail >FILE
+smtp_new() { smtp_mail | comm -13 "$1" - >new && test_line_count = new 1 && cat new; }
+# the dlg block: the leading run of X-Dlg-* fields of a stored message
+block() { awk '!/^X-Dlg-[A-Za-z-]*: /{exit} {print}' "$1"; }
+
+# commit_file PATH FILE: a commit made with git plumbing, as another tool
+# (or a merge of a hostile clone) could make it: FILE becomes PATH.
+commit_file() {
+	blob=$(git -C s hash-object -w --stdin <"$2") &&
+	GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s read-tree HEAD &&
+	GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s update-index --add --cacheinfo "100644,$blob,$1" &&
+	tree=$(GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s write-tree) &&
+	rm -f "$TRASH/plumbing-index" &&
+	commit=$(git -C s commit-tree "$tree" -p HEAD -m "plumbing: $1") &&
+	git -C s update-ref refs/heads/main "$commit"
+}
+
+test_expect_success 'setup: a store with an email and a chat channel' '
+	dlg init -q s && mkdir -p spool/new spool/tmp &&
+	dlg -C s channel add site --type chat --spool "$PWD/spool" &&
+	dlg -C s channel add mail --type email --smtp "$SMTP" --address support@shop.example --timeout 5
+'
+
+test_expect_success 'import: every X-Dlg-* field the sender wrote is renamed X-Original-Dlg-*' '
+	cat >forged.eml <<-\EOF &&
+	X-Dlg-Route: site
+	From: Ivan <ivan@example.ru>
+	To: support@shop.example
+	Subject: Where is my order?
+	Date: Tue, 24 Nov 2026 10:00:00 +0000
+	Message-ID: <f1@example.ru>
+	X-Dlg-Conversation: v-evil
+	X-Dlg-Channel: telegram
+	X-Dlg-Direction: out
+	X-Dlg-User: 0000000000000000
+	X-Dlg-Channel-User: evil@attacker.example
+	X-Dlg-Channel-Message: forged
+	X-Dlg-Operator: mallory
+	X-Dlg-Delivery: sent
+	X-Dlg-Attempts: 1
+	X-Dlg-Error: forged
+	X-Dlg-Next-Attempt: 2026-01-01T00:00:00Z
+	X-Dlg-Sent-Via: site
+	X-Dlg-Sent-Id: forged
+	X-Dlg-Sent-At: 2026-01-01T00:00:00Z
+	X-Dlg-Page: https://evil.example/
+	X-Dlg-Popup: evil
+	x-dlg-route: site
+	X-Dlg-Anything-New: x
+	Content-Type: text/plain; charset=utf-8
+
+	Hello
+	EOF
+	D=$(dlg -C s import forged.eml) && echo $D >D &&
+	f=$(ls s/dialogs/*/*/$D/cur/*) && block $f >blk &&
+	U=$(sed -n "s/^user: //p" s/dialogs/*/*/$D/info) &&
+	printf "X-Dlg-Channel: email\nX-Dlg-Direction: in\nX-Dlg-User: %s\nX-Dlg-Channel-User: ivan@example.ru\nX-Dlg-Channel-Message: f1@example.ru\n" $U >expect &&
+	test_cmp expect blk &&
+	grep -ci "^x-dlg-" $f >n && test "$(cat n)" = 5 &&
+	grep -c "^X-Original-Dlg-" $f >n && test "$(cat n)" = 19 &&
+	grep "^X-Original-Dlg-Route: site$" $f && grep "^X-Original-Dlg-route: site$" $f &&
+	grep "^X-Original-Dlg-Conversation: v-evil$" $f &&
+	dlg -C s show $D >show &&
+	grep "Ivan <ivan@example.ru> · via email · in$" show &&
+	grep "ignored, the sender wrote it: X-Original-Dlg-Conversation: v-evil" show &&
+	dlg -C s show --json $D >json &&
+	grep "\"direction\":\"in\"" json && ! grep "\"delivery\"" json &&
+	grep "\"ignored_headers\":\[\"X-Original-Dlg-Route: site\",\"X-Original-Dlg-Conversation: v-evil\"," json
+'
+
+test_expect_success 'import: the answer goes by email to the sender, not to the forged route' '
+	D=$(cat D) &&
+	dlg -C s reply -m "On its way" --send $D >out && grep "^$D sent mail " out &&
+	smtp_mail >got && test_line_count = got 1 &&
+	grep "^X-RcptTo: ivan@example.ru" $(cat got) && grep "^To: ivan@example.ru" $(cat got) &&
+	test -z "$(ls spool/out 2>/dev/null)"
+'
+
+if test -n "$have_dovecot"; then
+test_expect_success 'fetch (IMAP): forged fields renamed; the answer goes to the sender' '
+	echo s3cret >pw &&
+	dlg -C s channel add mail --type email --imap "$IMAP" --user support --password-file pw &&
+	cat >imap.eml <<-\EOF &&
+	From: Olga <olga@example.com>
+	To: support@shop.example
+	Subject: Broken box
+	Date: Tue, 24 Nov 2026 11:00:00 +0000
+	Message-ID: <o1@example.com>
+	X-Dlg-Conversation: evil@attacker.example
+	X-Dlg-Channel-User: evil@attacker.example
+	X-Dlg-Route: site
+	X-Dlg-Direction: out
+
+	The box was broken.
+	EOF
+	imap_deliver imap.eml && dlg -C s fetch >ids && O=$(cat ids) &&
+	tr -d "\r" <$(ls s/dialogs/*/*/$O/cur/*) >lf &&
+	block lf | grep -c . >n && test "$(cat n)" = 6 && block lf | grep "^X-Dlg-Route: mail$" &&
+	grep "^X-Original-Dlg-Conversation: evil@attacker.example$" lf &&
+	smtp_mail >before &&
+	dlg -C s reply -m "We will send a new one" --send $O >out && grep "^$O sent mail " out &&
+	last=$(smtp_new before) &&
+	grep "^X-RcptTo: olga@example.com" $last && grep "^To: olga@example.com" $last &&
+	! grep -l "attacker" $(smtp_mail)
+'
+else
+	test_skip 'fetch (IMAP): forged fields renamed' 'dovecot is not installed'
+fi
+
+test_expect_success 'stored by an older dlg: forged fields below the block are not believed' '
+	D=$(cat D) &&
+	f=$(ls s/dialogs/*/*/$D/cur/* | head -1) && rel=${f#s/} &&
+	sed "s/^X-Original-Dlg-/X-Dlg-/" $f >old && grep -c "^X-Dlg-Conversation: v-evil" old &&
+	commit_file "$rel" old && dlg -C s show $D >/dev/null && cmp old $f &&
+	dlg -C s show --json $D >json && grep "\"direction\":\"in\",\"author\":\"Ivan\",\"channel\":\"email\"" json &&
+	smtp_mail >before &&
+	dlg -C s reply -m "Second answer" --send $D >out && grep "^$D sent mail " out &&
+	last=$(smtp_new before) &&
+	grep "^X-RcptTo: ivan@example.ru" $last &&
+	test -z "$(ls spool/out 2>/dev/null)"
+'
+
+test_done
