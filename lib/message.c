@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,63 @@ void rfc2231_name(struct strbuf *out, const char *name)
 			strbuf_addf(out, "%%%02X", *p);
 }
 
+void message_add_file_part(struct strbuf *out, const char *name, const char *type,
+			   const char *data, size_t len, const char *eol)
+{
+	struct strbuf enc = STRBUF_INIT;
+	rfc2231_name(&enc, name);
+	message_add_header(out, "Content-Type", type ? type : "application/octet-stream", eol);
+	strbuf_addf(out, "Content-Disposition: attachment; filename*=utf-8''%s%s", enc.buf, eol);
+	strbuf_addf(out, "Content-Transfer-Encoding: base64%s%s", eol, eol);
+	base64_encode(out, data, len);
+	if (out->len && out->buf[out->len - 1] != '\n')
+		strbuf_addstr(out, eol);
+	strbuf_release(&enc);
+}
+
+void message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n)
+{
+	struct strbuf in = STRBUF_INIT;
+	char hex[41];
+	for (unsigned long k = 0;; k++) {
+		int clash = 0;
+		strbuf_reset(&in);
+		strbuf_addf(&in, "boundary%c%s%c%lu", '\0', seed, '\0', k);
+		hash_hex(hex, in.buf, in.len);
+		strbuf_reset(out);
+		strbuf_addf(out, "dlg-%.32s", hex);
+		for (size_t i = 0; i < n && !clash; i++)
+			clash = memmem(parts[i].buf, parts[i].len, out->buf, out->len) != NULL;
+		if (!clash)
+			break;
+	}
+	strbuf_release(&in);
+}
+
+void message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol)
+{
+	struct strbuf seed = STRBUF_INIT, boundary = STRBUF_INIT, ct = STRBUF_INIT;
+	char hex[41];
+	/* Of the content, so clones agree; unguessable, as the sender cannot
+	   put into a part the hash of that same part. */
+	for (size_t i = 0; i < n; i++) {
+		hash_hex(hex, parts[i].buf, parts[i].len);
+		strbuf_addstr(&seed, hex);
+	}
+	message_boundary(&boundary, seed.buf, parts, n);
+	strbuf_addf(&ct, "multipart/mixed; boundary=\"%s\"", boundary.buf);
+	message_add_header(out, "Content-Type", ct.buf, eol);
+	strbuf_addstr(out, eol);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(out, "--%s%s", boundary.buf, eol);
+		strbuf_addbuf(out, &parts[i]);
+	}
+	strbuf_addf(out, "--%s--%s", boundary.buf, eol);
+	strbuf_release(&seed);
+	strbuf_release(&boundary);
+	strbuf_release(&ct);
+}
+
 void message_build_reply(struct strbuf *out, const struct reply_spec *r)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -301,30 +359,14 @@ void message_build_reply(struct strbuf *out, const struct reply_spec *r)
 			ascii = 0;
 	message_add_header(out, "MIME-Version", "1.0", eol);
 	if (r->file_name) {
-		char boundary[40];
-		strbuf_reset(&sb);
-		/* the Message-ID is unique, and so is a boundary made from it */
-		snprintf(boundary, sizeof(boundary), "dlg-%.32s", r->message_id);
-		for (char *p = boundary; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-				*p = '-';
-		strbuf_addf(&sb, "multipart/mixed; boundary=\"%s\"", boundary);
-		message_add_header(out, "Content-Type", sb.buf, eol);
-		strbuf_addstr(out, eol);
-		if (*r->text) {
-			strbuf_addf(out, "--%s%s", boundary, eol);
-			add_text_part(out, r->text, ascii, eol);
-		}
-		strbuf_addf(out, "--%s%s", boundary, eol);
-		strbuf_reset(&sb);
-		rfc2231_name(&sb, r->file_name);
-		message_add_header(out, "Content-Type", r->file_type ? r->file_type : "application/octet-stream", eol);
-		strbuf_addf(out, "Content-Disposition: attachment; filename*=utf-8''%s%s", sb.buf, eol);
-		strbuf_addf(out, "Content-Transfer-Encoding: base64%s%s", eol, eol);
-		base64_encode(out, r->file_data, r->file_len);
-		if (out->len && out->buf[out->len - 1] != '\n')
-			strbuf_addstr(out, eol);
-		strbuf_addf(out, "--%s--%s", boundary, eol);
+		struct strbuf parts[2] = { STRBUF_INIT, STRBUF_INIT };
+		size_t n = 0;
+		if (*r->text)
+			add_text_part(&parts[n++], r->text, ascii, eol);
+		message_add_file_part(&parts[n++], r->file_name, r->file_type, r->file_data, r->file_len, eol);
+		message_add_multipart(out, parts, n, eol);
+		strbuf_release(&parts[0]);
+		strbuf_release(&parts[1]);
 	} else {
 		add_text_part(out, r->text, ascii, eol);
 	}

@@ -91,6 +91,20 @@ struct reply_spec {
 };
 void message_build_reply(struct strbuf *out, const struct reply_spec *r);
 
+/*
+ * A multipart/mixed body: its Content-Type field, a blank line, and the
+ * parts (each its header fields, a blank line and its body, ending in a
+ * line end) between delimiter lines.  The boundary comes from a hash of the
+ * parts (message_boundary): the same bytes in every clone, and no part can
+ * hold it.
+ */
+void message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol);
+/* "dlg-" and 32 hex digits of a hash of seed and a counter: the first that
+   occurs in no part. */
+void message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n);
+/* A file as a base64 part with its Content-Type and Content-Disposition. */
+void message_add_file_part(struct strbuf *out, const char *name, const char *type,
+			   const char *data, size_t len, const char *eol);
 /* A file name as an RFC 2231 value (filename*=utf-8''...): bytes outside [A-Za-z0-9._-] as %XX. */
 void rfc2231_name(struct strbuf *out, const char *name);
 

@@ -142,4 +142,39 @@ test_expect_success 'stored by an older dlg: forged fields below the block are n
 	test -z "$(ls spool/out 2>/dev/null)"
 '
 
+test_expect_success 'MIME: a Telegram text with boundary lines cannot forge an attachment' '
+	printf "%s\n" $TOKEN >tok &&
+	dlg -C s channel add tg --type telegram --api-url "$PEER" --token-file tok --timeout 2 &&
+	old=dlg-$(printf %s 7000000001:1 | git hash-object --stdin | cut -c1-16) &&
+	printf "%%PDF-1.4 the real file" >real.pdf &&
+	python3 - "$old" >msg.json <<-\EOF &&
+	import base64, json, sys
+	b = sys.argv[1]
+	caption = ("Invoice attached\n--%s\nContent-Type: application/octet-stream\n"
+	           "Content-Disposition: attachment; filename=invoice.exe\n"
+	           "Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n--%s--\n" % (b, b))
+	print(json.dumps({"chat_id": 7000000001, "from": {"id": 7000000001, "first_name": "Eve"},
+	                  "caption": caption,
+	                  "document": {"file_name": "real.pdf", "mime_type": "application/pdf",
+	                               "content_base64": base64.b64encode(open("real.pdf", "rb").read()).decode()}}))
+	EOF
+	peer_ctl /_ctl/message "$(cat msg.json)" | grep "\"message_id\": 1" &&
+	dlg -C s fetch tg >ids && T=$(cat ids) &&
+	dlg -C s show --json $T >json &&
+	grep -o "\"attachments\":\[[^]]*\]" json >att &&
+	echo "\"attachments\":[{\"name\":\"real.pdf\",\"type\":\"application/pdf\",\"size\":22}]" >expect &&
+	test_cmp expect att &&
+	grep "filename=invoice.exe" json &&
+	f=$(ls s/dialogs/*/*/$T/cur/*) && ! grep "boundary=\"$old\"" $f
+'
+
+test_expect_success 'MIME: two clones importing the same message write the same bytes' '
+	for c in c1 c2; do dlg init -q $c || exit 1; done &&
+	printf "{\"id\":\"b-1\",\"visitor\":{\"id\":\"v1\"},\"text\":\"hi\\\\n--dlg-0\\\\n\",\"date\":\"2026-11-24T10:00:00Z\",\"attachments\":[{\"name\":\"a.txt\",\"data\":\"aGVsbG8=\"}]}\n" >b.jsonl &&
+	dlg -C c1 import --json <b.jsonl >/dev/null && dlg -C c2 import --json <b.jsonl >/dev/null &&
+	cmp c1/dialogs/*/*/*/cur/* c2/dialogs/*/*/*/cur/* &&
+	grep "boundary=\"dlg-[0-9a-f]\{32\}\"" c1/dialogs/*/*/*/cur/* &&
+	dlg -C c1 show --json $(dlg -C c1 list -q) | grep "\"name\":\"a.txt\""
+'
+
 test_done
