@@ -11,8 +11,8 @@
 
 #include "deliver.h"
 #include "error.h"
+#include "import.h"
 #include "record.h"
-#include "summary.h"
 #include "util.h"
 
 /* After this many failed attempts a retryable failure is final. */
@@ -64,40 +64,116 @@ static int entry_by_file(const void *pa, const void *pb)
 	return c ? c : strcmp(a->dialog, b->dialog);
 }
 
-int outbox_list(struct outbox_entry **out, size_t *n, struct dlg_store *s)
+/* outbox/KEY of the commit: "DIALOG FILE".  DLG_ENOTFOUND when absent or unreadable. */
+static int outbox_entry_read(struct outbox_entry *e, struct dlg_tx *tx, const char *key)
 {
-	struct strlist keys = STRLIST_INIT;
-	struct strbuf rel = STRBUF_INIT, data = STRBUF_INIT;
-	struct outbox_entry *e;
-	size_t k = 0;
-
-	view_list(&keys, s, "outbox");
-	e = xcalloc(keys.nr + 1, sizeof(*e));
-	for (size_t i = 0; i < keys.nr; i++) {
-		const char *sp;
-		strbuf_reset(&rel);
-		strbuf_reset(&data);
-		strbuf_addf(&rel, "outbox/%s", keys.items[i]);
-		if (strlen(keys.items[i]) != DLG_ID_LEN || view_read(&data, s, rel.buf) < 0)
-			continue;
-		strbuf_trim(&data);
-		sp = strchr(data.buf, ' ');
-		if (!sp || sp - data.buf != DLG_ID_LEN || !sp[1])
-			continue;
-		memcpy(e[k].key, keys.items[i], DLG_ID_LEN + 1);
-		memcpy(e[k].dialog, data.buf, DLG_ID_LEN);
-		e[k].dialog[DLG_ID_LEN] = '\0';
-		e[k].file = xstrdup(sp + 1);
-		k++;
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	const char *sp;
+	int err;
+	memset(e, 0, sizeof(*e));
+	outbox_path(&path, key);
+	if (strlen(key) != DLG_ID_LEN || (err = tx_read(&data, tx, path.buf)) < 0) {
+		err = DLG_ENOTFOUND;
+		goto out;
 	}
-	/* Oldest first: file names start with the message's time. */
-	qsort(e, k, sizeof(*e), entry_by_file);
-	*out = e;
-	*n = k;
-	strlist_clear(&keys);
-	strbuf_release(&rel);
+	strbuf_trim(&data);
+	sp = strchr(data.buf, ' ');
+	if (!sp || sp - data.buf != DLG_ID_LEN || !sp[1] || strchr(sp + 1, '/')) {
+		err = DLG_ENOTFOUND;
+		goto out;
+	}
+	memcpy(e->key, key, DLG_ID_LEN + 1);
+	memcpy(e->dialog, data.buf, DLG_ID_LEN);
+	e->file = xstrdup(sp + 1);
+out:
+	strbuf_release(&path);
 	strbuf_release(&data);
-	return 0;
+	return err;
+}
+
+/* dialogs/../ID/cur/FILE of an entry. */
+static void entry_message_path(struct strbuf *out, const struct outbox_entry *e)
+{
+	dialog_dir(out, e->dialog);
+	strbuf_addf(out, "/cur/%s", e->file);
+}
+
+/*
+ * Whether dlg send may still deliver the message: queued, or failed with a
+ * next attempt.  Sent is final, and so is a failure without a next attempt,
+ * whatever an outbox entry says (a merge or an older tree may bring one
+ * back).
+ */
+static int delivery_pending(const char *raw, size_t len)
+{
+	struct strbuf state = STRBUF_INIT, next = STRBUF_INIT;
+	int pending = 1;
+	if (!message_block_get(&state, raw, len, "X-Dlg-Delivery"))
+		pending = !strcmp(state.buf, "sent") ? 0 :
+			  !strcmp(state.buf, "failed") ? !message_block_get(&next, raw, len, "X-Dlg-Next-Attempt") :
+			  1;
+	strbuf_release(&state);
+	strbuf_release(&next);
+	return pending;
+}
+
+/* The outbox as the commit has it: what to send, and stale entries dropped. */
+struct plan_job {
+	const struct strlist *ids;   /* only these dialogs; NULL: all */
+	struct outbox_entry *e;
+	size_t n, alloc;
+	size_t dropped;
+};
+
+static void plan_reset(struct plan_job *job)
+{
+	outbox_free(job->e, job->n);
+	job->e = NULL;
+	job->n = job->alloc = job->dropped = 0;
+}
+
+static int plan_fn(struct dlg_tx *tx, void *payload)
+{
+	struct plan_job *job = payload;
+	struct strlist keys = STRLIST_INIT;
+	struct strbuf path = STRBUF_INIT, raw = STRBUF_INIT;
+	int err = 0;
+
+	plan_reset(job); /* the callback runs again when the branch moved */
+	tx_list(&keys, tx, "outbox");
+	for (size_t i = 0; i < keys.nr && !err; i++) {
+		struct outbox_entry e;
+		if (outbox_entry_read(&e, tx, keys.items[i]) < 0)
+			continue;
+		if (job->ids && !strlist_has(job->ids, e.dialog)) {
+			free(e.file);
+			continue;
+		}
+		strbuf_reset(&path);
+		strbuf_reset(&raw);
+		entry_message_path(&path, &e);
+		err = tx_read(&raw, tx, path.buf);
+		if (err == DLG_ENOTFOUND || (!err && !delivery_pending(raw.buf, raw.len))) {
+			err = outbox_remove(tx, e.key);
+			job->dropped++;
+			free(e.file);
+		} else if (!err) {
+			ALLOC_GROW(job->e, job->n + 1, job->alloc);
+			job->e[job->n++] = e;
+		} else {
+			free(e.file);
+		}
+	}
+	if (!err && job->dropped)
+		tx_message(tx, "send: drop %zu stale outbox entr%s\n", job->dropped,
+			   job->dropped == 1 ? "y" : "ies");
+	/* Oldest first: file names start with the message's time. */
+	if (job->n)
+		qsort(job->e, job->n, sizeof(*job->e), entry_by_file);
+	strlist_clear(&keys);
+	strbuf_release(&path);
+	strbuf_release(&raw);
+	return err;
 }
 
 /* ---- delivery headers ---- */
@@ -213,8 +289,7 @@ static int mark_fn(struct dlg_tx *tx, void *payload)
 	struct mark_job *job = payload;
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT, out = STRBUF_INIT;
 	int err;
-	dialog_dir(&path, job->e->dialog);
-	strbuf_addf(&path, "/cur/%s", job->e->file);
+	entry_message_path(&path, job->e);
 	if ((err = tx_read(&data, tx, path.buf)) == DLG_ENOTFOUND) {
 		err = outbox_remove(tx, job->e->key); /* the message is gone: so is its entry */
 		goto out;
@@ -243,71 +318,111 @@ static long backoff_seconds(long attempts, long retry_after)
 	return retry_after > wait ? retry_after : wait;
 }
 
-static struct send_report *report_add(struct send_report **r, size_t *n, size_t *alloc,
-				      const struct outbox_entry *e)
+/* What one send needs, read from the commit: the view is a copy people may edit. */
+struct send_prep {
+	const struct outbox_entry *e;
+	int queued;                 /* the entry is there and its message still to deliver */
+	struct strbuf raw;          /* the message as committed */
+	struct stored_msg msg;      /* parsed with MIME_WANT_DATA */
+	struct stored_msg last_in;  /* the customer's newest message */
+	int have_msg, have_last;
+	struct config config;
+	struct dialog_info info;
+	int have_info;
+};
+
+static void prep_clear(struct send_prep *p)
 {
-	struct send_report *rep;
-	ALLOC_GROW(*r, *n + 1, *alloc);
-	rep = &(*r)[(*n)++];
-	memset(rep, 0, sizeof(*rep));
-	memcpy(rep->dialog, e->dialog, sizeof(rep->dialog));
-	rep->file = xstrdup(e->file);
-	return rep;
+	if (p->have_msg)
+		stored_msg_clear(&p->msg);
+	if (p->have_last)
+		stored_msg_clear(&p->last_in);
+	if (p->have_info)
+		dialog_info_clear(&p->info);
+	strbuf_release(&p->raw);
+	config_clear(&p->config);
+	p->queued = p->have_msg = p->have_last = p->have_info = 0;
 }
 
-static int send_one(struct send_report *rep, struct dlg_store *s, struct config *c,
-		    const struct outbox_entry *e, int force)
+static int prep_fn(struct dlg_tx *tx, void *payload)
 {
-	struct stored_msg *msgs = NULL, *msg = NULL, *last_in = NULL, full;
-	struct strbuf rel = STRBUF_INIT, raw = STRBUF_INIT, iso = STRBUF_INIT, attempts_s = STRBUF_INIT,
-		      summary = STRBUF_INIT;
+	struct send_prep *p = payload;
+	struct outbox_entry now;
+	struct strbuf path = STRBUF_INIT;
+	int err = 0;
+
+	prep_clear(p);
+	/* another sender may have delivered it (or a commit dropped it) since the plan */
+	if (outbox_entry_read(&now, tx, p->e->key) < 0)
+		goto out;
+	p->queued = !strcmp(now.dialog, p->e->dialog) && !strcmp(now.file, p->e->file);
+	free(now.file);
+	entry_message_path(&path, p->e);
+	if (!p->queued || (err = tx_read(&p->raw, tx, path.buf)) < 0 ||
+	    !(p->queued = delivery_pending(p->raw.buf, p->raw.len)))
+		goto out;
+	if (stored_msg_parse(&p->msg, p->e->file, p->raw.buf, p->raw.len, MIME_WANT_DATA) < 0)
+		goto out; /* reported by the sender: have_msg is 0 */
+	p->have_msg = 1;
+	strbuf_reset(&path);
+	dialog_dir(&path, p->e->dialog);
+	if ((err = config_load_tx(&p->config, tx)) < 0)
+		goto out;
+	p->have_info = !dialog_info_read(&p->info, tx, path.buf);
+	p->have_last = dialog_last_incoming(&p->last_in, tx, path.buf);
+out:
+	if (err == DLG_ENOTFOUND) {
+		p->queued = 0; /* the message is gone */
+		err = 0;
+	}
+	strbuf_release(&path);
+	return err;
+}
+
+/* Tries to deliver one message and reports it in rep; 1 when it is no longer queued. */
+static int send_one(struct send_report *rep, struct dlg_store *s, const struct outbox_entry *e,
+		    int force)
+{
+	struct strbuf iso = STRBUF_INIT, attempts_s = STRBUF_INIT, summary = STRBUF_INIT, v = STRBUF_INIT;
 	struct delivery d = { DELIVERY_RETRY, STRBUF_INIT, STRBUF_INIT, -1 };
-	struct dialog_summary ds = { 0 };
+	struct send_prep p;
+	const struct stored_msg *msg = &p.msg, *last_in;
 	struct channel ch = { 0 };
 	const struct channel_driver *drv;
-	size_t n = 0;
 	long attempts = 0;
-	int err = 0, have_ds = 0;
-	time_t now = dlg_now();
+	int err;
+	time_t now = dlg_now(), next;
 
-	/* headers for the route; the bytes of attachments for this message only */
-	dialog_messages_load(&msgs, &n, s, e->dialog, 0);
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(msgs[i].name, e->file))
-			msg = &msgs[i];
-		else if (!msgs[i].out)
-			last_in = &msgs[i]; /* by time: the last one wins */
-	}
-	dialog_dir(&rel, e->dialog);
-	strbuf_addf(&rel, "/cur/%s", e->file);
-	if (!msg || view_read(&raw, s, rel.buf) < 0 ||
-	    stored_msg_parse(&full, e->file, raw.buf, raw.len, MIME_WANT_DATA) < 0) {
-		rep->result = SEND_FAILED;
-		rep->detail = xstrdup("the queued message is missing from the dialog");
-		msg = NULL;
+	memset(&p, 0, sizeof(p));
+	p.e = e;
+	strbuf_init(&p.raw, 0);
+	p.config = (struct config)CONFIG_INIT;
+	if ((err = store_change(s, prep_fn, &p, NULL)) < 0)
+		goto out;
+	if (!p.queued) {
+		err = 1;
 		goto out;
 	}
-	msg = &full;
-	{
-		struct strbuf v = STRBUF_INIT;
-		time_t next;
-		if (!message_block_get(&v, raw.buf, raw.len, "X-Dlg-Attempts"))
-			attempts = strtol(v.buf, NULL, 10);
-		strbuf_release(&v);
-		if (!force && msg->delivery && !strcmp(msg->delivery, "failed") && msg->next_attempt &&
-		    !time_parse(&next, msg->next_attempt) && next > now) {
-			rep->result = SEND_WAITING;
-			rep->detail = xstrdup(msg->next_attempt);
-			goto out;
-		}
-	}
-	if (dialog_summary_load(&ds, s, e->dialog) < 0) {
+	if (!p.have_msg) {
 		rep->result = SEND_FAILED;
-		rep->detail = xstrdup(dlg_error_last());
+		rep->detail = xstrdup("the queued message is empty");
 		goto out;
 	}
-	have_ds = 1;
-	if (route_for(&ch, s, c, last_in, msg, ds.info.channel) < 0) {
+	last_in = p.have_last ? &p.last_in : NULL;
+	if (!message_block_get(&v, p.raw.buf, p.raw.len, "X-Dlg-Attempts"))
+		attempts = strtol(v.buf, NULL, 10);
+	if (!force && msg->delivery && !strcmp(msg->delivery, "failed") && msg->next_attempt &&
+	    !time_parse(&next, msg->next_attempt) && next > now) {
+		rep->result = SEND_WAITING;
+		rep->detail = xstrdup(msg->next_attempt);
+		goto out;
+	}
+	if (!p.have_info) {
+		rep->result = SEND_FAILED;
+		rep->detail = xstrdup("the dialog has no info file (see dlg fsck)");
+		goto out;
+	}
+	if (route_for(&ch, s, &p.config, last_in, msg, p.info.channel) < 0) {
 		/* Nothing was tried: the message stays queued as it is. */
 		rep->result = SEND_UNROUTED;
 		rep->detail = xstrdup(dlg_error_last());
@@ -320,7 +435,7 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 		goto out;
 	}
 	{
-		struct outgoing o = { e->dialog, e->key, msg, last_in, NULL, raw.buf, raw.len };
+		struct outgoing o = { e->dialog, e->key, msg, last_in, NULL, p.raw.buf, p.raw.len };
 		const struct stored_msg *from = last_in ? last_in : msg;
 		o.to = from->conversation ? from->conversation : from->channel_user;
 		if (!o.to || !*o.to) {
@@ -365,17 +480,12 @@ static int send_one(struct send_report *rep, struct dlg_store *s, struct config 
 		rep->detail = strbuf_detach(&summary, NULL);
 	}
 out:
-	if (have_ds)
-		dialog_summary_clear(&ds);
 	channel_close(&ch);
-	if (msg == &full)
-		stored_msg_clear(&full);
-	dialog_messages_free(msgs, n);
-	strbuf_release(&rel);
-	strbuf_release(&raw);
+	prep_clear(&p);
 	strbuf_release(&iso);
 	strbuf_release(&attempts_s);
 	strbuf_release(&summary);
+	strbuf_release(&v);
 	strbuf_release(&d.channel_id);
 	strbuf_release(&d.error);
 	return err;
@@ -401,9 +511,8 @@ static int send_lock(int *fd, struct dlg_store *s)
 int outbox_send(struct send_report **out, size_t *nout, struct dlg_store *s,
 		const struct strlist *ids, int force)
 {
-	struct outbox_entry *e = NULL;
-	struct config c = CONFIG_INIT;
-	size_t n = 0, alloc = 0;
+	struct plan_job plan = { ids, NULL, 0, 0, 0 };
+	size_t alloc = 0;
 	int err, fd;
 
 	*out = NULL;
@@ -411,17 +520,23 @@ int outbox_send(struct send_report **out, size_t *nout, struct dlg_store *s,
 	if ((err = send_lock(&fd, s)) < 0)
 		return err;
 	/* Another sender may have finished while we waited for the lock. */
-	if ((err = store_view_update(s)) < 0 || (err = config_load(&c, s)) < 0 ||
-	    (err = outbox_list(&e, &n, s)) < 0)
+	if ((err = store_view_update(s)) < 0 || (err = store_change(s, plan_fn, &plan, NULL)) < 0)
 		goto out;
-	for (size_t i = 0; i < n && !err; i++) {
-		if (ids && !strlist_has(ids, e[i].dialog))
+	for (size_t i = 0; i < plan.n && !err; i++) {
+		struct send_report rep;
+		memset(&rep, 0, sizeof(rep));
+		memcpy(rep.dialog, plan.e[i].dialog, sizeof(rep.dialog));
+		rep.file = xstrdup(plan.e[i].file);
+		if ((err = send_one(&rep, s, &plan.e[i], force)) > 0) {
+			free(rep.file);
+			err = 0;
 			continue;
-		err = send_one(report_add(out, nout, &alloc, &e[i]), s, &c, &e[i], force);
+		}
+		ALLOC_GROW(*out, *nout + 1, alloc);
+		(*out)[(*nout)++] = rep;
 	}
 out:
-	outbox_free(e, n);
-	config_clear(&c);
+	plan_reset(&plan);
 	close(fd);
 	return err;
 }

@@ -142,6 +142,45 @@ test_expect_success 'stored by an older dlg: forged fields below the block are n
 	test -z "$(ls spool/out 2>/dev/null)"
 '
 
+test_expect_success 'send reads the commit: a view edited to change the body and route is ignored' '
+	D=$(cat D) && smtp_mail >before &&
+	dlg -C s reply -m "The real answer" $D &&
+	q=$(grep -l "^X-Dlg-Delivery: queued" s/dialogs/*/*/$D/cur/*) &&
+	sed -i "s/The real answer/A forged answer/" $q && grep "A forged answer" $q &&
+	for f in s/dialogs/*/*/$D/cur/*:2,; do
+		sed -i "1i X-Dlg-Route: site\nX-Dlg-Conversation: v-evil" $f || exit 1
+	done &&
+	dlg -C s send >out && grep "^$D sent mail " out &&
+	last=$(smtp_new before) &&
+	grep "The real answer" $last && ! grep "forged" $last &&
+	grep "^X-RcptTo: ivan@example.ru" $last &&
+	test -z "$(ls spool/out 2>/dev/null)" &&
+	{ dlg -C s fsck --repair >/dev/null || true; } && dlg -C s fsck
+'
+
+test_expect_success 'send: a sent message whose outbox entry comes back is not delivered again' '
+	D=$(cat D) && n=$(smtp_count) &&
+	q=$(grep -l "The real answer" s/dialogs/*/*/$D/cur/*) && grep "^X-Dlg-Delivery: sent" $q &&
+	name=$(basename $q) && key=${name#*.} && key=${key%%:*} &&
+	echo "$D $name" >entry && commit_file outbox/$key entry &&
+	dlg -C s send >out 2>err && test ! -s err &&
+	test $(smtp_count) = $n &&
+	test -z "$(git -C s ls-tree HEAD outbox)" &&
+	git -C s log -1 --format=%s >msg && echo "send: drop 1 stale outbox entry" >expect && test_cmp expect msg &&
+	git -C s show --stat HEAD >stat && grep "outbox/$key" stat && ! grep "cur/" stat
+'
+
+test_expect_success 'send: a message failed for good is not tried again when its entry comes back' '
+	printf "From: R <reject.me@example.org>\nSubject: r\nMessage-ID: <r1@example.org>\nDate: Tue, 24 Nov 2026 14:00:00 +0000\n\nhi\n" >r.eml &&
+	R=$(dlg -C s import r.eml) && dlg -C s reply -m "no such user" $R &&
+	test_exit_code 1 dlg -C s send 2>err && grep "failed mail .*SMTP 550" err &&
+	q=$(grep -l "^X-Dlg-Delivery: failed" s/dialogs/*/*/$R/cur/*) && grep "^X-Dlg-Attempts: 1$" $q &&
+	name=$(basename $q) && key=${name#*.} && key=${key%%:*} &&
+	echo "$R $name" >entry && commit_file outbox/$key entry &&
+	dlg -C s send --force >out 2>err && test ! -s err &&
+	grep "^X-Dlg-Attempts: 1$" $q && test -z "$(git -C s ls-tree HEAD outbox)"
+'
+
 test_expect_success 'MIME: a Telegram text with boundary lines cannot forge an attachment' '
 	printf "%s\n" $TOKEN >tok &&
 	dlg -C s channel add tg --type telegram --api-url "$PEER" --token-file tok --timeout 2 &&
