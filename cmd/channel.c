@@ -24,7 +24,8 @@ static const char channel_usage[] =
 	"  --spool DIR           the website's spool directory (chat)\n"
 	"  --timeout SECONDS     how long one network call may take (default 30)\n"
 	"Settings are versioned in the store; secrets stay in .git/dlg/secrets/\n"
-	"(mode 0600), or come from $DLG_SECRET_NAME at run time.\n";
+	"(mode 0600), or come from $DLG_SECRET_NAME at run time.  A URL with a\n"
+	"password or a token in it is refused.\n";
 
 /* The settings each option sets, and the types it belongs to. */
 static const struct setting {
@@ -182,9 +183,17 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 				 "at most 32", job.name);
 	if (!channel_type_valid(job.type))
 		return error_msg("unknown channel type '%s' (email, telegram, vk, facebook or chat)", job.type);
-	for (size_t i = 0; i < NSETTINGS; i++)
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		struct strbuf key = STRBUF_INIT;
+		int bad;
 		if (job.values[i] && !type_has(settings[i].types, job.type))
 			return error_msg("--%s does not apply to %s channels", settings[i].key, job.type);
+		strbuf_addf(&key, "channel.%s.%s", job.name, settings[i].key);
+		bad = job.values[i] && config_value_check(key.buf, job.values[i]) < 0;
+		strbuf_release(&key);
+		if (bad)
+			return error_last();
+	}
 	if (secret_file) {
 		if (!strcmp(job.type, "chat"))
 			return error_msg("%s does not apply to chat channels", secret_opt);

@@ -12,6 +12,7 @@
 
 #include "channel.h"
 #include "error.h"
+#include "redact.h"
 #include "util.h"
 
 const char *const channel_types[] = { "email", "telegram", "vk", "facebook", "chat", NULL };
@@ -88,6 +89,29 @@ static const char *secret_from_env(const char *name)
 	v = getenv(var.buf);
 	strbuf_release(&var);
 	return v && *v ? v : NULL;
+}
+
+int config_value_check(const char *key, const char *value)
+{
+	const char *kind = url_secret_kind(value);
+	struct strbuf name = STRBUF_INIT, var = STRBUF_INIT;
+	int err;
+	if (!kind)
+		return 0;
+	if (!strncmp(key, "channel.", 8))
+		strbuf_add(&name, key + 8, strcspn(key + 8, "."));
+	else
+		strbuf_addstr(&name, "NAME");
+	secret_env_name(&var, name.buf);
+	/* dlg_error redacts the value it quotes */
+	err = dlg_error(DLG_EINVALID,
+			"'%s' holds %s, and the config is versioned: secrets go to "
+			"'dlg channel add %s --password-file FILE' (or --token-file FILE), "
+			"which keeps them in .git/dlg/secrets/%s, or to $%s",
+			value, kind, name.buf, name.buf, var.buf);
+	strbuf_release(&name);
+	strbuf_release(&var);
+	return err;
 }
 
 int channel_open(struct channel *ch, struct dlg_store *s, struct config *c, const char *name)

@@ -54,6 +54,10 @@ long channel_timeout_ms(const struct channel *ch);
 /* The secret, or DLG_EINVALID "channel NAME has no token ...". */
 int channel_secret(const char **out, const struct channel *ch);
 
+/* A setting that holds a credential (a URL with a password or a token):
+   DLG_EINVALID saying where secrets go, without the secret; else 0. */
+int config_value_check(const char *key, const char *value);
+
 int channel_secret_write(struct dlg_store *s, const char *name, const char *data, size_t len);
 int channel_secret_remove(struct dlg_store *s, const char *name);
 int channel_cursor_read(struct strbuf *out, struct dlg_store *s, const char *name);

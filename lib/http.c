@@ -5,6 +5,7 @@
 #include "curllib.h"
 #include "error.h"
 #include "http.h"
+#include "redact.h"
 #include "strbuf.h"
 
 #define HTTP_TIMEOUT_MS 30000L
@@ -63,42 +64,6 @@ static void fields_encode(struct strbuf *out, const struct http_field *fields, s
 		strbuf_addch(out, '=');
 		url_escape_len(out, value, len);
 	}
-}
-
-/*
- * The URL as an error message may show it.  Channels keep secrets in URLs
- * (Telegram's bot token is a path segment, /bot<TOKEN>/getUpdates; others
- * use the query or user:password@), so only the scheme, host and port and
- * the last path segment (the API method) are kept:
- * "https://api.telegram.org/…/getUpdates".
- */
-static void url_redact(struct strbuf *out, const char *url)
-{
-	const char *p = strstr(url, "://"), *host, *end, *at, *path_end, *last;
-
-	if (p && (size_t)(p - url) <= 16 && p > url) {
-		strbuf_add(out, url, (size_t)(p - url) + 3);
-		host = p + 3;
-		end = host + strcspn(host, "/?#");
-		/* user:password@ is dropped */
-		at = memchr(host, '@', (size_t)(end - host));
-		while (at) {
-			host = at + 1;
-			at = memchr(host, '@', (size_t)(end - host));
-		}
-		strbuf_add(out, host, (size_t)(end - host));
-	} else {
-		end = url + strcspn(url, "/?#");
-		strbuf_addstr(out, "(url)");
-	}
-	if (*end != '/')
-		return;
-	path_end = end + strcspn(end, "?#");
-	last = path_end;
-	while (last > end && last[-1] != '/')
-		last--;
-	strbuf_addstr(out, last - 1 > end ? "/\xe2\x80\xa6/" : "/");
-	strbuf_add(out, last, (size_t)(path_end - last));
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
@@ -303,7 +268,7 @@ int http_request(struct http_response *out, const struct http_request *req)
 	}
 	if (cc != CURLE_OK) {
 		struct strbuf where = STRBUF_INIT;
-		url_redact(&where, req->url);
+		url_redact_brief(&where, req->url, strlen(req->url));
 		if (t.too_large || cc == CURLE_FILESIZE_EXCEEDED)
 			ret = dlg_error(DLG_ERROR, "%s: response too large (over %zu MB)", where.buf,
 					HTTP_BODY_MAX >> 20);

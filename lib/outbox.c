@@ -13,6 +13,7 @@
 #include "error.h"
 #include "import.h"
 #include "record.h"
+#include "redact.h"
 #include "util.h"
 
 /* After this many failed attempts a retryable failure is final. */
@@ -446,6 +447,8 @@ static int send_one(struct send_report *rep, struct dlg_store *s, const struct o
 		if ((err = drv->send(&d, &ch, &o)) < 0)
 			goto out;
 	}
+	/* the reason goes into the commit: no credentials in it */
+	strbuf_redact(&d.error);
 	attempts++;
 	strbuf_addf(&attempts_s, "%ld", attempts);
 	if (d.state == DELIVERY_RETRY && attempts >= MAX_ATTEMPTS) {

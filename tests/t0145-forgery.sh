@@ -216,4 +216,43 @@ test_expect_success 'MIME: two clones importing the same message write the same 
 	dlg -C c1 show --json $(dlg -C c1 list -q) | grep "\"name\":\"a.txt\""
 '
 
+test_expect_success 'config: URLs with a password are refused and never reach history' '
+	test_exit_code 1 dlg -C s config channel.mail.smtp smtp://support:Pa55w0rd@127.0.0.1:25 2>err &&
+	grep "password-file" err && grep "\.git/dlg/secrets/mail" err && grep "DLG_SECRET_MAIL" err &&
+	! grep Pa55w0rd err &&
+	test_exit_code 1 dlg -C s channel add mail --type email --smtp smtp://support:Pa55w0rd@127.0.0.1:25 2>err &&
+	! grep Pa55w0rd err && grep "password-file" err &&
+	test_exit_code 1 dlg -C s channel add mail --type email --imap imaps://support:Pa55w0rd@127.0.0.1/INBOX 2>err &&
+	! grep Pa55w0rd err &&
+	test_exit_code 1 dlg -C s channel add tg --type telegram --api-url "https://api.telegram.org/bot123:Pa55w0rd/" 2>err &&
+	! grep Pa55w0rd err && grep "token-file" err &&
+	test_exit_code 1 dlg -C s channel add tg --type telegram --api-url "https://graph.example/?access_token=Pa55w0rd" 2>err &&
+	! grep Pa55w0rd err &&
+	test_exit_code 1 dlg -C s config channel.tg.api-url "https://api.telegram.org/bot123:Pa55w0rd" 2>err &&
+	! grep Pa55w0rd err &&
+	git -C s log -p --all >log && ! grep Pa55w0rd log && ! grep -r Pa55w0rd s --exclude-dir=.git
+'
+
+test_expect_success 'config: secret-looking keys are refused as words, innocent words pass' '
+	for k in channel.mail.api-key channel.mail.api_key channel.mail.apikey channel.mail.smtp-password \
+		channel.mail.passwd channel.mail.pass channel.vk.access_token x.auth x.credential x.key x.secret; do
+		test_exit_code 1 dlg -C s config $k v 2>err && grep "looks like a secret" err || exit 1
+	done &&
+	for k in channel.site.monkey channel.site.author x.keyboard x.passage x.tokenizer; do
+		dlg -C s config $k v || exit 1
+	done
+'
+
+test_expect_success 'errors redact URLs: a failed send names the server, not the user' '
+	D=$(cat D) &&
+	dlg -C s channel add mail --type email --smtp smtp://support@127.0.0.1:9 &&
+	dlg -C s reply -m "Will fail" $D &&
+	test_exit_code 1 dlg -C s send 2>err &&
+	grep "failed mail smtp://127.0.0.1:9: Couldn.t connect" err && ! grep "support@127" err &&
+	q=$(grep -l "^X-Dlg-Delivery: failed" s/dialogs/*/*/$D/cur/*) &&
+	grep "^X-Dlg-Error: smtp://127.0.0.1:9: " $q &&
+	git -C s log -p -1 >log && grep "^+X-Dlg-Error: smtp://127.0.0.1:9" log && ! grep "support@127" log &&
+	dlg -C s channel add mail --type email --smtp "$SMTP" && DLG_NOW=2026-11-25T11:00:00Z dlg -C s send
+'
+
 test_done
