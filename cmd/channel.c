@@ -1,7 +1,9 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "channel.h"
 #include "cmd.h"
@@ -136,10 +138,16 @@ out:
 
 static int read_secret(struct strbuf *out, const char *file)
 {
-	int r = strcmp(file, "-") ? strbuf_read_file(out, file) : strbuf_read_fd(out, 0);
-	if (r < 0)
+	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0, r;
+	secret_protect_process();
+	if (fd < 0)
 		return error_msg("cannot read '%s': %s", file, strerror(errno));
-	strbuf_trim(out);
+	r = secret_read_fd(out, fd);
+	if (fd)
+		close(fd);
+	if (r < 0)
+		return error_msg("cannot read '%s': %s", file,
+				 errno == EFBIG ? "longer than a secret may be (4 KB)" : strerror(errno));
 	if (!out->len)
 		return error_msg("'%s' is empty", file);
 	if (memchr(out->buf, '\n', out->len))
@@ -211,9 +219,7 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 	if (secret.len && channel_secret_write(ctx->store, job.name, secret.buf, secret.len) < 0)
 		ret = error_last();
 out:
-	if (secret.alloc)
-		memset(secret.buf, 0, secret.alloc);
-	strbuf_release(&secret);
+	strbuf_release_secret(&secret);
 	return ret;
 }
 

@@ -52,6 +52,19 @@ static const char *field_value(const struct http_field *f, size_t *len)
 	return f->value;
 }
 
+/* Room for the URL and its fields percent-encoded: the buffers that carry
+   a token are grown once, so no copy of it is left in freed memory. */
+static size_t encoded_size(const struct http_request *req)
+{
+	size_t n = strlen(req->url) + 2;
+	for (size_t i = 0; i < req->nfields; i++) {
+		size_t len;
+		field_value(&req->fields[i], &len);
+		n += 3 * (strlen(req->fields[i].name ? req->fields[i].name : "") + len) + 2;
+	}
+	return n;
+}
+
 /* name=value&name=value, for a query string or an urlencoded body. */
 static void fields_encode(struct strbuf *out, const struct http_field *fields, size_t n)
 {
@@ -205,6 +218,7 @@ int http_request(struct http_response *out, const struct http_request *req)
 	if (!(h = curl_easy_init()))
 		return dlg_error(DLG_ERROR, "http: cannot start libcurl");
 
+	strbuf_grow(&url, encoded_size(req));
 	strbuf_addstr(&url, req->url);
 	if (!post && req->nfields) {
 		char last = url.buf[url.len - 1];
@@ -250,6 +264,7 @@ int http_request(struct http_response *out, const struct http_request *req)
 			if (cc == CURLE_OK)
 				cc = add_multipart(&mime, h, req);
 		} else {
+			strbuf_grow(&form, encoded_size(req));
 			fields_encode(&form, req->fields, req->nfields);
 			SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
 			SETOPT(CURLOPT_POSTFIELDS, form.buf);
@@ -285,8 +300,8 @@ int http_request(struct http_response *out, const struct http_request *req)
 	curl_mime_free(mime);
 	curl_slist_free_all(headers);
 	strbuf_release(&header);
-	strbuf_release(&form);
-	strbuf_release(&url);
+	strbuf_release_secret(&form);
+	strbuf_release_secret(&url);
 	return ret;
 }
 

@@ -255,4 +255,19 @@ test_expect_success 'errors redact URLs: a failed send names the server, not the
 	dlg -C s channel add mail --type email --smtp "$SMTP" && DLG_NOW=2026-11-25T11:00:00Z dlg -C s send
 '
 
+test_expect_success 'a process holding a secret cannot dump core; the secret is not in its arguments' '
+	peer_ctl /_ctl/fail "{\"method\": \"getUpdates\", \"mode\": \"hang\", \"hang_seconds\": 5}"
+	# alone on its line: "a && (b) &" would put a and b in the background together
+	(ulimit -c unlimited && exec dlg -C s fetch tg >/dev/null 2>&1) &
+	pid=$!
+	ok= && for _ in $(seq 60); do
+		grep -q "^Max core file size *0 *0 " /proc/$pid/limits 2>/dev/null && ok=1 && break
+		sleep 0.05
+	done &&
+	tr "\0" " " </proc/$pid/cmdline >cmdline || true
+	kill $pid 2>/dev/null || true
+	wait $pid || true
+	test -n "$ok" && grep "fetch tg" cmdline && ! grep TESTTOKEN cmdline
+'
+
 test_done
