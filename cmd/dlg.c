@@ -19,6 +19,7 @@
 #include "import.h"
 #include "mime.h"
 #include "record.h"
+#include "redact.h"
 #include "summary.h"
 #include "util.h"
 
@@ -67,6 +68,7 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_redact(&sb);
 	fprintf(stderr, "dlg: %s%s", cmd_name, prefix);
 	print_safe(stderr, sb.buf, 0);
 	fputc('\n', stderr);

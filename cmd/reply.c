@@ -47,35 +47,6 @@ struct reply_job {
 	int assigned;
 };
 
-/* The newest message from the customer: what the answer replies to. */
-static int last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir)
-{
-	struct strlist names = STRLIST_INIT;
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	int found = 0;
-	strbuf_addf(&path, "%s/cur", dir);
-	tx_list(&names, tx, path.buf);
-	for (size_t i = names.nr; i-- > 0 && !found;) {
-		strbuf_reset(&path);
-		strbuf_reset(&data);
-		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
-		size_t hdr;
-		if (tx_read(&data, tx, path.buf) < 0)
-			continue;
-		hdr = mime_body_offset(data.buf, data.len);
-		if (stored_msg_parse(out, names.items[i], data.buf, hdr, 0) < 0)
-			continue;
-		if (!out->out)
-			found = 1;
-		else
-			stored_msg_clear(out);
-	}
-	strlist_clear(&names);
-	strbuf_release(&path);
-	strbuf_release(&data);
-	return found;
-}
-
 static int reply_fn(struct dlg_tx *tx, void *payload)
 {
 	struct reply_job *job = payload;
@@ -96,7 +67,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	if ((err = tx_read(&data, tx, path.buf)) < 0)
 		return err == DLG_ENOTFOUND ? dlg_error(err, "no dialog '%s'", job->id) : err;
 	dialog_info_parse(&info, data.buf, data.len);
-	have_last = last_incoming(&last, tx, dir.buf);
+	have_last = dialog_last_incoming(&last, tx, dir.buf);
 
 	/* Mail that came through an email channel is answered from its address. */
 	if (have_last && last.route) {

@@ -101,7 +101,7 @@ int msgmap_add(struct dlg_tx *tx, const char *key, const char *dialog, const cha
 	return err;
 }
 
-static int read_info(struct dialog_info *info, struct dlg_tx *tx, const char *dir)
+int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *dir)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	int err;
@@ -112,6 +112,32 @@ static int read_info(struct dialog_info *info, struct dlg_tx *tx, const char *di
 	strbuf_release(&path);
 	strbuf_release(&data);
 	return err;
+}
+
+int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir)
+{
+	struct strlist names = STRLIST_INIT;
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int found = 0;
+	strbuf_addf(&path, "%s/cur", dir);
+	tx_list(&names, tx, path.buf);
+	/* names start with the message's time: the newest is last */
+	for (size_t i = names.nr; i-- > 0 && !found;) {
+		strbuf_reset(&path);
+		strbuf_reset(&data);
+		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
+		if (tx_read(&data, tx, path.buf) < 0 ||
+		    stored_msg_parse(out, names.items[i], data.buf, mime_body_offset(data.buf, data.len), 0) < 0)
+			continue;
+		if (!out->out)
+			found = 1;
+		else
+			stored_msg_clear(out);
+	}
+	strlist_clear(&names);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return found;
 }
 
 /* Did addr take part in a dialog: as sender or recipient of one of its
@@ -181,7 +207,7 @@ static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_messag
 			continue;
 		strlist_push(&checked, did);
 		dialog_dir(&dir, did);
-		if (!read_info(&info, tx, dir.buf)) {
+		if (!dialog_info_read(&info, tx, dir.buf)) {
 			if (!strcmp(info.user, uid)) {
 				found = 1;
 			} else {
@@ -219,7 +245,7 @@ int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 		struct strbuf dir = STRBUF_INIT, have = STRBUF_INIT;
 		struct dialog_info info;
 		dialog_dir(&dir, us.dialogs.items[i]);
-		if (!read_info(&info, tx, dir.buf)) {
+		if (!dialog_info_read(&info, tx, dir.buf)) {
 			if (subject)
 				subject_normalize(&have, info.subject);
 			if (!strcmp(info.channel, channel) && !strcmp(have.buf, want.buf) &&
