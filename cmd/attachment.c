@@ -3,10 +3,10 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fileio.h"
 #include "summary.h"
 #include "util.h"
 
@@ -15,7 +15,8 @@ static const char attachment_usage[] =
 	"       dlg attachment [-f] [-o FILE|DIR|-] ID N\n"
 	"  --json               list as JSON, one object per line\n"
 	"  -o, --output PATH    write to the file PATH, into the directory PATH,\n"
-	"                       or to standard output (-)\n"
+	"                       or to standard output (-); a symbolic link is\n"
+	"                       not followed unless PATH ends in /\n"
 	"  -f, --force          replace an existing file\n"
 	"Lists a dialog's attachments, incoming and outgoing, numbered in message\n"
 	"order.  With N, writes attachment N into the current directory under its\n"
@@ -196,84 +197,59 @@ static void list_attachments(const struct stored_msg *msgs, size_t nmsgs, int js
 	strbuf_release(&file);
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/*
+ * Writes data as name in the directory open on dirfd, whole or not at all
+ * (lib/fileio.h).  A symbolic link at name is never followed: without force
+ * it is kept like any existing file (even a dangling one), with force it is
+ * replaced by the file.  path names it in messages.  Returns 0, or 1 after
+ * saying why.
+ */
+static int write_out(int dirfd, const char *name, const char *path, const char *data, size_t len,
+		     int force)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	int err = file_write_at(dirfd, ".dlg-attachment-", dirfd, name, data, len,
+				force ? 0 : FILE_NOREPLACE);
+	if (err == DLG_EEXISTS)
+		return error_msg("'%s' exists; not overwritten (--force replaces it)", path);
+	if (err < 0)
+		return error_msg("cannot write '%s': %s", path, dlg_error_last());
 	return 0;
 }
 
 /*
- * Writes data to path through a temporary file in the same directory, so
- * path is either absent or whole.  Without force an existing path (even a
- * dangling symbolic link) is kept: link(2) puts the file in place only
- * where nothing is.  Returns 0, or 1 after saying why.
+ * Where an attachment goes: into the directory -o names, or the current
+ * one without -o, under its safe name; else to the file -o names.  A
+ * symbolic link named by -o is a file (kept, or with --force replaced),
+ * never followed, unless the name ends in '/': then the operator asked for
+ * the directory it points to.  Opens the directory written into on *dirfd;
+ * dir gets the path as the operator wrote it up to the file's name, file
+ * that name (left empty for the safe name).  Returns 0, or 1 after saying why.
  */
-static int write_out(const char *path, const char *data, size_t len, int force)
+static int output_target(int *dirfd, struct strbuf *dir, struct strbuf *file, const char *output)
 {
-	struct strbuf tmp = STRBUF_INIT;
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-	char rnd[9];
-	int fd = -1, rc, ret = 1;
-
-	if (!force && !lstat(path, &st))
-		return error_msg("'%s' exists; not overwritten (--force replaces it)", path);
-	for (int tries = 0; fd < 0 && tries < 10; tries++) {
-		random_hex(rnd, 8);
-		strbuf_reset(&tmp);
-		if (slash)
-			strbuf_add(&tmp, path, (size_t)(slash - path) + 1);
-		strbuf_addf(&tmp, ".dlg-attachment-%s.tmp", rnd);
-		/* 0644 less the umask, like any file a program makes */
-		fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			break;
+	const char *slash;
+	if (!output) {
+		if ((*dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return error_msg("cannot write into the current directory: %s", strerror(errno));
+		return 0;
 	}
-	if (fd < 0) {
-		error_msg("cannot write '%s': %s", path, strerror(errno));
-		goto out;
+	*dirfd = open(output, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+				  (output[strlen(output) - 1] == '/' ? 0 : O_NOFOLLOW));
+	if (*dirfd >= 0) {
+		strbuf_addstr(dir, output);
+		if (dir->buf[dir->len - 1] != '/')
+			strbuf_addch(dir, '/');
+		return 0;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		int saved = errno;
-		close(fd);
-		error_msg("cannot write '%s': %s", path, strerror(saved));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		error_msg("cannot write '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	if (force) {
-		rc = rename(tmp.buf, path);
-	} else if (!(rc = link(tmp.buf, path))) {
-		unlink(tmp.buf);
-	} else if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS) {
-		/* no hard links here (FAT, some FUSE): check, then rename */
-		rc = lstat(path, &st) ? rename(tmp.buf, path) : (errno = EEXIST, -1);
-	}
-	if (rc < 0) {
-		if (errno == EEXIST)
-			error_msg("'%s' exists; not overwritten (--force replaces it)", path);
-		else
-			error_msg("cannot write '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	ret = 0;
-	goto out;
-fail:
-	unlink(tmp.buf);
-out:
-	strbuf_release(&tmp);
-	return ret;
+	if (output[strlen(output) - 1] == '/' || (errno != ENOENT && errno != ENOTDIR && errno != ELOOP))
+		return error_msg("cannot write '%s': %s", output, strerror(errno));
+	/* a file, new or existing, or a link; the directories above it are the operator's to choose */
+	slash = strrchr(output, '/');
+	strbuf_add(dir, output, slash ? (size_t)(slash - output) + 1 : 0);
+	strbuf_addstr(file, slash ? slash + 1 : output);
+	if ((*dirfd = open(dir->len ? dir->buf : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_msg("cannot write '%s': %s", output, strerror(errno));
+	return 0;
 }
 
 /* Attachment n (from 1) of the dialog id to output: a file, a directory, "-" or NULL (here). */
@@ -282,10 +258,9 @@ static int save_attachment(struct dlg_ctx *ctx, const char *id, const char *arg,
 {
 	const struct mime_attachment *at;
 	struct stored_msg *msgs = NULL;
-	struct strbuf path = STRBUF_INIT;
-	struct stat st;
+	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
 	size_t nmsgs = 0, n = 0, total;
-	int ret = 0;
+	int ret = 0, dirfd = -1;
 
 	if (!*arg || strspn(arg, "0123456789") != strlen(arg)) {
 		error_msg("'%s' is not an attachment number", arg);
@@ -311,21 +286,19 @@ static int save_attachment(struct dlg_ctx *ctx, const char *id, const char *arg,
 			ret = error_msg("write error: %s", strerror(errno));
 		goto out;
 	}
-	if (!output) {
-		safe_name(&path, at->name, at->type, n);
-	} else if (!stat(output, &st) && S_ISDIR(st.st_mode)) {
-		strbuf_addstr(&path, output);
-		if (path.buf[path.len - 1] != '/')
-			strbuf_addch(&path, '/');
-		safe_name(&path, at->name, at->type, n);
-	} else {
-		strbuf_addstr(&path, output); /* a file, new or (with -f) replaced */
-	}
-	if ((ret = write_out(path.buf, at->data, at->size, force)) == 0) {
+	if ((ret = output_target(&dirfd, &path, &name, output)))
+		goto out;
+	if (!name.len)
+		safe_name(&name, at->name, at->type, n);
+	strbuf_addbuf(&path, &name);
+	if ((ret = write_out(dirfd, name.buf, path.buf, at->data, at->size, force)) == 0) {
 		print_safe(stdout, path.buf, 0);
 		putchar('\n');
 	}
 out:
+	if (dirfd >= 0)
+		close(dirfd);
+	strbuf_release(&name);
 	dialog_messages_free(msgs, nmsgs);
 	strbuf_release(&path);
 	return ret;

@@ -1,7 +1,9 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "channel.h"
 #include "cmd.h"
@@ -24,7 +26,8 @@ static const char channel_usage[] =
 	"  --spool DIR           the website's spool directory (chat)\n"
 	"  --timeout SECONDS     how long one network call may take (default 30)\n"
 	"Settings are versioned in the store; secrets stay in .git/dlg/secrets/\n"
-	"(mode 0600), or come from $DLG_SECRET_NAME at run time.\n";
+	"(mode 0600), or come from $DLG_SECRET_NAME at run time.  A URL with a\n"
+	"password or a token in it is refused.\n";
 
 /* The settings each option sets, and the types it belongs to. */
 static const struct setting {
@@ -135,10 +138,16 @@ out:
 
 static int read_secret(struct strbuf *out, const char *file)
 {
-	int r = strcmp(file, "-") ? strbuf_read_file(out, file) : strbuf_read_fd(out, 0);
-	if (r < 0)
+	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0, r;
+	secret_protect_process();
+	if (fd < 0)
 		return error_msg("cannot read '%s': %s", file, strerror(errno));
-	strbuf_trim(out);
+	r = secret_read_fd(out, fd);
+	if (fd)
+		close(fd);
+	if (r < 0)
+		return error_msg("cannot read '%s': %s", file,
+				 errno == EFBIG ? "longer than a secret may be (4 KB)" : strerror(errno));
 	if (!out->len)
 		return error_msg("'%s' is empty", file);
 	if (memchr(out->buf, '\n', out->len))
@@ -182,9 +191,17 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 				 "at most 32", job.name);
 	if (!channel_type_valid(job.type))
 		return error_msg("unknown channel type '%s' (email, telegram, vk, facebook or chat)", job.type);
-	for (size_t i = 0; i < NSETTINGS; i++)
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		struct strbuf key = STRBUF_INIT;
+		int bad;
 		if (job.values[i] && !type_has(settings[i].types, job.type))
 			return error_msg("--%s does not apply to %s channels", settings[i].key, job.type);
+		strbuf_addf(&key, "channel.%s.%s", job.name, settings[i].key);
+		bad = job.values[i] && config_value_check(key.buf, job.values[i]) < 0;
+		strbuf_release(&key);
+		if (bad)
+			return error_last();
+	}
 	if (secret_file) {
 		if (!strcmp(job.type, "chat"))
 			return error_msg("%s does not apply to chat channels", secret_opt);
@@ -202,9 +219,7 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 	if (secret.len && channel_secret_write(ctx->store, job.name, secret.buf, secret.len) < 0)
 		ret = error_last();
 out:
-	if (secret.alloc)
-		memset(secret.buf, 0, secret.alloc);
-	strbuf_release(&secret);
+	strbuf_release_secret(&secret);
 	return ret;
 }
 

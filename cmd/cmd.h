@@ -50,7 +50,10 @@ int template_fill(struct strbuf *out, struct dlg_ctx *ctx, const char *name, con
 
 /* Opens $VISUAL, $EDITOR or vi on a file holding initial; out gets what was saved. */
 int edit_text(struct strbuf *out, const char *initial, const char *what);
-/* Message text: -m, -F FILE ("-" is stdin), stdin when piped, else $EDITOR. */
+/* The most text -F FILE or the editor may give: what one message may carry. */
+#define TEXT_MAX (2u << 20)
+/* Message text: -m, -F FILE ("-" is stdin; a FILE must be a regular file of
+   at most TEXT_MAX bytes), stdin when piped, else $EDITOR. */
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what);
 
 /*

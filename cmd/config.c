@@ -1,8 +1,10 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "channel.h"
 #include "cmd.h"
 #include "config.h"
+#include "redact.h"
 
 static const char config_usage[] =
 	"usage: dlg config KEY [VALUE]\n"
@@ -33,8 +35,11 @@ static int config_fn(struct dlg_tx *tx, void *payload)
 	if (job->value && old && !strcmp(old, job->value))
 		goto out; /* nothing changes: no commit */
 	if (job->value) {
+		struct strbuf shown = STRBUF_INIT;
 		config_set(&c, job->key, job->value);
-		tx_message(tx, "config %s=%s\n", job->key, job->value);
+		text_redact(&shown, job->value, strlen(job->value));
+		tx_message(tx, "config %s=%s\n", job->key, shown.buf);
+		strbuf_release(&shown);
 	} else {
 		config_unset(&c, job->key);
 		tx_message(tx, "config --unset %s\n", job->key);
@@ -43,16 +48,6 @@ static int config_fn(struct dlg_tx *tx, void *payload)
 out:
 	config_clear(&c);
 	return err;
-}
-
-/* Words that name a secret: those belong in .git/dlg/secrets, never in history. */
-static int looks_secret(const char *key)
-{
-	static const char *const words[] = { "password", "token", "secret", NULL };
-	for (int i = 0; words[i]; i++)
-		if (strstr(key, words[i]))
-			return 1;
-	return 0;
 }
 
 static const char *const assign_modes[] = { "off", "round-robin", "least-open", NULL };
@@ -126,9 +121,12 @@ CMD(config)
 	}
 	if (!unset) {
 		job.value = argv[1];
-		if (looks_secret(job.key))
+		/* secrets belong in .git/dlg/secrets, never in history */
+		if (config_key_looks_secret(job.key))
 			return error_msg("'%s' looks like a secret, and the config is versioned: "
 					 "give secrets to dlg channel add --token-file or --password-file", job.key);
+		if (config_value_check(job.key, job.value) < 0)
+			return error_last();
 		if (!value_valid(job.key, job.value))
 			return 1;
 	}

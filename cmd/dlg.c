@@ -3,6 +3,7 @@
  * what it does; `dlg help`, the man page index and the completions follow it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,9 +15,11 @@
 #include "channel.h"
 #include "cmd.h"
 #include "emoji.h"
+#include "fileio.h"
 #include "import.h"
 #include "mime.h"
 #include "record.h"
+#include "redact.h"
 #include "summary.h"
 #include "util.h"
 
@@ -65,6 +68,7 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_redact(&sb);
 	fprintf(stderr, "dlg: %s%s", cmd_name, prefix);
 	print_safe(stderr, sb.buf, 0);
 	fputc('\n', stderr);
@@ -99,11 +103,20 @@ int usage(const char *text, int help)
 	return help ? 0 : 2;
 }
 
+/* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
+#define PRINT_PIECE 65536
+
 void print_safe(FILE *fp, const char *s, int keep_newlines)
 {
 	struct strbuf sb = STRBUF_INIT;
-	term_sanitize(&sb, s, strlen(s), keep_newlines);
-	fwrite(sb.buf, 1, sb.len, fp);
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		size_t n = len - i <= PRINT_PIECE ? len - i : utf8_cut(s + i, PRINT_PIECE);
+		strbuf_reset(&sb);
+		term_sanitize(&sb, s + i, n, keep_newlines);
+		fwrite(sb.buf, 1, sb.len, fp);
+		i += n;
+	}
 	strbuf_release(&sb);
 }
 
@@ -152,12 +165,10 @@ json_t *jstr(const char *s)
 
 void json_print_line(json_t *obj)
 {
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s) {
-		fputs(s, stdout);
+	/* straight to stdout: the text of a dialog of large messages is not
+	   built a second time */
+	if (!json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER))
 		fputc('\n', stdout);
-		free(s);
-	}
 }
 
 static int stdin_is_data(void)
@@ -288,14 +299,15 @@ int edit_text(struct strbuf *out, const char *initial, const char *what)
 	/* The file name is ours (mkstemp), so quoting it is safe. */
 	strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
 	rc = system(cmd.buf);
-	if (rc == 0)
-		strbuf_read_file(out, path.buf);
+	/* $TMPDIR is everyone's: what the editor left there is read without following a link */
+	if (rc == 0 && file_read_regular(out, AT_FDCWD, path.buf, FILE_NOFOLLOW, TEXT_MAX) < 0)
+		rc = error_msg("cannot read what the editor saved in '%s': %s", path.buf, dlg_error_last());
+	else if (rc != 0)
+		rc = error_msg("the editor failed; nothing was written");
 	unlink(path.buf);
 	strbuf_release(&path);
 	strbuf_release(&cmd);
-	if (rc != 0)
-		return error_msg("the editor failed; nothing was written");
-	return 0;
+	return rc;
 }
 
 void emoji_expand_in_place(struct strbuf *text)
@@ -311,8 +323,10 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 	if (m) {
 		strbuf_addstr(out, m);
 	} else if (file && strcmp(file, "-")) {
-		if (strbuf_read_file(out, file) < 0)
-			return error_msg("cannot read '%s': %s", file, strerror(errno));
+		/* opened, then checked: a pipe (-F <(cmd)) is read, but never past the
+		   limit, so /dev/zero cannot keep dlg reading for ever */
+		if (file_read_regular(out, AT_FDCWD, file, FILE_STREAM, TEXT_MAX) < 0)
+			return error_msg("cannot read '%s': %s", file, dlg_error_last());
 	} else if (file || !isatty(0)) {
 		if (strbuf_read_fd(out, 0) < 0)
 			return error_msg("cannot read standard input: %s", strerror(errno));

@@ -1,12 +1,15 @@
 #include <getopt.h>
 
 #include "cmd.h"
+#include "fsck.h"
 
 static const char fsck_usage[] =
 	"usage: dlg fsck [--repair]\n"
-	"Compares the files of the store with its latest commit and lists what\n"
-	"differs (modified, missing, extra).  --repair restores the files from the\n"
-	"commit; extra files are moved to .git/dlg/lost+found, never deleted.\n";
+	"Checks that the latest commit agrees with itself (derived files against\n"
+	"their logs, the outbox and msgmap against the messages: stale, nolog,\n"
+	"orphan, unqueued) and compares the files of the store with it (modified,\n"
+	"missing, extra).  --repair derives again in one commit and restores the\n"
+	"files; extra files are moved to .git/dlg/lost+found, never deleted.\n";
 
 CMD(fsck)
 {
@@ -16,7 +19,7 @@ CMD(fsck)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strbuf report = STRBUF_INIT;
-	int c, repair = 0, n;
+	int c, repair = 0, n, m;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'r')
@@ -26,9 +29,10 @@ CMD(fsck)
 	}
 	if (optind < argc)
 		return usage(fsck_usage, 0);
-	n = store_fsck(&report, ctx->store, repair);
-	if (n < 0)
+	if ((n = store_fsck_meaning(&report, ctx->store, repair)) < 0 ||
+	    (m = store_fsck(&report, ctx->store, repair)) < 0)
 		return error_last();
+	n += m;
 	print_safe(stdout, report.buf, 1);
 	strbuf_release(&report);
 	if (n && repair)

@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "assign.h"
 #include "channel.h"
 #include "cmd.h"
+#include "fileio.h"
 #include "import.h"
 #include "mime.h"
 #include "record.h"
@@ -46,10 +48,12 @@ struct import_job {
 	int failed;
 };
 
-static void add_msg(struct import_job *job, const char *source, const char *data, size_t len)
+static int add_msg(struct import_job *job, const char *source, const char *data, size_t len)
 {
 	struct raw_msg *m;
 	struct strbuf date = STRBUF_INIT;
+	if (len > MAX_MESSAGE)
+		return error_msg("%s: message larger than %u MB, skipped", source, MAX_MESSAGE >> 20);
 	ALLOC_GROW(job->msgs, job->nr + 1, job->alloc);
 	m = &job->msgs[job->nr];
 	m->source = xstrdup(source);
@@ -61,6 +65,7 @@ static void add_msg(struct import_job *job, const char *source, const char *data
 		mime_date_parse(&m->date, date.buf);
 	strbuf_release(&date);
 	job->nr++;
+	return 0;
 }
 
 /* The boundary of a multipart message's header block, or "" . */
@@ -91,11 +96,11 @@ static void multipart_boundary(struct strbuf *out, const char *msg, size_t len)
  * Inside an unfinished multipart body a "From " line is content (an
  * attached patch or mbox), not the next message.
  */
-static void split_mbox(struct import_job *job, const char *source, const char *buf, size_t len)
+static int split_mbox(struct import_job *job, const char *source, const char *buf, size_t len)
 {
 	struct strbuf msg = STRBUF_INIT, label = STRBUF_INIT, boundary = STRBUF_INIT;
 	size_t i = 0, n = 0;
-	int in_body = 0, open_multipart = 0;
+	int in_body = 0, open_multipart = 0, ret = 0;
 	while (i < len) {
 		const char *line = buf + i, *nl = memchr(line, '\n', len - i);
 		size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
@@ -103,7 +108,7 @@ static void split_mbox(struct import_job *job, const char *source, const char *b
 			if (msg.len) {
 				strbuf_reset(&label);
 				strbuf_addf(&label, "%s#%zu", source, ++n);
-				add_msg(job, label.buf, msg.buf, msg.len);
+				ret |= add_msg(job, label.buf, msg.buf, msg.len);
 			}
 			strbuf_reset(&msg);
 			in_body = 0;
@@ -129,65 +134,91 @@ static void split_mbox(struct import_job *job, const char *source, const char *b
 	if (msg.len) {
 		strbuf_reset(&label);
 		strbuf_addf(&label, "%s#%zu", source, ++n);
-		add_msg(job, label.buf, msg.buf, msg.len);
+		ret |= add_msg(job, label.buf, msg.buf, msg.len);
 	}
 	strbuf_release(&msg);
 	strbuf_release(&label);
 	strbuf_release(&boundary);
+	return ret;
 }
 
-static int read_input(struct import_job *job, const char *path);
+/* A file's messages: one, or each of an mbox. */
+static int add_file(struct import_job *job, const char *source, const struct strbuf *data)
+{
+	if (data->len >= 5 && !strncmp(data->buf, "From ", 5))
+		return split_mbox(job, source, data->buf, data->len);
+	return add_msg(job, source, data->buf, data->len);
+}
 
-static int read_dir(struct import_job *job, const char *path)
+static int read_entry(struct import_job *job, int dirfd, const char *name, const char *path,
+		      int flags);
+
+/* A directory (a Maildir, or any tree of files), open on fd, which it takes. */
+static int read_dir(struct import_job *job, int fd, const char *path)
 {
 	struct strlist names = STRLIST_INIT;
 	struct strbuf child = STRBUF_INIT;
-	DIR *d = opendir(path);
+	DIR *d = fdopendir(fd);
 	struct dirent *de;
 	int ret = 0;
-	if (!d)
-		return error_msg("cannot open '%s': %s", path, strerror(errno));
+	if (!d) {
+		ret = error_msg("cannot open '%s': %s", path, strerror(errno));
+		close(fd);
+		return ret;
+	}
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "tmp")) /* Maildir tmp/: half-written */
 			strlist_push(&names, de->d_name);
-	closedir(d);
 	strlist_sort(&names);
 	for (size_t i = 0; i < names.nr; i++) {
 		strbuf_reset(&child);
 		strbuf_addf(&child, "%s/%s", path, names.items[i]);
-		ret |= read_input(job, child.buf);
+		/* whoever delivers into the Maildir could plant a link to any file of ours */
+		ret |= read_entry(job, dirfd(d), names.items[i], child.buf, FILE_NOFOLLOW);
 	}
+	closedir(d);
 	strlist_clear(&names);
 	strbuf_release(&child);
+	return ret;
+}
+
+/* name in dirfd (path in messages): a file or a directory, opened first and then looked at. */
+static int read_entry(struct import_job *job, int dirfd, const char *name, const char *path,
+		      int flags)
+{
+	struct strbuf data = STRBUF_INIT;
+	struct stat st;
+	int fd = file_open_read(&st, dirfd, name, flags), ret;
+
+	if (fd == DLG_EINVALID)
+		return error_msg("'%s' is a symbolic link; skipped", path);
+	if (fd < 0)
+		return error_msg("cannot read '%s': %s", path, dlg_error_last());
+	if (S_ISDIR(st.st_mode))
+		return read_dir(job, fd, path);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_msg("'%s' is not a file or directory", path);
+	}
+	if (file_read_fd(&data, fd, &st, FILE_NO_LIMIT) < 0)
+		ret = error_msg("cannot read '%s': %s", path, dlg_error_last());
+	else
+		ret = add_file(job, path, &data);
+	close(fd);
+	strbuf_release(&data);
 	return ret;
 }
 
 static int read_input(struct import_job *job, const char *path)
 {
 	struct strbuf data = STRBUF_INIT;
-	struct stat st;
-	int ret = 0;
-
-	if (!strcmp(path, "-")) {
-		if (strbuf_read_fd(&data, 0) < 0)
-			return error_msg("cannot read standard input: %s", strerror(errno));
-		path = "(stdin)";
-	} else {
-		if (stat(path, &st) < 0)
-			return error_msg("cannot read '%s': %s", path, strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			return read_dir(job, path);
-		if (!S_ISREG(st.st_mode))
-			return error_msg("'%s' is not a file or directory", path);
-		if (strbuf_read_file(&data, path) < 0)
-			return error_msg("cannot read '%s': %s", path, strerror(errno));
-	}
-	if (data.len >= 5 && !strncmp(data.buf, "From ", 5))
-		split_mbox(job, path, data.buf, data.len);
-	else if (data.len > MAX_MESSAGE)
-		ret = error_msg("%s: message larger than %u MB, skipped", path, MAX_MESSAGE >> 20);
+	int ret;
+	if (strcmp(path, "-"))
+		return read_entry(job, AT_FDCWD, path, path, 0); /* named by the operator: followed */
+	if (strbuf_read_fd(&data, 0) < 0)
+		ret = error_msg("cannot read standard input: %s", strerror(errno));
 	else
-		add_msg(job, path, data.buf, data.len);
+		ret = add_file(job, "(stdin)", &data);
 	strbuf_release(&data);
 	return ret;
 }
@@ -196,11 +227,18 @@ static int read_input(struct import_job *job, const char *path)
 static int read_json_lines(struct import_job *job, const char *path)
 {
 	struct strbuf data = STRBUF_INIT, label = STRBUF_INIT;
-	int r = strcmp(path, "-") ? strbuf_read_file(&data, path) : strbuf_read_fd(&data, 0);
 	size_t line = 0;
-	if (r < 0)
-		return error_msg("cannot read '%s': %s", strcmp(path, "-") ? path : "standard input",
-				 strerror(errno));
+	int ret = 0;
+	if (!strcmp(path, "-")) {
+		if (strbuf_read_fd(&data, 0) < 0)
+			ret = error_msg("cannot read standard input: %s", strerror(errno));
+	} else if (file_read_regular(&data, AT_FDCWD, path, 0, FILE_NO_LIMIT) < 0) {
+		ret = error_msg("cannot read '%s': %s", path, dlg_error_last());
+	}
+	if (ret) {
+		strbuf_release(&data);
+		return ret;
+	}
 	for (const char *p = data.buf; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -208,13 +246,13 @@ static int read_json_lines(struct import_job *job, const char *path)
 		if (strspn(p, " \t\r") < n) {
 			strbuf_reset(&label);
 			strbuf_addf(&label, "%s:%zu", strcmp(path, "-") ? path : "(stdin)", line);
-			add_msg(job, label.buf, p, n);
+			ret |= add_msg(job, label.buf, p, n);
 		}
 		p += n + (nl ? 1 : 0);
 	}
 	strbuf_release(&data);
 	strbuf_release(&label);
-	return 0;
+	return ret;
 }
 
 static int by_date(const void *pa, const void *pb)

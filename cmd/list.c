@@ -140,7 +140,8 @@ static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct di
 		for (size_t i = 0; i < d->tags.nr; i++) {
 			if (i)
 				strbuf_addch(line, ',');
-			strbuf_addstr(line, d->tags.items[i]);
+			/* dlg writes plain tags, a fetched commit may hold anything */
+			term_sanitize(line, d->tags.items[i], strlen(d->tags.items[i]), 0);
 		}
 		strbuf_addch(line, ']');
 		strbuf_addstr(line, color(ctx, "\033[m"));

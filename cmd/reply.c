@@ -1,10 +1,9 @@
-#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -12,6 +11,7 @@
 #include "template.h"
 #include "config.h"
 #include "deliver.h"
+#include "fileio.h"
 #include "import.h"
 #include "message.h"
 #include "record.h"
@@ -47,35 +47,6 @@ struct reply_job {
 	int assigned;
 };
 
-/* The newest message from the customer: what the answer replies to. */
-static int last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir)
-{
-	struct strlist names = STRLIST_INIT;
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	int found = 0;
-	strbuf_addf(&path, "%s/cur", dir);
-	tx_list(&names, tx, path.buf);
-	for (size_t i = names.nr; i-- > 0 && !found;) {
-		strbuf_reset(&path);
-		strbuf_reset(&data);
-		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
-		size_t hdr;
-		if (tx_read(&data, tx, path.buf) < 0)
-			continue;
-		hdr = mime_body_offset(data.buf, data.len);
-		if (stored_msg_parse(out, names.items[i], data.buf, hdr, 0) < 0)
-			continue;
-		if (!out->out)
-			found = 1;
-		else
-			stored_msg_clear(out);
-	}
-	strlist_clear(&names);
-	strbuf_release(&path);
-	strbuf_release(&data);
-	return found;
-}
-
 static int reply_fn(struct dlg_tx *tx, void *payload)
 {
 	struct reply_job *job = payload;
@@ -96,7 +67,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	if ((err = tx_read(&data, tx, path.buf)) < 0)
 		return err == DLG_ENOTFOUND ? dlg_error(err, "no dialog '%s'", job->id) : err;
 	dialog_info_parse(&info, data.buf, data.len);
-	have_last = last_incoming(&last, tx, dir.buf);
+	have_last = dialog_last_incoming(&last, tx, dir.buf);
 
 	/* Mail that came through an email channel is answered from its address. */
 	if (have_last && last.route) {
@@ -220,23 +191,16 @@ static char *file_type(const char *data, size_t len)
 	return type;
 }
 
-/* Every file is checked before anything is written: all go, or none. */
+/* Every file is checked before anything is written: all go, or none.  The
+   operator named the file, so a link is followed; what it leads to is
+   opened first and checked on the descriptor, so the checks and the bytes
+   are of the same file. */
 static int attachment_load(struct attachment *a, const char *path)
 {
-	struct stat st;
 	const char *base = strrchr(path, '/');
-	if (stat(path, &st) < 0)
-		return error_msg("cannot attach '%s': %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return error_msg("cannot attach '%s': not a regular file", path);
-	if ((unsigned long long)st.st_size > ATTACH_MAX)
-		return error_msg("cannot attach '%s': %lld bytes, more than the 2 MB (%u bytes) a message may carry",
-				 path, (long long)st.st_size, ATTACH_MAX);
 	strbuf_init(&a->data, 0);
-	if (strbuf_read_file(&a->data, path) < 0)
-		return error_msg("cannot attach '%s': %s", path, strerror(errno));
-	if (a->data.len > ATTACH_MAX) /* it grew since stat() */
-		return error_msg("cannot attach '%s': more than 2 MB", path);
+	if (file_read_regular(&a->data, AT_FDCWD, path, 0, ATTACH_MAX) < 0)
+		return error_msg("cannot attach '%s': %s", path, dlg_error_last());
 	a->name = xstrdup(base && base[1] ? base + 1 : path);
 	a->type = file_type(a->data.buf, a->data.len);
 	return 0;

@@ -94,6 +94,12 @@ static void show_json(const struct dialog_summary *d, const struct dialog_confli
 		json_object_set_new(m, "subject", jstr(msgs[i].mime->subject));
 		json_object_set_new(m, "text", jstr(msgs[i].mime->text));
 		json_object_set_new(m, "attachments", attachments_json(msgs[i].mime));
+		if (msgs[i].ignored.nr) {
+			json_t *ig = json_array();
+			for (size_t k = 0; k < msgs[i].ignored.nr; k++)
+				json_array_append_new(ig, jstr(msgs[i].ignored.items[k]));
+			json_object_set_new(m, "ignored_headers", ig);
+		}
 		if (msgs[i].out) {
 			json_object_set_new(m, "delivery", jstr(msgs[i].delivery ? msgs[i].delivery : "queued"));
 			if (msgs[i].sent_via)
@@ -150,12 +156,21 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 	print_safe(stdout, d->info.subject, 0);
 	if (d->tags.nr) {
 		fputs("\ntags:     ", stdout);
-		for (size_t t = 0; t < d->tags.nr; t++)
-			printf("%s%s", t ? ", " : "", d->tags.items[t]);
+		for (size_t t = 0; t < d->tags.nr; t++) {
+			fputs(t ? ", " : "", stdout);
+			print_safe(stdout, d->tags.items[t], 0);
+		}
 	}
 	printf("\nuser:     %s", bold);
 	print_safe(stdout, d->user_name, 0);
-	printf("%s (%.7s)\n", off, d->info.user);
+	fputs(off, stdout);
+	if (is_full_id(d->info.user)) {
+		printf(" (%.7s)\n", d->info.user);
+	} else { /* info from a fetched commit: anything */
+		fputs(" (", stdout);
+		print_safe(stdout, d->info.user, 0);
+		fputs(")\n", stdout);
+	}
 	show_conflicts(conflicts);
 	shard_path(&rel, "users", d->info.user);
 	strbuf_addstr(&rel, "/card");
@@ -221,6 +236,11 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 				fputs("; not retried", stdout);
 			}
 			printf(")%s\n", off);
+		}
+		for (size_t h = 0; h < m->ignored.nr; h++) {
+			printf("%s   ignored, the sender wrote it: ", dim);
+			print_safe(stdout, m->ignored.items[h], 0);
+			printf("%s\n", off);
 		}
 		print_body(m->mime->text);
 		for (size_t a = 0; a < m->mime->nattachments; a++) {

@@ -94,8 +94,11 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 		putchar('\n');
 		for (size_t i = 0; i < st.idents.nr; i++) {
 			char *sp = strchr(st.idents.items[i], ' ');
-			printf("%.*s:%*s", (int)(sp - st.idents.items[i]), st.idents.items[i],
-			       (int)(9 - (sp - st.idents.items[i])), "");
+			size_t kind = (size_t)(sp - st.idents.items[i]);
+			struct strbuf shown = STRBUF_INIT;
+			term_sanitize(&shown, st.idents.items[i], kind, 0); /* a kind from a fetched log */
+			printf("%s:%*s", shown.buf, (int)(kind < 9 ? 9 - kind : 0), "");
+			strbuf_release(&shown);
 			print_safe(stdout, sp + 1, 0);
 			putchar('\n');
 		}

@@ -4,9 +4,11 @@
  * file, written in tmp/ and renamed into new/ (the Maildir hand-off, so a
  * half-written file is never seen); dlg moves what it committed to cur/.
  * Answers go the other way: dlg writes out/KEY.json through tmp/ as well.
+ * The site's account can write every directory here: see struct spool.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,93 +19,130 @@
 
 #include "deliver.h"
 #include "error.h"
+#include "fileio.h"
 #include "mime.h"
 #include "util.h"
 
 /* Larger files are not visitor messages: 2 MB of attachments, base64, and room for text. */
 #define SPOOL_MAX_FILE (8u << 20)
 
-static int spool_dir(const char **out, const struct channel *ch)
+/*
+ * The spool's directories, opened once each without following a symbolic
+ * link: the site's account can write the spool, so a path looked up twice
+ * could lead elsewhere the second time.  Everything after is relative to
+ * these descriptors.
+ */
+struct spool {
+	int top, tmp, new, cur, out;
+};
+enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8 };
+
+static void spool_close(struct spool *sp)
 {
-	if (!(*out = channel_get(ch, "spool")))
-		return dlg_error(DLG_EINVALID, "channel %s has no spool directory (--spool DIR)", ch->name);
-	return 0;
+	int *fds[] = { &sp->top, &sp->tmp, &sp->new, &sp->cur, &sp->out };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* Opens the spool and the subdirectories in `which`; tmp/, cur/ and out/ are made when missing. */
+static int spool_open(struct spool *sp, const struct channel *ch, int which)
+{
+	static const struct { int bit; const char *name; } subdirs[] = {
+		{ SPOOL_TMP, "tmp" }, { SPOOL_NEW, "new" }, { SPOOL_CUR, "cur" }, { SPOOL_OUT, "out" },
+	};
+	int *fds[] = { &sp->tmp, &sp->new, &sp->cur, &sp->out };
+	struct strbuf top = STRBUF_INIT, label = STRBUF_INIT;
+	const char *dir = channel_get(ch, "spool");
+	int err = 0;
+
+	sp->top = sp->tmp = sp->new = sp->cur = sp->out = -1;
+	if (!dir || !*dir)
+		return dlg_error(DLG_EINVALID, "no spool directory is set (--spool DIR)");
+	/* "spool/" would follow a link named spool: the slash is not part of its name */
+	strbuf_addstr(&top, dir);
+	while (top.len > 1 && top.buf[top.len - 1] == '/')
+		strbuf_setlen(&top, top.len - 1);
+	if ((sp->top = dir_open_at(AT_FDCWD, top.buf, 0, 0, top.buf)) < 0)
+		err = sp->top;
+	for (size_t i = 0; !err && i < sizeof(subdirs) / sizeof(*subdirs); i++) {
+		if (!(which & subdirs[i].bit))
+			continue;
+		strbuf_reset(&label);
+		strbuf_addf(&label, "%s/%s", top.buf, subdirs[i].name);
+		*fds[i] = dir_open_at(sp->top, subdirs[i].name, subdirs[i].bit != SPOOL_NEW, 0755, label.buf);
+		if (*fds[i] < 0)
+			err = *fds[i];
+	}
+	if (err) {
+		err = dlg_error(err, "spool directory %s", dlg_error_last());
+		spool_close(sp);
+	}
+	strbuf_release(&top);
+	strbuf_release(&label);
+	return err;
 }
 
 static int chat_fetch(struct fetch_batch *b, struct channel *ch, const struct fetch_opts *o)
 {
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT, w = STRBUF_INIT;
+	struct strbuf data = STRBUF_INIT, w = STRBUF_INIT;
 	struct strlist names = STRLIST_INIT;
-	const char *dir;
+	struct spool sp;
 	struct dirent *de;
 	DIR *d;
 	int err;
 
-	if ((err = spool_dir(&dir, ch)) < 0)
-		return err;
-	strbuf_addf(&path, "%s/new", dir);
-	if (!(d = opendir(path.buf))) {
-		err = dlg_error(DLG_ERROR, "channel %s: cannot read '%s': %s", ch->name, path.buf,
+	/* cur/ too: a spool whose cur/ cannot take the files is refused before anything is committed */
+	if ((err = spool_open(&sp, ch, SPOOL_NEW | SPOOL_CUR)) < 0)
+		return dlg_error(err, "channel %s: %s", ch->name, dlg_error_last());
+	if (!(d = fdopendir(sp.new))) {
+		err = dlg_error(DLG_ERROR, "channel %s: cannot read the spool's new/: %s", ch->name,
 				strerror(errno));
-		strbuf_release(&path);
+		spool_close(&sp);
 		return err;
 	}
+	sp.new = -1; /* d owns it now */
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
 			strlist_push(&names, de->d_name);
-	closedir(d);
 	strlist_sort(&names);
 	for (size_t i = 0; i < names.nr; i++) {
-		struct stat st;
 		struct chan_msg m;
-		strbuf_reset(&path);
 		strbuf_reset(&data);
 		strbuf_reset(&w);
-		strbuf_addf(&path, "%s/new/%s", dir, names.items[i]);
-		if (lstat(path.buf, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if ((size_t)st.st_size > SPOOL_MAX_FILE) {
-			strbuf_addf(&w, "spool file %s: larger than %u MB, left in new/", names.items[i],
-				    SPOOL_MAX_FILE >> 20);
-		} else if (strbuf_read_file(&data, path.buf) < 0) {
-			strbuf_addf(&w, "spool file %s: %s", names.items[i], strerror(errno));
-		} else if (chan_msg_from_json(&m, data.buf, data.len, ch->name) < 0) {
+		/* the site's account may have put anything here: a link, a FIFO, a file that grows */
+		if (file_read_regular(&data, dirfd(d), names.items[i], FILE_NOFOLLOW, SPOOL_MAX_FILE) < 0 ||
+		    chan_msg_from_json(&m, data.buf, data.len, ch->name) < 0) {
 			strbuf_addf(&w, "spool file %s: %s; left in new/", names.items[i], dlg_error_last());
-		} else {
-			*fetch_batch_add_msg(b) = m;
-			strlist_push(&b->done, names.items[i]);
-		}
-		if (w.len)
 			strlist_push(&b->warnings, w.buf);
+			continue;
+		}
+		*fetch_batch_add_msg(b) = m;
+		strlist_push(&b->done, names.items[i]);
 	}
+	closedir(d);
+	spool_close(&sp);
 	strlist_clear(&names);
-	strbuf_release(&path);
 	strbuf_release(&data);
 	strbuf_release(&w);
 	return 0;
 }
 
-/* Committed: new/ → cur/, so the next fetch does not read them again. */
+/* Committed: new/ → cur/, so the next fetch does not read them again.  No
+   fsync: a move the disk forgets is a file read again, and its key is known. */
 static int chat_fetched(struct channel *ch, struct fetch_batch *b)
 {
-	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
-	const char *dir;
-	int err = spool_dir(&dir, ch);
-	if (!err) {
-		strbuf_addf(&to, "%s/cur", dir);
-		if (mkdir(to.buf, 0755) < 0 && errno != EEXIST)
-			err = dlg_error(DLG_ERROR, "cannot create '%s': %s", to.buf, strerror(errno));
-	}
-	for (size_t i = 0; !err && i < b->done.nr; i++) {
-		strbuf_reset(&from);
-		strbuf_reset(&to);
-		strbuf_addf(&from, "%s/new/%s", dir, b->done.items[i]);
-		strbuf_addf(&to, "%s/cur/%s", dir, b->done.items[i]);
-		if (rename(from.buf, to.buf) < 0 && errno != ENOENT)
-			err = dlg_error(DLG_ERROR, "cannot move '%s' to cur/: %s", from.buf, strerror(errno));
-	}
-	strbuf_release(&from);
-	strbuf_release(&to);
+	struct spool sp;
+	int err = spool_open(&sp, ch, SPOOL_NEW | SPOOL_CUR);
+	if (err)
+		err = dlg_error(err, "channel %s: %s", ch->name, dlg_error_last());
+	for (size_t i = 0; !err && i < b->done.nr; i++)
+		if (renameat(sp.new, b->done.items[i], sp.cur, b->done.items[i]) < 0 && errno != ENOENT)
+			err = dlg_error(DLG_ERROR, "channel %s: cannot move spool file %s to cur/: %s",
+					ch->name, b->done.items[i], strerror(errno));
+	spool_close(&sp);
 	return err;
 }
 
@@ -136,18 +175,11 @@ static json_t *attachments_json(const struct mime_message *mm)
 
 static int chat_send(struct delivery *d, struct channel *ch, const struct outgoing *o)
 {
-	struct strbuf tmp = STRBUF_INIT, path = STRBUF_INIT, iso = STRBUF_INIT;
+	struct strbuf name = STRBUF_INIT, iso = STRBUF_INIT;
 	json_t *j = json_object();
-	const char *dir;
+	struct spool sp;
 	char *text = NULL;
-	int err = spool_dir(&dir, ch);
 
-	if (err < 0) {
-		json_decref(j);
-		d->state = DELIVERY_RETRY;
-		strbuf_addstr(&d->error, dlg_error_last());
-		return 0;
-	}
 	time_format_iso(&iso, o->msg->date);
 	json_object_set_new(j, "id", json_string(o->key));
 	json_object_set_new(j, "dialog", json_string(o->dialog));
@@ -162,27 +194,28 @@ static int chat_send(struct delivery *d, struct channel *ch, const struct outgoi
 	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 
+	/* A spool we cannot trust is worth another try once someone fixed it:
+	   the answer stays queued. */
+	d->state = DELIVERY_RETRY;
+	if (spool_open(&sp, ch, SPOOL_TMP | SPOOL_OUT) < 0) {
+		strbuf_addstr(&d->error, dlg_error_last());
+		goto out;
+	}
 	/* tmp/ then out/: the site reads out/ and never sees half a file.  The
-	   name is the message key, so a retry after a crash rewrites the same file. */
-	strbuf_addf(&tmp, "%s/tmp", dir);
-	strbuf_addf(&path, "%s/out", dir);
-	if ((mkdir(tmp.buf, 0755) < 0 && errno != EEXIST) || (mkdir(path.buf, 0755) < 0 && errno != EEXIST)) {
-		d->state = DELIVERY_RETRY;
-		strbuf_addf(&d->error, "cannot create the spool's tmp/ and out/: %s", strerror(errno));
-		goto out;
+	   name is the message key, so a retry after a crash replaces the same file. */
+	strbuf_addf(&name, "%s.json", o->key);
+	if (!text) {
+		strbuf_addstr(&d->error, "cannot encode the answer as JSON");
+	} else if (file_write_at(sp.tmp, "w.", sp.out, name.buf, text, strlen(text), 0) < 0) {
+		strbuf_addf(&d->error, "cannot write out/%s in the spool: %s", name.buf, dlg_error_last());
+	} else {
+		d->state = DELIVERY_SENT;
+		strbuf_addbuf(&d->channel_id, &name);
 	}
-	strbuf_addf(&path, "/%s.json", o->key);
-	if (!text || write_file_atomic(path.buf, tmp.buf, text, strlen(text)) < 0) {
-		d->state = DELIVERY_RETRY;
-		strbuf_addf(&d->error, "cannot write '%s': %s", path.buf, strerror(errno));
-		goto out;
-	}
-	d->state = DELIVERY_SENT;
-	strbuf_addf(&d->channel_id, "%s.json", o->key);
+	spool_close(&sp);
 out:
 	free(text);
-	strbuf_release(&tmp);
-	strbuf_release(&path);
+	strbuf_release(&name);
 	strbuf_release(&iso);
 	return 0;
 }

@@ -96,7 +96,7 @@ static int fb_get(json_t **root, const struct fb *fb, const char *url_or_path,
 		*root = NULL;
 	}
 	http_response_release(&r);
-	strbuf_release(&url);
+	strbuf_release_secret(&url); /* paging URLs hold the token */
 	free(all);
 	return err;
 }
@@ -385,7 +385,7 @@ static int fb_send(struct delivery *d, struct channel *ch, const struct outgoing
 out:
 	json_decref(root);
 	http_response_release(&r);
-	strbuf_release(&url);
+	strbuf_release_secret(&url);
 	strbuf_release(&text);
 	strbuf_release(&recipient);
 	strbuf_release(&body);

@@ -91,7 +91,7 @@ static int tg_call(json_t **root, json_t **result, const struct channel_api *tg,
 	if ((err = http_request(&r, &req)) == 0)
 		err = tg_result(root, result, &r, retry_after, method);
 	http_response_release(&r);
-	strbuf_release(&url);
+	strbuf_release_secret(&url); /* it holds the token */
 	return err;
 }
 
@@ -127,7 +127,7 @@ static int tg_download(struct chan_msg *m, const struct channel_api *tg, json_t 
 	}
 out:
 	json_decref(root);
-	strbuf_release(&url);
+	strbuf_release_secret(&url);
 	return err;
 }
 

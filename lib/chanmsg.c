@@ -109,23 +109,9 @@ void chan_address(struct strbuf *out, const char *kind, const char *user)
 	strbuf_addf(out, "@%s.invalid", !strcmp(kind, "popup") ? "chat" : kind);
 }
 
-static void add_file_part(struct strbuf *out, const struct chan_file *f, const char *boundary)
-{
-	struct strbuf name = STRBUF_INIT;
-	rfc2231_name(&name, f->name);
-	strbuf_addf(out, "--%s\n", boundary);
-	message_add_header(out, "Content-Type", f->type, "\n");
-	strbuf_addf(out, "Content-Disposition: attachment; filename*=utf-8''%s\n", name.buf);
-	strbuf_addstr(out, "Content-Transfer-Encoding: base64\n\n");
-	base64_encode(out, f->data.buf, f->data.len);
-	if (out->len && out->buf[out->len - 1] != '\n')
-		strbuf_addch(out, '\n');
-	strbuf_release(&name);
-}
-
 void chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *user_id)
 {
-	struct strbuf sb = STRBUF_INIT, boundary = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
 	struct msg_meta meta = { m->kind, user_id, m->user, m->id, m->route, m->conversation };
 	const char *t = m->text ? m->text : "";
 
@@ -179,26 +165,28 @@ void chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *u
 		if (text.len && text.buf[text.len - 1] != '\n')
 			strbuf_addch(out, '\n');
 	} else {
-		char rnd[41];
-		hash_hex(rnd, m->id, strlen(m->id)); /* the same bytes in every clone */
-		strbuf_addf(&boundary, "dlg-%.16s", rnd);
-		strbuf_reset(&sb);
-		strbuf_addf(&sb, "multipart/mixed; boundary=\"%s\"", boundary.buf);
-		message_add_header(out, "Content-Type", sb.buf, "\n");
-		strbuf_addch(out, '\n');
+		struct strbuf *parts = xcalloc(m->nfiles + 1, sizeof(*parts));
+		size_t n = 0;
 		if (text.len) {
-			strbuf_addf(out, "--%s\nContent-Type: text/plain; charset=utf-8\n"
-				    "Content-Transfer-Encoding: 8bit\n\n", boundary.buf);
-			strbuf_addbuf(out, &text);
+			strbuf_init(&parts[n], 0);
+			strbuf_addstr(&parts[n], "Content-Type: text/plain; charset=utf-8\n"
+				      "Content-Transfer-Encoding: 8bit\n\n");
+			strbuf_addbuf(&parts[n], &text);
 			if (text.buf[text.len - 1] != '\n')
-				strbuf_addch(out, '\n');
+				strbuf_addch(&parts[n], '\n');
+			n++;
 		}
-		for (size_t i = 0; i < m->nfiles; i++)
-			add_file_part(out, &m->files[i], boundary.buf);
-		strbuf_addf(out, "--%s--\n", boundary.buf);
+		for (size_t i = 0; i < m->nfiles; i++, n++) {
+			strbuf_init(&parts[n], 0);
+			message_add_file_part(&parts[n], m->files[i].name, m->files[i].type,
+					      m->files[i].data.buf, m->files[i].data.len, "\n");
+		}
+		message_add_multipart(out, parts, n, "\n");
+		for (size_t i = 0; i < n; i++)
+			strbuf_release(&parts[i]);
+		free(parts);
 	}
 	strbuf_release(&sb);
-	strbuf_release(&boundary);
 	strbuf_release(&text);
 }
 

@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "channel.h"
 #include "error.h"
+#include "redact.h"
 #include "util.h"
 
 const char *const channel_types[] = { "email", "telegram", "vk", "facebook", "chat", NULL };
@@ -90,10 +93,72 @@ static const char *secret_from_env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+int config_value_check(const char *key, const char *value)
+{
+	const char *kind = url_secret_kind(value);
+	struct strbuf name = STRBUF_INIT, var = STRBUF_INIT;
+	int err;
+	if (!kind)
+		return 0;
+	if (!strncmp(key, "channel.", 8))
+		strbuf_add(&name, key + 8, strcspn(key + 8, "."));
+	else
+		strbuf_addstr(&name, "NAME");
+	secret_env_name(&var, name.buf);
+	/* dlg_error redacts the value it quotes */
+	err = dlg_error(DLG_EINVALID,
+			"'%s' holds %s, and the config is versioned: secrets go to "
+			"'dlg channel add %s --password-file FILE' (or --token-file FILE), "
+			"which keeps them in .git/dlg/secrets/%s, or to $%s",
+			value, kind, name.buf, name.buf, var.buf);
+	strbuf_release(&name);
+	strbuf_release(&var);
+	return err;
+}
+
+void secret_protect_process(void)
+{
+	static int done;
+	struct rlimit none = { 0, 0 };
+	if (done)
+		return;
+	done = 1;
+	/* No core file, and no ptrace or /proc/PID/mem for other processes of
+	   the same user: either would hand out what the process holds. */
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int secret_read_fd(struct strbuf *out, int fd)
+{
+	size_t cap;
+	/* One buffer that never moves: a growing strbuf would leave copies of
+	   the secret in freed memory. */
+	strbuf_grow(out, SECRET_MAX + 1);
+	cap = out->alloc - out->len - 1;
+	for (;;) {
+		ssize_t n = read(fd, out->buf + out->len, cap - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		strbuf_setlen(out, out->len + (size_t)n);
+		if (out->len >= cap) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	strbuf_trim(out);
+	return 0;
+}
+
 int channel_open(struct channel *ch, struct dlg_store *s, struct config *c, const char *name)
 {
 	struct strbuf k = STRBUF_INIT, path = STRBUF_INIT;
 	const char *type, *env;
+	int fd;
 
 	memset(ch, 0, sizeof(*ch));
 	strbuf_init(&ch->secret, 0);
@@ -106,17 +171,20 @@ int channel_open(struct channel *ch, struct dlg_store *s, struct config *c, cons
 	ch->type = xstrdup(type);
 	ch->config = c;
 	ch->store = s;
+	secret_path(&path, s, name);
 	if ((env = secret_from_env(name))) {
+		secret_protect_process();
 		strbuf_addstr(&ch->secret, env);
-		ch->has_secret = 1;
-	} else {
-		secret_path(&path, s, name);
-		if (!strbuf_read_file(&ch->secret, path.buf)) {
-			strbuf_rtrim(&ch->secret);
-			ch->has_secret = ch->secret.len > 0;
-		}
-		strbuf_release(&path);
+	} else if ((fd = open(path.buf, O_RDONLY | O_CLOEXEC)) >= 0) {
+		secret_protect_process();
+		if (secret_read_fd(&ch->secret, fd) < 0)
+			strbuf_reset(&ch->secret);
+		close(fd);
 	}
+	strbuf_release(&path);
+	ch->has_secret = ch->secret.len > 0;
+	if (ch->has_secret)
+		redact_secret_add(ch->secret.buf);
 	return 0;
 }
 
@@ -124,10 +192,9 @@ void channel_close(struct channel *ch)
 {
 	free(ch->name);
 	free(ch->type);
-	/* the secret does not linger in freed memory */
-	if (ch->secret.alloc)
-		memset(ch->secret.buf, 0, ch->secret.alloc);
-	strbuf_release(&ch->secret);
+	/* the secret does not linger in freed memory, nor in errors after this */
+	redact_secret_remove(ch->secret.buf);
+	strbuf_release_secret(&ch->secret);
 	memset(ch, 0, sizeof(*ch));
 }
 

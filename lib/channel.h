@@ -54,6 +54,21 @@ long channel_timeout_ms(const struct channel *ch);
 /* The secret, or DLG_EINVALID "channel NAME has no token ...". */
 int channel_secret(const char **out, const struct channel *ch);
 
+/*
+ * Secrets in memory: a process that loads one calls secret_protect_process()
+ * first (no core dump, no ptrace by other processes of the user); they are
+ * read into a buffer that never moves and zeroed when released
+ * (strbuf_release_secret); error messages never show a loaded one.
+ */
+#define SECRET_MAX 4096
+void secret_protect_process(void);
+/* Reads one secret (at most SECRET_MAX bytes, trimmed) from fd; -1 with errno. */
+int secret_read_fd(struct strbuf *out, int fd);
+
+/* A setting that holds a credential (a URL with a password or a token):
+   DLG_EINVALID saying where secrets go, without the secret; else 0. */
+int config_value_check(const char *key, const char *value);
+
 int channel_secret_write(struct dlg_store *s, const char *name, const char *data, size_t len);
 int channel_secret_remove(struct dlg_store *s, const char *name);
 int channel_cursor_read(struct strbuf *out, struct dlg_store *s, const char *name);

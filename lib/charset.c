@@ -1,9 +1,9 @@
 /*
- * Byte-level decoding for mail: charsets (iconv), UTF-8 sanitizing,
- * RFC 2047 encoded words, quoted-printable and base64.  Input is
- * untrusted: every function here is linear in its input and appends
- * valid, NUL-free UTF-8 (except the transfer decoders, which append
- * raw bytes by design).
+ * Byte-level decoding for mail: charsets (iconv), RFC 2047 encoded words,
+ * quoted-printable and base64.  Input is untrusted: every function here is
+ * linear in its input and appends valid, NUL-free UTF-8 (except the
+ * transfer decoders, which append raw bytes by design); utf8_sanitize()
+ * and the decoder under it are in util.c, with the terminal's.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,100 +14,6 @@
 #include "util.h"
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
-
-/*
- * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
- * it is invalid: overlong forms, surrogates and code points past
- * U+10FFFF are rejected (RFC 3629).
- */
-static size_t utf8_seqlen(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		if (n >= 2 && (s[1] & 0xC0) == 0x80)
-			return 2;
-		return 0;
-	}
-	if (c >= 0xE0 && c <= 0xEF) {
-		unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		if (n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80)
-			return 3;
-		return 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		if (n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-		    (s[3] & 0xC0) == 0x80)
-			return 4;
-		return 0;
-	}
-	return 0;
-}
-
-/* Bytes to skip for an invalid sequence at s: the truncated prefix of a
-   well-formed sequence, or one byte (Unicode's "maximal subpart"). */
-static size_t utf8_invalid_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xBF;
-	size_t need, k = 1;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		need = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		need = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		need = 4;
-	else
-		return 1;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (k < n && s[k] >= lo && s[k] <= hi) {
-		k++;
-		while (k < need && k < n && (s[k] & 0xC0) == 0x80)
-			k++;
-	}
-	return k < need ? k : 1;
-}
-
-void utf8_sanitize(struct strbuf *out, const char *in, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, run = 0;
-
-	strbuf_grow(out, len);
-	while (i < len) {
-		size_t n;
-		if (s[i] && s[i] < 0x80) {
-			i++;
-			run++;
-			continue;
-		}
-		strbuf_add(out, s + i - run, run);
-		run = 0;
-		if (!s[i]) {
-			i++;
-			continue;
-		}
-		n = utf8_seqlen(s + i, len - i);
-		if (n) {
-			strbuf_add(out, s + i, n);
-			i += n;
-		} else {
-			/* one U+FFFD per maximal invalid subpart */
-			strbuf_addstr(out, REPLACEMENT);
-			i += utf8_invalid_len(s + i, len - i);
-		}
-	}
-	strbuf_add(out, s + i - run, run);
-}
 
 /* ---- charsets ---- */
 
@@ -570,9 +476,8 @@ void mime_encode_words(struct strbuf *out, const char *utf8)
 	while (i < clean.len) {
 		size_t n = 0;
 		while (i + n < clean.len) {
-			size_t l = utf8_seqlen((const unsigned char *)clean.buf + i + n, clean.len - i - n);
-			if (!l)
-				l = 1; /* cannot happen after sanitizing */
+			unsigned cp;
+			size_t l = utf8_decode(clean.buf + i + n, clean.len - i - n, &cp);
 			if (n + l > max_bytes && n)
 				break;
 			n += l;

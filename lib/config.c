@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "redact.h"
 #include "util.h"
 
 #define CONFIG_PATH "config"
@@ -90,6 +91,24 @@ int config_key_valid(const char *key)
 		}
 	}
 	return len > 0 && words >= 2;
+}
+
+int config_key_looks_secret(const char *key)
+{
+	/* A channel's name is the operators' choice, not a word of the schema:
+	   a channel called "auth" is fine. */
+	const char *skip = NULL, *end = NULL;
+	int secret;
+	if (!strncmp(key, "channel.", 8))
+		skip = key + 8;
+	else if (!strncmp(key, "assign.mode.", 12))
+		skip = key + 12;
+	if (skip && (end = strchr(skip, '.')) == NULL)
+		end = skip + strlen(skip);
+	if (!skip)
+		return name_looks_secret(key, strlen(key));
+	secret = name_looks_secret(key, (size_t)(skip - key));
+	return secret || name_looks_secret(end, strlen(end));
 }
 
 void config_parse(struct config *c, const char *buf, size_t len)

@@ -27,6 +27,9 @@ void config_set(struct config *c, const char *key, const char *value);
 int config_unset(struct config *c, const char *key);
 /* A valid key: words of [a-z0-9-] joined by dots, at least two words. */
 int config_key_valid(const char *key);
+/* Whether a word of key (its parts between '.', '-' and '_'), other than a
+   channel's name, names a secret: password, token, key, auth, ... */
+int config_key_looks_secret(const char *key);
 
 /* The configuration of the branch tip (read from the view: no libgit2). */
 int config_load(struct config *c, struct dlg_store *s);

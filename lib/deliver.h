@@ -99,7 +99,6 @@ struct outbox_entry {
 	char dialog[17];
 	char *file;
 };
-int outbox_list(struct outbox_entry **out, size_t *n, struct dlg_store *s);
 void outbox_free(struct outbox_entry *e, size_t n);
 /* Inside a change: queue or drop an entry. */
 int outbox_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file);

@@ -1,4 +1,5 @@
 #include "error.h"
+#include "redact.h"
 #include "strbuf.h"
 
 #include "gitlib.h"
@@ -14,6 +15,8 @@ int dlg_error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	/* Messages quote URLs and what servers said: no credentials in them. */
+	strbuf_redact(&msg);
 	strbuf_release(&last_error);
 	last_error = msg;
 	return code ? code : DLG_ERROR;

@@ -5,6 +5,7 @@
 #include "curllib.h"
 #include "error.h"
 #include "http.h"
+#include "redact.h"
 #include "strbuf.h"
 
 #define HTTP_TIMEOUT_MS 30000L
@@ -51,6 +52,19 @@ static const char *field_value(const struct http_field *f, size_t *len)
 	return f->value;
 }
 
+/* Room for the URL and its fields percent-encoded: the buffers that carry
+   a token are grown once, so no copy of it is left in freed memory. */
+static size_t encoded_size(const struct http_request *req)
+{
+	size_t n = strlen(req->url) + 2;
+	for (size_t i = 0; i < req->nfields; i++) {
+		size_t len;
+		field_value(&req->fields[i], &len);
+		n += 3 * (strlen(req->fields[i].name ? req->fields[i].name : "") + len) + 2;
+	}
+	return n;
+}
+
 /* name=value&name=value, for a query string or an urlencoded body. */
 static void fields_encode(struct strbuf *out, const struct http_field *fields, size_t n)
 {
@@ -63,42 +77,6 @@ static void fields_encode(struct strbuf *out, const struct http_field *fields, s
 		strbuf_addch(out, '=');
 		url_escape_len(out, value, len);
 	}
-}
-
-/*
- * The URL as an error message may show it.  Channels keep secrets in URLs
- * (Telegram's bot token is a path segment, /bot<TOKEN>/getUpdates; others
- * use the query or user:password@), so only the scheme, host and port and
- * the last path segment (the API method) are kept:
- * "https://api.telegram.org/…/getUpdates".
- */
-static void url_redact(struct strbuf *out, const char *url)
-{
-	const char *p = strstr(url, "://"), *host, *end, *at, *path_end, *last;
-
-	if (p && (size_t)(p - url) <= 16 && p > url) {
-		strbuf_add(out, url, (size_t)(p - url) + 3);
-		host = p + 3;
-		end = host + strcspn(host, "/?#");
-		/* user:password@ is dropped */
-		at = memchr(host, '@', (size_t)(end - host));
-		while (at) {
-			host = at + 1;
-			at = memchr(host, '@', (size_t)(end - host));
-		}
-		strbuf_add(out, host, (size_t)(end - host));
-	} else {
-		end = url + strcspn(url, "/?#");
-		strbuf_addstr(out, "(url)");
-	}
-	if (*end != '/')
-		return;
-	path_end = end + strcspn(end, "?#");
-	last = path_end;
-	while (last > end && last[-1] != '/')
-		last--;
-	strbuf_addstr(out, last - 1 > end ? "/\xe2\x80\xa6/" : "/");
-	strbuf_add(out, last, (size_t)(path_end - last));
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
@@ -240,6 +218,7 @@ int http_request(struct http_response *out, const struct http_request *req)
 	if (!(h = curl_easy_init()))
 		return dlg_error(DLG_ERROR, "http: cannot start libcurl");
 
+	strbuf_grow(&url, encoded_size(req));
 	strbuf_addstr(&url, req->url);
 	if (!post && req->nfields) {
 		char last = url.buf[url.len - 1];
@@ -285,6 +264,7 @@ int http_request(struct http_response *out, const struct http_request *req)
 			if (cc == CURLE_OK)
 				cc = add_multipart(&mime, h, req);
 		} else {
+			strbuf_grow(&form, encoded_size(req));
 			fields_encode(&form, req->fields, req->nfields);
 			SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
 			SETOPT(CURLOPT_POSTFIELDS, form.buf);
@@ -303,7 +283,7 @@ int http_request(struct http_response *out, const struct http_request *req)
 	}
 	if (cc != CURLE_OK) {
 		struct strbuf where = STRBUF_INIT;
-		url_redact(&where, req->url);
+		url_redact_brief(&where, req->url, strlen(req->url));
 		if (t.too_large || cc == CURLE_FILESIZE_EXCEEDED)
 			ret = dlg_error(DLG_ERROR, "%s: response too large (over %zu MB)", where.buf,
 					HTTP_BODY_MAX >> 20);
@@ -320,8 +300,8 @@ int http_request(struct http_response *out, const struct http_request *req)
 	curl_mime_free(mime);
 	curl_slist_free_all(headers);
 	strbuf_release(&header);
-	strbuf_release(&form);
-	strbuf_release(&url);
+	strbuf_release_secret(&form);
+	strbuf_release_secret(&url);
 	return ret;
 }
 

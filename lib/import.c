@@ -101,7 +101,7 @@ int msgmap_add(struct dlg_tx *tx, const char *key, const char *dialog, const cha
 	return err;
 }
 
-static int read_info(struct dialog_info *info, struct dlg_tx *tx, const char *dir)
+int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *dir)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	int err;
@@ -114,20 +114,45 @@ static int read_info(struct dialog_info *info, struct dlg_tx *tx, const char *di
 	return err;
 }
 
-static void add_addr(struct strlist *l, const char *addr)
-{
-	if (addr && *addr && !strlist_has(l, addr))
-		strlist_push(l, addr);
-}
-
-/* Every address that took part in a dialog: senders and recipients of its messages. */
-static int thread_addresses(struct strlist *out, struct dlg_tx *tx, const char *dir)
+int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir)
 {
 	struct strlist names = STRLIST_INIT;
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int found = 0;
 	strbuf_addf(&path, "%s/cur", dir);
 	tx_list(&names, tx, path.buf);
-	for (size_t i = 0; i < names.nr; i++) {
+	/* names start with the message's time: the newest is last */
+	for (size_t i = names.nr; i-- > 0 && !found;) {
+		strbuf_reset(&path);
+		strbuf_reset(&data);
+		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
+		if (tx_read(&data, tx, path.buf) < 0 ||
+		    stored_msg_parse(out, names.items[i], data.buf, mime_body_offset(data.buf, data.len), 0) < 0)
+			continue;
+		if (!out->out)
+			found = 1;
+		else
+			stored_msg_clear(out);
+	}
+	strlist_clear(&names);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return found;
+}
+
+/* Did addr take part in a dialog: as sender or recipient of one of its
+   messages?  Stops at the first; no list of every address is built (a
+   thread of large mails would make that quadratic). */
+static int thread_has_address(struct dlg_tx *tx, const char *dir, const char *addr)
+{
+	struct strlist names = STRLIST_INIT;
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int found = 0;
+	if (!*addr)
+		return 0;
+	strbuf_addf(&path, "%s/cur", dir);
+	tx_list(&names, tx, path.buf);
+	for (size_t i = 0; i < names.nr && !found; i++) {
 		struct mime_message *m = NULL;
 		strbuf_reset(&path);
 		strbuf_reset(&data);
@@ -138,15 +163,15 @@ static int thread_addresses(struct strlist *out, struct dlg_tx *tx, const char *
 		size_t hdr = mime_body_offset(data.buf, data.len);
 		if (mime_message_parse(&m, data.buf, hdr, 0) < 0)
 			continue;
-		add_addr(out, m->from.addr);
-		for (size_t k = 0; k < m->nto; k++)
-			add_addr(out, m->to[k].addr);
+		found = !strcmp(m->from.addr, addr);
+		for (size_t k = 0; k < m->nto && !found; k++)
+			found = !strcmp(m->to[k].addr, addr);
 		mime_message_free(m);
 	}
 	strlist_clear(&names);
 	strbuf_release(&path);
 	strbuf_release(&data);
-	return 0;
+	return found;
 }
 
 static int dialog_is_open(struct dlg_tx *tx, const char *dir)
@@ -164,7 +189,7 @@ static int dialog_is_open(struct dlg_tx *tx, const char *dir)
 static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_message *m,
 		       const char *uid)
 {
-	struct strlist ids = STRLIST_INIT;
+	struct strlist ids = STRLIST_INIT, checked = STRLIST_INIT;
 	int found = 0;
 
 	if (m->in_reply_to)
@@ -177,20 +202,19 @@ static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_messag
 		struct strbuf dir = STRBUF_INIT;
 		struct dialog_info info;
 		message_key_for(key, "email", ids.items[i]);
-		if (msgmap_lookup(did, NULL, tx, key) < 0)
+		/* ids naming messages of one dialog: it is read once */
+		if (msgmap_lookup(did, NULL, tx, key) < 0 || strlist_has(&checked, did))
 			continue;
+		strlist_push(&checked, did);
 		dialog_dir(&dir, did);
-		if (!read_info(&info, tx, dir.buf)) {
+		if (!dialog_info_read(&info, tx, dir.buf)) {
 			if (!strcmp(info.user, uid)) {
 				found = 1;
 			} else {
 				/* Someone else's thread: only a participant may join it,
 				   or a stranger citing a Message-ID reads another
 				   customer's conversation. */
-				struct strlist addrs = STRLIST_INIT;
-				thread_addresses(&addrs, tx, dir.buf);
-				found = strlist_has(&addrs, m->from.addr);
-				strlist_clear(&addrs);
+				found = thread_has_address(tx, dir.buf, m->from.addr);
 			}
 			dialog_info_clear(&info);
 		}
@@ -199,6 +223,7 @@ static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_messag
 		strbuf_release(&dir);
 	}
 	strlist_clear(&ids);
+	strlist_clear(&checked);
 	return found;
 }
 
@@ -220,7 +245,7 @@ int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 		struct strbuf dir = STRBUF_INIT, have = STRBUF_INIT;
 		struct dialog_info info;
 		dialog_dir(&dir, us.dialogs.items[i]);
-		if (!read_info(&info, tx, dir.buf)) {
+		if (!dialog_info_read(&info, tx, dir.buf)) {
 			if (subject)
 				subject_normalize(&have, info.subject);
 			if (!strcmp(info.channel, channel) && !strcmp(have.buf, want.buf) &&
@@ -368,7 +393,9 @@ int import_email_routed(struct dlg_tx *tx, const char *channel, const char *rout
 		return dlg_error(DLG_EINVALID, "empty message");
 	if (!looks_like_mail(raw, len))
 		return dlg_error(DLG_EINVALID, "not an email message (no header fields)");
-	if ((err = mime_message_parse(&m, raw, len, 0)) < 0)
+	/* Filing reads header fields only: the body, decoded, could be three
+	   times the message (each broken byte a U+FFFD) for nothing. */
+	if ((err = mime_message_parse(&m, raw, mime_body_offset(raw, len), 0)) < 0)
 		return dlg_error(DLG_EINVALID, "empty message");
 	if (m->message_id && *m->message_id) {
 		message_key_for(key, "email", m->message_id);

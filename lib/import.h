@@ -34,6 +34,14 @@ int import_email_routed(struct dlg_tx *tx, const char *channel, const char *rout
 int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 			    const char *channel, const char *subject);
 
+struct dialog_info;
+struct stored_msg;
+/* The info file of the dialog at dir ("dialogs/3f/9a/ID"). */
+int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *dir);
+/* The customer's newest message in the dialog at dir, header fields only:
+   what an answer replies to, and where it goes.  Returns 1 and fills out. */
+int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir);
+
 /* Ids derived from channel facts, so clones agree on them. */
 void user_id_for(char out[17], const char *kind, const char *value);
 void message_key_for(char out[17], const char *kind, const char *channel_message_id);

@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "merge.h"
+#include "message.h"
 #include "mime.h"
 #include "oplog.h"
 #include "record.h"
@@ -32,7 +33,7 @@ static int delivery_rank(git_repository *repo, const git_oid *oid)
 {
 	struct strbuf data = STRBUF_INIT, v = STRBUF_INIT;
 	int rank = 0;
-	if (!read_blob(&data, repo, oid) && !mime_header_get(&v, data.buf, data.len, "X-Dlg-Delivery"))
+	if (!read_blob(&data, repo, oid) && !message_block_get(&v, data.buf, data.len, "X-Dlg-Delivery"))
 		rank = !strcmp(v.buf, "sent") ? 3 : !strcmp(v.buf, "failed") ? 2 : 1;
 	strbuf_release(&data);
 	strbuf_release(&v);

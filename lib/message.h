@@ -15,6 +15,10 @@
  *   configured channel it came through), X-Dlg-Conversation (where answers
  *   go on that channel), and for outgoing
  *   messages X-Dlg-Operator and X-Dlg-Delivery (queued|sent|failed).
+ * They are dlg's only in dlg's block: the leading run of whole-line
+ * "X-Dlg-NAME: value" fields that dlg writes in front of the message.  An
+ * X-Dlg-* field anywhere else was written by someone else; on the way in,
+ * the sender's are renamed X-Original-Dlg-* and never read.
  * File names are DATE.KEY:2,FLAGS with DATE the message's unix time in ten
  * digits, so names sort by time and two clones name a message alike.
  */
@@ -33,10 +37,19 @@ struct stored_msg {
 	char *sent_via;          /* outgoing, sent: the channel */
 	char *error;             /* outgoing, failed: why */
 	char *next_attempt;      /* outgoing, failed: when dlg send tries again (ISO 8601), or NULL */
+	struct strlist ignored;  /* "Name: value" of X-Dlg-* fields outside the block, and renamed ones */
 	time_t date;
 	struct mime_message *mime;
 };
 
+/* Length of dlg's block at the top of buf (0 when there is none). */
+size_t message_block_len(const char *buf, size_t len);
+/* The first field called name (exactly as dlg spells it) in the block. */
+int message_block_get(struct strbuf *out, const char *buf, size_t len, const char *name);
+
+/* Reads the block; channel defaults to email.  Fields only outgoing
+   messages carry are read from outgoing ones only, and a conversation only
+   from chat-like channels' messages. */
 int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, size_t len,
 		     unsigned mime_flags);
 void stored_msg_clear(struct stored_msg *m);
@@ -56,7 +69,8 @@ struct msg_meta {
 void message_add_meta(struct strbuf *out, const struct msg_meta *m, const char *dir, const char *eol);
 /* One header line; controls in value become spaces (values from channels are untrusted). */
 void message_add_header(struct strbuf *out, const char *name, const char *value, const char *eol);
-/* The original bytes with X-Dlg headers in front, in the original's line ending. */
+/* The original bytes with X-Dlg headers in front, in the original's line ending;
+   the sender's own X-Dlg-* fields renamed X-Original-Dlg-*. */
 void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, const struct msg_meta *m);
 
 struct reply_spec {
@@ -76,6 +90,21 @@ struct reply_spec {
 	size_t file_len;
 };
 void message_build_reply(struct strbuf *out, const struct reply_spec *r);
+
+/*
+ * A multipart/mixed body: its Content-Type field, a blank line, and the
+ * parts (each its header fields, a blank line and its body, ending in a
+ * line end) between delimiter lines.  The boundary comes from a hash of the
+ * parts (message_boundary): the same bytes in every clone, and no part can
+ * hold it.
+ */
+void message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol);
+/* "dlg-" and 32 hex digits of a hash of seed and a counter: the first that
+   occurs in no part. */
+void message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n);
+/* A file as a base64 part with its Content-Type and Content-Disposition. */
+void message_add_file_part(struct strbuf *out, const char *name, const char *type,
+			   const char *data, size_t len, const char *eol);
 /* A file name as an RFC 2231 value (filename*=utf-8''...): bytes outside [A-Za-z0-9._-] as %XX. */
 void rfc2231_name(struct strbuf *out, const char *name);
 

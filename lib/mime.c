@@ -1,8 +1,9 @@
 /*
- * RFC 5322 / MIME message structure: headers, parameters (RFC 2231),
- * multipart trees, addresses and dates.  Input is untrusted bytes:
- * nothing here recurses more than MIME_MAX_DEPTH levels, every scan is
- * linear per nesting level, and all strings handed out are valid UTF-8.
+ * RFC 5322 / MIME message structure: header fields and multipart trees
+ * (parameters are in mimeparam.c, addresses, msg-ids and dates in
+ * rfc5322.c).  Input is untrusted bytes: nothing here recurses more than
+ * MIME_MAX_DEPTH levels, every scan is linear per nesting level, what is
+ * kept is capped (mime.h), and all strings handed out are valid UTF-8.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -11,10 +12,7 @@
 
 #include "error.h"
 #include "mime.h"
-
-#define MIME_MAX_DEPTH 32
-#define MIME_MAX_PARTS 10000
-#define MAX_SECTIONS 1000 /* RFC 2231 continuations of one parameter */
+#include "mimeparam.h"
 
 /* ---- header scanning ---- */
 
@@ -102,22 +100,28 @@ static int hdr_is(const struct hdr *h, const char *name)
 	return strlen(name) == h->nlen && !strncasecmp(h->name, name, h->nlen);
 }
 
-/* Appends the unfolded value, trimmed. */
-static void unfold(struct strbuf *out, const char *v, size_t n)
+/* Sets out to the unfolded value, at most max bytes of it, trimmed: one
+   copy, values can be huge. */
+static void unfold(struct strbuf *out, const char *v, size_t n, size_t max)
 {
-	struct strbuf t = STRBUF_INIT;
 	size_t i = 0;
 
-	while (i < n) {
-		size_t j = i;
-		while (j < n && v[j] != '\r' && v[j] != '\n')
+	strbuf_reset(out);
+	strbuf_grow(out, n < max ? n : max);
+	while (i < n && out->len < max) {
+		size_t j = i, room = max - out->len;
+		while (j < n && j - i < room && v[j] != '\r' && v[j] != '\n')
 			j++;
-		strbuf_add(&t, v + i, j - i);
+		strbuf_add(out, v + i, j - i);
 		i = j + 1;
 	}
-	strbuf_trim(&t);
-	strbuf_addbuf(out, &t);
-	strbuf_release(&t);
+	strbuf_trim(out);
+}
+
+/* The value of a field the parser reads: its first MIME_MAX_FIELD bytes. */
+static void field_value(struct strbuf *out, const struct hdr *h)
+{
+	unfold(out, h->val, h->vlen, MIME_MAX_FIELD);
 }
 
 int mime_header_get(struct strbuf *out, const char *buf, size_t len, const char *name)
@@ -128,8 +132,7 @@ int mime_header_get(struct strbuf *out, const char *buf, size_t len, const char 
 	hiter_init(&it, buf, len);
 	while (hiter_next(&it, &h)) {
 		if (hdr_is(&h, name)) {
-			strbuf_reset(out);
-			unfold(out, h.val, h.vlen);
+			unfold(out, h.val, h.vlen, SIZE_MAX);
 			return 0;
 		}
 	}
@@ -159,192 +162,6 @@ char *mime_display_text(const char *raw, size_t n)
 			sb.buf[i] = ' ';
 	strbuf_trim(&sb);
 	return strbuf_detach(&sb, NULL);
-}
-
-/* ---- parameters (RFC 2045 + RFC 2231) ---- */
-
-struct param {
-	char *name;  /* lowercased, without the "*N*" suffix */
-	int section; /* -1 when not a continuation */
-	int ext;     /* value is charset'lang'%XX encoded */
-	char *value; /* unquoted raw bytes */
-};
-
-struct params {
-	struct param *v;
-	size_t n, alloc;
-};
-
-static void params_clear(struct params *ps)
-{
-	size_t i;
-	for (i = 0; i < ps->n; i++) {
-		free(ps->v[i].name);
-		free(ps->v[i].value);
-	}
-	free(ps->v);
-	ps->v = NULL;
-	ps->n = ps->alloc = 0;
-}
-
-/* Splits "type/sub; a=b; c*=x" into the lowercased main value and parameters. */
-static void params_parse(struct strbuf *main, struct params *ps, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && s[i] != ';') {
-		if (s[i] == '(') { /* comment */
-			while (i < n && s[i] != ')')
-				i++;
-		} else if (!isspace((unsigned char)s[i]) && s[i] != '"') {
-			strbuf_addch(main, tolower((unsigned char)s[i]));
-		}
-		if (i < n)
-			i++;
-	}
-	while (i < n) {
-		struct strbuf name = STRBUF_INIT, val = STRBUF_INIT;
-		struct param p;
-		char *star;
-		while (i < n && (s[i] == ';' || isspace((unsigned char)s[i])))
-			i++;
-		while (i < n && s[i] != '=' && s[i] != ';' && !isspace((unsigned char)s[i]))
-			strbuf_addch(&name, tolower((unsigned char)s[i++]));
-		while (i < n && isspace((unsigned char)s[i]))
-			i++;
-		if (i >= n || s[i] != '=' || !name.len) {
-			strbuf_release(&name);
-			while (i < n && s[i] != ';')
-				i++;
-			continue;
-		}
-		i++;
-		while (i < n && isspace((unsigned char)s[i]))
-			i++;
-		if (i < n && s[i] == '"') {
-			for (i++; i < n && s[i] != '"'; i++) {
-				/* only \" and \\ are escapes: Windows paths carry bare backslashes */
-				if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\'))
-					i++;
-				strbuf_addch(&val, s[i]);
-			}
-			if (i < n)
-				i++;
-		} else {
-			while (i < n && s[i] != ';')
-				strbuf_addch(&val, s[i++]);
-			strbuf_rtrim(&val);
-		}
-		p.section = -1;
-		p.ext = name.len && name.buf[name.len - 1] == '*';
-		if (p.ext)
-			strbuf_setlen(&name, name.len - 1);
-		star = strchr(name.buf, '*');
-		if (star) {
-			char *end;
-			long sec = strtol(star + 1, &end, 10);
-			if (end == star + 1 || *end || sec < 0 || sec >= MAX_SECTIONS) {
-				strbuf_release(&name);
-				strbuf_release(&val);
-				continue;
-			}
-			p.section = (int)sec;
-			strbuf_setlen(&name, (size_t)(star - name.buf));
-		}
-		p.name = strbuf_detach(&name, NULL);
-		p.value = strbuf_detach(&val, NULL);
-		ps->n++;
-		ALLOC_GROW(ps->v, ps->n, ps->alloc);
-		ps->v[ps->n - 1] = p;
-	}
-}
-
-static void pct_decode(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		int h, l;
-		if (*s == '%' && s[1] && s[2] &&
-		    (h = isxdigit((unsigned char)s[1]) ? s[1] : -1) >= 0 &&
-		    (l = isxdigit((unsigned char)s[2]) ? s[2] : -1) >= 0) {
-			h = isdigit(h) ? h - '0' : tolower(h) - 'a' + 10;
-			l = isdigit(l) ? l - '0' : tolower(l) - 'a' + 10;
-			strbuf_addch(out, h * 16 + l);
-			s += 2;
-		} else {
-			strbuf_addch(out, *s);
-		}
-	}
-}
-
-/* Appends the charset of an extended value to cs and returns the encoded text. */
-static const char *ext_split(struct strbuf *cs, const char *v)
-{
-	const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
-	if (!q2)
-		return v;
-	strbuf_add(cs, v, (size_t)(q1 - v));
-	return q2 + 1;
-}
-
-/* A raw parameter value exactly as written (for boundaries), or NULL. */
-static const char *param_raw(const struct params *ps, const char *name)
-{
-	size_t i;
-	for (i = 0; i < ps->n; i++)
-		if (!ps->v[i].ext && ps->v[i].section < 0 && !strcmp(ps->v[i].name, name))
-			return ps->v[i].value;
-	return NULL;
-}
-
-/* The decoded UTF-8 value of a parameter (caller frees), or NULL.  RFC 2231
-   forms win over the plain one that is there for old readers. */
-static char *param_get(const struct params *ps, const char *name)
-{
-	struct strbuf bytes = STRBUF_INIT, cs = STRBUF_INIT, out = STRBUF_INIT;
-	const struct param *plain = NULL, *ext = NULL, **secs = NULL;
-	int any_ext = 0;
-	size_t i;
-
-	for (i = 0; i < ps->n; i++) {
-		const struct param *p = &ps->v[i];
-		if (strcmp(p->name, name))
-			continue;
-		if (p->section >= 0) {
-			if (!secs)
-				secs = xcalloc(MAX_SECTIONS, sizeof(*secs));
-			if (!secs[p->section])
-				secs[p->section] = p;
-		} else if (p->ext && !ext) {
-			ext = p;
-		} else if (!p->ext && !plain) {
-			plain = p;
-		}
-	}
-	if (ext) {
-		pct_decode(&bytes, ext_split(&cs, ext->value));
-		any_ext = 1;
-	} else if (secs) {
-		for (i = 0; i < MAX_SECTIONS && secs[i]; i++) { /* stops at a gap */
-			if (secs[i]->ext) {
-				any_ext = 1;
-				pct_decode(&bytes, i ? secs[i]->value : ext_split(&cs, secs[i]->value));
-			} else {
-				strbuf_addstr(&bytes, secs[i]->value);
-			}
-		}
-	} else if (plain) {
-		strbuf_addstr(&bytes, plain->value);
-	} else {
-		return NULL;
-	}
-	free(secs);
-	if (any_ext)
-		charset_to_utf8(&out, cs.buf, bytes.buf, bytes.len);
-	else
-		mime_decode_words(&out, bytes.buf, bytes.len); /* RFC 2047 inside quotes, as Outlook does */
-	strbuf_release(&bytes);
-	strbuf_release(&cs);
-	return strbuf_detach(&out, NULL);
 }
 
 /* ---- the MIME tree ---- */
@@ -381,16 +198,16 @@ static void entity_parse(struct entity *e, const char *buf, size_t len, const ch
 		struct strbuf v = STRBUF_INIT;
 		if (!seen_ct && hdr_is(&h, "content-type")) {
 			seen_ct = 1;
-			unfold(&v, h.val, h.vlen);
+			field_value(&v, &h);
 			params_parse(&e->type, &e->ct, v.buf, v.len);
 		} else if (!seen_cd && hdr_is(&h, "content-disposition")) {
 			seen_cd = 1;
-			unfold(&v, h.val, h.vlen);
+			field_value(&v, &h);
 			params_parse(&e->disp, &e->cd, v.buf, v.len);
 		} else if (!seen_cte && hdr_is(&h, "content-transfer-encoding")) {
 			struct params none = { NULL, 0, 0 };
 			seen_cte = 1;
-			unfold(&v, h.val, h.vlen);
+			field_value(&v, &h);
 			params_parse(&e->cte, &none, v.buf, v.len);
 			params_clear(&none);
 		}
@@ -413,14 +230,21 @@ static void entity_release(struct entity *e)
 	params_clear(&e->cd);
 }
 
-static void decode_body(struct strbuf *out, const struct entity *e)
+/* The body without its transfer encoding: in tmp when it had one, else
+   the bytes of the message themselves (an 8-bit body is not copied). */
+static void decode_body(const char **body, size_t *len, struct strbuf *tmp, const struct entity *e)
 {
 	if (!strcmp(e->cte.buf, "base64"))
-		base64_decode(out, e->body, e->blen);
+		base64_decode(tmp, e->body, e->blen);
 	else if (!strcmp(e->cte.buf, "quoted-printable"))
-		qp_decode(out, e->body, e->blen);
-	else
-		strbuf_add(out, e->body, e->blen);
+		qp_decode(tmp, e->body, e->blen);
+	else {
+		*body = e->body;
+		*len = e->blen;
+		return;
+	}
+	*body = tmp->buf;
+	*len = tmp->len;
 }
 
 /* The charset an HTML document declares in <meta>, when the header gives none. */
@@ -445,6 +269,7 @@ static void add_attachment(struct walk *w, const struct entity *e, const char *n
 	struct mime_message *m = w->msg;
 	struct mime_attachment *a;
 	struct strbuf data = STRBUF_INIT, clean = STRBUF_INIT;
+	const char *body;
 	size_t i;
 
 	m->nattachments++;
@@ -456,26 +281,28 @@ static void add_attachment(struct walk *w, const struct entity *e, const char *n
 	a->name = strbuf_detach(&clean, NULL);
 	utf8_sanitize(&clean, e->type.buf, e->type.len);
 	a->type = strbuf_detach(&clean, NULL);
-	decode_body(&data, e);
-	a->size = data.len;
+	a->data = NULL;
+	decode_body(&body, &a->size, &data, e);
 	if (w->flags & MIME_WANT_DATA) {
+		if (body != data.buf)
+			strbuf_add(&data, body, a->size);
 		a->data = strbuf_detach(&data, NULL);
-	} else {
-		a->data = NULL;
-		strbuf_release(&data);
 	}
+	strbuf_release(&data);
 }
 
 static void add_text(struct walk *w, const struct entity *e, int html)
 {
 	struct strbuf raw = STRBUF_INIT, u = STRBUF_INIT;
 	char *cs = param_get(&e->ct, "charset");
-	size_t i, lead;
+	const char *body;
+	size_t blen, i, lead;
 
-	decode_body(&raw, e);
+	decode_body(&body, &blen, &raw, e);
 	if (html && !cs)
-		cs = html_meta_charset(raw.buf, raw.len);
-	charset_to_utf8(&u, cs, raw.buf, raw.len);
+		cs = html_meta_charset(body, blen);
+	charset_to_utf8(&u, cs, body, blen);
+	strbuf_release(&raw);
 	if (html) {
 		struct strbuf t = STRBUF_INIT;
 		html_to_text(&t, u.buf, u.len);
@@ -490,14 +317,16 @@ static void add_text(struct walk *w, const struct entity *e, int html)
 		memmove(u.buf, u.buf + lead, u.len - lead);
 		strbuf_setlen(&u, u.len - lead);
 	}
-	if (u.len) {
+	if (u.len && !w->text.len) { /* the first text: taken, not copied */
+		struct strbuf t = w->text;
+		w->text = u;
+		u = t;
+	} else if (u.len) {
 		/* further inline text parts (a "PS", a list footer) follow the first */
-		if (w->text.len)
-			strbuf_addstr(&w->text, "\n\n");
+		strbuf_addstr(&w->text, "\n\n");
 		strbuf_addbuf(&w->text, &u);
 	}
 	free(cs);
-	strbuf_release(&raw);
 	strbuf_release(&u);
 }
 
@@ -506,20 +335,11 @@ static int is_type(const struct entity *e, const char *t)
 	return !strcmp(e->type.buf, t);
 }
 
-static int has_param(const struct params *ps, const char *name)
-{
-	size_t i;
-	for (i = 0; i < ps->n; i++)
-		if (!strcmp(ps->v[i].name, name))
-			return 1;
-	return 0;
-}
-
 static int is_attachment(const struct entity *e, int root)
 {
 	if (!strcmp(e->disp.buf, "attachment"))
 		return 1;
-	return !root && (has_param(&e->cd, "filename") || has_param(&e->ct, "name"));
+	return !root && (param_has(&e->cd, "filename") || param_has(&e->ct, "name"));
 }
 
 static void attach(struct walk *w, const struct entity *e)
@@ -680,71 +500,19 @@ static void walk_entity(struct walk *w, const char *buf, size_t len, int depth, 
 
 /* ---- the message ---- */
 
-/*
- * Appends the msg-ids of a header value to ids: "<...>" tokens, or, in
- * headers written without brackets, the words (only those with an '@'
- * when at_only).  Whitespace inside an id is dropped.
- */
-static void parse_ids(struct strlist *ids, const char *v, int at_only)
+/* Moves at most max - *nto addresses of list[0..n) to the end of *to; frees the rest. */
+static void take_addresses(struct mime_address **to, size_t *nto, size_t *alloc,
+			   struct mime_address *list, size_t n, size_t max)
 {
-	struct strbuf id = STRBUF_INIT, clean = STRBUF_INIT;
-	const char *p = v;
-
-	for (;;) {
-		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL, *q;
-		if (!gt)
-			break;
-		for (q = lt + 1; q < gt; q++)
-			if ((unsigned char)*q > ' ' && *q != '<')
-				strbuf_addch(&id, *q);
-		if (id.len) {
-			utf8_sanitize(&clean, id.buf, id.len);
-			strlist_push_nodup(ids, strbuf_detach(&clean, NULL));
-		}
-		strbuf_reset(&id);
-		p = gt + 1;
-	}
-	/* headers written without brackets: the words themselves */
-	for (p = strchr(v, '<') ? "" : v; *p;) {
-		size_t n;
-		while (*p && ((unsigned char)*p <= ' ' || *p == ','))
-			p++;
-		for (n = 0; (unsigned char)p[n] > ' ' && p[n] != ','; n++)
-			;
-		if (n && (!at_only || memchr(p, '@', n))) {
-			utf8_sanitize(&clean, p, n);
-			strlist_push_nodup(ids, strbuf_detach(&clean, NULL));
-			if (!at_only)
-				break;
-		}
-		p += n;
-	}
-	strbuf_release(&id);
-}
-
-static char *first_id(const char *v, int at_only)
-{
-	struct strlist ids = STRLIST_INIT;
-	char *r = NULL;
-	parse_ids(&ids, v, at_only);
-	if (ids.nr) {
-		r = ids.items[0];
-		ids.items[0] = xstrdup("");
-	}
-	strlist_clear(&ids);
-	return r;
-}
-
-static void add_addresses(struct mime_address **to, size_t *nto, size_t *alloc, const char *v)
-{
-	struct mime_address *list;
-	size_t n, i;
-
-	mime_address_list_parse(&list, &n, v);
-	for (i = 0; i < n; i++) {
+	size_t i = 0;
+	for (; i < n && *nto < max; i++) {
 		(*nto)++;
 		ALLOC_GROW(*to, *nto, *alloc);
 		(*to)[*nto - 1] = list[i];
+	}
+	for (; i < n; i++) {
+		free(list[i].name);
+		free(list[i].addr);
 	}
 	free(list);
 }
@@ -769,7 +537,7 @@ int mime_message_parse(struct mime_message **out, const char *buf, size_t len, u
 {
 	struct mime_message *m;
 	struct mime_address *cc = NULL;
-	size_t ncc = 0, cc_alloc = 0, to_alloc = 0, i;
+	size_t ncc = 0, cc_alloc = 0, to_alloc = 0;
 	struct walk w;
 	struct hiter it;
 	struct hdr h;
@@ -784,42 +552,51 @@ int mime_message_parse(struct mime_message **out, const char *buf, size_t len, u
 		return dlg_error(DLG_EINVALID, "empty message");
 	m = xcalloc(1, sizeof(*m));
 	hiter_init(&it, buf, len);
+	/* only the fields read are unfolded; each is read while it can add */
 	while (hiter_next(&it, &h)) {
-		strbuf_reset(&v);
-		unfold(&v, h.val, h.vlen);
 		if (hdr_is(&h, "from") && !m->from.addr) {
 			struct mime_address *list;
 			size_t n;
+			field_value(&v, &h);
 			mime_address_list_parse(&list, &n, v.buf);
 			if (n) {
 				m->from = list[0];
 				list[0].name = list[0].addr = NULL;
 			}
 			mime_address_list_free(list, n);
-		} else if (hdr_is(&h, "to")) {
-			add_addresses(&m->to, &m->nto, &to_alloc, v.buf);
-		} else if (hdr_is(&h, "cc")) {
-			add_addresses(&cc, &ncc, &cc_alloc, v.buf);
+		} else if (hdr_is(&h, "to") && m->nto < MIME_MAX_ADDRESSES) {
+			struct mime_address *list;
+			size_t n;
+			field_value(&v, &h);
+			mime_address_list_parse(&list, &n, v.buf);
+			take_addresses(&m->to, &m->nto, &to_alloc, list, n, MIME_MAX_ADDRESSES);
+		} else if (hdr_is(&h, "cc") && ncc < MIME_MAX_ADDRESSES) {
+			struct mime_address *list;
+			size_t n;
+			field_value(&v, &h);
+			mime_address_list_parse(&list, &n, v.buf);
+			take_addresses(&cc, &ncc, &cc_alloc, list, n, MIME_MAX_ADDRESSES);
 		} else if (hdr_is(&h, "subject") && !m->subject) {
+			field_value(&v, &h);
 			m->subject = mime_display_text(v.buf, v.len);
 		} else if (hdr_is(&h, "date") && !m->has_date) {
+			field_value(&v, &h);
 			m->has_date = !mime_date_parse(&m->date, v.buf);
 		} else if (hdr_is(&h, "message-id") && !m->message_id) {
-			m->message_id = first_id(v.buf, 0);
+			field_value(&v, &h);
+			m->message_id = mime_msgid_first(v.buf, 0);
 		} else if (hdr_is(&h, "in-reply-to") && !m->in_reply_to) {
-			m->in_reply_to = first_id(v.buf, 1);
+			field_value(&v, &h);
+			m->in_reply_to = mime_msgid_first(v.buf, 1);
 		} else if (hdr_is(&h, "references") && !seen_refs) {
 			seen_refs = 1;
-			parse_ids(&refs, v.buf, 1);
+			field_value(&v, &h);
+			mime_references_parse(&refs, v.buf);
 		}
 	}
 	strbuf_release(&v);
-	for (i = 0; i < ncc; i++) {
-		m->nto++;
-		ALLOC_GROW(m->to, m->nto, to_alloc);
-		m->to[m->nto - 1] = cc[i];
-	}
-	free(cc);
+	/* Cc after To, as long as there is room */
+	take_addresses(&m->to, &m->nto, &to_alloc, cc, ncc, MIME_MAX_ADDRESSES);
 	m->references = refs.items;
 	m->nreferences = refs.nr;
 	if (!m->from.name)

@@ -1,5 +1,5 @@
 /*
- * RFC 5322 addresses and dates, from untrusted header values.
+ * RFC 5322 addresses, msg-ids and dates, from untrusted header values.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -89,7 +89,8 @@ int mime_address_list_parse(struct mime_address **out, size_t *nout, const char 
 	if (!value)
 		return dlg_error(DLG_EINVALID, "no address list");
 	len = strlen(value);
-	while (i < len) {
+	/* the rest of a list of millions is read by nobody: not even scanned */
+	while (i < len && n < MIME_MAX_ADDRESSES) {
 		char c = value[i];
 		if (c == '"') {
 			struct strbuf *t = in_angle ? &a.angle : &a.phrase;
@@ -144,7 +145,8 @@ int mime_address_list_parse(struct mime_address **out, size_t *nout, const char 
 			i++;
 		}
 	}
-	finish_address(&a, &list, &n, &alloc);
+	if (n < MIME_MAX_ADDRESSES)
+		finish_address(&a, &list, &n, &alloc);
 	strbuf_release(&a.phrase);
 	strbuf_release(&a.angle);
 	strbuf_release(&a.comment);
@@ -161,6 +163,92 @@ void mime_address_list_free(struct mime_address *list, size_t n)
 		free(list[i].addr);
 	}
 	free(list);
+}
+
+/* ---- msg-ids ---- */
+
+/* Which msg-ids of a header to keep: the first `first`, and those from
+   number `from` on; `seen` counts them all.  ids NULL: only count. */
+struct id_pick {
+	struct strlist *ids;
+	size_t first, from, seen;
+};
+
+static int id_found(struct id_pick *pick, const char *s, size_t n)
+{
+	if (pick->ids && (pick->seen < pick->first || pick->seen >= pick->from)) {
+		struct strbuf clean = STRBUF_INIT;
+		utf8_sanitize(&clean, s, n);
+		strlist_push_nodup(pick->ids, strbuf_detach(&clean, NULL));
+	}
+	pick->seen++;
+	/* done when nothing further could be kept */
+	return pick->ids && pick->seen >= pick->first && pick->from == SIZE_MAX;
+}
+
+/*
+ * The msg-ids of a header value: "<...>" tokens, or, in headers written
+ * without brackets, the words (only those with an '@' when at_only).
+ * Whitespace inside an id is dropped.
+ */
+static void parse_ids(struct id_pick *pick, const char *v, int at_only)
+{
+	struct strbuf id = STRBUF_INIT;
+	const char *p = v;
+	int done = 0;
+
+	while (!done) {
+		const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL, *q;
+		if (!gt)
+			break;
+		for (q = lt + 1; q < gt; q++)
+			if ((unsigned char)*q > ' ' && *q != '<')
+				strbuf_addch(&id, *q);
+		if (id.len)
+			done = id_found(pick, id.buf, id.len);
+		strbuf_reset(&id);
+		p = gt + 1;
+	}
+	/* headers written without brackets: the words themselves */
+	for (p = strchr(v, '<') ? "" : v; *p && !done;) {
+		size_t n;
+		while (*p && ((unsigned char)*p <= ' ' || *p == ','))
+			p++;
+		for (n = 0; (unsigned char)p[n] > ' ' && p[n] != ','; n++)
+			;
+		if (n && (!at_only || memchr(p, '@', n))) {
+			done = id_found(pick, p, n);
+			if (!at_only)
+				break;
+		}
+		p += n;
+	}
+	strbuf_release(&id);
+}
+
+char *mime_msgid_first(const char *v, int at_only)
+{
+	struct strlist ids = STRLIST_INIT;
+	struct id_pick pick = { &ids, 1, SIZE_MAX, 0 };
+	char *r = NULL;
+	parse_ids(&pick, v, at_only);
+	if (ids.nr) {
+		r = ids.items[0];
+		ids.items[0] = xstrdup("");
+	}
+	strlist_clear(&ids);
+	return r;
+}
+
+/* The thread's root and its MIME_MAX_REFERENCES - 1 nearest ancestors are
+   all that threading reads: a list of millions costs nothing. */
+void mime_references_parse(struct strlist *refs, const char *v)
+{
+	struct id_pick count = { NULL, 0, SIZE_MAX, 0 }, pick = { refs, 1, 0, 0 };
+	parse_ids(&count, v, 1);
+	if (count.seen > MIME_MAX_REFERENCES)
+		pick.from = count.seen - (MIME_MAX_REFERENCES - 1);
+	parse_ids(&pick, v, 1);
 }
 
 /* ---- dates ---- */

@@ -21,6 +21,8 @@ extern char strbuf_slopbuf[];
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 void strbuf_release(struct strbuf *sb);
+/* Release for a buffer that held a secret: its bytes are zeroed first. */
+void strbuf_release_secret(struct strbuf *sb);
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_setlen(struct strbuf *sb, size_t len);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,15 +143,14 @@ void random_hex(char *out, size_t n)
 	static const char digits[] = "0123456789abcdef";
 	unsigned char raw[64];
 	size_t got = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t r;
 	if (n > 2 * sizeof(raw))
 		n = 2 * sizeof(raw);
-	if (fd >= 0) {
-		ssize_t r = read(fd, raw, (n + 1) / 2);
-		got = r > 0 ? (size_t)r : 0;
-		close(fd);
-	}
-	for (; got < (n + 1) / 2; got++) /* no /dev/urandom: still unique enough per process */
+	/* getrandom(2): no file to open, and up to 256 bytes never come short */
+	while ((r = getrandom(raw, (n + 1) / 2, 0)) < 0 && errno == EINTR)
+		;
+	got = r > 0 ? (size_t)r : 0;
+	for (; got < (n + 1) / 2; got++) /* no getrandom (kernel before 3.17): still unique enough per process */
 		raw[got] = (unsigned char)(rand() ^ getpid() ^ time(NULL));
 	for (size_t i = 0; i < n; i++)
 		out[i] = digits[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
@@ -217,18 +217,88 @@ void field_decode(struct strbuf *out, const char *s, size_t len)
 	}
 }
 
-static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
+size_t utf8_decode(const char *str, size_t n, unsigned *cp)
 {
-	if (s[0] < 0x80) { *cp = s[0]; return 1; }
-	int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	if (!n || (size_t)n > len) { *cp = 0xfffd; return 1; }
-	unsigned v = s[0] & (0x7f >> n);
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) { *cp = 0xfffd; return 1; }
-		v = (v << 6) | (s[i] & 0x3f);
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned c = s[0], lo = 0x80, hi = 0xbf, v;
+	size_t need, k;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		v = c & 0x0f;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		v = c & 0x07;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+	} else {
+		*cp = 0xfffd; /* a continuation byte, 0xC0, 0xC1, 0xF5..0xFF */
+		return 1;
+	}
+	for (k = 1; k < need; k++, lo = 0x80, hi = 0xbf) {
+		if (k >= n || s[k] < lo || s[k] > hi) {
+			*cp = 0xfffd;
+			return k;
+		}
+		v = v << 6 | (s[k] & 0x3f);
 	}
 	*cp = v;
-	return (size_t)n;
+	return need;
+}
+
+size_t utf8_cut(const char *s, size_t n)
+{
+	/* before the lead byte of the character s[n] continues; a fourth
+	   continuation byte in a row continues nothing */
+	for (size_t k = n; k > 0 && k + 3 >= n; k--)
+		if (((unsigned char)s[k] & 0xc0) != 0x80)
+			return k;
+	return n;
+}
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+void utf8_sanitize(struct strbuf *out, const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, run = 0;
+
+	strbuf_grow(out, len);
+	while (i < len) {
+		unsigned cp;
+		size_t n;
+		if (s[i] && s[i] < 0x80) {
+			i++;
+			run++;
+			continue;
+		}
+		strbuf_add(out, s + i - run, run);
+		run = 0;
+		if (!s[i]) {
+			i++;
+			continue;
+		}
+		n = utf8_decode(in + i, len - i, &cp);
+		if (cp == 0xfffd) /* a broken sequence, or U+FFFD itself: the same bytes */
+			strbuf_add(out, REPLACEMENT, 3);
+		else
+			strbuf_add(out, s + i, n);
+		i += n;
+	}
+	strbuf_add(out, s + i - run, run);
 }
 
 /* C1 controls (CSI as one byte), bidi overrides, broken bytes: shown as U+FFFD. */
@@ -263,7 +333,7 @@ struct shown_char {
 static inline size_t show_char(struct shown_char *c, const unsigned char *p, size_t len, int keep_newlines)
 {
 	unsigned cp;
-	size_t n = utf8_seq(p, len, &cp);
+	size_t n = utf8_decode((const char *)p, len, &cp);
 	c->len = c->width = 1;
 	if (cp == '\n' || cp == '\t') {
 		c->text = keep_newlines && cp == '\n' ? "\n" : keep_newlines ? "\t" : " ";
@@ -273,7 +343,7 @@ static inline size_t show_char(struct shown_char *c, const unsigned char *p, siz
 		c->text = c->ctl;
 		c->len = c->width = 2;
 	} else if (is_unsafe_cp(cp)) {
-		c->text = "\xef\xbf\xbd";
+		c->text = REPLACEMENT;
 		c->len = 3;
 	} else {
 		c->text = (const char *)p;
@@ -300,6 +370,13 @@ void term_sanitize(struct strbuf *out, const char *s, size_t len, int keep_newli
 		i += show_char(&c, p + i, len - i, keep_newlines);
 		strbuf_add(out, c.text, c.len);
 	}
+}
+
+/* Bytes the characters of some width among the next left input bytes can
+   put out before the cut at cols: 3 for one byte (U+FFFD), 4 per column. */
+static inline size_t cut_room(size_t left, size_t cols)
+{
+	return left < cols + 2 ? 3 * left : 4 * (cols + 2);
 }
 
 /*
@@ -357,6 +434,14 @@ size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t c
 			cut = o + c.len;
 			wcut = w + c.width;
 		}
+		if (o + c.len + cut_room(len - i, cols) >= out->alloc) {
+			/* characters of no width (combining marks, joiners) take
+			   bytes but no columns: an unbounded run of them must not
+			   eat the room kept for the rest */
+			out->len = o;
+			strbuf_grow(out, c.len + cut_room(len - i, cols));
+			buf = out->buf;
+		}
 		memcpy(buf + o, c.text, c.len);
 		o += c.len;
 		w += c.width;
@@ -380,7 +465,7 @@ size_t utf8_width(const char *s, size_t len)
 			i++;
 			continue;
 		}
-		i += utf8_seq((const unsigned char *)s + i, len - i, &cp);
+		i += utf8_decode(s + i, len - i, &cp);
 		w += cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
 	}
 	return w;
@@ -394,13 +479,15 @@ void utf8_truncate(struct strbuf *out, const char *s, size_t cols)
 void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t cols)
 {
 	size_t i = 0, w = 0, cut = 0;
+	int broken = 0;
 	/* One pass: cut is where the text stops when an ellipsis must follow. */
 	while (i < len) {
 		unsigned cp;
 		size_t n = 1, cw = 1;
 		if ((unsigned char)s[i] >= 0x80) {
-			n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
+			n = utf8_decode(s + i, len - i, &cp);
 			cw = cp_zero(cp) ? 0 : cp_wide(cp) ? 2 : 1;
+			broken |= cp == 0xfffd;
 		}
 		if (w + cw + 1 <= cols)
 			cut = i + n;
@@ -409,12 +496,14 @@ void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t col
 		if (w > cols)
 			break;
 	}
-	if (w <= cols) {
-		strbuf_add(out, s, len);
-		return;
-	}
-	strbuf_add(out, s, cut);
-	strbuf_addstr(out, "\xe2\x80\xa6");
+	if (w <= cols)
+		cut = len;
+	if (broken) /* rare: text that was never sanitized */
+		utf8_sanitize(out, s, cut);
+	else
+		strbuf_add(out, s, cut);
+	if (w > cols)
+		strbuf_addstr(out, "\xe2\x80\xa6");
 }
 
 int mkdirs(const char *path, int mode)

@@ -169,4 +169,41 @@ test_expect_success 'show explains a reopen lost to a concurrent close' '
 	dlg -C a show $(D) >s && grep "closed" s && ! grep "concurrent" s
 '
 
+# Commits a tree edited with git's own tools (a temporary index, never the
+# store's): tamper STORE 'commands on the index', run in STORE.
+tamper() {
+	GIT_INDEX_FILE="$TRASH/tamper.idx" && export GIT_INDEX_FILE &&
+	git -C "$1" read-tree main && (cd "$1" && eval "$2") &&
+	t=$(git -C "$1" write-tree) && c=$(git -C "$1" commit-tree -p main -m tamper $t) &&
+	git -C "$1" update-ref refs/heads/main $c && rm -f "$GIT_INDEX_FILE" && unset GIT_INDEX_FILE
+}
+put() { # put PATH TEXT: the file holds TEXT and a newline ("" for an empty file)
+	if [ -n "$2" ]; then b=$(printf "%s\n" "$2" | git hash-object -w --stdin); else b=$(git hash-object -w --stdin </dev/null); fi &&
+	git update-index --add --cacheinfo "100644,$b,$1"
+}
+drop() { printf "0 0000000000000000000000000000000000000000\t%s\n" "$1" | git update-index --index-info; }
+
+test_expect_success 'fsck: a derived file that disagrees with its log is stale; --repair derives it again' '
+	fresh && id=$(D) && d=$(cd origin && echo dialogs/*/*/$id) &&
+	tamper origin "put $d/status closed && put $d/assignee mallory" &&
+	test_exit_code 1 dlg -C origin fsck >out &&
+	grep -x "stale $d/status" out && grep -x "stale $d/assignee" out &&
+	dlg -C origin fsck --repair >out && grep "^repaired" out &&
+	git -C origin log -1 --format=%s >msg && grep "^fsck: repair" msg &&
+	dlg -C origin fsck >out && test_line_count = out 0 &&
+	echo open >expect && test_cmp expect origin/$d/status && test ! -e origin/$d/assignee
+'
+
+test_expect_success 'fsck: outbox entries and msgmap agree with the messages' '
+	fresh && dlg -C origin reply -m "on its way" $(D) &&
+	key=$(git -C origin ls-tree --name-only main outbox/ | sed "s|outbox/||") &&
+	map=$(git -C origin ls-tree -r --name-only main msgmap/ | head -n 1) &&
+	tamper origin "drop outbox/$key && put outbox/0123456789abcdef \"$(D) 1.x:2,S\" && put $map \"\"" &&
+	test_exit_code 1 dlg -C origin fsck >out &&
+	grep -x "unqueued outbox/$key" out && grep -x "orphan outbox/0123456789abcdef" out &&
+	grep -x "stale $map" out &&
+	dlg -C origin fsck --repair >/dev/null && dlg -C origin fsck >out && test_line_count = out 0 &&
+	git -C origin ls-tree --name-only main outbox/ >ob && echo outbox/$key >expect && test_cmp expect ob
+'
+
 test_done

@@ -424,7 +424,7 @@ static void test_big_messages(void **state)
 	t0 = clock();
 	m = parse(sb.buf, 0);
 	assert_true(elapsed(t0) < 20);
-	assert_true(m->nto > 100000);
+	assert_int_equal(m->nto, MIME_MAX_ADDRESSES);
 	assert_string_equal(m->to[0].name, "a,b");
 	assert_string_equal(m->to[1].addr, "z@w");
 	assert_string_equal(m->to[1].name, "c (d) e");
@@ -456,6 +456,89 @@ static void test_big_messages(void **state)
 	m = parse(sb.buf, 0);
 	assert_true(elapsed(t0) < 20);
 	assert_string_equal(m->text, "");
+	mime_message_free(m);
+	strbuf_release(&sb);
+}
+
+/* What a message makes dlg keep is capped (mime.h), whatever its size. */
+static void test_limits(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct mime_message *m;
+	struct mime_address *a;
+	size_t n, i;
+	(void)state;
+
+	/* To and Cc: the first MIME_MAX_ADDRESSES, To first */
+	strbuf_addstr(&sb, "From: first@x, second@x, third@x\nCc: cc@x\nTo: ");
+	for (i = 0; i < 1500; i++)
+		strbuf_addf(&sb, "a%zu@x, ", i);
+	strbuf_addstr(&sb, "\nTo: more@x\n\nbody\n");
+	m = parse(sb.buf, 0);
+	assert_string_equal(m->from.addr, "first@x");
+	assert_int_equal(m->nto, MIME_MAX_ADDRESSES);
+	assert_string_equal(m->to[0].addr, "a0@x");
+	assert_string_equal(m->to[MIME_MAX_ADDRESSES - 1].addr, "a999@x");
+	mime_message_free(m);
+
+	strbuf_reset(&sb);
+	for (i = 0; i < 1500; i++)
+		strbuf_addf(&sb, "\"N %zu\" <a%zu@x>, ", i, i);
+	assert_int_equal(mime_address_list_parse(&a, &n, sb.buf), 0);
+	assert_int_equal(n, MIME_MAX_ADDRESSES);
+	assert_string_equal(a[999].name, "N 999");
+	mime_address_list_free(a, n);
+
+	/* References: the first (the thread's root) and the nearest ones */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "In-Reply-To: <irt@x> <second@x>\nReferences:");
+	for (i = 0; i < 300; i++)
+		strbuf_addf(&sb, " <r%zu@x>", i);
+	strbuf_addstr(&sb, "\n\nbody\n");
+	m = parse(sb.buf, 0);
+	assert_string_equal(m->in_reply_to, "irt@x");
+	assert_int_equal(m->nreferences, MIME_MAX_REFERENCES);
+	assert_string_equal(m->references[0], "r0@x");
+	assert_string_equal(m->references[1], "r201@x");
+	assert_string_equal(m->references[MIME_MAX_REFERENCES - 1], "r299@x");
+	mime_message_free(m);
+
+	/* fewer are kept as they are */
+	m = parse("References: <a@x> b@x <c@x>\n\nbody\n", 0);
+	assert_int_equal(m->nreferences, 2);
+	assert_string_equal(m->references[0], "a@x");
+	assert_string_equal(m->references[1], "c@x");
+	mime_message_free(m);
+
+	/* parameters past MIME_MAX_PARAMS are not read: the charset is lost */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "Content-Type: text/plain; charset=koi8-r");
+	for (i = 0; i < MIME_MAX_PARAMS + 10; i++)
+		strbuf_addf(&sb, "; p%zu=v", i);
+	strbuf_addstr(&sb, "\nContent-Disposition: inline");
+	for (i = 0; i < MIME_MAX_PARAMS; i++)
+		strbuf_addstr(&sb, "; p=v");
+	strbuf_addstr(&sb, "; filename=late.txt\n\n\xf0\xd2\xc9\xd7\xc5\xd4\n");
+	m = parse(sb.buf, 0);
+	assert_string_equal(m->text, "Привет"); /* the first parameters still count */
+	assert_int_equal(m->nattachments, 0); /* the late filename does not */
+	mime_message_free(m);
+
+	/* a field is read up to MIME_MAX_FIELD bytes, folds taken out */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "Subject: ");
+	for (i = 0; i < MIME_MAX_FIELD / 64 + 10; i++)
+		strbuf_addstr(&sb, "0123456789012345678901234567890123456789012345678901234567890123\n ");
+	strbuf_addstr(&sb, "\nReferences: <first@x> ");
+	while (sb.len < 3 * MIME_MAX_FIELD)
+		strbuf_addstr(&sb, "<r@x> ");
+	strbuf_addstr(&sb, "<last@x>\n\nbody\n");
+	m = parse(sb.buf, 0);
+	assert_int_equal(strlen(m->subject), MIME_MAX_FIELD - 1); /* less the space after "Subject:" */
+	assert_memory_equal(m->subject, "0123456789012345678901234567890123456789012345678901234567890123 0123", 69);
+	assert_int_equal(m->nreferences, MIME_MAX_REFERENCES);
+	assert_string_equal(m->references[0], "first@x");
+	assert_string_equal(m->references[MIME_MAX_REFERENCES - 1], "r@x");
 	mime_message_free(m);
 	strbuf_release(&sb);
 }
@@ -715,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_broken_multipart),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_big_messages),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_corpus_files),
