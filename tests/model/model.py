@@ -189,10 +189,26 @@ def merge_users(r, t, actor, keep, other):
         if name not in k.props:
             record_op(r, "u:" + keep, t, actor, "set", name, value)
     record_op(r, "u:" + other, t, actor, "merged", keep)
+    complete_merge(r, other)
+
+
+def complete_merge(r, other):
+    """The user kept gets the identities and dialogs of the one merged into it,
+    with the time and actor of the merge (store-format.md, merging rule 7)."""
+    merged = [op for op in ordered(r.logs["u:" + other]) if op.verb == "merged"][-1]
+    o, keep = user_state(r, other), resolve(r, other)
     for kind, value in o.idents:
-        record_op(r, "u:" + keep, t, actor, "ident", kind, value)
+        record_op(r, "u:" + keep, merged.time, merged.actor, "ident", kind, value)
     for d in o.dialogs:
-        record_op(r, "u:" + keep, t, actor, "dialog", d)
+        record_op(r, "u:" + keep, merged.time, merged.actor, "dialog", d)
+
+
+def sync(r, theirs):
+    """`dlg sync`: the union of both sides, then every merge completed."""
+    r.merge(theirs)
+    for rec in sorted(rec for rec in r.logs if rec.startswith("u:")):
+        if user_state(r, rec[2:]).merged:
+            complete_merge(r, rec[2:])
 
 
 def import_message(r, t, actor, sender, k, thread=None):
@@ -345,7 +361,7 @@ class Run:
         p = self.run(s, ["dlg", "-C", s.name, "sync", "origin/main"], self.now(), "sync", is_sync=True)
         self.counts["sync: " + (p.stdout.strip() or "failed")] += 1
         self.annotate(p.stdout.strip())
-        s.rep.merge(s.fetched)
+        sync(s.rep, s.fetched)
         self.check_outbox(s)
         self.check_listing(s)
 
