@@ -85,6 +85,7 @@
 	X(git_tree_entry_byname) \
 	X(git_tree_entry_bypath) \
 	X(git_tree_entry_filemode) \
+	X(git_tree_entry_filemode_raw) \
 	X(git_tree_entry_free) \
 	X(git_tree_entry_id) \
 	X(git_tree_entry_name) \
@@ -207,6 +208,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_tree_entry_byname (gitlib_get()->git_tree_entry_byname)
 #define git_tree_entry_bypath (gitlib_get()->git_tree_entry_bypath)
 #define git_tree_entry_filemode (gitlib_get()->git_tree_entry_filemode)
+#define git_tree_entry_filemode_raw (gitlib_get()->git_tree_entry_filemode_raw)
 #define git_tree_entry_free (gitlib_get()->git_tree_entry_free)
 #define git_tree_entry_id (gitlib_get()->git_tree_entry_id)
 #define git_tree_entry_name (gitlib_get()->git_tree_entry_name)
