@@ -6,6 +6,7 @@
 #include "mime.h"
 #include "oplog.h"
 #include "record.h"
+#include "treepath.h"
 #include "util.h"
 
 static int read_blob(struct strbuf *out, git_repository *repo, const git_oid *oid)
@@ -304,6 +305,8 @@ retry:
 		*out = SYNC_UP_TO_DATE;
 		goto out;
 	}
+	if ((err = tree_check_commits(s->repo, &ours, &theirs, ref)) < 0)
+		goto out;
 	if (git_graph_descendant_of(s->repo, &theirs, &ours) == 1) {
 		git_reference *r = NULL;
 		err = git_reference_create_matching(&r, s->repo, DLG_BRANCH, &theirs, 1, &ours, "dlg sync: fast-forward");
