@@ -5,8 +5,9 @@
 static const char fsck_usage[] =
 	"usage: dlg fsck [--repair]\n"
 	"Compares the files of the store with its latest commit and lists what\n"
-	"differs (modified, missing, extra).  --repair restores the files from the\n"
-	"commit; extra files are moved to .git/dlg/lost+found, never deleted.\n";
+	"differs (modified, missing, extra, symlink; invalid: a path of the commit\n"
+	"that no store may hold).  --repair restores the files from the commit;\n"
+	"extra files and links are moved to .git/dlg/lost+found, never deleted.\n";
 
 CMD(fsck)
 {
@@ -27,10 +28,10 @@ CMD(fsck)
 	if (optind < argc)
 		return usage(fsck_usage, 0);
 	n = store_fsck(&report, ctx->store, repair);
-	if (n < 0)
-		return error_last();
 	print_safe(stdout, report.buf, 1);
 	strbuf_release(&report);
+	if (n < 0)
+		return error_last();
 	if (n && repair)
 		printf("repaired %d problem%s\n", n, n == 1 ? "" : "s");
 	return n && !repair ? 1 : 0;

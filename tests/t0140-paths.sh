@@ -54,7 +54,8 @@ test_expect_success 'setup' '
 D=$(cat D) shard=$(cut -c1-2 D)
 
 # refuse TITLE SHOWN MODE CONTENT NAME...: the commit evil() makes from the
-# rest is refused by dlg sync with exit 1 and a message naming SHOWN.
+# rest is refused by dlg sync and by the view after git update-ref, each
+# with exit 1 and a message naming SHOWN.
 refuse() {
 	title=$1 shown=$2
 	shift 2
@@ -65,6 +66,18 @@ refuse() {
 		test_exit_code 1 dlg -C s sync "$c" 2>err &&
 		grep -F "dlg: sync: " err && grep -F -- "$shown" err && no_escape err &&
 		untouched
+	'
+	test_expect_success "list and tag refuse a branch moved onto $title" '
+		reset_main &&
+		c=$(evil s "${ARGS[@]}") &&
+		git -C s update-ref refs/heads/main "$c" &&
+		test_exit_code 1 dlg -C s list 2>err &&
+		grep -F "dlg: list: " err && grep -F -- "$shown" err && no_escape err &&
+		test_exit_code 1 dlg -C s tag +x "$D" 2>err &&
+		grep -F -- "$shown" err &&
+		test "$(git -C s rev-parse main)" = "$c" &&
+		reset_main && untouched &&
+		dlg -C s list -q >out && test_cmp D out
 	'
 }
 
@@ -93,6 +106,57 @@ test_expect_success 'a sync with good paths still fast-forwards' '
 	echo fast-forward >expect && test_cmp expect out &&
 	grep -x fine s/dialogs/*/*/"$D"/tags &&
 	git -C s rev-parse main >main
+'
+
+test_expect_success 'a symbolic link planted in the view does not redirect a write' '
+	reset_main &&
+	mkdir elsewhere &&
+	mv "s/dialogs/$shard" elsewhere/ &&
+	ln -s "$TRASH/elsewhere/$shard" "s/dialogs/$shard" &&
+	find elsewhere | sort >before &&
+	test_exit_code 1 dlg -C s tag +planted "$D" 2>err &&
+	grep -F "dialogs/$shard" err && grep -F "symbolic link" err &&
+	find elsewhere | sort >after && test_cmp before after
+'
+
+test_expect_success 'fsck reports the link; --repair moves the link aside, not what it points to' '
+	test_exit_code 1 dlg -C s fsck >out &&
+	grep -x "symlink dialogs/$shard" out &&
+	dlg -C s fsck --repair >out &&
+	grep -x "symlink dialogs/$shard" out &&
+	test -L s/.git/dlg/lost+found/*/dialogs/$shard &&
+	test ! -L "s/dialogs/$shard" && test -d "s/dialogs/$shard" &&
+	find elsewhere | sort >after && test_cmp before after &&
+	grep -x planted s/dialogs/*/*/"$D"/tags &&
+	dlg -C s fsck >out && test_line_count = out 0
+'
+
+test_expect_success 'fsck reports tree paths outside the layout' '
+	git -C s rev-parse main >main &&
+	c=$(evil s 100644 x templates "bad name") &&
+	git -C s update-ref refs/heads/main "$c" &&
+	c=$(evil s 100644 x msgmap 58 zz) &&
+	git -C s update-ref refs/heads/main "$c" &&
+	test_exit_code 1 dlg -C s fsck >out &&
+	grep "^invalid templates/bad name: " out &&
+	grep "^invalid msgmap/58/zz: a file outside" out &&
+	test_exit_code 1 dlg -C s fsck --repair >out 2>err &&
+	grep "^invalid templates/bad name: " out && grep -F "dlg: fsck: " err &&
+	test ! -e "s/templates/bad name" &&
+	reset_main && dlg -C s fsck >out && test_line_count = out 0
+'
+
+test_expect_success 'fsck --repair never moves stores beside the store' '
+	mkdir farm && dlg init -q farm/victim && dlg init -q farm/other &&
+	dlg -C farm/other import a.eml >/dev/null &&
+	ls -A farm >farm.before &&
+	c=$(evil farm/victim 100644 x .. other format) &&
+	git -C farm/victim update-ref refs/heads/main "$c" &&
+	test_exit_code 1 dlg -C farm/victim fsck --repair >out 2>err &&
+	grep -x "invalid ..: .*" out &&
+	ls -A farm >farm.after && test_cmp farm.before farm.after &&
+	dlg -C farm/other fsck >out && test_line_count = out 0 &&
+	test -z "$(find farm/victim/.git/dlg -name other)"
 '
 
 test_done
