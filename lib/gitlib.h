@@ -33,6 +33,7 @@
 	X(git_config_free) \
 	X(git_config_get_string_buf) \
 	X(git_config_open_default) \
+	X(git_config_set_bool) \
 	X(git_error_last) \
 	X(git_graph_descendant_of) \
 	X(git_libgit2_init) \
@@ -156,6 +157,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_config_free (gitlib_get()->git_config_free)
 #define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
 #define git_config_open_default (gitlib_get()->git_config_open_default)
+#define git_config_set_bool (gitlib_get()->git_config_set_bool)
 #define git_error_last (gitlib_get()->git_error_last)
 #define git_graph_descendant_of (gitlib_get()->git_graph_descendant_of)
 #define git_libgit2_init (gitlib_get()->git_libgit2_init)

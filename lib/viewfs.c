@@ -243,3 +243,22 @@ int list_dir_at(struct strlist *out, int dirfd, const char *name)
 	closedir(d);
 	return 0;
 }
+
+int remove_tree_at(int dirfd, const char *name)
+{
+	struct strlist names = STRLIST_INIT;
+	int fd, err = 0;
+
+	if (!unlinkat(dirfd, name, 0) || errno == ENOENT)
+		return 0;
+	if ((errno != EISDIR && errno != EPERM) || list_dir_at(&names, dirfd, name) < 0 ||
+	    (fd = openat(dirfd, name, DIR_FLAGS)) < 0) {
+		strlist_clear(&names);
+		return -1;
+	}
+	for (size_t i = 0; i < names.nr && !err; i++)
+		err = remove_tree_at(fd, names.items[i]);
+	close(fd);
+	strlist_clear(&names);
+	return err ? err : unlinkat(dirfd, name, AT_REMOVEDIR);
+}

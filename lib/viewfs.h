@@ -57,4 +57,8 @@ int open_dirs_at(int base, const char *rel, int create);
    opened without following a link.  0 or -1 with errno. */
 int list_dir_at(struct strlist *out, int dirfd, const char *name);
 
+/* Removes name in dirfd and, for a directory, everything in it, without
+   following links.  0 or -1 with errno. */
+int remove_tree_at(int dirfd, const char *name);
+
 #endif

@@ -54,8 +54,8 @@ test_expect_success 'setup' '
 D=$(cat D) shard=$(cut -c1-2 D)
 
 # refuse TITLE SHOWN MODE CONTENT NAME...: the commit evil() makes from the
-# rest is refused by dlg sync and by the view after git update-ref, each
-# with exit 1 and a message naming SHOWN.
+# rest is refused by dlg sync, by the view after git update-ref, and by dlg
+# clone, each with exit 1 and a message naming SHOWN.
 refuse() {
 	title=$1 shown=$2
 	shift 2
@@ -79,6 +79,15 @@ refuse() {
 		reset_main && untouched &&
 		dlg -C s list -q >out && test_cmp D out
 	'
+	test_expect_success "clone refuses $title and leaves nothing" '
+		reset_main &&
+		c=$(evil s "${ARGS[@]}") &&
+		git -C s update-ref refs/heads/main "$c" &&
+		test_exit_code 1 dlg clone s cl 2>err &&
+		reset_main &&
+		grep -F "dlg: clone: " err && grep -F -- "$shown" err && no_escape err &&
+		test ! -e cl && untouched
+	'
 }
 
 refuse "a '..' entry (dialogs/../../PWNED.txt)" "'dialogs/..'" 100644 pwned dialogs .. .. PWNED.txt
@@ -97,6 +106,16 @@ refuse "a dialog in the wrong shard" "'dialogs/00/00/ffffffffffffffff'" 100644 x
 	dialogs 00 00 ffffffffffffffff info
 refuse "an escape sequence in a name" "'templates/\\x1b[2Jx'" 100644 x templates "$(printf '\033[2Jx')"
 
+test_expect_success 'clone into an empty directory leaves it empty when refused' '
+	reset_main &&
+	c=$(evil s 100644 pwned dialogs .. .. PWNED.txt) &&
+	git -C s update-ref refs/heads/main "$c" &&
+	mkdir empty &&
+	test_exit_code 1 dlg clone s empty 2>err &&
+	reset_main &&
+	test -z "$(ls -A empty)" && untouched
+'
+
 test_expect_success 'a sync with good paths still fast-forwards' '
 	reset_main &&
 	dlg clone -q s good &&
@@ -106,6 +125,24 @@ test_expect_success 'a sync with good paths still fast-forwards' '
 	echo fast-forward >expect && test_cmp expect out &&
 	grep -x fine s/dialogs/*/*/"$D"/tags &&
 	git -C s rev-parse main >main
+'
+
+test_expect_success 'stores dlg makes have git check objects it fetches and receives' '
+	for store in s good; do
+		for key in transfer.fsckObjects fetch.fsckObjects receive.fsckObjects; do
+			test "$(git -C $store config --bool $key)" = true || return 1
+		done
+	done
+'
+
+test_expect_success 'git fetch and git push of a hostile commit into a store are refused' '
+	mkdir peer && git clone -q --bare s/.git peer/.git &&
+	c=$(evil peer 100644 pwned dialogs .. .. PWNED.txt) &&
+	git -C peer update-ref refs/heads/main "$c" &&
+	! git -C s fetch -q ../peer/.git main:refs/remotes/evil/main &&
+	! git -C peer push -q ../s/.git main:refs/remotes/evil/main &&
+	test_must_fail git -C s rev-parse --verify -q refs/remotes/evil/main &&
+	untouched
 '
 
 test_expect_success 'a symbolic link planted in the view does not redirect a write' '
