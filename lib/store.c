@@ -105,6 +105,19 @@ void store_free(struct dlg_store *s)
 	free(s);
 }
 
+int store_git_config(git_repository *repo)
+{
+	/* git's own check of a fetch or a push refuses, among other things,
+	   the tree entries '..' and '.git' before dlg ever reads them. */
+	static const char *const keys[] = { "transfer.fsckObjects", "fetch.fsckObjects", "receive.fsckObjects" };
+	git_config *cfg = NULL;
+	int err = git_repository_config(&cfg, repo);
+	for (size_t i = 0; !err && i < sizeof(keys) / sizeof(*keys); i++)
+		err = git_config_set_bool(cfg, keys[i], 1);
+	git_config_free(cfg);
+	return err < 0 ? dlg_error_git(err, "set up .git/config") : 0;
+}
+
 static int ensure_private_dirs(struct dlg_store *s)
 {
 	if (mkdirs(s->tmpdir, 0755) < 0)
@@ -173,7 +186,7 @@ int store_init(struct dlg_store **out, const char *dir)
 		err = dlg_error_git(err, "init");
 		goto out;
 	}
-	if ((err = ensure_private_dirs(s)) < 0)
+	if ((err = ensure_private_dirs(s)) < 0 || (err = store_git_config(s->repo)) < 0)
 		goto out;
 
 	/* The first commit has no parent to compare-and-swap against. */

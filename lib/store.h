@@ -35,6 +35,12 @@ int store_find(struct strbuf *root, const char *explicit_dir);
 int store_git(struct dlg_store *s);
 int store_init(struct dlg_store **out, const char *dir);
 int store_open(struct dlg_store **out, const char *root);
+/* A new store in dir from the store or git URL source (dlg clone): its tip
+   is checked before any file is written; on failure nothing is left. */
+int store_clone(struct dlg_store **out, const char *source, const char *dir);
+/* What every store dlg makes sets in .git/config: git checks the objects
+   it fetches and receives (transfer.fsckObjects and the like). */
+int store_git_config(git_repository *repo);
 void store_free(struct dlg_store *s);
 
 /* Serializes writers (flock on .git/dlg/lock); nests. */
