@@ -305,15 +305,11 @@ retry:
 		goto out;
 	}
 	if (git_graph_descendant_of(s->repo, &theirs, &ours) == 1) {
-		git_reference *r = NULL;
-		err = git_reference_create_matching(&r, s->repo, DLG_BRANCH, &theirs, 1, &ours, "dlg sync: fast-forward");
-		git_reference_free(r);
-		if (err == GIT_EMODIFIED && ++attempts < 100)
+		err = store_branch_cas(s, &theirs, &ours);
+		if (err == DLG_EMODIFIED && ++attempts < 100)
 			goto retry;
-		if (err < 0) {
-			err = dlg_error_git(err, "fast-forward");
+		if (err < 0)
 			goto out;
-		}
 		*out = SYNC_FAST_FORWARD;
 		err = store_view_update(s);
 		goto out;
