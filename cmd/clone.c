@@ -1,8 +1,11 @@
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "durable.h"
 #include "util.h"
 
 static const char clone_usage[] =
@@ -20,7 +23,7 @@ CMD(clone)
 	git_clone_options copts;
 	git_repository *repo = NULL;
 	struct dlg_store *s = NULL;
-	struct strbuf gitdir = STRBUF_INIT, src = STRBUF_INIT;
+	struct strbuf gitdir = STRBUF_INIT, src = STRBUF_INIT, tmp = STRBUF_INIT;
 	struct stat st;
 	int c, quiet = 0, ret = 0;
 
@@ -58,12 +61,20 @@ CMD(clone)
 	}
 	git_clone_options_init(&copts, GIT_CLONE_OPTIONS_VERSION);
 	copts.bare = 1; /* the view is dlg's, never git's checkout */
-	if (git_clone(&repo, src.buf, gitdir.buf, &copts) < 0) {
+	/* The store appears whole or not at all: the repository is made under
+	   another name, put on disk, and only then renamed to .git. */
+	strbuf_addf(&tmp, "%s/.git-clone-%ld", dir, (long)getpid());
+	if (git_clone(&repo, src.buf, tmp.buf, &copts) < 0) {
 		dlg_error_git(-1, "clone");
 		ret = error_last();
 		goto out;
 	}
 	git_repository_free(repo);
+	if (flush_fs(tmp.buf) < 0 || rename_new(tmp.buf, gitdir.buf) < 0 || flush_dir(dir) < 0) {
+		ret = error_msg("cannot put the clone in place as '%s' (it is in '%s'): %s", gitdir.buf,
+				tmp.buf, strerror(errno));
+		goto out;
+	}
 	if (store_open(&s, dir) < 0 || store_view_update(s) < 0) {
 		ret = error_last();
 		goto out;
@@ -74,5 +85,6 @@ out:
 	store_free(s);
 	strbuf_release(&gitdir);
 	strbuf_release(&src);
+	strbuf_release(&tmp);
 	return ret;
 }

@@ -1,6 +1,7 @@
-#define _GNU_SOURCE /* syncfs */
+#define _GNU_SOURCE /* syncfs, renameat2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,22 @@ int write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int rename_new(const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	/* Without RENAME_NOREPLACE: a directory can still only replace an empty one. */
+	if (!access(to, F_OK)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(from, to);
 }
 
 static int sync_fd_of(const char *path, int (*sync_fn)(int))

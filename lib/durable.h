@@ -22,6 +22,9 @@ int flush_dir(const char *path);
    view's .git/dlg/view).  The rename itself may reach the disk later. */
 int write_stamp(const char *path, const char *tmpdir, const void *data, size_t len);
 
+/* rename(2) that fails (EEXIST) rather than replace what is at to. */
+int rename_new(const char *from, const char *to);
+
 /* write(2) until all of buf is written. */
 int write_all(int fd, const void *buf, size_t len);
 

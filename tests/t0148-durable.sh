@@ -77,9 +77,11 @@ test_expect_success 'import of 150 messages: one pack and its index on disk befo
 	dlg -C s list -q --status all >ids && test_line_count = ids 151
 '
 
-test_expect_success 'clone: two clones to sync' '
-	dlg clone -q s a &&
+test_expect_success 'clone: the store appears whole, objects on disk before its branch' '
+	traced clone.log dlg clone -q s a &&
 	dlg clone -q s b &&
+	in_order clone.log a/.git &&
+	! ls -d a/.git-clone-* 2>/dev/null &&
 	git -C a fsck --no-progress 2>&1 | grep -v "^dangling" >gf || true &&
 	test_line_count = gf 0
 '
