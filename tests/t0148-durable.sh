@@ -173,4 +173,17 @@ test_expect_success 'an interrupted change (SIGINT, SIGTERM) never leaves the lo
 	dlg -C l fsck >out && test_line_count = out 0
 '
 
+test_expect_success 'an index another writer is making is not deleted by a reader' '
+	dlg -C l list -q >/dev/null &&
+	# A writer holds the store lock, its new index still empty.
+	rm l/.git/dlg/index.sqlite && : >l/.git/dlg/index.sqlite &&
+	ln l/.git/dlg/index.sqlite its-index &&
+	flock l/.git/dlg/lock sleep 2 &
+	sleep 0.5 &&
+	dlg -C l list -q >ids &
+	sleep 1 &&
+	test l/.git/dlg/index.sqlite -ef its-index &&
+	wait && test_line_count = ids 1
+'
+
 test_done
