@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <getopt.h>
 
 #include "cmd.h"

@@ -1,7 +1,9 @@
 /*
  * dlg clone: a new store from another one.  The other side is hostile like
  * any peer: its tip is checked (lib/treepath.h) before a file of it is
- * written, and a clone that fails leaves nothing behind.
+ * written, and a clone that fails leaves nothing behind.  The repository
+ * is made under another name, put on disk, and only then renamed to .git,
+ * so a store appears whole or not at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "error.h"
 #include "store.h"
 #include "treepath.h"
@@ -53,9 +56,9 @@ int store_clone(struct dlg_store **out, const char *source, const char *dir)
 	git_clone_options opts;
 	git_repository *repo = NULL;
 	struct dlg_store *s = NULL;
-	struct strbuf src = STRBUF_INIT, gitdir = STRBUF_INIT;
+	struct strbuf src = STRBUF_INIT, gitdir = STRBUF_INIT, tmp = STRBUF_INIT;
 	struct stat st;
-	int made_dir, was_empty, err;
+	int made_dir, was_empty, placed = 0, err;
 
 	*out = NULL;
 	/* A store's repository is its .git; accept the store directory itself. */
@@ -82,13 +85,22 @@ int store_clone(struct dlg_store **out, const char *source, const char *dir)
 		goto fail;
 	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
 	opts.bare = 1; /* the view is dlg's, never git's checkout */
-	if ((err = git_clone(&repo, src.buf, gitdir.buf, &opts)) < 0) {
+	strbuf_addf(&tmp, "%s/.git-clone-%ld", dir, (long)getpid());
+	if ((err = git_clone(&repo, src.buf, tmp.buf, &opts)) < 0) {
 		err = dlg_error_git(err, "clone");
 		goto fail;
 	}
 	err = check_clone(repo, source);
 	git_repository_free(repo);
-	if (err < 0 || (err = store_open(&s, dir)) < 0 || (err = store_view_update(s)) < 0)
+	if (err < 0)
+		goto fail;
+	if (flush_fs(tmp.buf) < 0 || rename_new(tmp.buf, gitdir.buf) < 0 || flush_dir(dir) < 0) {
+		err = dlg_error(DLG_ERROR, "cannot put the clone in place as '%s': %s", gitdir.buf,
+				strerror(errno));
+		goto fail;
+	}
+	placed = 1;
+	if ((err = store_open(&s, dir)) < 0 || (err = store_view_update(s)) < 0)
 		goto fail;
 	*out = s;
 	goto done;
@@ -98,12 +110,14 @@ fail:
 	if (made_dir) {
 		remove_tree_at(AT_FDCWD, dir);
 	} else {
-		remove_tree_at(AT_FDCWD, gitdir.buf);
+		/* the .git is ours only once we put it there */
+		remove_tree_at(AT_FDCWD, placed ? gitdir.buf : tmp.buf);
 		if (was_empty)
 			empty_dir(dir);
 	}
 done:
 	strbuf_release(&src);
 	strbuf_release(&gitdir);
+	strbuf_release(&tmp);
 	return err;
 }

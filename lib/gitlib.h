@@ -67,9 +67,6 @@
 	X(git_packbuilder_new) \
 	X(git_packbuilder_set_threads) \
 	X(git_packbuilder_write_buf) \
-	X(git_reference_create) \
-	X(git_reference_create_matching) \
-	X(git_reference_free) \
 	X(git_reference_name_to_id) \
 	X(git_repository_config) \
 	X(git_repository_free) \
@@ -197,9 +194,6 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_packbuilder_new (gitlib_get()->git_packbuilder_new)
 #define git_packbuilder_set_threads (gitlib_get()->git_packbuilder_set_threads)
 #define git_packbuilder_write_buf (gitlib_get()->git_packbuilder_write_buf)
-#define git_reference_create (gitlib_get()->git_reference_create)
-#define git_reference_create_matching (gitlib_get()->git_reference_create_matching)
-#define git_reference_free (gitlib_get()->git_reference_free)
 #define git_reference_name_to_id (gitlib_get()->git_reference_name_to_id)
 #define git_repository_config (gitlib_get()->git_repository_config)
 #define git_repository_free (gitlib_get()->git_repository_free)

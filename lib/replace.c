@@ -13,8 +13,9 @@
  * (auto_da_alloc, a guard for programs that never fsync): 0.1 to 1 ms per
  * file on this project's machines, several times per change.  An exchange
  * is just as atomic for readers, who see the old or the new file, and
- * skips that flush.  Nothing dlg writes this way needs it: the view and its
- * stamp are derived from git objects and `dlg fsck --repair` remakes them.
+ * skips that flush.  Nothing dlg writes this way needs it: the view is
+ * derived from git objects, and its files reach the disk all at once, by
+ * one syncfs(2), before the record naming their commit (write_stamp()).
  */
 int file_replace_at(int fromdir, const char *from, int todir, const char *to)
 {

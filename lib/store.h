@@ -48,6 +48,9 @@ int store_lock(struct dlg_store *s);
 void store_unlock(struct dlg_store *s);
 
 int store_tip(git_oid *out, struct dlg_store *s);
+/* The branch from git's files in gitdir, without libgit2: the loose ref,
+   else packed-refs.  DLG_ENOTFOUND when there is none. */
+int branch_read(git_oid *out, const char *gitdir);
 int store_tip_tree(git_tree **out, struct dlg_store *s);
 /* Brings the view up to the branch tip when they differ. */
 int store_view_update(struct dlg_store *s);
@@ -115,7 +118,10 @@ time_t tx_time(struct dlg_tx *tx);
 int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree,
 		      const git_oid *parents, size_t nparents, const char *message);
 /* Its two halves: the commit object (written through repo), and moving the
-   branch from old to new only if it is still at old. */
+   branch from old to new only if it is still at old (old NULL: only if there
+   is no branch yet).  Every object written before is on disk before the
+   branch moves, and the move is before it returns.  DLG_ELOCKED when git's
+   lock on the branch stays in place for seconds. */
 int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree,
 			const git_oid *parents, size_t nparents, const char *message);
 int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid *old_oid);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "error.h"
 #include "treediff.h"
 #include "treepath.h"
@@ -249,7 +250,9 @@ int view_record(struct dlg_store *s, const git_oid *commit)
 	git_oid_tostr(hex, sizeof(hex), commit);
 	hex[GIT_OID_HEXSZ] = '\n';
 	view_record_path(&rec, s);
-	if (write_file_atomic(rec.buf, s->tmpdir, hex, GIT_OID_HEXSZ + 1) < 0)
+	/* The view's files are written lazily: the record naming their commit
+	   must not reach the disk before they do. */
+	if (write_stamp(rec.buf, s->tmpdir, hex, GIT_OID_HEXSZ + 1) < 0)
 		err = dlg_error(DLG_ERROR, "cannot record the view: %s", strerror(errno));
 	strbuf_release(&rec);
 	return err;
