@@ -74,7 +74,7 @@ bench_size() {
 	$DLG -C "$s" list -q | awk 'NR % 5 == 0' | $DLG -C "$s" tag +vip
 
 	# one change, on dialogs spread over the store
-	$DLG -C "$s" list -q --status all | shuf -n $((RUNS * 5)) --random-source=<(yes) >"$w/targets"
+	$DLG -C "$s" list -q --status all | shuf -n $((RUNS * 6)) --random-source=<(yes) >"$w/targets"
 	local k=0 op
 	for op in tag assign close note reply; do
 		for i in $(seq "$RUNS"); do
@@ -93,6 +93,15 @@ bench_size() {
 		row "$n" "above_$op" "$(awk '{ print $1 - $2 }' "$w/pairs.$op" | stats)"
 	done
 	row "$n" floor "$(cat "$w"/pairs.* | cut -d' ' -f2 | stats)"
+	# what getting a tag onto the disk costs (syncfs, fsync), from its trace points
+	for i in $(seq "$RUNS"); do
+		k=$((k + 1)); id=$(sed -n "${k}p" "$w/targets")
+		DLG_TRACE_PERF=1 $DLG -C "$s" tag +f$i "$id" 2>&1 >/dev/null |
+			awk '{ t[substr($0, index($0, "ms  ") + 4)] = $3 }
+			END { a = t["change: branch moved"] - t["change: wrote objects"]
+			      b = t["stamp: on disk"] - t["stamp: written"]; printf "%.0f\n", (a + b) * 1e6 }'
+	done >"$w/flush.tag"
+	row "$n" flush_tag "$(stats <"$w/flush.tag")"
 	$DLG -C "$s" list -q >/dev/null # bring the index up to date first
 	row "$n" list_sel "$(timeit $DLG -C "$s" list --tag bench-sel --status all)"
 	row "$n" list_full "$(timeit $DLG -C "$s" list)"
@@ -158,6 +167,7 @@ for op in tag assign close note reply; do
 	printf '%-34s' "  above floor (median of pairs), ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,above_$op]:-- -}")"; done; echo
 	printf '%-34s' "  median / median at 10 000"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,op_$op]:-0 0}")" "$(med "${R[10000,op_$op]:-0 0}")")"; done; echo
 done
+printf '%-34s' "tag: to disk (syncfs, fsync), ms"; for n in $SIZES; do v=${R[$n,flush_tag]:-- -}; printf '%16s' "$(med "$v")/$(p99 "$v")"; done; echo
 printf '%-34s' "floor (libgit2 init) median ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,floor]:-- -}")"; done; echo
 printf '%-34s' "git add+commit in checkout, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,git_change]:-- -}")"; done; echo
 printf '%-34s' "  dlg tag / git (lower is better)"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,op_tag]:-0 0}")" "$(med "${R[$n,git_change]:-0 0}")")"; done; echo

@@ -1,13 +1,12 @@
+#include <errno.h>
 #include <getopt.h>
-#include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
-#include "util.h"
 
 static const char clone_usage[] =
 	"usage: dlg clone [-q] SOURCE DIR\n"
 	"Makes a new store in DIR from the store SOURCE (a path or a git URL).\n"
+	"A SOURCE whose files no store may hold is refused; DIR is left as it was.\n"
 	"  -q, --quiet   print nothing\n";
 
 CMD(clone)
@@ -17,12 +16,8 @@ CMD(clone)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	git_clone_options copts;
-	git_repository *repo = NULL;
 	struct dlg_store *s = NULL;
-	struct strbuf gitdir = STRBUF_INIT, src = STRBUF_INIT;
-	struct stat st;
-	int c, quiet = 0, ret = 0;
+	int c, quiet = 0;
 
 	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
 		if (c == 'q')
@@ -32,47 +27,10 @@ CMD(clone)
 	}
 	if (argc - optind != 2)
 		return usage(clone_usage, 0);
-	const char *source = argv[optind], *dir = argv[optind + 1];
-
-	/* A store's repository is its .git; accept the store directory itself. */
-	strbuf_addf(&src, "%s/.git", source);
-	if (stat(src.buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		strbuf_reset(&src);
-		strbuf_addstr(&src, source);
-	}
-	strbuf_addf(&gitdir, "%s/.git", dir);
-	if (!stat(gitdir.buf, &st)) {
-		ret = error_msg("'%s' already has a .git", dir);
-		goto out;
-	}
-	if (mkdirs(dir, 0755) < 0) {
-		ret = error_msg("cannot create '%s'", dir);
-		goto out;
-	}
-	/* https://, ssh:// and friends: libgit2 needs its certificates then */
-	if (strstr(src.buf, "://") && strncmp(src.buf, "file://", 7))
-		gitlib_want_tls();
-	if (gitlib_load() < 0) {
-		ret = error_last();
-		goto out;
-	}
-	git_clone_options_init(&copts, GIT_CLONE_OPTIONS_VERSION);
-	copts.bare = 1; /* the view is dlg's, never git's checkout */
-	if (git_clone(&repo, src.buf, gitdir.buf, &copts) < 0) {
-		dlg_error_git(-1, "clone");
-		ret = error_last();
-		goto out;
-	}
-	git_repository_free(repo);
-	if (store_open(&s, dir) < 0 || store_view_update(s) < 0) {
-		ret = error_last();
-		goto out;
-	}
-	if (!quiet)
-		printf("Cloned %s into %s\n", source, dir);
-out:
+	if (store_clone(&s, argv[optind], argv[optind + 1]) < 0)
+		return error_last();
 	store_free(s);
-	strbuf_release(&gitdir);
-	strbuf_release(&src);
-	return ret;
+	if (!quiet)
+		printf("Cloned %s into %s\n", argv[optind], argv[optind + 1]);
+	return 0;
 }

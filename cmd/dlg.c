@@ -25,7 +25,11 @@
 
 #define DLG_VERSION "0.1.0"
 
-enum { NEED_STORE = 1 };
+enum {
+	NEED_STORE = 1,
+	/* runs even when the files cannot be brought to the branch tip: fsck says why */
+	VIEW_MAY_FAIL = 2,
+};
 
 struct cmd_struct {
 	const char *name;
@@ -48,7 +52,7 @@ static const struct cmd_struct commands[] = {
 	{ "tag",    cmd_tag,    NEED_STORE, "add or remove tags" },
 	{ "user",   cmd_user,   NEED_STORE, "show and edit user cards" },
 	{ "sync",   cmd_sync,   NEED_STORE, "merge another clone's branch" },
-	{ "fsck",   cmd_fsck,   NEED_STORE, "check the files against the store's commit" },
+	{ "fsck",   cmd_fsck,   NEED_STORE | VIEW_MAY_FAIL, "check the files against the store's commit" },
 	{ "reindex", cmd_reindex, NEED_STORE, "rebuild the index that list reads" },
 	{ "channel", cmd_channel, NEED_STORE, "configure the channels customers write through" },
 	{ "fetch",  cmd_fetch,  NEED_STORE, "bring new messages from the channels" },
@@ -465,7 +469,7 @@ int main(int argc, char **argv)
 	if ((cmd->flags & NEED_STORE) && !wants_help) {
 		struct strbuf root = STRBUF_INIT;
 		if (store_find(&root, ctx.dir) < 0 || store_open(&ctx.store, root.buf) < 0 ||
-		    store_view_update(ctx.store) < 0) {
+		    (store_view_update(ctx.store) < 0 && !(cmd->flags & VIEW_MAY_FAIL))) {
 			strbuf_release(&root);
 			ret = error_last();
 			goto out;

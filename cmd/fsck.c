@@ -8,8 +8,9 @@ static const char fsck_usage[] =
 	"Checks that the latest commit agrees with itself (derived files against\n"
 	"their logs, the outbox and msgmap against the messages: stale, nolog,\n"
 	"orphan, unqueued) and compares the files of the store with it (modified,\n"
-	"missing, extra).  --repair derives again in one commit and restores the\n"
-	"files; extra files are moved to .git/dlg/lost+found, never deleted.\n";
+	"missing, extra, symlink; invalid: a path of the commit that no store may\n"
+	"hold).  --repair derives again in one commit and restores the files;\n"
+	"extra files and links are moved to .git/dlg/lost+found, never deleted.\n";
 
 CMD(fsck)
 {
@@ -29,12 +30,22 @@ CMD(fsck)
 	}
 	if (optind < argc)
 		return usage(fsck_usage, 0);
-	if ((n = store_fsck_meaning(&report, ctx->store, repair)) < 0 ||
-	    (m = store_fsck(&report, ctx->store, repair)) < 0)
-		return error_last();
-	n += m;
+	/* The commit's meaning is checked first but repaired last: its repair is
+	   a commit that the view, repaired by then, follows. */
+	n = store_fsck_meaning(&report, ctx->store, 0);
+	if (n < 0 || (m = store_fsck(&report, ctx->store, repair)) < 0) {
+		n = -1;
+	} else {
+		struct strbuf again = STRBUF_INIT;
+		if (repair && n && store_fsck_meaning(&again, ctx->store, 1) < 0)
+			m = -1;
+		strbuf_release(&again);
+		n = m < 0 ? -1 : n + m;
+	}
 	print_safe(stdout, report.buf, 1);
 	strbuf_release(&report);
+	if (n < 0)
+		return error_last();
 	if (n && repair)
 		printf("repaired %d problem%s\n", n, n == 1 ? "" : "s");
 	return n && !repair ? 1 : 0;

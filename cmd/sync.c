@@ -6,7 +6,8 @@
 static const char sync_usage[] =
 	"usage: dlg sync [-q] REF\n"
 	"Merges another clone's branch, fetched with git fetch, into this store:\n"
-	"a fast-forward or one merge commit; it never conflicts.\n"
+	"a fast-forward or one merge commit; it never conflicts.  A REF that adds a\n"
+	"path no store may hold (man dlg-sync, PATHS) is refused whole.\n"
 	"  -q, --quiet   print nothing\n";
 
 CMD(sync)

@@ -17,6 +17,7 @@ enum {
 	DLG_ENOSTORE = -7,
 	DLG_EMODIFIED = -15, /* lost a compare-and-swap race: retry */
 	DLG_ENETWORK = -16,  /* the peer could not be reached or timed out: retry later */
+	DLG_ELOCKED = -17,   /* another process's lock file is in the way */
 };
 
 /* Sets the error message and returns code, so `return dlg_error(...)` reads well. */

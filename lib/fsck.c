@@ -1,363 +1,267 @@
 /*
- * dlg fsck's check of meaning: what the store says must agree with itself,
- * not only the view with the commit (store_fsck, lib/view.c).  Every derived
- * file equals a replay of its log; every outbox entry names a message still
- * to be sent, and every such message has its entry; msgmap lists exactly the
- * messages in the dialogs.  Repairing derives again, in one commit.
+ * dlg fsck: the tip's tree and the view walked side by side, every
+ * directory opened from its parent's fd without following a link.  A link
+ * in the view is reported and, with repair, moved aside itself (never what
+ * it points to); a tree path that fails the check (lib/treepath.h) is
+ * reported and never written.  Repair renames only entries read from
+ * directories reached that way, into .git/dlg/lost+found: nothing outside
+ * the store is ever touched.
  */
-#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "deliver.h"
 #include "error.h"
-#include "fsck.h"
-#include "message.h"
-#include "record.h"
+#include "treepath.h"
 #include "util.h"
+#include "view.h"
 
-struct fsck_job {
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+struct fsck_state {
+	struct dlg_store *s;
+	struct viewfs v;
 	struct strbuf *report;
+	struct strbuf lost;  /* lost+found/TIME, under .git/dlg */
+	int dlg_fd;          /* .git/dlg */
 	int repair;
 	int problems;
-	/* msgmap/HH/HH -> its lines, as the messages give them */
-	struct strlist map_paths;
-	struct strbuf *map_lines;
+	int invalid;         /* tree paths no store may hold */
+	int err;
 };
 
-static void problem(struct fsck_job *job, const char *what, const char *path)
+static void fsck_problem(struct fsck_state *st, const char *kind, const char *rel, const char *why)
 {
-	strbuf_addf(job->report, "%s %s\n", what, path);
-	job->problems++;
+	strbuf_addf(st->report, "%s ", kind);
+	tree_path_quote(st->report, rel);
+	if (why)
+		strbuf_addf(st->report, ": %s", why);
+	strbuf_addch(st->report, '\n');
+	st->problems++;
 }
 
-/* The record at dir: its derived files against a replay of its log. */
-static int check_record(struct fsck_job *job, struct dlg_tx *tx, const char *dir)
+/* Renames name (rel in the view) from dirfd to lost+found/TIME/rel. */
+static void move_aside(struct fsck_state *st, int dirfd, const char *name, const char *rel)
 {
-	struct strbuf path = STRBUF_INIT, log = STRBUF_INIT, have = STRBUF_INIT;
-	struct derived_file files[RECORD_MAX_DERIVED];
-	long incoming = -1;
-	size_t n;
-	int err;
+	struct strbuf dir = STRBUF_INIT;
+	const char *slash = strrchr(rel, '/');
+	int fd;
+	strbuf_addbuf(&dir, &st->lost);
+	if (slash)
+		strbuf_addf(&dir, "/%.*s", (int)(slash - rel), rel);
+	if ((fd = open_dirs_at(st->dlg_fd, dir.buf, 1)) < 0 || renameat(dirfd, name, fd, name) < 0)
+		st->err = dlg_error(DLG_ERROR, "cannot move '%s' aside: %s", rel, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&dir);
+}
 
-	strbuf_addf(&path, "%s/log", dir);
-	if ((err = tx_read(&log, tx, path.buf)) < 0) {
-		if (err == DLG_ENOTFOUND) {
-			problem(job, "nolog", dir);
-			err = 0;
+static int same_blob(int dirfd, const char *name, const git_oid *want)
+{
+	struct strbuf data = STRBUF_INIT;
+	git_oid oid;
+	int same = !read_file_at(&data, dirfd, name) &&
+		   !git_odb_hash(&oid, data.buf, data.len, GIT_OBJECT_BLOB) && git_oid_equal(&oid, want);
+	strbuf_release(&data);
+	return same;
+}
+
+static void fsck_tree(struct fsck_state *st, git_tree *tree, int dirfd, const char *rel);
+
+/* A directory of the tree; dirfd < 0 when it is not on disk. */
+static void fsck_subtree(struct fsck_state *st, const git_tree_entry *e, int dirfd, int exists,
+			 const char *name, const char *rel)
+{
+	git_tree *sub = NULL;
+	int fd = -1, made = 0;
+	if (git_tree_lookup(&sub, st->s->repo, git_tree_entry_id(e)) < 0) {
+		st->err = dlg_error_git(-1, rel);
+		return;
+	}
+	if (dirfd >= 0 && !exists && st->repair)
+		made = !mkdirat(dirfd, name, 0755);
+	if (dirfd >= 0 && (exists || st->repair) && (fd = openat(dirfd, name, DIR_FLAGS)) < 0 && st->repair)
+		st->err = dlg_error(DLG_ERROR, "cannot open '%s': %s", rel, strerror(errno));
+	if (!st->err)
+		fsck_tree(st, sub, fd, rel);
+	if (fd >= 0)
+		close(fd);
+	if (made) /* removed again only when empty: all it would hold was refused */
+		unlinkat(dirfd, name, AT_REMOVEDIR);
+	git_tree_free(sub);
+}
+
+static void fsck_entry(struct fsck_state *st, const git_tree_entry *e, int dirfd, const char *rel)
+{
+	const char *name = git_tree_entry_name(e), *why;
+	int is_tree = git_tree_entry_type(e) == GIT_OBJECT_TREE, exists;
+	struct stat sb;
+
+	if ((why = tree_entry_problem(rel, e))) {
+		fsck_problem(st, "invalid", rel, why);
+		st->invalid++;
+		return;
+	}
+	exists = dirfd >= 0 && !fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW);
+	if (exists && S_ISLNK(sb.st_mode)) {
+		fsck_problem(st, "symlink", rel, NULL);
+		if (!st->repair)
+			return; /* what is behind it is not the store's */
+		move_aside(st, dirfd, name, rel);
+		exists = 0;
+	} else if (exists && is_tree != !!S_ISDIR(sb.st_mode)) {
+		/* a file for a directory or back: the one in the way goes aside */
+		fsck_problem(st, "modified", rel, NULL);
+		if (st->repair && (is_tree || S_ISDIR(sb.st_mode))) {
+			move_aside(st, dirfd, name, rel);
+			exists = 0;
 		}
-		goto out;
+	} else if (is_tree) {
+		; /* compared entry by entry below */
+	} else if (!exists) {
+		fsck_problem(st, "missing", rel, NULL);
+	} else if (same_blob(dirfd, name, git_tree_entry_id(e))) {
+		return;
+	} else {
+		fsck_problem(st, "modified", rel, NULL);
 	}
-	if (!strncmp(dir, "dialogs/", 8) && dialog_log_counts_messages(log.buf, log.len)) {
-		struct strlist names = STRLIST_INIT;
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/cur", dir);
-		tx_list(&names, tx, path.buf);
-		incoming = dialog_count_incoming(&names);
-		strlist_clear(&names);
-	}
-	n = record_derive(files, dir, log.buf, log.len, incoming);
-	for (size_t i = 0; i < n && !err; i++) {
-		int rc;
-		strbuf_reset(&path);
-		strbuf_reset(&have);
-		strbuf_addf(&path, "%s/%s", dir, files[i].name);
-		rc = tx_read(&have, tx, path.buf);
-		if (rc < 0 && rc != DLG_ENOTFOUND) {
-			err = rc;
-			break;
-		}
-		if (files[i].present == (rc == 0) &&
-		    (!files[i].present || (have.len == files[i].content.len &&
-					    !memcmp(have.buf, files[i].content.buf, have.len))))
-			continue;
-		problem(job, "stale", path.buf);
-		if (job->repair)
-			err = files[i].present ? tx_write(tx, path.buf, files[i].content.buf, files[i].content.len)
-					       : tx_remove(tx, path.buf);
-	}
-	derived_files_release(files, n);
-out:
-	strbuf_release(&path);
-	strbuf_release(&log);
-	strbuf_release(&have);
-	return err;
+	if (st->err)
+		return;
+	if (is_tree)
+		fsck_subtree(st, e, dirfd, exists, name, rel);
+	else if (st->repair && dirfd >= 0)
+		st->err = view_write_blob(&st->v, st->s, dirfd, name, rel, git_tree_entry_id(e));
 }
 
-/* A message dlg send still has to deliver: queued, or failed with a next attempt. */
-static int message_pending(const struct stored_msg *m)
-{
-	return m->out && (!m->delivery || !strcmp(m->delivery, "queued") ||
-			  (!strcmp(m->delivery, "failed") && m->next_attempt));
-}
-
-static void map_line(struct fsck_job *job, const char *key, const char *dialog, const char *file)
-{
-	struct strbuf path = STRBUF_INIT;
-	size_t i;
-	strbuf_addf(&path, "msgmap/%.2s/%.2s", key, key + 2);
-	for (i = 0; i < job->map_paths.nr && strcmp(job->map_paths.items[i], path.buf); i++)
-		;
-	if (i == job->map_paths.nr) {
-		strlist_push(&job->map_paths, path.buf);
-		job->map_lines = xrealloc(job->map_lines, job->map_paths.nr * sizeof(*job->map_lines));
-		strbuf_init(&job->map_lines[i], 0);
-	}
-	strbuf_addf(&job->map_lines[i], "%s %s %s\n", key, dialog, file);
-	strbuf_release(&path);
-}
-
-/* The key of a message file name DATE.KEY:2,FLAGS, or 0. */
-static int name_key(char key[DLG_ID_LEN + 1], const char *name)
-{
-	const char *dot = strchr(name, '.');
-	if (!dot || strncmp(dot + 1 + DLG_ID_LEN, ":2,", 3))
-		return 0;
-	memcpy(key, dot + 1, DLG_ID_LEN);
-	key[DLG_ID_LEN] = '\0';
-	return is_full_id(key);
-}
-
-/* A dialog's messages: each in msgmap, each pending one in the outbox. */
-static int check_messages(struct fsck_job *job, struct dlg_tx *tx, const char *dir, const char *id)
+/* Entries on disk in directory rel that the tree does not have. */
+static void fsck_extras(struct fsck_state *st, git_tree *tree, int dirfd, const char *rel)
 {
 	struct strlist names = STRLIST_INIT;
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	int err = 0;
+	struct strbuf child = STRBUF_INIT;
+	int dialog = view_is_dialog_dir(rel);
 
-	strbuf_addf(&path, "%s/cur", dir);
-	tx_list(&names, tx, path.buf);
-	for (size_t i = 0; i < names.nr && !err; i++) {
-		struct stored_msg m;
-		char key[DLG_ID_LEN + 1];
-		if (!name_key(key, names.items[i]))
+	list_dir_at(&names, dirfd, "."); /* all read before any is moved */
+	strlist_sort(&names);
+	for (size_t i = 0; i < names.nr && !st->err; i++) {
+		const char *n = names.items[i];
+		const git_tree_entry *e = tree ? git_tree_entry_byname(tree, n) : NULL;
+		struct stat sb;
+		if (!*rel && !strcmp(n, ".git"))
 			continue;
-		map_line(job, key, id, names.items[i]);
-		if (message_name_incoming(names.items[i]))
-			continue;
-		strbuf_reset(&path);
-		strbuf_reset(&data);
-		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
-		if ((err = tx_read(&data, tx, path.buf)) < 0)
-			break;
-		/* headers are enough */
-		if (stored_msg_parse(&m, names.items[i], data.buf, mime_body_offset(data.buf, data.len), 0) < 0)
-			continue;
-		if (message_pending(&m)) {
-			strbuf_reset(&path);
-			strbuf_addf(&path, "outbox/%s", key);
-			strbuf_reset(&data);
-			if (tx_read(&data, tx, path.buf) == DLG_ENOTFOUND) {
-				problem(job, "unqueued", path.buf);
-				if (job->repair)
-					err = outbox_add(tx, key, id, names.items[i]);
+		strbuf_reset(&child);
+		strbuf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", n);
+		if (e && view_has(child.buf) && !tree_entry_problem(child.buf, e))
+			continue; /* fsck_entry's */
+		if (fstatat(dirfd, n, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* gone meanwhile */
+		if (dialog && S_ISDIR(sb.st_mode) && (!strcmp(n, "new") || !strcmp(n, "tmp"))) {
+			/* Maildir's own directories: only their contents are extra. */
+			int fd = openat(dirfd, n, DIR_FLAGS);
+			if (fd >= 0) {
+				fsck_extras(st, NULL, fd, child.buf);
+				close(fd);
 			}
+			continue;
 		}
-		stored_msg_clear(&m);
+		fsck_problem(st, S_ISLNK(sb.st_mode) ? "symlink" : "extra", child.buf, NULL);
+		if (st->repair)
+			move_aside(st, dirfd, n, child.buf);
 	}
 	strlist_clear(&names);
-	strbuf_release(&path);
-	strbuf_release(&data);
-	return err;
+	strbuf_release(&child);
 }
 
-/* Entries named dir/HH/HH/ID whose shards match the id. */
-static void list_sharded(struct strlist *out, struct dlg_tx *tx, const char *top)
+/* The paths of a part of the tree the view leaves out (msgmap/). */
+static void fsck_paths(struct fsck_state *st, const git_tree_entry *e, const char *rel)
 {
-	struct strlist a = STRLIST_INIT, b = STRLIST_INIT, c = STRLIST_INIT;
-	struct strbuf p = STRBUF_INIT;
-	tx_list(&a, tx, top);
-	for (size_t i = 0; i < a.nr; i++) {
-		strlist_clear(&b);
-		strbuf_reset(&p);
-		strbuf_addf(&p, "%s/%s", top, a.items[i]);
-		tx_list(&b, tx, p.buf);
-		for (size_t j = 0; j < b.nr; j++) {
-			strlist_clear(&c);
-			strbuf_reset(&p);
-			strbuf_addf(&p, "%s/%s/%s", top, a.items[i], b.items[j]);
-			tx_list(&c, tx, p.buf);
-			for (size_t k = 0; k < c.nr; k++)
-				if (is_full_id(c.items[k]) && !strncmp(c.items[k], a.items[i], 2) &&
-				    !strncmp(c.items[k] + 2, b.items[j], 2))
-					strlist_push(out, c.items[k]);
-		}
+	const char *why = tree_entry_problem(rel, e);
+	git_tree *sub = NULL;
+	struct strbuf child = STRBUF_INIT;
+	if (why) {
+		fsck_problem(st, "invalid", rel, why);
+		st->invalid++;
+		return;
 	}
-	strlist_clear(&a);
-	strlist_clear(&b);
-	strlist_clear(&c);
-	strbuf_release(&p);
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		return;
+	if (git_tree_lookup(&sub, st->s->repo, git_tree_entry_id(e)) < 0) {
+		st->err = dlg_error_git(-1, rel);
+		return;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(sub) && !st->err; i++) {
+		const git_tree_entry *c = git_tree_entry_byindex(sub, i);
+		strbuf_reset(&child);
+		strbuf_addf(&child, "%s/%s", rel, git_tree_entry_name(c));
+		fsck_paths(st, c, child.buf);
+	}
+	strbuf_release(&child);
+	git_tree_free(sub);
 }
 
-static int check_outbox(struct fsck_job *job, struct dlg_tx *tx)
+static void fsck_tree(struct fsck_state *st, git_tree *tree, int dirfd, const char *rel)
 {
-	struct strlist keys = STRLIST_INIT;
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT, dir = STRBUF_INIT;
-	int err = 0;
+	size_t n = git_tree_entrycount(tree);
+	struct strbuf child = STRBUF_INIT;
 
-	tx_list(&keys, tx, "outbox");
-	for (size_t i = 0; i < keys.nr && !err; i++) {
-		char dialog[DLG_ID_LEN + 1];
-		const char *file;
-		struct stored_msg m;
-		int ok = 0;
-		strbuf_reset(&path);
-		strbuf_reset(&data);
-		strbuf_addf(&path, "outbox/%s", keys.items[i]);
-		if ((err = tx_read(&data, tx, path.buf)) < 0)
-			break;
-		strbuf_trim(&data);
-		file = data.buf + DLG_ID_LEN + 1;
-		if (data.len > DLG_ID_LEN + 1 && data.buf[DLG_ID_LEN] == ' ' && !strchr(file, '/')) {
-			struct strbuf msg = STRBUF_INIT;
-			memcpy(dialog, data.buf, DLG_ID_LEN);
-			dialog[DLG_ID_LEN] = '\0';
-			strbuf_reset(&dir);
-			dialog_dir(&dir, dialog);
-			strbuf_addf(&dir, "/cur/%s", file);
-			if (is_full_id(dialog) && !tx_read(&msg, tx, dir.buf) &&
-			    !stored_msg_parse(&m, file, msg.buf, mime_body_offset(msg.buf, msg.len), 0)) {
-				ok = message_pending(&m);
-				stored_msg_clear(&m);
-			}
-			strbuf_release(&msg);
-		}
-		if (ok)
-			continue;
-		problem(job, "orphan", path.buf);
-		if (job->repair)
-			err = tx_remove(tx, path.buf);
+	for (size_t i = 0; i < n && !st->err; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		strbuf_reset(&child);
+		strbuf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", git_tree_entry_name(e));
+		if (view_has(child.buf))
+			fsck_entry(st, e, dirfd, child.buf);
+		else
+			fsck_paths(st, e, child.buf);
 	}
-	strlist_clear(&keys);
-	strbuf_release(&path);
-	strbuf_release(&data);
-	strbuf_release(&dir);
-	return err;
+	if (dirfd >= 0 && view_is_dialog_dir(rel) && st->repair) {
+		mkdirat(dirfd, "cur", 0755);
+		view_make_maildir(dirfd);
+	}
+	if (dirfd >= 0 && !st->err)
+		fsck_extras(st, tree, dirfd, rel);
+	strbuf_release(&child);
 }
 
-/* msgmap files against the lines the messages give. */
-static int check_msgmap(struct fsck_job *job, struct dlg_tx *tx)
+int store_fsck(struct strbuf *report, struct dlg_store *s, int repair)
 {
-	struct strlist have = STRLIST_INIT, a = STRLIST_INIT, b = STRLIST_INIT;
-	struct strbuf p = STRBUF_INIT, data = STRBUF_INIT;
-	int err = 0;
-
-	tx_list(&a, tx, "msgmap");
-	for (size_t i = 0; i < a.nr; i++) {
-		strlist_clear(&b);
-		strbuf_reset(&p);
-		strbuf_addf(&p, "msgmap/%s", a.items[i]);
-		tx_list(&b, tx, p.buf);
-		for (size_t j = 0; j < b.nr; j++) {
-			strbuf_reset(&p);
-			strbuf_addf(&p, "msgmap/%s/%s", a.items[i], b.items[j]);
-			strlist_push(&have, p.buf);
-		}
-	}
-	for (size_t i = 0; i < job->map_paths.nr && !err; i++) {
-		struct strlist lines = STRLIST_INIT;
-		struct strbuf want = STRBUF_INIT;
-		const char *path = job->map_paths.items[i];
-		/* sorted, one line per message, as msgmap_add and the merge write them */
-		for (char *s = job->map_lines[i].buf, *nl; *s; s = nl + 1) {
-			nl = strchr(s, '\n');
-			*nl = '\0';
-			if (!strlist_has(&lines, s))
-				strlist_push(&lines, s);
-		}
-		strlist_sort(&lines);
-		for (size_t k = 0; k < lines.nr; k++)
-			strbuf_addf(&want, "%s\n", lines.items[k]);
-		strbuf_reset(&data);
-		if ((err = tx_read(&data, tx, path)) < 0 && err != DLG_ENOTFOUND)
-			break;
-		err = 0;
-		if (data.len != want.len || memcmp(data.buf, want.buf, want.len)) {
-			problem(job, "stale", path);
-			if (job->repair)
-				err = tx_write(tx, path, want.buf, want.len);
-		}
-		strlist_clear(&lines);
-		strbuf_release(&want);
-	}
-	for (size_t i = 0; i < have.nr && !err; i++) {
-		if (strlist_has(&job->map_paths, have.items[i]))
-			continue;
-		problem(job, "stale", have.items[i]);
-		if (job->repair)
-			err = tx_remove(tx, have.items[i]);
-	}
-	strlist_clear(&have);
-	strlist_clear(&a);
-	strlist_clear(&b);
-	strbuf_release(&p);
-	strbuf_release(&data);
-	return err;
-}
-
-static int fsck_fn(struct dlg_tx *tx, void *payload)
-{
-	struct fsck_job *job = payload;
-	struct strlist ids = STRLIST_INIT, ops = STRLIST_INIT;
-	struct strbuf dir = STRBUF_INIT;
-	int err = 0;
-
-	/* the callback runs again after a lost race */
-	for (size_t i = 0; i < job->map_paths.nr; i++)
-		strbuf_release(&job->map_lines[i]);
-	strlist_clear(&job->map_paths);
-	job->problems = 0;
-	strbuf_reset(job->report);
-
-	list_sharded(&ids, tx, "dialogs");
-	for (size_t i = 0; i < ids.nr && !err; i++) {
-		strbuf_reset(&dir);
-		dialog_dir(&dir, ids.items[i]);
-		if (!(err = check_record(job, tx, dir.buf)))
-			err = check_messages(job, tx, dir.buf, ids.items[i]);
-	}
-	strlist_clear(&ids);
-	list_sharded(&ids, tx, "users");
-	for (size_t i = 0; i < ids.nr && !err; i++) {
-		strbuf_reset(&dir);
-		user_dir(&dir, ids.items[i]);
-		err = check_record(job, tx, dir.buf);
-	}
-	tx_list(&ops, tx, "operators");
-	for (size_t i = 0; i < ops.nr && !err; i++) {
-		strbuf_reset(&dir);
-		operator_dir(&dir, ops.items[i]);
-		if (record_dir_is(dir.buf))
-			err = check_record(job, tx, dir.buf);
-	}
-	if (!err)
-		err = check_outbox(job, tx);
-	if (!err)
-		err = check_msgmap(job, tx);
-	if (!err && job->repair && job->problems)
-		tx_message(tx, "fsck: repair %d problem%s\n", job->problems, job->problems == 1 ? "" : "s");
-	strlist_clear(&ids);
-	strlist_clear(&ops);
-	strbuf_release(&dir);
-	return err;
-}
-
-int store_fsck_meaning(struct strbuf *report, struct dlg_store *s, int repair)
-{
-	struct fsck_job job = { report, repair, 0, STRLIST_INIT, NULL };
+	struct fsck_state st = { s, { 0 }, report, STRBUF_INIT, -1, repair, 0, 0, 0 };
+	git_tree *tree = NULL;
+	git_oid tip;
+	char hex[GIT_OID_HEXSZ + 1];
 	int err;
-	if (repair) {
-		err = store_change(s, fsck_fn, &job, NULL);
-	} else {
-		/* a check reads the tip and writes nothing: no operator needed */
-		git_tree *tip = NULL;
-		git_oid unchanged;
-		if ((err = store_tip_tree(&tip, s)) == 0)
-			err = store_change_tree(&unchanged, s, git_tree_id(tip), "fsck", 0, fsck_fn, &job);
-		git_tree_free(tip);
+
+	if ((err = store_git(s)) < 0 || (err = store_lock(s)) < 0)
+		return err;
+	if ((err = viewfs_open(&st.v, s->root, s->tmpdir)) < 0) {
+		store_unlock(s);
+		return err;
 	}
-	for (size_t i = 0; i < job.map_paths.nr; i++)
-		strbuf_release(&job.map_lines[i]);
-	free(job.map_lines);
-	strlist_clear(&job.map_paths);
-	return err < 0 ? err : job.problems;
+	if ((st.dlg_fd = open(s->dlgdir, DIR_FLAGS)) < 0) {
+		err = dlg_error(DLG_ERROR, "cannot open '%s': %s", s->dlgdir, strerror(errno));
+		goto out;
+	}
+	strbuf_addstr(&st.lost, "lost+found/");
+	time_format_iso(&st.lost, dlg_now());
+	if ((err = store_tip(&tip, s)) < 0 || (err = store_tip_tree(&tree, s)) < 0)
+		goto out;
+	fsck_tree(&st, tree, st.v.root_fd, "");
+	err = st.err;
+	if (!err && repair && st.invalid) {
+		git_oid_tostr(hex, sizeof(hex), &tip);
+		err = dlg_error(DLG_EINVALID,
+				"main (%.7s) holds paths no store may hold (the 'invalid' lines): "
+				"they were not written, and the files do not show main until it is "
+				"moved back (git update-ref)", hex);
+	} else if (!err && repair) {
+		err = view_record(s, &tip);
+	}
+out:
+	git_tree_free(tree);
+	if (st.dlg_fd >= 0)
+		close(st.dlg_fd);
+	viewfs_close(&st.v);
+	strbuf_release(&st.lost);
+	store_unlock(s);
+	return err < 0 ? err : st.problems;
 }

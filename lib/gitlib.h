@@ -34,6 +34,7 @@
 	X(git_config_free) \
 	X(git_config_get_string_buf) \
 	X(git_config_open_default) \
+	X(git_config_set_bool) \
 	X(git_error_last) \
 	X(git_graph_descendant_of) \
 	X(git_libgit2_init) \
@@ -66,9 +67,6 @@
 	X(git_packbuilder_new) \
 	X(git_packbuilder_set_threads) \
 	X(git_packbuilder_write_buf) \
-	X(git_reference_create) \
-	X(git_reference_create_matching) \
-	X(git_reference_free) \
 	X(git_reference_name_to_id) \
 	X(git_repository_config) \
 	X(git_repository_free) \
@@ -91,6 +89,7 @@
 	X(git_tree_entry_byname) \
 	X(git_tree_entry_bypath) \
 	X(git_tree_entry_filemode) \
+	X(git_tree_entry_filemode_raw) \
 	X(git_tree_entry_free) \
 	X(git_tree_entry_id) \
 	X(git_tree_entry_name) \
@@ -162,6 +161,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_config_free (gitlib_get()->git_config_free)
 #define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
 #define git_config_open_default (gitlib_get()->git_config_open_default)
+#define git_config_set_bool (gitlib_get()->git_config_set_bool)
 #define git_error_last (gitlib_get()->git_error_last)
 #define git_graph_descendant_of (gitlib_get()->git_graph_descendant_of)
 #define git_libgit2_init (gitlib_get()->git_libgit2_init)
@@ -194,9 +194,6 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_packbuilder_new (gitlib_get()->git_packbuilder_new)
 #define git_packbuilder_set_threads (gitlib_get()->git_packbuilder_set_threads)
 #define git_packbuilder_write_buf (gitlib_get()->git_packbuilder_write_buf)
-#define git_reference_create (gitlib_get()->git_reference_create)
-#define git_reference_create_matching (gitlib_get()->git_reference_create_matching)
-#define git_reference_free (gitlib_get()->git_reference_free)
 #define git_reference_name_to_id (gitlib_get()->git_reference_name_to_id)
 #define git_repository_config (gitlib_get()->git_repository_config)
 #define git_repository_free (gitlib_get()->git_repository_free)
@@ -219,6 +216,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_tree_entry_byname (gitlib_get()->git_tree_entry_byname)
 #define git_tree_entry_bypath (gitlib_get()->git_tree_entry_bypath)
 #define git_tree_entry_filemode (gitlib_get()->git_tree_entry_filemode)
+#define git_tree_entry_filemode_raw (gitlib_get()->git_tree_entry_filemode_raw)
 #define git_tree_entry_free (gitlib_get()->git_tree_entry_free)
 #define git_tree_entry_id (gitlib_get()->git_tree_entry_id)
 #define git_tree_entry_name (gitlib_get()->git_tree_entry_name)

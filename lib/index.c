@@ -98,10 +98,20 @@ int index_open(struct dlg_index **out, struct dlg_store *s)
 	ix->path = strbuf_detach(&path, NULL);
 	ok = open_db(ix);
 	trace_perf("index: open");
-	if (ok <= 0 && recreate(ix) < 0) {
-		int err = sql_error(ix, "create");
-		index_free(ix);
-		return err;
+	if (ok <= 0) {
+		/* Made anew under the writers' lock, looked at once more there: a
+		   file that another dlg is still building is never deleted under it. */
+		int err = store_lock(s);
+		if (!err) {
+			close_db(ix);
+			if (open_db(ix) <= 0 && recreate(ix) < 0)
+				err = sql_error(ix, "create");
+			store_unlock(s);
+		}
+		if (err < 0) {
+			index_free(ix);
+			return err;
+		}
 	}
 	*out = ix;
 	return 0;

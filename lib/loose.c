@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "error.h"
 #include "loose.h"
 
@@ -65,20 +66,6 @@ static int deflate_object(struct loose_writer *w, const char *header, size_t hle
 	if (zerr != Z_STREAM_END)
 		return -1;
 	strbuf_setlen(&w->out, w->zs.total_out);
-	return 0;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 

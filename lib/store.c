@@ -105,6 +105,19 @@ void store_free(struct dlg_store *s)
 	free(s);
 }
 
+int store_git_config(git_repository *repo)
+{
+	/* git's own check of a fetch or a push refuses, among other things,
+	   the tree entries '..' and '.git' before dlg ever reads them. */
+	static const char *const keys[] = { "transfer.fsckObjects", "fetch.fsckObjects", "receive.fsckObjects" };
+	git_config *cfg = NULL;
+	int err = git_repository_config(&cfg, repo);
+	for (size_t i = 0; !err && i < sizeof(keys) / sizeof(*keys); i++)
+		err = git_config_set_bool(cfg, keys[i], 1);
+	git_config_free(cfg);
+	return err < 0 ? dlg_error_git(err, "set up .git/config") : 0;
+}
+
 static int ensure_private_dirs(struct dlg_store *s)
 {
 	if (mkdirs(s->tmpdir, 0755) < 0)
@@ -140,7 +153,6 @@ int store_init(struct dlg_store **out, const char *dir)
 	git_treebuilder *tb = NULL;
 	git_oid blob, tree, commit;
 	git_signature *sig = NULL;
-	git_reference *ref = NULL;
 	const char *op;
 	struct stat st;
 	int err;
@@ -173,7 +185,7 @@ int store_init(struct dlg_store **out, const char *dir)
 		err = dlg_error_git(err, "init");
 		goto out;
 	}
-	if ((err = ensure_private_dirs(s)) < 0)
+	if ((err = ensure_private_dirs(s)) < 0 || (err = store_git_config(s->repo)) < 0)
 		goto out;
 
 	/* The first commit has no parent to compare-and-swap against. */
@@ -194,8 +206,6 @@ int store_init(struct dlg_store **out, const char *dir)
 		if (!err)
 			err = git_commit_create(&commit, s->repo, NULL, sig, sig, NULL,
 						"init: new dlg store\n", t, 0, NULL);
-		if (!err)
-			err = git_reference_create(&ref, s->repo, DLG_BRANCH, &commit, 0, "dlg init");
 		git_tree_free(t);
 		strbuf_release(&email);
 		if (err < 0) {
@@ -203,11 +213,12 @@ int store_init(struct dlg_store **out, const char *dir)
 			goto out;
 		}
 	}
+	if ((err = store_branch_cas(s, &commit, NULL)) < 0)
+		goto out;
 	err = store_view_update(s);
 out:
 	git_treebuilder_free(tb);
 	git_signature_free(sig);
-	git_reference_free(ref);
 	if (err < 0) {
 		store_free(s);
 		return err;
@@ -245,42 +256,10 @@ void store_unlock(struct dlg_store *s)
 		flock(s->lock_fd, LOCK_UN);
 }
 
-/* The branch tip from git's ref files, without libgit2: a loose ref, else
-   packed-refs.  git replaces ref files by rename, so a read sees old or new. */
-static int read_tip_files(git_oid *out, struct dlg_store *s)
-{
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	int err = -1;
-	strbuf_addf(&path, "%s/%s", s->gitdir, DLG_BRANCH);
-	if (!strbuf_read_file(&data, path.buf)) {
-		strbuf_trim(&data);
-		if (data.len == GIT_OID_HEXSZ && !git_oid_fromstr(out, data.buf))
-			err = 0;
-	} else if (errno == ENOENT) {
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/packed-refs", s->gitdir);
-		if (!strbuf_read_file(&data, path.buf))
-			for (char *p = data.buf; *p;) {
-				char *nl = strchr(p, '\n');
-				size_t n = nl ? (size_t)(nl - p) : strlen(p);
-				if (n == GIT_OID_HEXSZ + 1 + strlen(DLG_BRANCH) && p[GIT_OID_HEXSZ] == ' ' &&
-				    !strncmp(p + GIT_OID_HEXSZ + 1, DLG_BRANCH, strlen(DLG_BRANCH))) {
-					p[GIT_OID_HEXSZ] = '\0';
-					err = git_oid_fromstr(out, p) ? -1 : 0;
-					break;
-				}
-				p += n + (nl ? 1 : 0);
-			}
-	}
-	strbuf_release(&path);
-	strbuf_release(&data);
-	return err;
-}
-
 int store_tip(git_oid *out, struct dlg_store *s)
 {
 	int err;
-	if (!s->repo && !read_tip_files(out, s))
+	if (!s->repo && !branch_read(out, s->gitdir))
 		return 0;
 	if ((err = store_git(s)) < 0)
 		return err;
@@ -531,39 +510,6 @@ int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo,
 	git_commit_free(owned[1]);
 	strbuf_release(&email);
 	return err;
-}
-
-int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid *old_oid)
-{
-	{
-		int gerr = store_git(s);
-		if (gerr < 0)
-			return gerr;
-	}
-	git_reference *ref = NULL;
-	int err;
-	/* git holds a ref's lock file for milliseconds.  One still there after
-	   two seconds, while we hold the store lock, was left by a killed process
-	   (dlg or git): it is removed once, as git's user would. */
-	for (int tries = 0;; tries++) {
-		err = git_reference_create_matching(&ref, s->repo, DLG_BRANCH, new_oid, 1, old_oid, "dlg");
-		git_reference_free(ref);
-		ref = NULL;
-		if (err != GIT_ELOCKED || tries > 100)
-			break;
-		if (tries == 100) {
-			struct strbuf lock = STRBUF_INIT;
-			strbuf_addf(&lock, "%s/%s.lock", s->gitdir, DLG_BRANCH);
-			unlink(lock.buf);
-			strbuf_release(&lock);
-		} else {
-			struct timespec pause = { 0, 20 * 1000 * 1000 };
-			nanosleep(&pause, NULL);
-		}
-	}
-	if (err == GIT_EMODIFIED)
-		return dlg_error(DLG_EMODIFIED, "the branch moved during the change");
-	return err < 0 ? dlg_error_git(err, "move branch") : 0;
 }
 
 int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree_oid,

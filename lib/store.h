@@ -35,6 +35,12 @@ int store_find(struct strbuf *root, const char *explicit_dir);
 int store_git(struct dlg_store *s);
 int store_init(struct dlg_store **out, const char *dir);
 int store_open(struct dlg_store **out, const char *root);
+/* A new store in dir from the store or git URL source (dlg clone): its tip
+   is checked before any file is written; on failure nothing is left. */
+int store_clone(struct dlg_store **out, const char *source, const char *dir);
+/* What every store dlg makes sets in .git/config: git checks the objects
+   it fetches and receives (transfer.fsckObjects and the like). */
+int store_git_config(git_repository *repo);
 void store_free(struct dlg_store *s);
 
 /* Serializes writers (flock on .git/dlg/lock); nests. */
@@ -42,6 +48,9 @@ int store_lock(struct dlg_store *s);
 void store_unlock(struct dlg_store *s);
 
 int store_tip(git_oid *out, struct dlg_store *s);
+/* The branch from git's files in gitdir, without libgit2: the loose ref,
+   else packed-refs.  DLG_ENOTFOUND when there is none. */
+int branch_read(git_oid *out, const char *gitdir);
 int store_tip_tree(git_tree **out, struct dlg_store *s);
 /* Brings the view up to the branch tip when they differ. */
 int store_view_update(struct dlg_store *s);
@@ -109,7 +118,10 @@ time_t tx_time(struct dlg_tx *tx);
 int store_commit_tree(git_oid *out, struct dlg_store *s, const git_oid *tree,
 		      const git_oid *parents, size_t nparents, const char *message);
 /* Its two halves: the commit object (written through repo), and moving the
-   branch from old to new only if it is still at old. */
+   branch from old to new only if it is still at old (old NULL: only if there
+   is no branch yet).  Every object written before is on disk before the
+   branch moves, and the move is before it returns.  DLG_ELOCKED when git's
+   lock on the branch stays in place for seconds. */
 int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree,
 			const git_oid *parents, size_t nparents, const char *message);
 int store_branch_cas(struct dlg_store *s, const git_oid *new_oid, const git_oid *old_oid);

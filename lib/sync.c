@@ -7,17 +7,9 @@
 
 #include "error.h"
 #include "merge.h"
+#include "treediff.h"
+#include "treepath.h"
 #include "util.h"
-
-static int commit_tree(git_tree **out, git_repository *repo, const git_oid *oid)
-{
-	git_commit *c = NULL;
-	int err = git_commit_lookup(&c, repo, oid);
-	if (!err)
-		err = git_commit_tree(out, c);
-	git_commit_free(c);
-	return err;
-}
 
 /* Only a dlg store of our format is merged: any other history's files
    would land in the store. */
@@ -28,7 +20,7 @@ static int check_format(git_repository *repo, const git_oid *commit, const char 
 	git_blob *blob = NULL;
 	int err;
 
-	if ((err = commit_tree(&tree, repo, commit)) < 0)
+	if ((err = tree_of_commit(&tree, repo, commit)) < 0)
 		return dlg_error_git(err, "read tree");
 	if (git_tree_entry_bypath(&e, tree, "format") < 0 || git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		err = dlg_error(DLG_EINVALID, "'%s' is not a dlg store (no format file)", ref);
@@ -133,6 +125,9 @@ retry:
 		*out = SYNC_UP_TO_DATE;
 		goto out;
 	}
+	/* nothing of theirs touches the disk or main before its paths are checked */
+	if ((err = tree_check_commits(s->repo, &ours, &theirs, ref)) < 0)
+		goto out;
 	if (git_graph_descendant_of(s->repo, &theirs, &ours) == 1) {
 		*out = SYNC_FAST_FORWARD;
 		goto move;
@@ -145,9 +140,9 @@ retry:
 	git_tree_free(ot);
 	git_tree_free(tt);
 	bt = ot = tt = NULL;
-	if ((err != GIT_ENOTFOUND && (err = commit_tree(&bt, s->repo, &base)) < 0) ||
-	    (err = commit_tree(&ot, s->repo, &ours)) < 0 ||
-	    (err = commit_tree(&tt, s->repo, &theirs)) < 0) {
+	if ((err != GIT_ENOTFOUND && (err = tree_of_commit(&bt, s->repo, &base)) < 0) ||
+	    (err = tree_of_commit(&ot, s->repo, &ours)) < 0 ||
+	    (err = tree_of_commit(&tt, s->repo, &theirs)) < 0) {
 		err = dlg_error_git(err, "read trees");
 		goto out;
 	}

@@ -533,6 +533,8 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 				       tx->msg.buf)) < 0)
 		return err;
 	trace_perf("change: made commit");
+	/* Written without a sync each: the branch's move gets them all onto
+	   the disk at once, before the branch points to them. */
 	if ((err = flush_objects(tx)) < 0)
 		return err;
 	trace_perf("change: wrote objects");

@@ -1,5 +1,6 @@
 /* Unit tests for the store library: op logs, derived state, filters, the
-   merge rule and id prefixes, on real git repositories in a scratch dir. */
+   merge rule, id prefixes and moving the branch, on real git repositories
+   in a scratch dir. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,6 +376,87 @@ static void test_merge_rule(void **state)
 	git_tree_free(t);
 }
 
+static void write_git_file(struct dlg_store *s, const char *rel, const char *text)
+{
+	struct strbuf path = STRBUF_INIT;
+	FILE *fp;
+	strbuf_addf(&path, "%s/%s", s->gitdir, rel);
+	assert_non_null(fp = fopen(path.buf, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	strbuf_release(&path);
+}
+
+static int git_file_exists(struct dlg_store *s, const char *rel)
+{
+	struct strbuf path = STRBUF_INIT;
+	int found;
+	strbuf_addf(&path, "%s/%s", s->gitdir, rel);
+	found = !access(path.buf, F_OK);
+	strbuf_release(&path);
+	return found;
+}
+
+/* The branch as git keeps it, loose or packed, moved only from where the
+   change began, and never a lock left behind. */
+static void test_branch_read_and_move(void **state)
+{
+	struct dlg_store *s = *state;
+	struct strbuf loose = STRBUF_INIT;
+	git_oid tip, next, got;
+	git_tree *tree = NULL;
+	char hex[GIT_OID_HEXSZ + 1], packed[200];
+
+	assert_int_equal(store_tip(&tip, s), 0);
+	assert_int_equal(branch_read(&got, s->gitdir), 0);
+	assert_true(git_oid_equal(&got, &tip));
+	assert_int_equal(store_tip_tree(&tree, s), 0);
+	assert_int_equal(store_commit_object(&next, s, s->repo, git_tree_id(tree), &tip, 1, "next\n"), 0);
+	git_tree_free(tree);
+
+	/* only in packed-refs, as after git pack-refs --all */
+	git_oid_tostr(hex, sizeof(hex), &tip);
+	snprintf(packed, sizeof(packed), "# pack-refs with: peeled fully-peeled sorted \n"
+		 "%s refs/heads/mainline\n%s refs/heads/main\n", hex, hex);
+	write_git_file(s, "packed-refs", packed);
+	strbuf_addf(&loose, "%s/refs/heads/main", s->gitdir);
+	assert_int_equal(unlink(loose.buf), 0);
+	assert_int_equal(branch_read(&got, s->gitdir), 0);
+	assert_true(git_oid_equal(&got, &tip));
+
+	/* not where the change began, or not expected to exist: no move */
+	assert_int_equal(store_branch_cas(s, &tip, &next), DLG_EMODIFIED);
+	assert_int_equal(store_branch_cas(s, &next, NULL), DLG_EMODIFIED);
+	assert_false(git_file_exists(s, "refs/heads/main.lock"));
+	assert_int_equal(branch_read(&got, s->gitdir), 0);
+	assert_true(git_oid_equal(&got, &tip));
+
+	/* moved: a loose ref that libgit2 and git read too */
+	assert_int_equal(store_branch_cas(s, &next, &tip), 0);
+	assert_false(git_file_exists(s, "refs/heads/main.lock"));
+	assert_int_equal(branch_read(&got, s->gitdir), 0);
+	assert_true(git_oid_equal(&got, &next));
+	assert_int_equal(git_reference_name_to_id(&got, s->repo, "refs/heads/main"), 0);
+	assert_true(git_oid_equal(&got, &next));
+
+	/* a symbolic or damaged ref is never taken for a commit id */
+	write_git_file(s, "refs/heads/main", "ref: refs/heads/other\n");
+	assert_int_equal(branch_read(&got, s->gitdir), DLG_ERROR);
+	assert_int_equal(store_branch_cas(s, &tip, &next), DLG_ERROR);
+	assert_false(git_file_exists(s, "refs/heads/main.lock"));
+	write_git_file(s, "refs/heads/main", "0123\n");
+	assert_int_equal(branch_read(&got, s->gitdir), DLG_ERROR);
+
+	/* no branch at all */
+	assert_int_equal(unlink(loose.buf), 0);
+	write_git_file(s, "packed-refs", "");
+	assert_int_equal(branch_read(&got, s->gitdir), DLG_ENOTFOUND);
+	assert_int_equal(store_branch_cas(s, &next, NULL), 0);
+	assert_int_equal(store_tip(&got, s), 0);
+	assert_true(git_oid_equal(&got, &next));
+	strbuf_release(&loose);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -390,6 +472,7 @@ int main(void)
 	const struct CMUnitTest with_store[] = {
 		cmocka_unit_test(test_resolve_prefixes),
 		cmocka_unit_test(test_merge_rule),
+		cmocka_unit_test(test_branch_read_and_move),
 	};
 	int failed;
 	if (gitlib_load() < 0)
