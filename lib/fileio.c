@@ -63,7 +63,8 @@ static int read_limited(struct strbuf *out, int fd, size_t limit, const char *li
 	size_t start = out->len, want = limit == FILE_NO_LIMIT ? FILE_NO_LIMIT : limit + 1;
 	int err = 0;
 	while (out->len - start < want) {
-		size_t room = out->alloc - out->len - 1;
+		/* an empty strbuf has no room at all (alloc 0), not SIZE_MAX */
+		size_t room = out->alloc > out->len + 1 ? out->alloc - out->len - 1 : 0;
 		ssize_t n;
 		if (!room) {
 			strbuf_grow(out, 8192);
