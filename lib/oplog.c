@@ -23,8 +23,12 @@ static int op_parse(struct op *op, const char *line, size_t len)
 	}
 	if (nf < 4 || i < len)
 		goto bad;
+	/* digits only (strtoul would take "-1" as the largest clock), and no
+	   larger than OPLOG_LAMPORT_MAX, so that max + 1 never wraps to 0 */
+	if (fields[0][0] < '0' || fields[0][0] > '9' || strlen(fields[0]) > 19)
+		goto bad;
 	op->lamport = strtoul(fields[0], &end, 10);
-	if (*end || !*fields[0])
+	if (*end || op->lamport > OPLOG_LAMPORT_MAX)
 		goto bad;
 	free(fields[0]);
 	op->time = fields[1];
@@ -88,7 +92,8 @@ void oplog_add(struct oplog *log, time_t t, const char *actor, const char *verb,
 	struct strbuf line = STRBUF_INIT, ts = STRBUF_INIT;
 	struct op op;
 	time_format_iso(&ts, t);
-	strbuf_addf(&line, "%lu %s ", log->max_lamport + 1, ts.buf);
+	strbuf_addf(&line, "%lu %s ",
+		    log->max_lamport < OPLOG_LAMPORT_MAX ? log->max_lamport + 1 : OPLOG_LAMPORT_MAX, ts.buf);
 	field_encode(&line, actor);
 	strbuf_addch(&line, ' ');
 	field_encode(&line, verb);
