@@ -218,12 +218,19 @@ void operator_state_clear(struct operator_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+static void card_text(struct strbuf *out, const char *s)
+{
+	for (; *s; s++)
+		strbuf_addch(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
 static void card_line(struct strbuf *out, const char *key, const char *value)
 {
-	/* One line per field: a newline inside a value would forge another field. */
-	strbuf_addf(out, "%s: ", key);
-	for (; *value; value++)
-		strbuf_addch(out, *value == '\n' || *value == '\r' ? ' ' : *value);
+	/* One line per field: a newline inside a key or a value (a log from
+	   another clone holds anything) would forge another field. */
+	card_text(out, key);
+	strbuf_addstr(out, ": ");
+	card_text(out, value);
 	strbuf_addch(out, '\n');
 }
 
