@@ -29,14 +29,15 @@ void dialog_state_replay(struct dialog_state *st, const struct oplog *log)
 			st->closed = 1;
 		} else if (!strcmp(op->verb, "reopen")) {
 			st->closed = 0;
-		} else if (!strcmp(op->verb, "assign")) {
+		} else if (!strcmp(op->verb, "assign") && !strpbrk(arg(op, 0), "\r\n")) {
+			/* a name on two lines (only a forged log has one) would read as two */
 			free(st->assignee);
 			st->assignee = *arg(op, 0) ? xstrdup(arg(op, 0)) : NULL;
 		} else if (!strcmp(op->verb, "unassign")) {
 			free(st->assignee);
 			st->assignee = NULL;
 		} else if (!strcmp(op->verb, "tag") && op->nargs == 1 &&
-			   (op->args[0][0] == '+' || op->args[0][0] == '-') && op->args[0][1]) {
+			   (op->args[0][0] == '+' || op->args[0][0] == '-') && tag_valid(op->args[0] + 1)) {
 			const char *t = op->args[0] + 1;
 			int had = strlist_has(&st->tags, t);
 			if (op->args[0][0] == '+' && !had) {
