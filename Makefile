@@ -89,7 +89,7 @@ FUZZ_CC ?= clang
 FUZZ_DIR = tests/fuzz/build
 FUZZ_SECONDS ?= 60
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS = $(filter-out -Werror -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(DLG_CFLAGS)) \
+FUZZ_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(DLG_CFLAGS)) \
 	-g -O1 $(FUZZ_SAN)
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))

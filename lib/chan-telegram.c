@@ -273,7 +273,7 @@ static int tg_send(struct delivery *d, struct channel *ch, const struct outgoing
 	const char *colon;
 	json_t *root = NULL, *result = NULL;
 	long retry_after = -1;
-	int err;
+	int err = 0;
 
 	/* a channel not set up yet: the message waits for the operator */
 	if (channel_api_open(&tg, ch, TELEGRAM_API) < 0)
