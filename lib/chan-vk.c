@@ -10,6 +10,7 @@
  * key, and VK sends a message with a random_id it has seen only once: a
  * retry can never show an answer twice.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,12 @@ static void vk_attachments(struct chan_refs *refs, json_t *list)
 			for (size_t k = 0; k < json_array_size(sizes); k++) {
 				json_t *sz = json_array_get(sizes, k);
 				long long w = json_integer_value(json_object_get(sz, "width")),
-					  h = json_integer_value(json_object_get(sz, "height"));
-				if (w * h >= area) {
-					area = w * h;
+					  h = json_integer_value(json_object_get(sz, "height")), a;
+				/* sizes the JSON makes up must not overflow the product */
+				if (__builtin_mul_overflow(w, h, &a))
+					a = (w < 0) != (h < 0) ? LLONG_MIN : LLONG_MAX;
+				if (a >= area) {
+					area = a;
 					best = sz;
 				}
 			}
