@@ -83,6 +83,45 @@ tests/unit/test-%: tests/unit/test-%.c lib/libdlg.a $(HEADERS) .build-flags
 deps:
 	@sh scripts/install-deps.sh
 
+# libFuzzer harnesses (tests/fuzz/README): their own build with clang, the
+# library compiled again with the fuzzer's instrumentation into tests/fuzz/build/.
+FUZZ_CC ?= clang
+FUZZ_DIR = tests/fuzz/build
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(DLG_CFLAGS)) \
+	-g -O1 $(FUZZ_SAN)
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BIN = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRC))
+FUZZ_LIB_OBJ = $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(LIB_SRC))
+FUZZ_HEADERS = $(HEADERS) $(wildcard tests/fuzz/*.h)
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c $(HEADERS) $(FUZZ_DIR)/.flags
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_DIR)/lib/emoji.o: lib/emoji-table.h
+
+$(FUZZ_DIR)/libdlg.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_DIR)/libdlg.a $(FUZZ_HEADERS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libdlg.a $(DLG_LIBS)
+
+$(FUZZ_DIR)/.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' > $@
+
+fuzz: $(FUZZ_BIN)
+
+# Each harness over its seeds and regression inputs once: no fuzzing, deterministic.
+fuzz-check: fuzz
+	@sh tests/fuzz/run.sh check $(FUZZ_BIN)
+
+# Each harness fuzzing for FUZZ_SECONDS; new inputs go to $(FUZZ_DIR)/corpus/.
+fuzz-run: fuzz
+	@sh tests/fuzz/run.sh run $(FUZZ_SECONDS) $(FUZZ_BIN)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "# $$t"; ./$$t; done
 
@@ -94,6 +133,7 @@ check: deps
 	$(MAKE) dlg
 	$(MAKE) unit
 	$(MAKE) test
+	$(MAKE) fuzz-check
 	$(MAKE) lint
 
 lint:
@@ -118,6 +158,6 @@ install: dlg
 
 clean:
 	rm -f dlg lib/*.o lib/libdlg.a lib/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
-	rm -rf demo.store demo.spool demo.peer tests/trash
+	rm -rf demo.store demo.spool demo.peer tests/trash $(FUZZ_DIR)
 
-.PHONY: all deps unit test check lint demo bench install clean FORCE
+.PHONY: all deps fuzz fuzz-check fuzz-run unit test check lint demo bench install clean FORCE

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "chan-parse.h"
 #include "deliver.h"
 #include "error.h"
 #include "http.h"
@@ -41,7 +42,7 @@ static int fb_retryable(long code, int transient)
 	       code == 613 || code == 190;
 }
 
-static int fb_answer(json_t **root, const struct http_response *r, const char *what)
+int facebook_answer(json_t **root, const struct http_response *r, const char *what)
 {
 	json_error_t jerr;
 	json_t *e;
@@ -90,7 +91,7 @@ static int fb_get(json_t **root, const struct fb *fb, const char *url_or_path,
 	req.url = url.buf;
 	*root = NULL;
 	if ((err = http_request(&r, &req)) == 0)
-		err = fb_answer(root, &r, what);
+		err = facebook_answer(root, &r, what);
 	if (err < 0) { /* callers only read an answer that is one */
 		json_decref(*root);
 		*root = NULL;
@@ -116,17 +117,17 @@ static time_t fb_time(const char *s)
 	return t;
 }
 
-static int fb_message(struct chan_msg *m, const struct fb *fb, json_t *msg, const char *psid)
+void facebook_message_parse(struct chan_msg *m, struct chan_refs *refs, const char *route,
+			    const char *page, json_t *msg, const char *psid)
 {
 	json_t *from = json_object_get(msg, "from"), *atts;
 	const char *fid = json_string_value(json_object_get(from, "id"));
 	const char *id = json_string_value(json_object_get(msg, "id"));
-	int err = 0;
-	if (!fid || !id || !strcmp(fid, fb->page))
-		return 0; /* the page's own messages */
+	if (!fid || !id || !strcmp(fid, page))
+		return; /* the page's own messages */
 	m->kind = xstrdup("facebook");
 	m->ident = xstrdup("facebook");
-	m->route = xstrdup(fb->api.ch->name);
+	m->route = xstrdup(route);
 	m->user = xstrdup(fid);
 	m->conversation = xstrdup(psid ? psid : fid);
 	m->id = xstrdup(id);
@@ -136,7 +137,7 @@ static int fb_message(struct chan_msg *m, const struct fb *fb, json_t *msg, cons
 			  json_string_value(json_object_get(msg, "message")) : "");
 	m->date = fb_time(json_string_value(json_object_get(msg, "created_time")));
 	atts = json_object_get(json_object_get(msg, "attachments"), "data");
-	for (size_t i = 0; !err && i < json_array_size(atts); i++) {
+	for (size_t i = 0; i < json_array_size(atts); i++) {
 		json_t *a = json_array_get(atts, i);
 		const char *name = json_string_value(json_object_get(a, "name"));
 		const char *type = json_string_value(json_object_get(a, "mime_type"));
@@ -144,8 +145,18 @@ static int fb_message(struct chan_msg *m, const struct fb *fb, json_t *msg, cons
 		if (!url)
 			url = json_string_value(json_object_get(json_object_get(a, "image_data"), "url"));
 		if (url)
-			err = chan_msg_download(m, &fb->api, url, name ? name : "file", type);
+			chan_refs_add(refs, url, name ? name : "file", type, -1);
 	}
+}
+
+static int fb_message(struct chan_msg *m, const struct fb *fb, json_t *msg, const char *psid)
+{
+	struct chan_refs refs = CHAN_REFS_INIT;
+	int err = 0;
+	facebook_message_parse(m, &refs, fb->api.ch->name, fb->page, msg, psid);
+	for (size_t i = 0; !err && i < refs.nr; i++)
+		err = chan_msg_download(m, &fb->api, refs.v[i].ref, refs.v[i].name, refs.v[i].type);
+	chan_refs_clear(&refs);
 	return err;
 }
 
@@ -372,7 +383,7 @@ static int fb_send(struct delivery *d, struct channel *ch, const struct outgoing
 		}
 	}
 	if (!err)
-		err = fb_answer(&root, &r, "sending");
+		err = facebook_answer(&root, &r, "sending");
 	if (!err && !json_is_string(json_object_get(root, "message_id"))) {
 		err = dlg_error(DLG_ENETWORK, "sending: Facebook's answer has no message_id");
 	}

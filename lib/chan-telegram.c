@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "chan-parse.h"
 #include "deliver.h"
 #include "error.h"
 #include "http.h"
@@ -43,8 +44,8 @@ static void json_id(struct strbuf *out, json_t *v)
  * The answer's "result", or an error: DLG_ENETWORK for what a retry may
  * cure (5xx, 429, a garbled answer), DLG_EINVALID for a refusal.
  */
-static int tg_result(json_t **root, json_t **result, const struct http_response *r, long *retry_after,
-		     const char *method)
+int telegram_answer(json_t **root, json_t **result, const struct http_response *r, long *retry_after,
+		    const char *method)
 {
 	json_error_t jerr;
 	json_t *ok, *desc, *params;
@@ -89,26 +90,23 @@ static int tg_call(json_t **root, json_t **result, const struct channel_api *tg,
 	if (retry_after)
 		*retry_after = -1;
 	if ((err = http_request(&r, &req)) == 0)
-		err = tg_result(root, result, &r, retry_after, method);
+		err = telegram_answer(root, result, &r, retry_after, method);
 	http_response_release(&r);
 	strbuf_release_secret(&url); /* it holds the token */
 	return err;
 }
 
 /* Downloads a file by id into m; a file Telegram will not give is noted in the text. */
-static int tg_download(struct chan_msg *m, const struct channel_api *tg, json_t *file_id, const char *name,
-		       const char *type, json_t *size)
+static int tg_download(struct chan_msg *m, const struct channel_api *tg, const struct chan_ref *file)
 {
-	struct http_field f[] = { { "file_id", json_string_value(file_id), 0, NULL, NULL } };
+	struct http_field f[] = { { "file_id", file->ref, 0, NULL, NULL } };
 	struct strbuf url = STRBUF_INIT;
 	json_t *root = NULL, *result = NULL, *path;
+	const char *name = file->name;
 	int err;
 
-	if (!json_is_string(file_id))
-		return 0;
-	if (json_is_integer(size) && json_integer_value(size) > TELEGRAM_DOWNLOAD_MAX) {
-		chan_msg_note(m, "%s: %lld bytes, more than bots may download", name,
-			      (long long)json_integer_value(size));
+	if (file->size > TELEGRAM_DOWNLOAD_MAX) {
+		chan_msg_note(m, "%s: %lld bytes, more than bots may download", name, file->size);
 		return 0;
 	}
 	err = tg_call(&root, &result, tg, "getFile", f, 1, 0, 0, NULL);
@@ -123,7 +121,7 @@ static int tg_download(struct chan_msg *m, const struct channel_api *tg, json_t 
 	{
 		const char *slash = strrchr(json_string_value(path), '/');
 		const char *fname = strcmp(name, "photo") ? name : slash ? slash + 1 : json_string_value(path);
-		err = chan_msg_download(m, tg, url.buf, fname, type);
+		err = chan_msg_download(m, tg, url.buf, fname, file->type);
 	}
 out:
 	json_decref(root);
@@ -136,20 +134,27 @@ static char *json_strdup(json_t *v)
 	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
-/* One Update's message as a chan_msg; 0 with m->id unset when it holds none we keep. */
-static int tg_message(struct chan_msg *m, const struct channel_api *tg, json_t *msg)
+/* A file of the message, when it has a file_id. */
+static void tg_ref(struct chan_refs *refs, json_t *file, const char *name, const char *type)
+{
+	json_t *id = json_object_get(file, "file_id"), *size = json_object_get(file, "file_size");
+	if (json_is_string(id))
+		chan_refs_add(refs, json_string_value(id), name, type,
+			      json_is_integer(size) ? (long long)json_integer_value(size) : -1);
+}
+
+void telegram_message_parse(struct chan_msg *m, struct chan_refs *refs, const char *route, json_t *msg)
 {
 	json_t *from = json_object_get(msg, "from"), *chat = json_object_get(msg, "chat");
 	json_t *photo = json_object_get(msg, "photo"), *doc = json_object_get(msg, "document");
 	struct strbuf sb = STRBUF_INIT;
 	const char *first, *last;
-	int err = 0;
 
 	if (!json_is_object(from) || !json_is_object(chat) || json_is_true(json_object_get(from, "is_bot")))
-		return 0;
+		return;
 	m->kind = xstrdup("telegram");
 	m->ident = xstrdup("telegram");
-	m->route = xstrdup(tg->ch->name);
+	m->route = xstrdup(route);
 	json_id(&sb, json_object_get(from, "id"));
 	m->user = strbuf_detach(&sb, NULL);
 	json_id(&sb, json_object_get(chat, "id"));
@@ -171,21 +176,28 @@ static int tg_message(struct chan_msg *m, const struct channel_api *tg, json_t *
 	if (!*m->user || !*m->conversation) {
 		free(m->id);
 		m->id = NULL;
-		return 0;
+		return;
 	}
-	if (json_is_array(photo) && json_array_size(photo)) {
-		/* sizes come smallest first */
-		json_t *big = json_array_get(photo, json_array_size(photo) - 1);
-		err = tg_download(m, tg, json_object_get(big, "file_id"), "photo", "image/jpeg",
-				  json_object_get(big, "file_size"));
-	}
-	if (!err && json_is_object(doc)) {
+	/* photo sizes come smallest first */
+	if (json_is_array(photo) && json_array_size(photo))
+		tg_ref(refs, json_array_get(photo, json_array_size(photo) - 1), "photo", "image/jpeg");
+	if (json_is_object(doc)) {
 		const char *name = json_string_value(json_object_get(doc, "file_name"));
-		err = tg_download(m, tg, json_object_get(doc, "file_id"), name ? name : "document",
-				  json_string_value(json_object_get(doc, "mime_type")),
-				  json_object_get(doc, "file_size"));
+		tg_ref(refs, doc, name ? name : "document", json_string_value(json_object_get(doc, "mime_type")));
 	}
-	if (!err && (!m->text || !*m->text) && !m->nfiles) {
+}
+
+/* One Update's message as a chan_msg, its files downloaded; 0 with m->id unset when it holds none we keep. */
+static int tg_message(struct chan_msg *m, const struct channel_api *tg, json_t *msg)
+{
+	struct chan_refs refs = CHAN_REFS_INIT;
+	int err = 0;
+
+	telegram_message_parse(m, &refs, tg->ch->name, msg);
+	for (size_t i = 0; m->id && !err && i < refs.nr; i++)
+		err = tg_download(m, tg, &refs.v[i]);
+	chan_refs_clear(&refs);
+	if (m->id && !err && (!m->text || !*m->text) && !m->nfiles) {
 		free(m->text);
 		/* a sticker, a location, a poll: kept, so the operator knows something came */
 		m->text = xstrdup("[a message of a kind dlg does not show]");
@@ -261,7 +273,7 @@ static int tg_send(struct delivery *d, struct channel *ch, const struct outgoing
 	const char *colon;
 	json_t *root = NULL, *result = NULL;
 	long retry_after = -1;
-	int err;
+	int err = 0;
 
 	/* a channel not set up yet: the message waits for the operator */
 	if (channel_api_open(&tg, ch, TELEGRAM_API) < 0)

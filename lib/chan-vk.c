@@ -10,12 +10,14 @@
  * key, and VK sends a message with a random_id it has seen only once: a
  * retry can never show an answer twice.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "chan-parse.h"
 #include "deliver.h"
 #include "error.h"
 #include "http.h"
@@ -45,6 +47,28 @@ static int vk_retryable(long code)
 	return code == 1 || code == 6 || code == 9 || code == 10 || code == 5;
 }
 
+int vk_answer(json_t **root, json_t **response, const struct http_response *r, const char *method)
+{
+	json_error_t jerr;
+	json_t *e;
+
+	*root = *response = NULL;
+	if (r->status >= 500 || r->status == 429)
+		return dlg_error(DLG_ENETWORK, "%s: HTTP %ld from VK", method, r->status);
+	if (!(*root = json_loadb(r->body.buf, r->body.len, 0, &jerr)) || !json_is_object(*root))
+		return dlg_error(r->status == 200 ? DLG_ENETWORK : DLG_EINVALID,
+				 "%s: malformed answer from VK (HTTP %ld)", method, r->status);
+	if (json_is_object(e = json_object_get(*root, "error"))) {
+		long code = (long)json_integer_value(json_object_get(e, "error_code"));
+		const char *msg = json_string_value(json_object_get(e, "error_msg"));
+		return dlg_error(vk_retryable(code) ? DLG_ENETWORK : DLG_EINVALID, "%s: VK error %ld: %s",
+				 method, code, msg ? msg : "(no message)");
+	}
+	if (!(*response = json_object_get(*root, "response")))
+		return dlg_error(DLG_ENETWORK, "%s: VK's answer has no response", method);
+	return 0;
+}
+
 /* Calls method with fields (access_token and v added); *response is its "response". */
 static int vk_call(json_t **root, json_t **response, const struct vk *vk, const char *method,
 		   const struct http_field *fields, size_t n)
@@ -53,8 +77,6 @@ static int vk_call(json_t **root, json_t **response, const struct vk *vk, const 
 	struct http_field *all = xcalloc(n + 2, sizeof(*all));
 	struct http_response r = HTTP_RESPONSE_INIT;
 	struct http_request req = { "POST", NULL, NULL, 0, 0, NULL, 0, NULL, vk->api.timeout_ms };
-	json_error_t jerr;
-	json_t *e;
 	int err;
 
 	*root = *response = NULL;
@@ -65,22 +87,8 @@ static int vk_call(json_t **root, json_t **response, const struct vk *vk, const 
 	req.url = url.buf;
 	req.fields = all;
 	req.nfields = n + 2;
-	if ((err = http_request(&r, &req)) < 0)
-		goto out;
-	if (r.status >= 500 || r.status == 429) {
-		err = dlg_error(DLG_ENETWORK, "%s: HTTP %ld from VK", method, r.status);
-	} else if (!(*root = json_loadb(r.body.buf, r.body.len, 0, &jerr)) || !json_is_object(*root)) {
-		err = dlg_error(r.status == 200 ? DLG_ENETWORK : DLG_EINVALID,
-				"%s: malformed answer from VK (HTTP %ld)", method, r.status);
-	} else if (json_is_object(e = json_object_get(*root, "error"))) {
-		long code = (long)json_integer_value(json_object_get(e, "error_code"));
-		const char *msg = json_string_value(json_object_get(e, "error_msg"));
-		err = dlg_error(vk_retryable(code) ? DLG_ENETWORK : DLG_EINVALID, "%s: VK error %ld: %s",
-				method, code, msg ? msg : "(no message)");
-	} else if (!(*response = json_object_get(*root, "response"))) {
-		err = dlg_error(DLG_ENETWORK, "%s: VK's answer has no response", method);
-	}
-out:
+	if ((err = http_request(&r, &req)) == 0)
+		err = vk_answer(root, response, &r, method);
 	http_response_release(&r);
 	strbuf_release(&url);
 	free(all);
@@ -118,10 +126,9 @@ static int vk_lp_server(struct strbuf *key, struct strbuf *server, struct strbuf
 	return err;
 }
 
-static int vk_attachments(struct chan_msg *m, const struct vk *vk, json_t *list)
+static void vk_attachments(struct chan_refs *refs, json_t *list)
 {
-	int err = 0;
-	for (size_t i = 0; !err && i < json_array_size(list); i++) {
+	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *a = json_array_get(list, i);
 		const char *type = json_string_value(json_object_get(a, "type"));
 		if (type && !strcmp(type, "doc")) {
@@ -129,25 +136,45 @@ static int vk_attachments(struct chan_msg *m, const struct vk *vk, json_t *list)
 			const char *url = json_string_value(json_object_get(doc, "url"));
 			const char *title = json_string_value(json_object_get(doc, "title"));
 			if (url)
-				err = chan_msg_download(m, &vk->api, url, title ? title : "document", NULL);
+				chan_refs_add(refs, url, title ? title : "document", NULL, -1);
 		} else if (type && !strcmp(type, "photo")) {
 			json_t *sizes = json_object_get(json_object_get(a, "photo"), "sizes"), *best = NULL;
 			long long area = -1;
 			for (size_t k = 0; k < json_array_size(sizes); k++) {
 				json_t *sz = json_array_get(sizes, k);
 				long long w = json_integer_value(json_object_get(sz, "width")),
-					  h = json_integer_value(json_object_get(sz, "height"));
-				if (w * h >= area) {
-					area = w * h;
+					  h = json_integer_value(json_object_get(sz, "height")), a;
+				/* sizes the JSON makes up must not overflow the product */
+				if (__builtin_mul_overflow(w, h, &a))
+					a = (w < 0) != (h < 0) ? LLONG_MIN : LLONG_MAX;
+				if (a >= area) {
+					area = a;
 					best = sz;
 				}
 			}
 			if (best && json_string_value(json_object_get(best, "url")))
-				err = chan_msg_download(m, &vk->api, json_string_value(json_object_get(best, "url")), "photo.jpg",
-						  "image/jpeg");
+				chan_refs_add(refs, json_string_value(json_object_get(best, "url")), "photo.jpg",
+					      "image/jpeg", -1);
 		}
 	}
-	return err;
+}
+
+void vk_user_parse(struct chan_msg *m, json_t *response)
+{
+	json_t *u = json_array_get(response, 0);
+	const char *first, *last;
+	struct strbuf name = STRBUF_INIT;
+	if (!json_is_object(u))
+		return;
+	first = json_string_value(json_object_get(u, "first_name"));
+	last = json_string_value(json_object_get(u, "last_name"));
+	strbuf_addf(&name, "%s%s%s", first ? first : "", first && last ? " " : "", last ? last : "");
+	free(m->name);
+	m->name = strbuf_detach(&name, NULL);
+	if (json_is_string(json_object_get(u, "screen_name"))) {
+		free(m->username);
+		m->username = xstrdup(json_string_value(json_object_get(u, "screen_name")));
+	}
 }
 
 /* The user card's name and screen name, from users.get (once per user a fetch). */
@@ -155,33 +182,26 @@ static int vk_user(struct chan_msg *m, const struct vk *vk)
 {
 	struct http_field f[] = { { "user_ids", m->user, 0, NULL, NULL },
 				  { "fields", "screen_name", 0, NULL, NULL } };
-	json_t *root, *resp, *u;
+	json_t *root, *resp;
 	int err = vk_call(&root, &resp, vk, "users.get", f, 2);
-	if (err == DLG_EINVALID) { /* a community or a deleted user: the id will do */
+	if (err == DLG_EINVALID) /* a community or a deleted user: the id will do */
 		err = 0;
-	} else if (!err && json_is_object(u = json_array_get(resp, 0))) {
-		const char *first = json_string_value(json_object_get(u, "first_name"));
-		const char *last = json_string_value(json_object_get(u, "last_name"));
-		struct strbuf name = STRBUF_INIT;
-		strbuf_addf(&name, "%s%s%s", first ? first : "", first && last ? " " : "", last ? last : "");
-		m->name = strbuf_detach(&name, NULL);
-		if (json_is_string(json_object_get(u, "screen_name")))
-			m->username = xstrdup(json_string_value(json_object_get(u, "screen_name")));
-	}
+	else if (!err)
+		vk_user_parse(m, resp);
 	json_decref(root);
 	return err;
 }
 
-static int vk_message(struct chan_msg *m, const struct vk *vk, json_t *msg)
+void vk_message_parse(struct chan_msg *m, struct chan_refs *refs, const char *route, json_t *msg)
 {
 	struct strbuf sb = STRBUF_INIT;
 	json_t *from = json_object_get(msg, "from_id");
 	if (!json_is_integer(from) || json_integer_value(from) <= 0 ||
 	    json_integer_value(json_object_get(msg, "out")))
-		return 0; /* our own messages, and communities writing */
+		return; /* our own messages, and communities writing */
 	m->kind = xstrdup("vk");
 	m->ident = xstrdup("vk");
-	m->route = xstrdup(vk->api.ch->name);
+	m->route = xstrdup(route);
 	json_text(&sb, from);
 	m->user = strbuf_detach(&sb, NULL);
 	json_text(&sb, json_object_get(msg, "peer_id"));
@@ -195,7 +215,18 @@ static int vk_message(struct chan_msg *m, const struct vk *vk, json_t *msg)
 		m->text = xstrdup(json_string_value(json_object_get(msg, "text")));
 	m->date = json_is_integer(json_object_get(msg, "date")) ?
 		  (time_t)json_integer_value(json_object_get(msg, "date")) : dlg_now();
-	return vk_attachments(m, vk, json_object_get(msg, "attachments"));
+	vk_attachments(refs, json_object_get(msg, "attachments"));
+}
+
+static int vk_message(struct chan_msg *m, const struct vk *vk, json_t *msg)
+{
+	struct chan_refs refs = CHAN_REFS_INIT;
+	int err = 0;
+	vk_message_parse(m, &refs, vk->api.ch->name, msg);
+	for (size_t i = 0; !err && i < refs.nr; i++)
+		err = chan_msg_download(m, &vk->api, refs.v[i].ref, refs.v[i].name, refs.v[i].type);
+	chan_refs_clear(&refs);
+	return err;
 }
 
 static int vk_fetch(struct fetch_batch *b, struct channel *ch, const struct fetch_opts *o)

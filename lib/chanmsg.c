@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "chan-parse.h"
 #include "channel.h"
 #include "error.h"
 #include "message.h"
@@ -278,4 +279,18 @@ out:
 	if (err)
 		chan_msg_clear(m);
 	return err;
+}
+
+void chan_refs_add(struct chan_refs *r, const char *ref, const char *name, const char *type,
+		   long long size)
+{
+	ALLOC_GROW(r->v, r->nr + 1, r->alloc);
+	r->v[r->nr++] = (struct chan_ref){ ref, name, type, size };
+}
+
+void chan_refs_clear(struct chan_refs *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->nr = r->alloc = 0;
 }

@@ -118,7 +118,8 @@ void config_parse(struct config *c, const char *buf, size_t len)
 		const char *nl = memchr(buf, '\n', (size_t)(end - buf)), *eq;
 		size_t n = nl ? (size_t)(nl - buf) : (size_t)(end - buf);
 		eq = memchr(buf, '=', n);
-		if (eq && eq > buf) {
+		/* a NUL would cut the key short: such a line is no setting */
+		if (eq && eq > buf && !memchr(buf, '\0', n)) {
 			char *key = xstrndup(buf, (size_t)(eq - buf));
 			char *value = xstrndup(eq + 1, n - (size_t)(eq - buf) - 1);
 			/* Lines a newer dlg wrote in a form we do not know are kept as they are. */

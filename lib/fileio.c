@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "error.h"
 #include "fileio.h"
 #include "util.h"
@@ -146,21 +147,6 @@ int dir_open_at(int dirfd, const char *name, int create, mode_t mode, const char
 		return dlg_error(DLG_EINVALID, "'%s' is %s", label,
 				 S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
 	return dlg_error(DLG_ERROR, "'%s': %s", label, strerror(saved));
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Puts the finished temporary file at name, keeping whatever is there (link(2) fails on it). */

@@ -33,9 +33,9 @@ static void msgmap_path(struct strbuf *out, const char *key)
 	strbuf_addf(out, "msgmap/%.2s/%.2s", key, key + 2);
 }
 
-static const char *msgmap_find(const struct strbuf *map, const char *key)
+static const char *msgmap_find(const char *map, const char *key)
 {
-	for (const char *p = map->buf; *p;) {
+	for (const char *p = map; *p;) {
 		const char *nl = strchr(p, '\n');
 		if (!strncmp(p, key, DLG_ID_LEN) && p[DLG_ID_LEN] == ' ')
 			return p;
@@ -46,26 +46,31 @@ static const char *msgmap_find(const struct strbuf *map, const char *key)
 	return NULL;
 }
 
+int msgmap_entry(char dialog[17], struct strbuf *file, const char *map, const char *key)
+{
+	const char *line = msgmap_find(map, key), *d, *sp, *nl;
+	if (!line)
+		return DLG_ENOTFOUND;
+	d = line + DLG_ID_LEN + 1;
+	sp = strchr(d, ' ');
+	nl = strchr(d, '\n');
+	if (!sp || sp - d != DLG_ID_LEN || (nl && nl < sp))
+		return DLG_ENOTFOUND;
+	memcpy(dialog, d, DLG_ID_LEN);
+	dialog[DLG_ID_LEN] = '\0';
+	if (file)
+		strbuf_add(file, sp + 1, nl ? (size_t)(nl - sp - 1) : strlen(sp + 1));
+	return 0;
+}
+
 int msgmap_lookup(char dialog[17], struct strbuf *file, struct dlg_tx *tx, const char *key)
 {
 	struct strbuf path = STRBUF_INIT, map = STRBUF_INIT;
-	const char *line;
 	int err;
 	msgmap_path(&path, key);
 	err = tx_read(&map, tx, path.buf);
-	if (!err && !(line = msgmap_find(&map, key)))
-		err = DLG_ENOTFOUND;
-	if (!err) {
-		const char *d = line + DLG_ID_LEN + 1, *sp = strchr(d, ' '), *nl = strchr(d, '\n');
-		if (!sp || sp - d != DLG_ID_LEN || (nl && nl < sp)) {
-			err = DLG_ENOTFOUND;
-		} else {
-			memcpy(dialog, d, DLG_ID_LEN);
-			dialog[DLG_ID_LEN] = '\0';
-			if (file)
-				strbuf_add(file, sp + 1, nl ? (size_t)(nl - sp - 1) : strlen(sp + 1));
-		}
-	}
+	if (!err)
+		err = msgmap_entry(dialog, file, map.buf, key);
 	strbuf_release(&path);
 	strbuf_release(&map);
 	return err;

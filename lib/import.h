@@ -45,6 +45,10 @@ int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *
 /* Ids derived from channel facts, so clones agree on them. */
 void user_id_for(char out[17], const char *kind, const char *value);
 void message_key_for(char out[17], const char *kind, const char *channel_message_id);
+/* The entry for key in the text of a msgmap file ("KEY DIALOG FILE" lines):
+   0 with the dialog id and file name, or DLG_ENOTFOUND (also for a line
+   that does not read as one). */
+int msgmap_entry(char dialog[17], struct strbuf *file, const char *map, const char *key);
 /* Looks up the msgmap: the dialog id and file name of a stored message. */
 int msgmap_lookup(char dialog[17], struct strbuf *file, struct dlg_tx *tx, const char *key);
 int msgmap_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file);

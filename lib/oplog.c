@@ -23,8 +23,12 @@ static int op_parse(struct op *op, const char *line, size_t len)
 	}
 	if (nf < 4 || i < len)
 		goto bad;
+	/* digits only (strtoul would take "-1" as the largest clock), and no
+	   larger than OPLOG_LAMPORT_MAX, so that max + 1 never wraps to 0 */
+	if (fields[0][0] < '0' || fields[0][0] > '9' || strlen(fields[0]) > 19)
+		goto bad;
 	op->lamport = strtoul(fields[0], &end, 10);
-	if (*end || !*fields[0])
+	if (*end || op->lamport > OPLOG_LAMPORT_MAX)
 		goto bad;
 	free(fields[0]);
 	op->time = fields[1];
@@ -60,6 +64,10 @@ static void oplog_push(struct oplog *log, struct op *op)
 		log->max_lamport = op->lamport;
 }
 
+static int op_cmp(const void *pa, const void *pb);
+
+/* Replays read the operations in the log order, whatever order the file
+   has: a file from another clone need not be sorted. */
 void oplog_parse(struct oplog *log, const char *buf, size_t len)
 {
 	size_t i = 0;
@@ -80,6 +88,8 @@ void oplog_parse(struct oplog *log, const char *buf, size_t len)
 		}
 		i += n + 1;
 	}
+	if (log->nr > 1)
+		qsort(log->ops, log->nr, sizeof(*log->ops), op_cmp);
 }
 
 void oplog_add_at(struct oplog *log, const char *time, const char *actor, const char *verb,
@@ -87,7 +97,7 @@ void oplog_add_at(struct oplog *log, const char *time, const char *actor, const 
 {
 	struct strbuf line = STRBUF_INIT;
 	struct op op;
-	strbuf_addf(&line, "%lu ", log->max_lamport + 1);
+	strbuf_addf(&line, "%lu ", log->max_lamport < OPLOG_LAMPORT_MAX ? log->max_lamport + 1 : OPLOG_LAMPORT_MAX);
 	field_encode(&line, time);
 	strbuf_addch(&line, ' ');
 	field_encode(&line, actor);

@@ -14,6 +14,9 @@
  * every clone replays the same operations in the same order.
  */
 #define OP_MAXARGS 3
+/* A larger clock makes a line unreadable (kept, not replayed); a log at the
+   limit stamps new operations with it, never with a clock that wrapped. */
+#define OPLOG_LAMPORT_MAX (1UL << 62)
 
 struct op {
 	unsigned long lamport;

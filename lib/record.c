@@ -100,6 +100,9 @@ void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long 
 		} else if (!strcmp(op->verb, "assign") || !strcmp(op->verb, "unassign")) {
 			int assigning = op->verb[0] == 'a';
 			const char *who = assigning && *arg(op, 0) ? arg(op, 0) : NULL;
+			/* a name on two lines (only a forged log has one) would read as two */
+			if (who && strpbrk(who, "\r\n"))
+				continue;
 			note_override(st, log, assignee_op, i, arg(op, assigning ? 1 : 0),
 				      !same_name(st->assignee, who));
 			free(st->assignee);
@@ -107,7 +110,7 @@ void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long 
 			assignee_op = i;
 			st->assignee_clock = op->lamport;
 		} else if (!strcmp(op->verb, "tag") && op->nargs == 1 &&
-			   (op->args[0][0] == '+' || op->args[0][0] == '-') && op->args[0][1]) {
+			   (op->args[0][0] == '+' || op->args[0][0] == '-') && tag_valid(op->args[0] + 1)) {
 			const char *t = op->args[0] + 1;
 			int had = strlist_has(&st->tags, t);
 			if (op->args[0][0] == '+' && !had) {
@@ -295,12 +298,19 @@ void operator_state_clear(struct operator_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+static void card_text(struct strbuf *out, const char *s)
+{
+	for (; *s; s++)
+		strbuf_addch(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
 static void card_line(struct strbuf *out, const char *key, const char *value)
 {
-	/* One line per field: a newline inside a value would forge another field. */
-	strbuf_addf(out, "%s: ", key);
-	for (; *value; value++)
-		strbuf_addch(out, *value == '\n' || *value == '\r' ? ' ' : *value);
+	/* One line per field: a newline inside a key or a value (a log from
+	   another clone holds anything) would forge another field. */
+	card_text(out, key);
+	strbuf_addstr(out, ": ");
+	card_text(out, value);
 	strbuf_addch(out, '\n');
 }
 

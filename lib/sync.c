@@ -103,7 +103,7 @@ int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref)
 	if ((err = store_git(s)) < 0)
 		return err;
 	if ((err = git_revparse_single(&obj, s->repo, ref)) < 0)
-		return dlg_error(DLG_ENOTFOUND, "no commit '%s' (fetch it first, e.g. git fetch REMOTE main:refs/remotes/REMOTE/main)", ref);
+		return dlg_error(DLG_ENOTFOUND, "no commit '%s' (fetch it first, e.g. git fetch REMOTE +main:refs/remotes/REMOTE/main)", ref);
 	{
 		git_object *peeled = NULL;
 		if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {

@@ -525,42 +525,6 @@ int mkdirs(const char *path, int mode)
 	return mkdir(path, (mode_t)mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-int write_file_atomic(const char *path, const char *tmpdir, const void *data, size_t len)
-{
-	static unsigned counter;
-	struct strbuf tmp = STRBUF_INIT;
-	const char *p = data;
-	int fd, saved;
-
-	strbuf_addf(&tmp, "%s/w.%ld.%u", tmpdir, (long)getpid(), counter++);
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			errno = saved;
-			goto fail;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0 || file_replace(tmp.buf, path) < 0)
-		goto fail;
-	strbuf_release(&tmp);
-	return 0;
-fail:
-	saved = errno;
-	unlink(tmp.buf);
-	strbuf_release(&tmp);
-	errno = saved;
-	return -1;
-}
-
 /* DLG_TRACE_PERF=1: the time since the first call, per named step, to
    stderr (like GIT_TRACE_PERFORMANCE); for finding where a command waits. */
 void trace_perf(const char *step)

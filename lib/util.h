@@ -71,12 +71,10 @@ void utf8_truncate(struct strbuf *out, const char *s, size_t cols);
 
 /* Directory helpers; return 0 or -1 with errno. */
 int mkdirs(const char *path, int mode);
-/* Writes data to path via a temporary file in tmpdir (same filesystem) and rename(). */
 /* rename(2) that swaps with an existing regular file (see lib/replace.c). */
 int file_replace(const char *from, const char *to);
 /* The same relative to directory fds (AT_FDCWD for none); never follows a
    symbolic link at `to`: the link itself is replaced. */
 int file_replace_at(int fromdir, const char *from, int todir, const char *to);
-int write_file_atomic(const char *path, const char *tmpdir, const void *data, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "error.h"
 #include "util.h"
 #include "viewfs.h"
@@ -158,20 +159,6 @@ static int create_tmp(struct viewfs *v, char name[24])
 			return fd;
 	}
 	return -1;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data, size_t len)

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages dlg needs to build and test, only when some are missing.
+# clang and its runtime (libFuzzer, the sanitizers) build the fuzz harnesses (tests/fuzz/README).
 set -e
 pkgs="build-essential pkg-config libgit2-dev libjansson-dev libmagic-dev libcmocka-dev
 libsqlite3-dev libcurl4-openssl-dev python3 python3-aiosmtpd dovecot-imapd git mblaze notmuch
-mandoc perl strace"
+mandoc perl strace clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -159,6 +159,15 @@ test_expect_success 'fetch: an unreachable API and a 500 fail clearly, the token
 	test_exit_code 1 dlg -C s fetch tg2 2>err && grep "no channel .tg2." err
 '
 
+test_expect_success 'send: a text over 4096 characters fails at once, without a request' '
+	D=$(cat D) && n=$(wc -l <"$PEER_DIR/requests.jsonl") &&
+	head -c 4097 /dev/zero | tr "\\0" x >long &&
+	dlg -C s reply -F long $D &&
+	test_exit_code 1 dlg -C s send 2>err &&
+	grep "^dlg: send: $D failed tg longer than Telegram.s 4096 characters" err &&
+	test "$(wc -l <"$PEER_DIR/requests.jsonl")" = $n
+'
+
 test_expect_success 'notes never leave the store' '
 	D=$(cat D) && n=$(wc -l <"$PEER_DIR/requests.jsonl") &&
 	dlg -C s note -m "internal: VIP, do not send" $D &&

@@ -146,6 +146,26 @@ static void test_dialog_overrides(void **state)
 	oplog_clear(&log);
 }
 
+/* A log from another clone need not be sorted: replay follows the log
+   order, not the file's. */
+static void test_replay_ignores_file_order(void **state)
+{
+	const char *sorted = "1 2026-11-25T10:00:00Z a create email\n"
+			     "2 2026-11-25T10:00:00Z a assign alice 0\n"
+			     "3 2026-11-25T10:01:00Z b assign bob 2\n";
+	const char *shuffled = "3 2026-11-25T10:01:00Z b assign bob 2\n"
+			       "1 2026-11-25T10:00:00Z a create email\n"
+			       "2 2026-11-25T10:00:00Z a assign alice 0\n";
+	struct derived_file a[RECORD_MAX_DERIVED], b[RECORD_MAX_DERIVED];
+	size_t na = record_derive(a, "dialogs/aa/bb/aabb000000000000", sorted, strlen(sorted), -1);
+	size_t nb = record_derive(b, "dialogs/aa/bb/aabb000000000000", shuffled, strlen(shuffled), -1);
+	assert_int_equal(na, nb);
+	assert_string_equal(a[1].content.buf, "bob\n");
+	assert_string_equal(b[1].content.buf, "bob\n");
+	derived_files_release(a, na);
+	derived_files_release(b, nb);
+}
+
 static void test_user_card(void **state)
 {
 	const char *text = "1 2026-11-25T10:00:00Z - ident email ivan@example.ru\n"
@@ -466,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_dialog_replay_last_writer_wins),
 		cmocka_unit_test(test_dialog_close_counts_messages),
 		cmocka_unit_test(test_dialog_overrides),
+		cmocka_unit_test(test_replay_ignores_file_order),
 		cmocka_unit_test(test_user_card),
 		cmocka_unit_test(test_filters),
 	};
