@@ -171,7 +171,6 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 		print_safe(stdout, d->info.user, 0);
 		fputs(")\n", stdout);
 	}
-	show_conflicts(conflicts);
 	shard_path(&rel, "users", d->info.user);
 	strbuf_addstr(&rel, "/card");
 	if (!view_read(&card, ctx->store, rel.buf)) {
@@ -190,6 +189,7 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 			p += len + (nl ? 1 : 0);
 		}
 	}
+	show_conflicts(conflicts);
 
 	/* Messages and notes in one timeline. */
 	while (i < n || k < nn) {
