@@ -77,6 +77,17 @@ test_line_count() {
 	[ "$n" "$1" "$3" ] || { echo >&2 "line count of $2 is $n, not $1 $3"; return 1; }
 }
 
+# For sync tests: a store "origin" with one dialog (its id in D, and from
+# the function D) and two clones of it, "a" and "b".
+fresh() {
+	rm -rf origin a b &&
+	dlg init -q origin &&
+	mail d.eml d@ex dan@example.com "Order" &&
+	dlg -C origin import d.eml >D &&
+	dlg clone -q origin a && dlg clone -q origin b
+}
+D() { cat D; }
+
 # Writes an email to a file: mail FILE MESSAGE-ID FROM SUBJECT [IN-REPLY-TO] [DATE]
 mail() {
 	{

@@ -18,15 +18,6 @@ converge() {
 	test_line_count = gf 0
 }
 
-fresh() {
-	rm -rf origin a b &&
-	dlg init -q origin &&
-	mail d.eml d@ex dan@example.com "Order" &&
-	dlg -C origin import d.eml >D &&
-	dlg clone -q origin a && dlg clone -q origin b
-}
-
-D() { cat D; }
 
 test_expect_success 'clone makes a store with the same tree' '
 	fresh &&

@@ -15,15 +15,6 @@ converge() {
 	dlg -C a fsck >fa && test_line_count = fa 0 && dlg -C b fsck >fb && test_line_count = fb 0
 }
 
-fresh() {
-	rm -rf origin a b &&
-	dlg init -q origin &&
-	mail d.eml d@ex dan@example.com "Order" &&
-	dlg -C origin import d.eml >D &&
-	dlg clone -q origin a && dlg clone -q origin b
-}
-
-D() { cat D; }
 dir() { echo "$1"/dialogs/*/*/"$(D)"; }
 
 test_expect_success 'an unassign survives a merge with a side that only added a note' '
