@@ -27,32 +27,6 @@ static const char attachment_usage[] =
 /* A longer ".tail" is not an extension worth keeping when a name is cut. */
 #define SAFE_EXT_MAX 16
 
-/* Length of the valid UTF-8 sequence at s, with its code point in *cp; 0
-   when broken (overlong forms, surrogates and values past U+10FFFF too). */
-static size_t utf8_valid(const unsigned char *s, size_t len, unsigned *cp)
-{
-	static const unsigned least[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
-		   (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	unsigned v;
-	if (!n || n > len)
-		return 0;
-	if (n == 1) {
-		*cp = s[0];
-		return 1;
-	}
-	v = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < least[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 /* Characters that change how the text around them shows: controls (C0,
    DEL, C1), line separators, the byte order mark and the bidi marks,
    embeddings, overrides and isolates ("\u202efdp.exe" reads as "exe.pdf"). */
@@ -105,12 +79,7 @@ static void safe_name(struct strbuf *out, const char *name, const char *type, si
 	len = strlen(name);
 	for (i = 0; i < len;) {
 		unsigned cp;
-		size_t k = utf8_valid(s + i, len - i, &cp);
-		if (!k) {
-			strbuf_addch(&sb, '_');
-			i++;
-			continue;
-		}
+		size_t k = utf8_decode((const char *)s + i, len - i, &cp);
 		if (cp_dropped(cp))
 			; /* gone without a trace, like the controls the parser drops */
 		else if (cp == 0xfffd || (cp < 0x80 && strchr(":*?\"<>|/\\", (int)cp)))
