@@ -100,6 +100,15 @@ struct outbox_entry {
 	char *file;
 };
 void outbox_free(struct outbox_entry *e, size_t n);
+/* outbox/KEY of the tree: "DIALOG FILE".  DLG_ENOTFOUND when absent or unreadable. */
+int outbox_entry_read(struct outbox_entry *e, struct dlg_tx *tx, const char *key);
+/*
+ * Whether dlg send may still deliver the stored message raw: an outgoing
+ * one, queued or failed with a next attempt.  Sent is final, and so is a
+ * failure without a next attempt, whatever an outbox entry says (a merge
+ * or an older tree may bring one back).
+ */
+int message_delivery_pending(const char *raw, size_t len);
 /* Inside a change: queue or drop an entry. */
 int outbox_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file);
 int outbox_remove(struct dlg_tx *tx, const char *key);

@@ -83,13 +83,6 @@ out:
 	return err;
 }
 
-/* A message dlg send still has to deliver: queued, or failed with a next attempt. */
-static int message_pending(const struct stored_msg *m)
-{
-	return m->out && (!m->delivery || !strcmp(m->delivery, "queued") ||
-			  (!strcmp(m->delivery, "failed") && m->next_attempt));
-}
-
 static void map_line(struct fsck_job *job, const char *key, const char *dialog, const char *file)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -127,7 +120,6 @@ static int check_messages(struct fsck_job *job, struct dlg_tx *tx, const char *d
 	strbuf_addf(&path, "%s/cur", dir);
 	tx_list(&names, tx, path.buf);
 	for (size_t i = 0; i < names.nr && !err; i++) {
-		struct stored_msg m;
 		char key[DLG_ID_LEN + 1];
 		if (!name_key(key, names.items[i]))
 			continue;
@@ -139,10 +131,7 @@ static int check_messages(struct fsck_job *job, struct dlg_tx *tx, const char *d
 		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
 		if ((err = tx_read(&data, tx, path.buf)) < 0)
 			break;
-		/* headers are enough */
-		if (stored_msg_parse(&m, names.items[i], data.buf, mime_body_offset(data.buf, data.len), 0) < 0)
-			continue;
-		if (message_pending(&m)) {
+		if (message_delivery_pending(data.buf, data.len)) {
 			strbuf_reset(&path);
 			strbuf_addf(&path, "outbox/%s", key);
 			strbuf_reset(&data);
@@ -152,7 +141,6 @@ static int check_messages(struct fsck_job *job, struct dlg_tx *tx, const char *d
 					err = outbox_add(tx, key, id, names.items[i]);
 			}
 		}
-		stored_msg_clear(&m);
 	}
 	strlist_clear(&names);
 	strbuf_release(&path);
@@ -191,46 +179,32 @@ static void list_sharded(struct strlist *out, struct dlg_tx *tx, const char *top
 static int check_outbox(struct fsck_job *job, struct dlg_tx *tx)
 {
 	struct strlist keys = STRLIST_INIT;
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT, dir = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, msg = STRBUF_INIT;
 	int err = 0;
 
 	tx_list(&keys, tx, "outbox");
 	for (size_t i = 0; i < keys.nr && !err; i++) {
-		char dialog[DLG_ID_LEN + 1];
-		const char *file;
-		struct stored_msg m;
+		struct outbox_entry e;
 		int ok = 0;
-		strbuf_reset(&path);
-		strbuf_reset(&data);
-		strbuf_addf(&path, "outbox/%s", keys.items[i]);
-		if ((err = tx_read(&data, tx, path.buf)) < 0)
-			break;
-		strbuf_trim(&data);
-		file = data.buf + DLG_ID_LEN + 1;
-		if (data.len > DLG_ID_LEN + 1 && data.buf[DLG_ID_LEN] == ' ' && !strchr(file, '/')) {
-			struct strbuf msg = STRBUF_INIT;
-			memcpy(dialog, data.buf, DLG_ID_LEN);
-			dialog[DLG_ID_LEN] = '\0';
-			strbuf_reset(&dir);
-			dialog_dir(&dir, dialog);
-			strbuf_addf(&dir, "/cur/%s", file);
-			if (is_full_id(dialog) && !tx_read(&msg, tx, dir.buf) &&
-			    !stored_msg_parse(&m, file, msg.buf, mime_body_offset(msg.buf, msg.len), 0)) {
-				ok = message_pending(&m);
-				stored_msg_clear(&m);
-			}
-			strbuf_release(&msg);
+		if (!outbox_entry_read(&e, tx, keys.items[i])) {
+			strbuf_reset(&path);
+			strbuf_reset(&msg);
+			dialog_dir(&path, e.dialog);
+			strbuf_addf(&path, "/cur/%s", e.file);
+			ok = !tx_read(&msg, tx, path.buf) && message_delivery_pending(msg.buf, msg.len);
+			free(e.file);
 		}
 		if (ok)
 			continue;
+		strbuf_reset(&path);
+		strbuf_addf(&path, "outbox/%s", keys.items[i]);
 		problem(job, "orphan", path.buf);
 		if (job->repair)
 			err = tx_remove(tx, path.buf);
 	}
 	strlist_clear(&keys);
 	strbuf_release(&path);
-	strbuf_release(&data);
-	strbuf_release(&dir);
+	strbuf_release(&msg);
 	return err;
 }
 

@@ -65,8 +65,7 @@ static int entry_by_file(const void *pa, const void *pb)
 	return c ? c : strcmp(a->dialog, b->dialog);
 }
 
-/* outbox/KEY of the commit: "DIALOG FILE".  DLG_ENOTFOUND when absent or unreadable. */
-static int outbox_entry_read(struct outbox_entry *e, struct dlg_tx *tx, const char *key)
+int outbox_entry_read(struct outbox_entry *e, struct dlg_tx *tx, const char *key)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	const char *sp;
@@ -99,22 +98,22 @@ static void entry_message_path(struct strbuf *out, const struct outbox_entry *e)
 	strbuf_addf(out, "/cur/%s", e->file);
 }
 
-/*
- * Whether dlg send may still deliver the message: queued, or failed with a
- * next attempt.  Sent is final, and so is a failure without a next attempt,
- * whatever an outbox entry says (a merge or an older tree may bring one
- * back).
- */
-static int delivery_pending(const char *raw, size_t len)
+int message_delivery_pending(const char *raw, size_t len)
 {
-	struct strbuf state = STRBUF_INIT, next = STRBUF_INIT;
-	int pending = 1;
-	if (!message_block_get(&state, raw, len, "X-Dlg-Delivery"))
-		pending = !strcmp(state.buf, "sent") ? 0 :
-			  !strcmp(state.buf, "failed") ? !message_block_get(&next, raw, len, "X-Dlg-Next-Attempt") :
-			  1;
-	strbuf_release(&state);
-	strbuf_release(&next);
+	struct strbuf v = STRBUF_INIT;
+	int pending;
+	/* only an operator's message goes out: an entry naming a customer's is stale */
+	if (message_block_get(&v, raw, len, "X-Dlg-Direction") || strcmp(v.buf, "out"))
+		pending = 0;
+	else if (message_block_get(&v, raw, len, "X-Dlg-Delivery"))
+		pending = 1; /* queued, as a reply is written */
+	else if (!strcmp(v.buf, "sent"))
+		pending = 0;
+	else if (!strcmp(v.buf, "failed"))
+		pending = !message_block_get(&v, raw, len, "X-Dlg-Next-Attempt");
+	else
+		pending = 1;
+	strbuf_release(&v);
 	return pending;
 }
 
@@ -154,7 +153,7 @@ static int plan_fn(struct dlg_tx *tx, void *payload)
 		strbuf_reset(&raw);
 		entry_message_path(&path, &e);
 		err = tx_read(&raw, tx, path.buf);
-		if (err == DLG_ENOTFOUND || (!err && !delivery_pending(raw.buf, raw.len))) {
+		if (err == DLG_ENOTFOUND || (!err && !message_delivery_pending(raw.buf, raw.len))) {
 			err = outbox_remove(tx, e.key);
 			job->dropped++;
 			free(e.file);
@@ -360,7 +359,7 @@ static int prep_fn(struct dlg_tx *tx, void *payload)
 	free(now.file);
 	entry_message_path(&path, p->e);
 	if (!p->queued || (err = tx_read(&p->raw, tx, path.buf)) < 0 ||
-	    !(p->queued = delivery_pending(p->raw.buf, p->raw.len)))
+	    !(p->queued = message_delivery_pending(p->raw.buf, p->raw.len)))
 		goto out;
 	if (stored_msg_parse(&p->msg, p->e->file, p->raw.buf, p->raw.len, MIME_WANT_DATA) < 0)
 		goto out; /* reported by the sender: have_msg is 0 */

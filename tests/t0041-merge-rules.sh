@@ -189,9 +189,12 @@ test_expect_success 'fsck: outbox entries and msgmap agree with the messages' '
 	fresh && dlg -C origin reply -m "on its way" $(D) &&
 	key=$(git -C origin ls-tree --name-only main outbox/ | sed "s|outbox/||") &&
 	map=$(git -C origin ls-tree -r --name-only main msgmap/ | head -n 1) &&
-	tamper origin "drop outbox/$key && put outbox/0123456789abcdef \"$(D) 1.x:2,S\" && put $map \"\"" &&
+	in=$(ls origin/dialogs/*/*/$(D)/cur | grep -v ",S\$") &&
+	tamper origin "drop outbox/$key && put outbox/0123456789abcdef \"$(D) 1.x:2,S\" &&
+		put outbox/fedcba9876543210 \"$(D) $in\" && put $map \"\"" &&
 	test_exit_code 1 dlg -C origin fsck >out &&
 	grep -x "unqueued outbox/$key" out && grep -x "orphan outbox/0123456789abcdef" out &&
+	grep -x "orphan outbox/fedcba9876543210" out &&
 	grep -x "stale $map" out &&
 	dlg -C origin fsck --repair >/dev/null && dlg -C origin fsck >out && test_line_count = out 0 &&
 	git -C origin ls-tree --name-only main outbox/ >ob && echo outbox/$key >expect && test_cmp expect ob
