@@ -449,13 +449,11 @@ struct op_args {
 	char base[24], seen[24];
 };
 
-static void dialog_op_args(struct op_args *out, const struct oplog *log, const char *verb,
+static void dialog_op_args(struct op_args *out, const struct dialog_state *st, const char *verb,
 			   const char *a1, long incoming)
 {
-	struct dialog_state st;
-	dialog_state_replay(&st, log, -1);
 	snprintf(out->base, sizeof(out->base), "%lu",
-		 !strcmp(verb, "assign") || !strcmp(verb, "unassign") ? st.assignee_clock : st.status_clock);
+		 !strcmp(verb, "assign") || !strcmp(verb, "unassign") ? st->assignee_clock : st->status_clock);
 	snprintf(out->seen, sizeof(out->seen), "%ld", incoming);
 	if (!strcmp(verb, "assign")) {
 		out->a1 = a1;
@@ -466,7 +464,6 @@ static void dialog_op_args(struct op_args *out, const struct oplog *log, const c
 	} else if (!strcmp(verb, "unassign") || !strcmp(verb, "reopen")) {
 		out->a1 = out->base;
 	}
-	dialog_state_clear(&st);
 }
 
 static int single_value_verb(const char *verb)
@@ -501,11 +498,16 @@ int record_op(struct dlg_tx *tx, const char *dir, const char *verb,
 				goto out;
 		}
 	}
-	/* Counting the messages lists cur/: only when the status depends on it. */
-	if (dialog && (!strcmp(verb, "close") || dialog_log_counts_messages(before.buf, before.len)))
-		incoming = tx_count_incoming(tx, dir);
-	if (dialog && single_value_verb(verb))
-		dialog_op_args(&args, &log, verb, a1, incoming);
+	if (dialog) {
+		struct dialog_state st;
+		dialog_state_replay(&st, &log, -1);
+		/* Counting the messages lists cur/: only when the status depends on it. */
+		if (!strcmp(verb, "close") || (st.closed && st.seen >= 0))
+			incoming = tx_count_incoming(tx, dir);
+		if (single_value_verb(verb))
+			dialog_op_args(&args, &st, verb, a1, incoming);
+		dialog_state_clear(&st);
+	}
 	oplog_add(&log, tx_time(tx), tx_operator(tx), verb, args.a1, args.a2);
 	oplog_format(&after, &log);
 	nold = record_derive(old, dir, before.buf, before.len, incoming);
