@@ -14,13 +14,13 @@ PKGS = libgit2 jansson libmagic sqlite3 zlib
 CFLAGS ?= -O2 -g
 DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 	-Wno-unused-parameter -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS))
-# libgit2 is opened with dlopen() on first use (lib/gitlib.h says why).
+# libgit2 is opened with dlopen() on first use (lib/git/gitlib.h says why).
 DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2,$(PKGS)))
 GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
 GIT2_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libgit2)/libgit2.so 2>/dev/null | \
 	awk '/SONAME/ { print $$2 }')
 DLG_CFLAGS += -DGITLIB_SONAME='"$(or $(GIT2_SONAME),libgit2.so)"'
-# So is libcurl (lib/curllib.h): its headers are needed, never its library.
+# So is libcurl (lib/channel/curllib.h): its headers are needed, never its library.
 CURL_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libcurl)/libcurl.so 2>/dev/null | \
 	awk '/SONAME/ { print $$2 }')
 DLG_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl) \
@@ -33,13 +33,13 @@ DLG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_SRC = $(sort $(wildcard lib/*/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 LIB_OBJ = $(LIB_SRC:.c=.o)
 CMD_OBJ = $(CMD_SRC:.c=.o)
 UNIT_BIN = $(UNIT_SRC:.c=)
-HEADERS = $(wildcard lib/*.h) $(wildcard cmd/*.h)
+HEADERS = $(wildcard lib/*/*.h) $(wildcard cmd/*.h)
 
 all: dlg
 
@@ -51,25 +51,25 @@ all: dlg
 	@echo '$(CC) $(DLG_CFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
 		echo '$(CC) $(DLG_CFLAGS) $(CFLAGS) $(LDFLAGS)' > $@
 
-# The emoji shortcodes of lib/emoji.c; every byte of an emoji becomes \xNN, so no
+# The emoji shortcodes of lib/base/emoji.c; every byte of an emoji becomes \xNN, so no
 # data can break out of its string literal, and unsorted or odd lines fail the build.
-lib/emoji-table.h: lib/emoji.tsv
+lib/base/emoji-table.h: lib/base/emoji.tsv
 	LC_ALL=C awk -F '\t' 'BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; \
-		print "/* Generated from lib/emoji.tsv by the Makefile: do not edit. */" } \
+		print "/* Generated from lib/base/emoji.tsv by the Makefile: do not edit. */" } \
 		/^#/ || /^$$/ { next } \
 		{ k = $$1 ""; if (NF != 2 || k !~ /^[a-z0-9_+-]+$$/ || k <= prev || $$2 == "") { \
 			printf "%s:%d: not a sorted shortcode<TAB>emoji line\n", FILENAME, FNR > "/dev/stderr"; exit 1 } \
 		prev = k; e = ""; for (i = 1; i <= length($$2); i++) e = e sprintf("\\x%02x", ord[substr($$2, i, 1)]); \
-		printf "\t{ \"%s\", \"%s\" },\n", k, e }' lib/emoji.tsv > $@.tmp || { rm -f $@.tmp; exit 1; }
+		printf "\t{ \"%s\", \"%s\" },\n", k, e }' lib/base/emoji.tsv > $@.tmp || { rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
-lib/emoji.o: lib/emoji-table.h
+lib/base/emoji.o: lib/base/emoji-table.h
 
 lib/libdlg.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 # The executable's stand-ins for mbedTLS's CA loaders must be visible to
-# libgit2 when it is loaded (lib/gitlib.c says why).
+# libgit2 when it is loaded (lib/git/gitlib.c says why).
 DLG_EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
 	-Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_path
 
@@ -99,7 +99,7 @@ FUZZ_HEADERS = $(HEADERS) $(wildcard tests/fuzz/*.h)
 $(FUZZ_DIR)/lib/%.o: lib/%.c $(HEADERS) $(FUZZ_DIR)/.flags
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
-$(FUZZ_DIR)/lib/emoji.o: lib/emoji-table.h
+$(FUZZ_DIR)/lib/base/emoji.o: lib/base/emoji-table.h
 
 $(FUZZ_DIR)/libdlg.a: $(FUZZ_LIB_OBJ)
 	rm -f $@
@@ -157,7 +157,7 @@ install: dlg
 	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
 
 clean:
-	rm -f dlg lib/*.o lib/libdlg.a lib/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
+	rm -f dlg lib/*/*.o lib/libdlg.a lib/base/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
 	rm -rf demo.store demo.spool demo.peer tests/trash $(FUZZ_DIR)
 
 .PHONY: all deps fuzz fuzz-check fuzz-run unit test check lint demo bench install clean FORCE

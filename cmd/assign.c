@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "record.h"
+#include "store/record.h"
 
 static const char assign_usage[] =
 	"usage: dlg assign OPERATOR [ID...]\n"

@@ -5,10 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
+#include "base/time.h"
+#include "base/utf8.h"
 #include "cmd.h"
-#include "fileio.h"
-#include "summary.h"
-#include "util.h"
+#include "store/summary.h"
 
 static const char attachment_usage[] =
 	"usage: dlg attachment [--json] [ID]\n"
@@ -168,7 +169,7 @@ static void list_attachments(const struct stored_msg *msgs, size_t nmsgs, int js
 
 /*
  * Writes data as name in the directory open on dirfd, whole or not at all
- * (lib/fileio.h).  A symbolic link at name is never followed: without force
+ * (lib/base/fileio.h).  A symbolic link at name is never followed: without force
  * it is kept like any existing file (even a dangling one), with force it is
  * replaced by the file.  path names it in messages.  Returns 0, or 1 after
  * saying why.

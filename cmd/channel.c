@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "channel.h"
+#include "channel/channel.h"
 #include "cmd.h"
-#include "util.h"
+#include "store/tx.h"
 
 static const char channel_usage[] =
 	"usage: dlg channel add NAME --type TYPE [options]\n"

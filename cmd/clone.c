@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "cmd.h"
+#include "store/clone.h"
 
 static const char clone_usage[] =
 	"usage: dlg clone [-q] SOURCE DIR\n"

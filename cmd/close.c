@@ -1,7 +1,7 @@
 #include <getopt.h>
 
 #include "cmd.h"
-#include "record.h"
+#include "store/record.h"
 
 static const char close_usage[] =
 	"usage: dlg close [ID...]\n"

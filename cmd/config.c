@@ -1,10 +1,11 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "channel.h"
+#include "base/redact.h"
+#include "channel/channel.h"
 #include "cmd.h"
-#include "config.h"
-#include "redact.h"
+#include "store/config.h"
+#include "store/tx.h"
 
 static const char config_usage[] =
 	"usage: dlg config KEY [VALUE]\n"

@@ -12,16 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "channel.h"
+#include "base/emoji.h"
+#include "base/fileio.h"
+#include "base/hex.h"
+#include "base/redact.h"
+#include "base/time.h"
+#include "base/utf8.h"
+#include "channel/channel.h"
 #include "cmd.h"
-#include "emoji.h"
-#include "fileio.h"
-#include "import.h"
-#include "mime.h"
-#include "record.h"
-#include "redact.h"
-#include "summary.h"
-#include "util.h"
+#include "mail/mime.h"
+#include "store/id.h"
+#include "store/import.h"
+#include "store/record.h"
+#include "store/summary.h"
+#include "store/view.h"
 
 #define DLG_VERSION "0.1.0"
 
@@ -421,12 +425,24 @@ CMD(help)
 	return 0;
 }
 
+static void report_oom(size_t bytes)
+{
+	fprintf(stderr, "dlg: out of memory (%zu bytes)\n", bytes);
+}
+
+static void report_perf(double ms, const char *step)
+{
+	fprintf(stderr, "dlg: perf: %8.3f ms  %s\n", ms, step);
+}
+
 int main(int argc, char **argv)
 {
 	struct dlg_ctx ctx = { 0 };
 	const struct cmd_struct *cmd = NULL;
 	int i = 1, ret;
 
+	xalloc_on_failure(report_oom);
+	trace_perf_to(report_perf);
 	trace_perf("main");
 	signal(SIGPIPE, SIG_DFL); /* `dlg list | head` ends quietly */
 	while (i < argc && argv[i][0] == '-') {

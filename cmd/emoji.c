@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/emoji.h"
 #include "cmd.h"
-#include "emoji.h"
 
 static const char emoji_usage[] =
 	"usage: dlg emoji [-q] [WORD]\n"

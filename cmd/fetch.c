@@ -2,9 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel/deliver.h"
 #include "cmd.h"
-#include "deliver.h"
-#include "util.h"
 
 static const char fetch_usage[] =
 	"usage: dlg fetch [-q] [--wait SECONDS] [CHANNEL...]\n"

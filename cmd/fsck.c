@@ -1,7 +1,8 @@
 #include <getopt.h>
 
 #include "cmd.h"
-#include "fsck.h"
+#include "store/fsck-meaning.h"
+#include "store/fsck.h"
 
 static const char fsck_usage[] =
 	"usage: dlg fsck [--repair]\n"

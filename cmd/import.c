@@ -8,14 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "assign.h"
-#include "channel.h"
+#include "base/fileio.h"
+#include "channel/channel.h"
 #include "cmd.h"
-#include "fileio.h"
-#include "import.h"
-#include "mime.h"
-#include "record.h"
-#include "util.h"
+#include "mail/mime.h"
+#include "store/assign.h"
+#include "store/import.h"
+#include "store/record.h"
+#include "store/tx.h"
 
 static const char import_usage[] =
 	"usage: dlg import [--channel NAME] [-q] [FILE|DIR...]\n"

@@ -4,10 +4,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "base/time.h"
+#include "base/utf8.h"
 #include "cmd.h"
-#include "filter.h"
-#include "index.h"
-#include "util.h"
+#include "store/filter.h"
+#include "store/id.h"
+#include "store/index.h"
 
 static const char list_usage[] =
 	"usage: dlg list [options]\n"

@@ -1,6 +1,7 @@
 
 #include "cmd.h"
-#include "record.h"
+#include "store/record.h"
+#include "store/tx.h"
 
 static const char note_usage[] =
 	"usage: dlg note [-m TEXT | -F FILE] ID\n"

@@ -1,9 +1,10 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "assign.h"
 #include "cmd.h"
-#include "record.h"
+#include "store/assign.h"
+#include "store/record.h"
+#include "store/tx.h"
 
 static const char operator_usage[] =
 	"usage: dlg operator add NAME [--email ADDR]\n"

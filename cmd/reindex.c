@@ -1,7 +1,7 @@
 #include <getopt.h>
 
 #include "cmd.h"
-#include "index.h"
+#include "store/index.h"
 
 static const char reindex_usage[] =
 	"usage: dlg reindex [-q]\n"

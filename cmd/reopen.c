@@ -1,7 +1,7 @@
 #include <getopt.h>
 
 #include "cmd.h"
-#include "record.h"
+#include "store/record.h"
 
 static const char reopen_usage[] =
 	"usage: dlg reopen [ID...]\n"

@@ -6,16 +6,19 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
+#include "base/hex.h"
 #include "cmd.h"
-#include "summary.h"
-#include "template.h"
-#include "config.h"
-#include "deliver.h"
-#include "fileio.h"
-#include "import.h"
-#include "message.h"
-#include "record.h"
-#include "util.h"
+#include "store/config.h"
+#include "store/id.h"
+#include "store/import.h"
+#include "store/message.h"
+#include "store/msgmap.h"
+#include "store/outbox.h"
+#include "store/record.h"
+#include "store/summary.h"
+#include "store/template.h"
+#include "store/tx.h"
 
 static const char reply_usage[] =
 	"usage: dlg reply [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID\n"

@@ -1,9 +1,8 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "channel/send.h"
 #include "cmd.h"
-#include "deliver.h"
-#include "util.h"
 
 static const char send_usage[] =
 	"usage: dlg send [-q] [--force] [ID...]\n"

@@ -2,9 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time.h"
 #include "cmd.h"
-#include "summary.h"
-#include "util.h"
+#include "store/id.h"
+#include "store/summary.h"
 
 static const char show_usage[] =
 	"usage: dlg show [--json] [ID...]\n"

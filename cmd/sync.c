@@ -1,7 +1,8 @@
 #include <getopt.h>
 
 #include "cmd.h"
-#include "merge.h"
+#include "store/merge.h"
+#include "store/sync.h"
 
 static const char sync_usage[] =
 	"usage: dlg sync [-q] REF\n"

@@ -1,8 +1,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "record.h"
-#include "util.h"
+#include "store/record.h"
 
 static const char tag_usage[] =
 	"usage: dlg tag +TAG|-TAG... [ID...]\n"

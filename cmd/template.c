@@ -1,11 +1,12 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "cmd.h"
-#include "record.h"
-#include "summary.h"
-#include "template.h"
-#include "util.h"
+#include "store/record.h"
+#include "store/summary.h"
+#include "store/template.h"
+#include "store/tx.h"
 
 static const char template_usage[] =
 	"usage: dlg template add NAME [-m TEXT | -F FILE]\n"

@@ -2,14 +2,18 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "channel.h"
+#include "base/hex.h"
+#include "base/utf8.h"
+#include "channel/channel.h"
 #include "cmd.h"
-#include "deliver.h"
-#include "import.h"
-#include "message.h"
-#include "record.h"
-#include "summary.h"
-#include "util.h"
+#include "store/id.h"
+#include "store/import.h"
+#include "store/message.h"
+#include "store/msgmap.h"
+#include "store/outbox.h"
+#include "store/record.h"
+#include "store/summary.h"
+#include "store/tx.h"
 
 static const char trigger_usage[] =
 	"usage: dlg trigger (--user USER... | --users-from FILE) --channel NAME\n"

@@ -3,11 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time.h"
+#include "base/utf8.h"
 #include "cmd.h"
-#include "users.h"
-#include "record.h"
-#include "summary.h"
-#include "util.h"
+#include "store/record.h"
+#include "store/summary.h"
+#include "store/tx.h"
+#include "store/users.h"
 
 static const char user_usage[] =
 	"usage: dlg user show [--json] USER\n"

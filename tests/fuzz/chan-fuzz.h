@@ -10,9 +10,9 @@
 
 #include <jansson.h>
 
-#include "chan-parse.h"
+#include "channel/parse.h"
 #include "fuzz.h"
-#include "message.h"
+#include "store/message.h"
 
 #define FUZZ_USER_ID "0123456789abcdef"
 

@@ -1,18 +1,19 @@
 /*
- * Charset decoding and the transfer encodings (lib/charset.c).  The input
+ * Charset decoding and the transfer encodings (lib/mail/charset.c).  The input
  * is "CHARSET\0BYTES": the bytes are decoded from that charset, as
  * quoted-printable, base64 and RFC 2047 words; the encoders' output must
  * read back as what went in.
  */
 #include "fuzz.h"
-#include "mime.h"
+#include "mail/mime.h"
+#include "mail/charset.h"
 
 static void same(const struct strbuf *a, const char *b, size_t blen, const char *what)
 {
 	FUZZ_CHECK(a->len == blen && !memcmp(a->buf, b, blen), "%s does not read back as it was", what);
 }
 
-/* Lines of at most 76 characters, and no CR (lib/mime.h). */
+/* Lines of at most 76 characters, and no CR (lib/mail/mime.h). */
 static void check_lines(const struct strbuf *sb, const char *what)
 {
 	size_t col = 0;

@@ -1,5 +1,5 @@
 /*
- * The website chat's spool file (lib/chanmsg.c chan_msg_from_json), as
+ * The website chat's spool file (lib/store/chanmsg.c chan_msg_from_json), as
  * `dlg fetch` reads it from the spool's new/ and `dlg import --json` from
  * standard input, then stored as dlg stores it.
  */

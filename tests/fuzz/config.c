@@ -1,9 +1,9 @@
 /*
- * The store's config file (lib/config.c), as read from a tree that may come
+ * The store's config file (lib/store/config.c), as read from a tree that may come
  * from another clone: whatever it holds, what it reads must be sorted,
  * found by config_get, and written out and read again unchanged.
  */
-#include "config.h"
+#include "store/config.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,9 +1,9 @@
 /*
- * Facebook's answers (lib/chan-facebook.c): the envelope of a Graph API
+ * Facebook's answers (lib/channel/facebook.c): the envelope of a Graph API
  * answer, and every object in it read as a message of a conversation.
  */
 #include "chan-fuzz.h"
-#include "chan-parse.h"
+#include "channel/parse.h"
 
 static void message(json_t *obj, void *arg)
 {

@@ -1,10 +1,11 @@
 /*
- * HTML to text (lib/html.c), as an HTML-only mail's body reaches it: already
+ * HTML to text (lib/mail/html.c), as an HTML-only mail's body reaches it: already
  * decoded to UTF-8.  Its text must be valid UTF-8 without NULs, whatever
  * entities (&#0; &#xD800; &#x110000;) the HTML holds.
  */
 #include "fuzz.h"
-#include "mime.h"
+#include "mail/mime.h"
+#include "mail/html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

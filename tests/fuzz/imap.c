@@ -1,18 +1,18 @@
 /*
- * IMAP answers (lib/imap.c): the input is everything a server sends, read
+ * IMAP answers (lib/channel/imap.c): the input is everything a server sends, read
  * through the real client code (imap_open, EXAMINE, UID SEARCH, UID FETCH)
  * with libcurl's connection replaced by the input: curl_easy_recv hands it
  * over in pieces of varying size, curl_easy_send swallows the commands.
- * lib/imap.c is untouched; only the table of libcurl functions it calls
- * through (lib/curllib.h) is filled with these instead.
+ * lib/channel/imap.c is untouched; only the table of libcurl functions it calls
+ * through (lib/channel/curllib.h) is filled with these instead.
  */
 #include <stdarg.h>
 
 /* the table itself, not the curl_* names that call through it */
 #define CURLLIB_IMPL
-#include "curllib.h"
+#include "channel/curllib.h"
 #include "fuzz.h"
-#include "imap.h"
+#include "channel/imap.h"
 
 static const uint8_t *feed;
 static size_t feed_left, feed_step;

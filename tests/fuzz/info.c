@@ -1,11 +1,10 @@
 /*
- * A dialog's info file (lib/record.c dialog_info_parse, kv_get), as read
+ * A dialog's info file (lib/store/record.c dialog_info_parse, kv_get), as read
  * from a tree that may come from another clone.  What it reads, written
  * out again, must read back the same.
  */
 #include "fuzz.h"
-#include "record.h"
-#include "util.h"
+#include "store/record.h"
 
 /* Times mime and ISO formats write in four-digit years. */
 #define FUZZ_TIME_MAX (253402041600LL)

@@ -1,12 +1,12 @@
 /*
- * The MIME parser (lib/mime.c) on a whole message, as `dlg import` and the
+ * The MIME parser (lib/mail/mime.c) on a whole message, as `dlg import` and the
  * email channel hand it over, read the way a stored message is read
  * (stored_msg_parse: MIME plus dlg's X-Dlg headers).  Everything it hands
- * back must be valid UTF-8 without NULs (lib/mime.h).
+ * back must be valid UTF-8 without NULs (lib/mail/mime.h).
  */
 #include "fuzz.h"
-#include "message.h"
-#include "mime.h"
+#include "store/message.h"
+#include "mail/mime.h"
 
 static void check_address(const struct mime_address *a)
 {

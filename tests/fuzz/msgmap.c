@@ -1,11 +1,12 @@
 /*
- * A msgmap file (lib/import.c msgmap_entry): "KEY DIALOG FILE" lines that
+ * A msgmap file (lib/store/import.c msgmap_entry): "KEY DIALOG FILE" lines that
  * say where a message is stored.  The input's first 8 bytes make the key
  * looked up (16 hex digits, as every key is), the rest is the file.
  */
 #include "fuzz.h"
-#include "import.h"
-#include "util.h"
+#include "store/import.h"
+#include "store/id.h"
+#include "store/msgmap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

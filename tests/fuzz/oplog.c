@@ -1,13 +1,13 @@
 /*
- * The operation log (lib/oplog.c) and what is derived from it (lib/record.c:
+ * The operation log (lib/store/oplog.c) and what is derived from it (lib/store/record.c:
  * the replay of dialogs, users and operators).  The input is "LOG\0LOG":
  * two clones' logs.  Their union must not depend on the order they merge
  * in, formatting must be stable, and a new operation must come after every
  * operation already in the log, or clones would replay it in the past.
  */
 #include "fuzz.h"
-#include "oplog.h"
-#include "record.h"
+#include "store/oplog.h"
+#include "store/record.h"
 
 static size_t lines(const struct strbuf *sb)
 {

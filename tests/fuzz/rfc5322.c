@@ -1,12 +1,12 @@
 /*
- * RFC 5322 address lists and dates (lib/rfc5322.c).  The input is one
+ * RFC 5322 address lists and dates (lib/mail/rfc5322.c).  The input is one
  * header value, read both as an address list and as a date; a date that
  * reads is formatted and read back to the same second.
  */
 #include <time.h>
 
 #include "fuzz.h"
-#include "mime.h"
+#include "mail/mime.h"
 
 /* 0001-01-02 .. 9999-12-30: what mime_date_format writes in four digits. */
 #define FUZZ_TIME_MIN (-62135510400LL)

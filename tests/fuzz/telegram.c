@@ -1,9 +1,9 @@
 /*
- * Telegram's answers (lib/chan-telegram.c): the envelope of a Bot API
+ * Telegram's answers (lib/channel/telegram.c): the envelope of a Bot API
  * answer, and every object in it read as a Message of getUpdates.
  */
 #include "chan-fuzz.h"
-#include "chan-parse.h"
+#include "channel/parse.h"
 
 static void message(json_t *obj, void *arg)
 {

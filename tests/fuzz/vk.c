@@ -1,10 +1,10 @@
 /*
- * VK's answers (lib/chan-vk.c): the envelope of a method's answer, every
+ * VK's answers (lib/channel/vk.c): the envelope of a method's answer, every
  * object in it read as a long poll's message and every array as users.get's
  * answer.
  */
 #include "chan-fuzz.h"
-#include "chan-parse.h"
+#include "channel/parse.h"
 
 static void message(json_t *obj, void *arg)
 {

@@ -181,7 +181,7 @@ def resolve(r, uid):
 
 
 def merge_users(r, t, actor, keep, other):
-    """What `dlg user merge` writes (lib/users.c), against the acting store."""
+    """What `dlg user merge` writes (lib/store/users.c), against the acting store."""
     k, o = user_state(r, keep), user_state(r, other)
     if not k.name and o.name:
         record_op(r, "u:" + keep, t, actor, "name", o.name)
@@ -212,7 +212,7 @@ def sync(r, theirs):
 
 
 def import_message(r, t, actor, sender, k, thread=None):
-    """An incoming message (lib/import.c): to the thread it answers, else a new dialog."""
+    """An incoming message (lib/store/import.c): to the thread it answers, else a new dialog."""
     uid = resolve(r, user_id(sender))
     record_op(r, "u:" + uid, t, actor, "ident", "email", sender)
     d = thread

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/charset.c and lib/html.c: UTF-8 repair, charsets,
+ * Unit tests for lib/mail/charset.c and lib/mail/html.c: UTF-8 repair, charsets,
  * encoded words, quoted-printable, base64, HTML to text.
  */
 #include <dirent.h>
@@ -13,8 +13,10 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "mime.h"
+#include "base/error.h"
+#include "mail/charset.h"
+#include "mail/html.h"
+#include "mail/mime.h"
 
 #include "mime-test.h"
 

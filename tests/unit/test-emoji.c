@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/emoji.c: shortcodes are found, expanded where they
+ * Unit tests for lib/base/emoji.c: shortcodes are found, expanded where they
  * stand as codes and nowhere else, and listed in table order.
  */
 #include <setjmp.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "emoji.h"
-#include "strbuf.h"
+#include "base/emoji.h"
+#include "base/strbuf.h"
 
 #define SMILE "\xf0\x9f\x98\x84"
 #define THUMBSUP "\xf0\x9f\x91\x8d"

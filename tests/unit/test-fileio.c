@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/fileio.c: what is checked is what is read (the size
+ * Unit tests for lib/base/fileio.c: what is checked is what is read (the size
  * and the bytes come from one descriptor), links and FIFOs are refused
  * without waiting, and writes never go through a planted link.
  */
@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "fileio.h"
-#include "strbuf.h"
+#include "base/error.h"
+#include "base/fileio.h"
+#include "base/strbuf.h"
 
 static char dir[] = "/tmp/dlg-test-fileio-XXXXXX";
 static int dfd = -1;

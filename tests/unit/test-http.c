@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/http.c against a tiny HTTP server run in a thread on
+ * Unit tests for lib/channel/http.c against a tiny HTTP server run in a thread on
  * 127.0.0.1: what goes out (the query, the urlencoded, multipart and raw
  * bodies), what comes back (the status, Retry-After), and that the network
  * failing is DLG_ENETWORK with no secret of the URL in the message.
@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "http.h"
-#include "strbuf.h"
+#include "base/error.h"
+#include "channel/http.h"
+#include "base/strbuf.h"
 
 #define WAIT_MS 5000 /* the server gives up on a silent client after this */
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for stored messages (lib/message.c): only dlg's block of
+ * Unit tests for stored messages (lib/store/message.c): only dlg's block of
  * X-Dlg-* fields is read, a sender's X-Dlg-* fields are renamed on the way
  * in, and multipart boundaries occur in no part.
  */
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "message.h"
-#include "strbuf.h"
+#include "base/error.h"
+#include "store/message.h"
+#include "base/strbuf.h"
 
 static void assert_block_value(const char *msg, const char *name, const char *want)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/mime.c, lib/charset.c and lib/html.c.
+ * Unit tests for lib/mail/mime.c, lib/mail/charset.c and lib/mail/html.c.
  * Corpus cases read real mail from $DLG_CORPUS (default
  * ../shared/corpora/email/notmuch, relative to the project root) and are
  * skipped when it is missing.
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "mime.h"
+#include "base/error.h"
+#include "mail/mime.h"
 
 #include "mime-test.h"
 

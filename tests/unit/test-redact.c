@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/redact.c: what reaches an error message, X-Dlg-Error
+ * Unit tests for lib/base/redact.c: what reaches an error message, X-Dlg-Error
  * or a commit message holds no password, token or loaded secret.
  */
 #include <setjmp.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "redact.h"
-#include "strbuf.h"
+#include "base/redact.h"
+#include "base/strbuf.h"
 
 typedef void redact_fn(struct strbuf *out, const char *in, size_t len);
 

@@ -12,13 +12,15 @@
 #include <cmocka.h>
 #include <git2.h>
 
-#include "error.h"
-#include "filter.h"
-#include "merge.h"
-#include "oplog.h"
-#include "record.h"
-#include "store.h"
-#include "util.h"
+#include "base/error.h"
+#include "store/filter.h"
+#include "store/merge.h"
+#include "store/oplog.h"
+#include "store/record.h"
+#include "store/store.h"
+#include "store/oplog.h"
+#include "store/tx.h"
+#include "store/branch.h"
 
 static void test_field_encoding(void **state)
 {

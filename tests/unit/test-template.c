@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/template.c: saved replies' {{variables}} filled in,
+ * Unit tests for lib/store/template.c: saved replies' {{variables}} filled in,
  * and every way a template can be wrong is an error, never a blank.
  */
 #include <setjmp.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "strbuf.h"
-#include "template.h"
+#include "base/error.h"
+#include "base/strbuf.h"
+#include "store/template.h"
 
 /* A lookup with three variables: name, plan, and empty (known, no value). */
 static int lookup(struct strbuf *value, const char *name, void *data)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/treepath.c: which names and paths a store's tree may
+ * Unit tests for lib/git/treepath.c: which names and paths a store's tree may
  * hold (store-format.md, "Paths").  Each table row is one case; the
  * hostile ones are those git's verify_path() and fsck refuse, and the
  * places where dlg's layout is stricter than git.
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "treepath.h"
+#include "git/treepath.h"
 
 #define BLOB GIT_FILEMODE_BLOB
 #define TREE GIT_FILEMODE_TREE

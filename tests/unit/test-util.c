@@ -1,5 +1,5 @@
 /*
- * Unit tests for the terminal text helpers of lib/util.c: what reaches a
+ * Unit tests for the terminal text helpers of lib/base/utf8.c: what reaches a
  * terminal is sanitized, valid UTF-8, and cut to a width without splitting
  * a character.
  */
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "strbuf.h"
-#include "mime.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "mail/mime.h"
+#include "base/utf8.h"
 
 static void check_cut(const char *in, size_t cols, const char *expect, size_t expect_width)
 {

@@ -1,0 +1,172 @@
+/*
+ * The generic half of fetch: batches committed before cursors move.  The
+ * outbox and sending are in outbox.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "channel/deliver.h"
+#include "channel/http.h"
+#include "store/assign.h"
+#include "store/tx.h"
+
+const struct channel_driver *channel_driver_for(const char *type)
+{
+	static const struct channel_driver *const drivers[] = { &chat_driver, &telegram_driver,
+								&email_driver, &vk_driver,
+								&facebook_driver };
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(*drivers); i++)
+		if (!strcmp(drivers[i]->type, type))
+			return drivers[i];
+	return NULL;
+}
+
+void fetch_batch_init(struct fetch_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	strbuf_init(&b->cursor, 0);
+}
+
+void fetch_batch_clear(struct fetch_batch *b)
+{
+	for (size_t i = 0; i < b->nmsgs; i++)
+		chan_msg_clear(&b->msgs[i]);
+	free(b->msgs);
+	for (size_t i = 0; i < b->nemails; i++)
+		strbuf_release(&b->emails[i]);
+	free(b->emails);
+	strbuf_release(&b->cursor);
+	strlist_clear(&b->done);
+	strlist_clear(&b->warnings);
+	fetch_batch_init(b);
+}
+
+struct chan_msg *fetch_batch_add_msg(struct fetch_batch *b)
+{
+	ALLOC_GROW(b->msgs, b->nmsgs + 1, b->alloc);
+	memset(&b->msgs[b->nmsgs], 0, sizeof(*b->msgs));
+	return &b->msgs[b->nmsgs++];
+}
+
+struct strbuf *fetch_batch_add_email(struct fetch_batch *b)
+{
+	ALLOC_GROW(b->emails, b->nemails + 1, b->ealloc);
+	strbuf_init(&b->emails[b->nemails], 0);
+	return &b->emails[b->nemails++];
+}
+
+int chan_msg_download(struct chan_msg *m, const struct channel_api *api, const char *url,
+		      const char *name, const char *type)
+{
+	struct http_response r = HTTP_RESPONSE_INIT;
+	struct http_request req = { "GET", url, NULL, 0, 0, NULL, 0, NULL, 4 * api->timeout_ms };
+	int err = http_request(&r, &req);
+	if (!err && r.status >= 500)
+		err = dlg_error(DLG_ENETWORK, "downloading %s: HTTP %ld", name, r.status);
+	else if (!err && r.status == 200)
+		strbuf_addbuf(&chan_msg_add_file(m, name, type)->data, &r.body);
+	else if (!err)
+		chan_msg_note(m, "%s could not be downloaded: HTTP %ld", name, r.status);
+	http_response_release(&r);
+	return err;
+}
+
+struct fetch_job {
+	struct fetch_batch *batch;
+	struct channel *ch;
+	struct import_result res;
+};
+
+static int fetch_fn(struct dlg_tx *tx, void *payload)
+{
+	struct fetch_job *job = payload;
+	struct fetch_batch *b = job->batch;
+	int err = 0;
+	import_result_reset(&job->res);
+	auto_assign_begin(job->res.autoassign);
+	for (size_t i = 0; !err && i < b->nemails; i++) {
+		err = import_email_routed(tx, "email", job->ch->name, b->emails[i].buf, b->emails[i].len,
+					  &job->res);
+		if (err == DLG_EINVALID) {
+			/* Kept out of the store, said out loud: the server still has it. */
+			struct strbuf w = STRBUF_INIT;
+			strbuf_addf(&w, "message %zu: %s", i + 1, dlg_error_last());
+			strlist_push(&b->warnings, w.buf);
+			strbuf_release(&w);
+			err = 0;
+		}
+	}
+	for (size_t i = 0; !err && i < b->nmsgs; i++)
+		err = import_chan_msg(tx, &b->msgs[i], &job->res);
+	if (!err && job->res.imported)
+		err = auto_assign_finish(job->res.autoassign, tx);
+	if (!err && job->res.imported)
+		tx_message(tx, "fetch %s: %zu message%s, %zu new dialog%s\n", job->ch->name,
+			   job->res.imported, job->res.imported == 1 ? "" : "s", job->res.created,
+			   job->res.created == 1 ? "" : "s");
+	return err;
+}
+
+int channel_fetches(const struct channel *ch)
+{
+	return strcmp(ch->type, "email") || channel_get(ch, "imap");
+}
+
+int channel_fetch(struct import_result *res, struct strlist *warnings, int *more,
+		  struct channel *ch, const struct fetch_opts *o)
+{
+	const struct channel_driver *drv = channel_driver_for(ch->type);
+	struct fetch_batch b;
+	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0, NULL } };
+	int err;
+
+	if (!drv || !drv->fetch)
+		return dlg_error(DLG_EINVALID, "channel %s: fetching from %s channels is not supported yet",
+				 ch->name, ch->type);
+	*more = 0;
+	fetch_batch_init(&b);
+	err = drv->fetch(&b, ch, o);
+	for (size_t i = 0; i < b.warnings.nr; i++)
+		strlist_push(warnings, b.warnings.items[i]);
+	strlist_clear(&b.warnings);
+	if (err < 0)
+		goto out;
+	if ((b.nmsgs || b.nemails) && (err = auto_assign_load(&job.res.autoassign, ch->store)) == 0)
+		err = store_change(ch->store, fetch_fn, &job, NULL);
+	auto_assign_free(job.res.autoassign);
+	job.res.autoassign = NULL;
+	for (size_t i = 0; i < b.warnings.nr; i++)
+		strlist_push(warnings, b.warnings.items[i]);
+	/* Only now, with the messages in a commit, may the cursor move. */
+	if (!err && b.cursor.len)
+		err = channel_cursor_write(ch->store, ch->name, b.cursor.buf);
+	if (!err && drv->fetched)
+		err = drv->fetched(ch, &b);
+	if (!err) {
+		*more = b.more;
+		for (size_t i = 0; i < job.res.dialogs.nr; i++)
+			strlist_push(&res->dialogs, job.res.dialogs.items[i]);
+		res->imported += job.res.imported;
+		res->duplicates += job.res.duplicates;
+		res->created += job.res.created;
+	}
+out:
+	import_result_reset(&job.res);
+	fetch_batch_clear(&b);
+	return err;
+}
+
+int delivery_from_error(struct delivery *d, int err, long retry_after)
+{
+	d->state = err == DLG_ENETWORK ? DELIVERY_RETRY : DELIVERY_FAILED;
+	d->retry_after = retry_after;
+	strbuf_addstr(&d->error, dlg_error_last());
+	return 0;
+}
+
+void outgoing_text(struct strbuf *out, const struct outgoing *o)
+{
+	strbuf_addstr(out, o->msg->mime->text ? o->msg->mime->text : "");
+	strbuf_rtrim(out);
+}

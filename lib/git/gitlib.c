@@ -1,0 +1,125 @@
+#define GITLIB_IMPL
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/time.h"
+#include "git/gitlib.h"
+
+#ifndef GITLIB_SONAME
+#define GITLIB_SONAME "libgit2.so"
+#endif
+
+struct gitlib gitlib;
+int gitlib_ready;
+static void *gitlib_handle;
+static int gitlib_tls;
+
+/*
+ * Debian builds libgit2 1.5 on mbedTLS, whose start-up in
+ * git_libgit2_init() parses the whole system CA bundle: about 4 ms, half of
+ * what a change costs dlg, for HTTPS that a local store never asks libgit2
+ * for (channels use libcurl, and clones and syncs read local repositories).
+ * These two definitions in the executable take precedence over mbedTLS's
+ * when libgit2 binds them (the main program comes first in the lookup
+ * scope; the Makefile exports them), and load nothing, so certificate
+ * checks would fail, never pass.  A clone from a network URL asks for the
+ * real ones first (gitlib_want_tls()), found through libgit2's own
+ * dependencies.
+ */
+typedef int (*crt_parse_fn)(void *chain, const char *path);
+
+static int crt_parse(const char *name, void *chain, const char *path)
+{
+	crt_parse_fn real;
+	if (!gitlib_tls || !gitlib_handle || !(*(void **)&real = dlsym(gitlib_handle, name)))
+		return 0;
+	return real(chain, path);
+}
+
+int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+	return crt_parse("mbedtls_x509_crt_parse_file", chain, path);
+}
+
+int mbedtls_x509_crt_parse_path(void *chain, const char *path)
+{
+	return crt_parse("mbedtls_x509_crt_parse_path", chain, path);
+}
+
+void gitlib_want_tls(void)
+{
+	gitlib_tls = 1;
+}
+
+int gitlib_load(void)
+{
+	void *handle;
+
+	if (gitlib_ready)
+		return 0;
+	/* Already mapped when the program was linked with libgit2 (unit tests). */
+	handle = dlopen(GITLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!handle)
+		return dlg_error(DLG_ERROR, "cannot load libgit2: %s", dlerror());
+	gitlib_handle = handle;
+#define GITLIB_RESOLVE(name)                                                             \
+	if (!(*(void **)&gitlib.name = dlsym(handle, #name)))                            \
+		return dlg_error(DLG_ERROR, "cannot load libgit2: %s has no %s", GITLIB_SONAME, \
+				 #name);
+	GITLIB_FUNCTIONS(GITLIB_RESOLVE)
+#undef GITLIB_RESOLVE
+	trace_perf("libgit2 loaded");
+	gitlib.git_libgit2_init();
+	/* libgit2 caches no tree over 4 KB; the top trees of a store (256 shard
+	   entries) are bigger and were read again for every path looked up. */
+	gitlib.git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	trace_perf("libgit2 started");
+	gitlib_ready = 1;
+	return 0;
+}
+
+struct gitlib *gitlib_need(void)
+{
+	if (gitlib_load() < 0) {
+		fprintf(stderr, "dlg: %s\n", dlg_error_last());
+		exit(127);
+	}
+	return &gitlib;
+}
+
+int gitlib_oid_fromstr(git_oid *out, const char *hex)
+{
+	for (size_t i = 0; i < GIT_OID_RAWSZ; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out->id[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+char *gitlib_oid_tostr(char *out, size_t n, const git_oid *id)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+	if (!out || !n)
+		return out;
+	for (i = 0; i + 1 < n && i < GIT_OID_HEXSZ; i++)
+		out[i] = digits[(id->id[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
+	out[i] = '\0';
+	return out;
+}
+
+int gitlib_oid_cmp(const git_oid *a, const git_oid *b)
+{
+	return memcmp(a->id, b->id, GIT_OID_RAWSZ);
+}
+
+void gitlib_oid_cpy(git_oid *out, const git_oid *src)
+{
+	memcpy(out->id, src->id, GIT_OID_RAWSZ);
+}

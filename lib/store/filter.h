@@ -1,0 +1,29 @@
+#ifndef DLG_FILTER_H
+#define DLG_FILTER_H
+
+#include <time.h>
+
+#include "store/summary.h"
+
+enum filter_status { FILTER_OPEN, FILTER_CLOSED, FILTER_ALL };
+
+/* What `dlg list` flags ask for; all given conditions must hold. */
+struct dialog_filter {
+	enum filter_status status;
+	const char *assignee;      /* operator name; "" for unassigned; NULL for any */
+	struct strlist tags;       /* must all be present */
+	struct strlist not_tags;   /* must all be absent */
+	const char *channel;
+	const char *user;          /* full user id */
+	time_t since, until;       /* on the last message time; 0 = open-ended */
+	int waiting;
+};
+#define DIALOG_FILTER_INIT { FILTER_OPEN, NULL, STRLIST_INIT, STRLIST_INIT, NULL, NULL, 0, 0, 0 }
+
+/* Adds a --tag argument: "vip" requires, "-vip" excludes. Returns DLG_EINVALID for a bad name. */
+int filter_add_tag(struct dialog_filter *f, const char *arg);
+int filter_parse_status(struct dialog_filter *f, const char *arg);
+int filter_match(const struct dialog_filter *f, const struct dialog_summary *d);
+void filter_clear(struct dialog_filter *f);
+
+#endif

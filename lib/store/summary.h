@@ -1,0 +1,72 @@
+#ifndef DLG_SUMMARY_H
+#define DLG_SUMMARY_H
+
+#include <time.h>
+
+#include "store/message.h"
+#include "store/record.h"
+#include "store/store.h"
+#include "store/view.h"
+
+/*
+ * What list and show read, taken from the view (the files of the tip;
+ * callers run store_view_update() first).
+ */
+struct dialog_summary {
+	char id[17];
+	struct dialog_info info;
+	int closed;
+	char *assignee;          /* NULL when unassigned */
+	struct strlist tags;
+	char *user_name;         /* the card's name, else the user's first identity */
+	size_t nmsgs;
+	time_t last_at;
+	int waiting;             /* open, and the last message came from the customer */
+	char *preview;           /* one line from the last message */
+};
+
+int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const char *id);
+void dialog_summary_clear(struct dialog_summary *d);
+
+/* Every dialog id in the view, sorted. */
+int dialog_ids_all(struct strlist *out, struct dlg_store *s);
+
+/* A dialog's messages, by time. */
+int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
+			 const char *id, unsigned mime_flags);
+void dialog_messages_free(struct stored_msg *msgs, size_t n);
+
+struct note {
+	char *author;
+	time_t date;
+	char *text;
+};
+/* Notes of the record at dir ("dialogs/…" or "users/…"), by time. */
+int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *dir);
+void notes_free(struct note *notes, size_t n);
+
+/* An operation of a dialog that lost its value to a concurrent one: its
+   writer had not seen the operation that replaced it (store-format.md,
+   "Dialog state"). */
+struct dialog_conflict {
+	const char *actor, *verb, *value, *time;      /* the operation that lost */
+	const char *by_actor, *by_verb, *by_value, *by_time;
+};
+struct dialog_conflicts {
+	struct oplog log;                 /* the strings above point into it */
+	struct dialog_conflict *items;
+	size_t nr;
+};
+int dialog_conflicts_load(struct dialog_conflicts *out, struct dlg_store *s, const char *id);
+void dialog_conflicts_clear(struct dialog_conflicts *c);
+
+/* A user's state from the view; DLG_ENOTFOUND (st empty) when there is no such user. */
+int user_state_read(struct user_state *st, struct dlg_store *s, const char *uid);
+
+
+/* The name people know a user by: card name, else first identity, else the id. */
+char *user_display_name(struct dlg_store *s, const char *uid);
+/* The opening of a message on one line: quotes and signature skipped. */
+void text_preview(struct strbuf *out, const char *text, size_t cols);
+
+#endif

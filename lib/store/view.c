@@ -1,0 +1,400 @@
+/*
+ * The view: the files of the branch tip, kept beside .git so that mail
+ * readers and people can use them.  It is updated from the difference
+ * between the tree it shows (recorded in .git/dlg/view) and the tip, so an
+ * update costs what changed.  Whatever stopped an update half way, the next
+ * one redoes it: writing a blob's content and removing a file are idempotent.
+ *
+ * The tip may come from outside (a fetch into the branch, git update-ref),
+ * so every path it adds is checked first (lib/git/treepath.h) and none is
+ * written unless all pass; every file is reached without following a link
+ * (lib/store/viewfs.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/durable.h"
+#include "base/error.h"
+#include "git/error.h"
+#include "git/treediff.h"
+#include "git/treepath.h"
+#include "store/fsck.h"
+#include "store/view.h"
+
+static void view_record_path(struct strbuf *out, struct dlg_store *s)
+{
+	strbuf_addf(out, "%s/view", s->dlgdir);
+}
+
+int store_view_commit(git_oid *out, struct dlg_store *s)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	int err = DLG_ENOTFOUND;
+	view_record_path(&path, s);
+	if (!strbuf_read_file(&data, path.buf)) {
+		strbuf_trim(&data);
+		if (!git_oid_fromstr(out, data.buf))
+			err = 0;
+	}
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return err;
+}
+
+/*
+ * Paths of the tree that the view leaves out: msgmap/ is dlg's own lookup
+ * table (message key -> dialog), read through git, and one directory per
+ * message there would double the files a mail reader never needs.
+ */
+int view_has(const char *rel)
+{
+	return strncmp(rel, "msgmap/", 7) && strcmp(rel, "msgmap");
+}
+
+/* Dialog directories are dialogs/xx/yy/ID: Maildir readers want new/ and tmp/ there too. */
+int view_is_dialog_dir(const char *rel)
+{
+	int slashes = 0;
+	if (strncmp(rel, "dialogs/", 8))
+		return 0;
+	for (const char *p = rel; *p; p++)
+		slashes += *p == '/';
+	return slashes == 3;
+}
+
+/* The length of the dialog directory rel is inside of, else 0. */
+static size_t dialog_dir_len(const char *rel)
+{
+	int slashes = 0;
+	if (strncmp(rel, "dialogs/", 8))
+		return 0;
+	for (const char *p = rel; *p; p++)
+		if (*p == '/' && ++slashes == 4)
+			return (size_t)(p - rel);
+	return 0;
+}
+
+void view_make_maildir(int dirfd)
+{
+	mkdirat(dirfd, "new", 0755);
+	mkdirat(dirfd, "tmp", 0755);
+}
+
+/* Writes data at rel unless the file already holds exactly that. */
+static int write_view_data(struct viewfs *v, const char *rel, const char *data, size_t len)
+{
+	int created = 0, dirfd;
+	size_t dialog = dialog_dir_len(rel);
+	int err = viewfs_write(v, rel, data, len, &created);
+	/* A new directory: if it belongs to a dialog, Maildir wants new/ and tmp/ too. */
+	if (!err && created && dialog && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
+		view_make_maildir(dirfd);
+	return err;
+}
+
+static int read_blob(git_blob **out, struct dlg_store *s, const char *rel, const git_oid *oid)
+{
+	int err = git_blob_lookup(out, s->repo, oid);
+	return err < 0 ? dlg_error_git(err, rel) : 0;
+}
+
+int view_write_blob(struct viewfs *v, struct dlg_store *s, int dirfd, const char *name, const char *rel,
+		    const git_oid *oid)
+{
+	git_blob *blob = NULL;
+	int err = read_blob(&blob, s, rel, oid);
+	if (!err)
+		err = viewfs_write_at(v, dirfd, name, rel, git_blob_rawcontent(blob),
+				      (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return err;
+}
+
+static int write_view_file(struct viewfs *v, struct dlg_store *s, const char *rel, const git_oid *oid)
+{
+	git_blob *blob = NULL;
+	int err = read_blob(&blob, s, rel, oid);
+	if (!err)
+		err = write_view_data(v, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return err;
+}
+
+static size_t parent_len(const char *rel, size_t len)
+{
+	while (len && rel[len - 1] != '/')
+		len--;
+	return len ? len - 1 : 0;
+}
+
+/* Removes directories left empty above a deleted file; a dialog directory
+   goes too once only its empty new/ and tmp/ remain.  Every step is
+   unlinkat(AT_REMOVEDIR) in an fd reached without links: a link in the
+   way stops it. */
+static void prune_dirs(struct viewfs *v, const char *rel)
+{
+	struct strbuf name = STRBUF_INIT, dir = STRBUF_INIT;
+	size_t len = parent_len(rel, strlen(rel));
+	int fd;
+
+	while (len) {
+		size_t up = parent_len(rel, len), start = up ? up + 1 : 0;
+		strbuf_reset(&dir);
+		strbuf_add(&dir, rel, len);
+		if (view_is_dialog_dir(dir.buf)) {
+			if (viewfs_dir(&fd, v, rel, len, 0, NULL) < 0 ||
+			    (unlinkat(fd, "cur", AT_REMOVEDIR) < 0 && errno != ENOENT))
+				break;
+			unlinkat(fd, "new", AT_REMOVEDIR);
+			unlinkat(fd, "tmp", AT_REMOVEDIR);
+		}
+		strbuf_reset(&name);
+		strbuf_add(&name, rel + start, len - start);
+		if (viewfs_dir(&fd, v, rel, up, 0, NULL) < 0 || unlinkat(fd, name.buf, AT_REMOVEDIR) < 0)
+			break;
+		len = up;
+	}
+	dlg_error_clear();
+	strbuf_release(&name);
+	strbuf_release(&dir);
+}
+
+static int remove_view_file(struct viewfs *v, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	int dirfd, err = viewfs_dir(&dirfd, v, rel, slash ? (size_t)(slash - rel) : 0, 0, NULL);
+	if (err == DLG_ENOTFOUND) {
+		dlg_error_clear(); /* already gone */
+		return 0;
+	}
+	if (err < 0)
+		return err;
+	if (unlinkat(dirfd, slash ? slash + 1 : rel, 0) < 0 && errno != ENOENT)
+		return dlg_error(DLG_ERROR, "cannot remove '%s': %s", rel, strerror(errno));
+	prune_dirs(v, rel);
+	return 0;
+}
+
+static int is_dir_in_view(struct viewfs *v, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	struct stat st;
+	int dirfd;
+	if (viewfs_dir(&dirfd, v, rel, slash ? (size_t)(slash - rel) : 0, 0, NULL) < 0) {
+		dlg_error_clear();
+		return 0;
+	}
+	return !fstatat(dirfd, slash ? slash + 1 : rel, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+}
+
+struct apply_state {
+	const char *subject;
+	struct strlist removed, written;
+	git_oid *ids;
+	size_t alloc;
+};
+
+static int check_change(const char *path, const git_tree_entry *old_entry, const git_tree_entry *new_entry,
+			void *payload)
+{
+	struct apply_state *st = payload;
+	const char *why;
+	if (new_entry)
+		return (why = tree_entry_problem(path, new_entry)) ? tree_path_refuse(st->subject, path, why) : 0;
+	/* A path that fails the check was never written by dlg: leave whatever is there alone. */
+	return tree_entry_problem(path, old_entry) ? TREEDIFF_SKIP : 0;
+}
+
+static int collect_change(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
+{
+	struct apply_state *st = payload;
+	if (!view_has(path))
+		return 0;
+	if (!new_id) {
+		strlist_push(&st->removed, path);
+	} else {
+		ALLOC_GROW(st->ids, st->written.nr + 1, st->alloc);
+		git_oid_cpy(&st->ids[st->written.nr], new_id);
+		strlist_push(&st->written, path);
+	}
+	return 0;
+}
+
+/* Checks every path first, so a bad one leaves the files as they were. */
+static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to, const char *subject)
+{
+	struct apply_state st = { subject, STRLIST_INIT, STRLIST_INIT, NULL, 0 };
+	struct viewfs v;
+	int err = tree_diff_entries(s->repo, from, to, check_change, collect_change, &st);
+	if (!err && !(err = viewfs_open(&v, s->root, s->tmpdir))) {
+		/* Removals first, so a path that changes from file to directory is free. */
+		for (size_t i = 0; i < st.removed.nr && !err; i++)
+			err = remove_view_file(&v, st.removed.items[i]);
+		for (size_t i = 0; i < st.written.nr && !err; i++)
+			err = write_view_file(&v, s, st.written.items[i], &st.ids[i]);
+		viewfs_close(&v);
+	}
+	strlist_clear(&st.removed);
+	strlist_clear(&st.written);
+	free(st.ids);
+	return err;
+}
+
+int view_record(struct dlg_store *s, const git_oid *commit)
+{
+	struct strbuf rec = STRBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 2];
+	int err = 0;
+	git_oid_tostr(hex, sizeof(hex), commit);
+	hex[GIT_OID_HEXSZ] = '\n';
+	view_record_path(&rec, s);
+	/* The view's files are written lazily: the record naming their commit
+	   must not reach the disk before they do. */
+	if (write_stamp(rec.buf, s->tmpdir, hex, GIT_OID_HEXSZ + 1) < 0)
+		err = dlg_error(DLG_ERROR, "cannot record the view: %s", strerror(errno));
+	strbuf_release(&rec);
+	return err;
+}
+
+static int apply_edits(struct viewfs *v, const struct view_edit *edits, size_t n)
+{
+	const char *why;
+	int err = 0;
+	/* dlg made these paths, but a name may have come from a peer's tree: check them all the same. */
+	for (size_t i = 0; i < n; i++)
+		if ((why = tree_path_problem(edits[i].path, GIT_FILEMODE_BLOB)))
+			return tree_path_refuse("this change", edits[i].path, why);
+	for (size_t i = 0; i < n; i++)
+		if (edits[i].remove && view_has(edits[i].path) && is_dir_in_view(v, edits[i].path))
+			return 1; /* a whole directory went: let the diff say what */
+	/* Removals first, so a path that changes from file to directory is free. */
+	for (size_t i = 0; i < n && !err; i++)
+		if (edits[i].remove && view_has(edits[i].path))
+			err = remove_view_file(v, edits[i].path);
+	for (size_t i = 0; i < n && !err; i++)
+		if (!edits[i].remove && view_has(edits[i].path))
+			err = write_view_data(v, edits[i].path, edits[i].data, edits[i].len);
+	return err;
+}
+
+int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *to,
+		      const struct view_edit *edits, size_t n)
+{
+	struct viewfs v;
+	git_oid shown;
+	int err;
+
+	if (store_view_commit(&shown, s) < 0 || !git_oid_equal(&shown, from))
+		return store_view_update(s);
+	if ((err = viewfs_open(&v, s->root, s->tmpdir)) < 0)
+		return err;
+	err = apply_edits(&v, edits, n);
+	viewfs_close(&v);
+	if (err > 0)
+		return store_view_update(s);
+	return err ? err : view_record(s, to);
+}
+
+/* A refused tip: say what the files still show and how to put main back. */
+static int refuse_tip(int err, int has_shown, const git_oid *shown)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	char *why;
+	if (err != DLG_EINVALID || !has_shown)
+		return err;
+	git_oid_tostr(hex, sizeof(hex), shown);
+	why = xstrdup(dlg_error_last());
+	err = dlg_error(err, "%s (the files still show %.7s; git update-ref refs/heads/main %s puts main back)",
+			why, hex, hex);
+	free(why);
+	return err;
+}
+
+int store_view_update(struct dlg_store *s)
+{
+	git_oid shown, tip;
+	git_tree *from = NULL, *to = NULL;
+	char subject[32], hex[GIT_OID_HEXSZ + 1];
+	int has_shown, err;
+
+	if ((err = store_tip(&tip, s)) < 0)
+		return err;
+	has_shown = !store_view_commit(&shown, s);
+	if (has_shown && git_oid_equal(&shown, &tip))
+		return 0;
+	if ((err = store_git(s)) < 0 || (err = store_lock(s)) < 0)
+		return err;
+	/* Re-read under the lock: another process may have done it meanwhile. */
+	if ((err = store_tip(&tip, s)) < 0)
+		goto out;
+	has_shown = !store_view_commit(&shown, s);
+	if (has_shown && git_oid_equal(&shown, &tip))
+		goto out;
+	if (has_shown && tree_of_commit(&from, s->repo, &shown) < 0)
+		from = NULL; /* the recorded commit is gone (history rewritten): rebuild */
+	if ((err = tree_of_commit(&to, s->repo, &tip)) < 0) {
+		err = dlg_error_git(err, "read tip");
+		goto out;
+	}
+	git_oid_tostr(hex, sizeof(hex), &tip);
+	snprintf(subject, sizeof(subject), "main (%.7s)", hex);
+	if (!from) {
+		/* Unknown starting point: check all of the tip, then make the files match it exactly. */
+		struct strbuf ignored = STRBUF_INIT;
+		if (!(err = tree_check_change(s->repo, NULL, to, subject)))
+			err = store_fsck(&ignored, s, 1);
+		strbuf_release(&ignored);
+		if (err > 0)
+			err = 0;
+	} else {
+		err = apply_diff(s, from, to, subject);
+	}
+	if (err < 0) {
+		err = refuse_tip(err, has_shown && from, &shown);
+		goto out;
+	}
+	err = view_record(s, &tip);
+out:
+	git_tree_free(from);
+	git_tree_free(to);
+	store_unlock(s);
+	return err;
+}
+
+int view_read(struct strbuf *out, struct dlg_store *s, const char *rel)
+{
+	struct strbuf path = STRBUF_INIT;
+	int err = 0;
+	strbuf_addf(&path, "%s/%s", s->root, rel);
+	if (strbuf_read_file(out, path.buf) < 0)
+		err = errno == ENOENT ? DLG_ENOTFOUND :
+			dlg_error(DLG_ERROR, "cannot read '%s': %s", path.buf, strerror(errno));
+	strbuf_release(&path);
+	return err;
+}
+
+int view_list(struct strlist *out, struct dlg_store *s, const char *rel)
+{
+	struct strbuf path = STRBUF_INIT;
+	DIR *d;
+	struct dirent *de;
+	size_t first = out->nr;
+	strbuf_addf(&path, "%s/%s", s->root, rel);
+	d = opendir(path.buf);
+	strbuf_release(&path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			strlist_push(out, de->d_name);
+	closedir(d);
+	if (out->nr - first > 1) {
+		struct strlist tail = { out->items + first, out->nr - first, 0 };
+		strlist_sort(&tail);
+	}
+	return 0;
+}

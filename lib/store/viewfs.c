@@ -1,0 +1,251 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/durable.h"
+#include "base/error.h"
+#include "base/replace.h"
+#include "store/viewfs.h"
+
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+static int open_dir_step(int parent, const char *name, int create, int *created)
+{
+	int fd = openat(parent, name, DIR_FLAGS);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+			return -1;
+		if (created)
+			(*created)++;
+		fd = openat(parent, name, DIR_FLAGS);
+	}
+	return fd;
+}
+
+/* Why the directory at name (rel in messages) could not be opened. */
+static int dir_error(int parent, const char *name, const char *rel, size_t len)
+{
+	struct stat st;
+	int saved = errno;
+	if (saved == ENOENT)
+		return dlg_error(DLG_ENOTFOUND, "no directory '%.*s'", (int)len, rel);
+	if ((saved == ELOOP || saved == ENOTDIR) && !fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (S_ISLNK(st.st_mode))
+			return dlg_error(DLG_EINVALID,
+					 "'%.*s' is a symbolic link; dlg fsck --repair moves it aside", (int)len, rel);
+		return dlg_error(DLG_EINVALID, "'%.*s' is not a directory; dlg fsck --repair moves it aside",
+				 (int)len, rel);
+	}
+	return dlg_error(DLG_ERROR, "cannot open '%.*s': %s", (int)len, rel, strerror(saved));
+}
+
+int viewfs_open(struct viewfs *v, const char *root, const char *tmpdir)
+{
+	memset(v, 0, sizeof(*v));
+	strbuf_init(&v->dir, 0);
+	v->tmp_fd = -1;
+	/* The store directory itself may be a link (~/support -> /srv/support):
+	   that one is the operator's choice, so it is followed. */
+	if ((v->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return dlg_error(DLG_ERROR, "cannot open '%s': %s", root, strerror(errno));
+	if ((v->tmp_fd = open(tmpdir, DIR_FLAGS)) < 0) {
+		int err = dlg_error(DLG_ERROR, "cannot open '%s': %s", tmpdir, strerror(errno));
+		viewfs_close(v);
+		return err;
+	}
+	return 0;
+}
+
+void viewfs_forget(struct viewfs *v)
+{
+	while (v->depth)
+		close(v->fds[--v->depth]);
+	strbuf_reset(&v->dir);
+}
+
+void viewfs_close(struct viewfs *v)
+{
+	viewfs_forget(v);
+	strbuf_release(&v->dir);
+	if (v->root_fd >= 0)
+		close(v->root_fd);
+	if (v->tmp_fd >= 0)
+		close(v->tmp_fd);
+	v->root_fd = v->tmp_fd = -1;
+}
+
+int viewfs_dir(int *out, struct viewfs *v, const char *rel, size_t len, int create, int *created)
+{
+	struct strbuf name = STRBUF_INIT;
+	size_t keep = 0, pos;
+	int err = 0;
+
+	/* Keep the open directories rel starts with. */
+	while (keep < v->depth && v->ends[keep] <= len && !memcmp(v->dir.buf, rel, v->ends[keep]) &&
+	       (v->ends[keep] == len || rel[v->ends[keep]] == '/'))
+		keep++;
+	while (v->depth > keep)
+		close(v->fds[--v->depth]);
+	strbuf_setlen(&v->dir, keep ? v->ends[keep - 1] : 0);
+
+	for (pos = keep ? v->ends[keep - 1] + 1 : 0; pos < len;) {
+		const char *slash = memchr(rel + pos, '/', len - pos);
+		size_t end = slash ? (size_t)(slash - rel) : len;
+		int parent = v->depth ? v->fds[v->depth - 1] : v->root_fd, fd;
+		if (v->depth == VIEWFS_DEPTH) {
+			err = dlg_error(DLG_EINVALID, "'%.*s' is too deep", (int)len, rel);
+			break;
+		}
+		strbuf_reset(&name);
+		strbuf_add(&name, rel + pos, end - pos);
+		if ((fd = open_dir_step(parent, name.buf, create, created)) < 0) {
+			err = dir_error(parent, name.buf, rel, end);
+			break;
+		}
+		if (v->depth)
+			strbuf_addch(&v->dir, '/');
+		strbuf_addbuf(&v->dir, &name);
+		v->fds[v->depth] = fd;
+		v->ends[v->depth++] = end;
+		pos = end + 1;
+	}
+	strbuf_release(&name);
+	*out = v->depth ? v->fds[v->depth - 1] : v->root_fd;
+	return err;
+}
+
+int read_file_at(struct strbuf *out, int dirfd, const char *name)
+{
+	struct stat st;
+	int fd, ret = -1, saved;
+	/* O_NONBLOCK: a FIFO planted there must not hang us before fstat says what it is. */
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
+		saved = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	else if ((ret = strbuf_read_fd(out, fd)) < 0)
+		saved = errno;
+	else
+		saved = 0;
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
+/* A new file in tmp under a name nobody can guess, so nobody can plant a
+   link or a file there before us; O_EXCL would refuse one anyway. */
+static int create_tmp(struct viewfs *v, char name[24])
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		unsigned char raw[8];
+		static const char digits[] = "0123456789abcdef";
+		int fd;
+		if (getentropy(raw, sizeof(raw)) < 0)
+			return -1;
+		memcpy(name, "view.", 5);
+		for (size_t i = 0; i < sizeof(raw); i++) {
+			name[5 + 2 * i] = digits[raw[i] >> 4];
+			name[6 + 2 * i] = digits[raw[i] & 0xf];
+		}
+		name[21] = '\0';
+		fd = openat(v->tmp_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data, size_t len)
+{
+	struct strbuf old = STRBUF_INIT;
+	char tmp[24];
+	int fd, same, saved;
+
+	same = !read_file_at(&old, dirfd, name) && old.len == len && !memcmp(old.buf, data, len);
+	strbuf_release(&old);
+	if (same)
+		return 0;
+	if ((fd = create_tmp(v, tmp)) < 0)
+		return dlg_error(DLG_ERROR, "cannot write '%s': %s", rel, strerror(errno));
+	if (write_all(fd, data, len) < 0) {
+		saved = errno;
+		close(fd);
+	} else if (close(fd) < 0 || file_replace_at(v->tmp_fd, tmp, dirfd, name) < 0) {
+		saved = errno;
+	} else {
+		return 0;
+	}
+	unlinkat(v->tmp_fd, tmp, 0);
+	return dlg_error(DLG_ERROR, "cannot write '%s': %s", rel, strerror(saved));
+}
+
+int viewfs_write(struct viewfs *v, const char *rel, const void *data, size_t len, int *created)
+{
+	const char *slash = strrchr(rel, '/');
+	int dirfd, err;
+	if ((err = viewfs_dir(&dirfd, v, rel, slash ? (size_t)(slash - rel) : 0, 1, created)) < 0)
+		return err;
+	return viewfs_write_at(v, dirfd, slash ? slash + 1 : rel, rel, data, len);
+}
+
+int open_dirs_at(int base, const char *rel, int create)
+{
+	struct strbuf name = STRBUF_INIT;
+	int fd = dup(base);
+	for (const char *p = rel; fd >= 0 && *p;) {
+		size_t n = strcspn(p, "/");
+		int next;
+		strbuf_reset(&name);
+		strbuf_add(&name, p, n);
+		next = n ? open_dir_step(fd, name.buf, create, NULL) : dup(fd);
+		close(fd);
+		fd = next;
+		p += n + (p[n] == '/');
+	}
+	strbuf_release(&name);
+	return fd;
+}
+
+int list_dir_at(struct strlist *out, int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, DIR_FLAGS), saved;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	if (!d) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strlist_push(out, de->d_name);
+	closedir(d);
+	return 0;
+}
+
+int remove_tree_at(int dirfd, const char *name)
+{
+	struct strlist names = STRLIST_INIT;
+	int fd, err = 0;
+
+	if (!unlinkat(dirfd, name, 0) || errno == ENOENT)
+		return 0;
+	if ((errno != EISDIR && errno != EPERM) || list_dir_at(&names, dirfd, name) < 0 ||
+	    (fd = openat(dirfd, name, DIR_FLAGS)) < 0) {
+		strlist_clear(&names);
+		return -1;
+	}
+	for (size_t i = 0; i < names.nr && !err; i++)
+		err = remove_tree_at(fd, names.items[i]);
+	close(fd);
+	strlist_clear(&names);
+	return err ? err : unlinkat(dirfd, name, AT_REMOVEDIR);
+}
