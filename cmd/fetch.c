@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel/deliver.h"
+#include "channel/driver.h"
+#include "channel/fetch.h"
 #include "cmd.h"
 
 static const char fetch_usage[] =

@@ -1,5 +1,6 @@
 
 #include "cmd.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 

@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "store/assign.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 

@@ -5,6 +5,7 @@
 #include "base/time.h"
 #include "cmd.h"
 #include "store/id.h"
+#include "store/layout.h"
 #include "store/summary.h"
 
 static const char show_usage[] =

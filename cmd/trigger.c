@@ -11,6 +11,7 @@
 #include "store/message.h"
 #include "store/msgmap.h"
 #include "store/outbox.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/summary.h"
 #include "store/tx.h"

@@ -6,6 +6,7 @@
 #include "base/time.h"
 #include "base/utf8.h"
 #include "cmd.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/summary.h"
 #include "store/tx.h"

@@ -20,7 +20,7 @@
 #include "base/error.h"
 #include "base/fileio.h"
 #include "base/time.h"
-#include "channel/deliver.h"
+#include "channel/driver.h"
 #include "mail/charset.h"
 #include "mail/mime.h"
 

@@ -10,7 +10,7 @@
 
 #include "base/error.h"
 #include "channel/curllib.h"
-#include "channel/deliver.h"
+#include "channel/driver.h"
 #include "channel/imap.h"
 #include "mail/charset.h"
 #include "mail/mime.h"

@@ -15,7 +15,7 @@
 #include "base/error.h"
 #include "base/time.h"
 #include "base/utf8.h"
-#include "channel/deliver.h"
+#include "channel/driver.h"
 #include "channel/http.h"
 #include "channel/parse.h"
 

@@ -5,6 +5,7 @@
 #include "store/assign.h"
 #include "store/index.h"
 #include "store/oplog.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/summary.h"
 #include "store/tx.h"

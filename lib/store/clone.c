@@ -15,7 +15,7 @@
 #include "base/error.h"
 #include "base/fileio.h"
 #include "git/error.h"
-#include "git/treepath.h"
+#include "store/layout.h"
 #include "store/store.h"
 #include "store/view.h"
 #include "store/viewfs.h"

@@ -14,6 +14,7 @@
 #include "store/message.h"
 #include "store/msgmap.h"
 #include "store/outbox.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 
@@ -41,7 +42,7 @@ static int check_record(struct fsck_job *job, struct dlg_tx *tx, const char *dir
 	size_t n;
 	int err;
 
-	strbuf_addf(&path, "%s/log", dir);
+	layout_record_file(&path, dir, "log");
 	if ((err = tx_read(&log, tx, path.buf)) < 0) {
 		if (err == DLG_ENOTFOUND) {
 			problem(job, "nolog", dir);
@@ -49,7 +50,7 @@ static int check_record(struct fsck_job *job, struct dlg_tx *tx, const char *dir
 		}
 		goto out;
 	}
-	if (!strncmp(dir, "dialogs/", 8) && dialog_log_counts_messages(log.buf, log.len)) {
+	if (layout_is_dialog(dir) && dialog_log_counts_messages(log.buf, log.len)) {
 		struct strlist names = STRLIST_INIT;
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/cur", dir);
@@ -89,7 +90,7 @@ static void map_line(struct fsck_job *job, const char *key, const char *dialog, 
 {
 	struct strbuf path = STRBUF_INIT;
 	size_t i;
-	strbuf_addf(&path, "msgmap/%.2s/%.2s", key, key + 2);
+	layout_msgmap_file(&path, key);
 	for (i = 0; i < job->map_paths.nr && strcmp(job->map_paths.items[i], path.buf); i++)
 		;
 	if (i == job->map_paths.nr) {
@@ -130,12 +131,12 @@ static int check_messages(struct fsck_job *job, struct dlg_tx *tx, const char *d
 			continue;
 		strbuf_reset(&path);
 		strbuf_reset(&data);
-		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
+		layout_message(&path, dir, names.items[i]);
 		if ((err = tx_read(&data, tx, path.buf)) < 0)
 			break;
 		if (message_delivery_pending(data.buf, data.len)) {
 			strbuf_reset(&path);
-			strbuf_addf(&path, "outbox/%s", key);
+			layout_outbox_entry(&path, key);
 			strbuf_reset(&data);
 			if (tx_read(&data, tx, path.buf) == DLG_ENOTFOUND) {
 				problem(job, "unqueued", path.buf);
@@ -191,15 +192,14 @@ static int check_outbox(struct fsck_job *job, struct dlg_tx *tx)
 		if (!outbox_entry_read(&e, tx, keys.items[i])) {
 			strbuf_reset(&path);
 			strbuf_reset(&msg);
-			dialog_dir(&path, e.dialog);
-			strbuf_addf(&path, "/cur/%s", e.file);
+			layout_dialog_message(&path, e.dialog, e.file);
 			ok = !tx_read(&msg, tx, path.buf) && message_delivery_pending(msg.buf, msg.len);
 			free(e.file);
 		}
 		if (ok)
 			continue;
 		strbuf_reset(&path);
-		strbuf_addf(&path, "outbox/%s", keys.items[i]);
+		layout_outbox_entry(&path, keys.items[i]);
 		problem(job, "orphan", path.buf);
 		if (job->repair)
 			err = tx_remove(tx, path.buf);

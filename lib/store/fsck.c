@@ -16,7 +16,7 @@
 #include "base/error.h"
 #include "base/time.h"
 #include "git/error.h"
-#include "git/treepath.h"
+#include "store/layout.h"
 #include "store/view.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

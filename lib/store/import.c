@@ -11,6 +11,7 @@
 #include "store/import.h"
 #include "store/message.h"
 #include "store/msgmap.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 
@@ -34,7 +35,7 @@ int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *di
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	int err;
-	strbuf_addf(&path, "%s/info", dir);
+	layout_record_file(&path, dir, "info");
 	err = tx_read(&data, tx, path.buf);
 	if (!err)
 		dialog_info_parse(info, data.buf, data.len);
@@ -54,7 +55,7 @@ int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *
 	for (size_t i = names.nr; i-- > 0 && !found;) {
 		strbuf_reset(&path);
 		strbuf_reset(&data);
-		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
+		layout_message(&path, dir, names.items[i]);
 		if (tx_read(&data, tx, path.buf) < 0 ||
 		    stored_msg_parse(out, names.items[i], data.buf, mime_body_offset(data.buf, data.len), 0) < 0)
 			continue;
@@ -85,7 +86,7 @@ static int thread_has_address(struct dlg_tx *tx, const char *dir, const char *ad
 		struct mime_message *m = NULL;
 		strbuf_reset(&path);
 		strbuf_reset(&data);
-		strbuf_addf(&path, "%s/cur/%s", dir, names.items[i]);
+		layout_message(&path, dir, names.items[i]);
 		if (tx_read(&data, tx, path.buf) < 0)
 			continue;
 		/* Headers are all we need; cut the body off before parsing. */
@@ -107,7 +108,7 @@ static int dialog_is_open(struct dlg_tx *tx, const char *dir)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	int open;
-	strbuf_addf(&path, "%s/status", dir);
+	layout_record_file(&path, dir, "status");
 	open = !tx_read(&data, tx, path.buf) && !strncmp(data.buf, "open", 4);
 	strbuf_release(&path);
 	strbuf_release(&data);
@@ -267,7 +268,7 @@ static int store_incoming(struct dlg_tx *tx, char did[17], const struct incoming
 		info.subject = (char *)in->subject;
 		info.created = in->when;
 		dialog_info_format(&data, &info);
-		strbuf_addf(&path, "%s/info", dir.buf);
+		layout_record_file(&path, dir.buf, "info");
 		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
 		    (err = record_op(tx, dir.buf, "create", in->channel, NULL, NULL)) < 0)
 			goto out;
@@ -288,7 +289,7 @@ static int store_incoming(struct dlg_tx *tx, char did[17], const struct incoming
 		goto out;
 	message_file_name(&file, in->when, in->key, 0);
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+	layout_message(&path, dir.buf, file.buf);
 	if ((err = tx_write(tx, path.buf, in->data, in->len)) < 0 ||
 	    (err = msgmap_add(tx, in->key, did, file.buf)) < 0)
 		goto out;

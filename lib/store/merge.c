@@ -8,6 +8,7 @@
 #include "store/merge.h"
 #include "store/message.h"
 #include "store/oplog.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 #include "store/users.h"
@@ -63,7 +64,7 @@ static int merge_file(git_oid *out, git_repository *repo, const char *path,
 		strbuf_release(&merged);
 		return err;
 	}
-	if (!strncmp(path, "msgmap/", 7)) {
+	if (layout_is_msgmap(path)) {
 		/* Sets of lines, one per message key. */
 		struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT, merged = STRBUF_INIT;
 		struct strlist lines = STRLIST_INIT;
@@ -92,7 +93,7 @@ static int merge_file(git_oid *out, git_repository *repo, const char *path,
 		strbuf_release(&merged);
 		return err;
 	}
-	if (strstr(path, "/cur/")) {
+	if (layout_is_message(path)) {
 		int ra = delivery_rank(repo, git_tree_entry_id(a));
 		int rb = delivery_rank(repo, git_tree_entry_id(b));
 		if (ra != rb) {
@@ -235,10 +236,10 @@ static int rederive(git_treebuilder *tb, struct merge_ctx *ctx, const char *path
 		return 0;
 	if ((err = read_blob(&text, ctx->repo, git_tree_entry_id(e))) < 0)
 		return err;
-	if (!strncmp(path, "dialogs/", 8) && dialog_log_counts_messages(text.buf, text.len) &&
+	if (layout_is_dialog(path) && dialog_log_counts_messages(text.buf, text.len) &&
 	    (err = count_incoming(&incoming, tb, ctx->repo)) < 0)
 		goto out;
-	if (!strncmp(path, "users/", 6)) {
+	if (layout_is_user(path)) {
 		struct oplog log = OPLOG_INIT;
 		struct user_state st;
 		oplog_parse(&log, text.buf, text.len);

@@ -3,11 +3,12 @@
 #include "base/error.h"
 #include "store/id.h"
 #include "store/msgmap.h"
+#include "store/layout.h"
 
 /* msgmap/ab/cd holds the keys starting with abcd, one "KEY DIALOG FILE" line each, sorted. */
 static void msgmap_path(struct strbuf *out, const char *key)
 {
-	strbuf_addf(out, "msgmap/%.2s/%.2s", key, key + 2);
+	layout_msgmap_file(out, key);
 }
 
 static const char *msgmap_find(const char *map, const char *key)

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 

@@ -18,6 +18,7 @@
 #include "store/import.h"
 #include "store/message.h"
 #include "store/outbox.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 
@@ -25,7 +26,7 @@
 
 static void outbox_path(struct strbuf *out, const char *key)
 {
-	strbuf_addf(out, "outbox/%s", key);
+	layout_outbox_entry(out, key);
 }
 
 int outbox_add(struct dlg_tx *tx, const char *key, const char *dialog, const char *file)
@@ -86,8 +87,7 @@ out:
 /* dialogs/../ID/cur/FILE of an entry. */
 void outbox_entry_message_path(struct strbuf *out, const struct outbox_entry *e)
 {
-	dialog_dir(out, e->dialog);
-	strbuf_addf(out, "/cur/%s", e->file);
+	layout_dialog_message(out, e->dialog, e->file);
 }
 
 int message_delivery_pending(const char *raw, size_t len)

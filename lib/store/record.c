@@ -7,18 +7,9 @@
 #include "base/hex.h"
 #include "base/time.h"
 #include "store/id.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
-
-void dialog_dir(struct strbuf *out, const char *id)
-{
-	shard_path(out, "dialogs", id);
-}
-
-void user_dir(struct strbuf *out, const char *id)
-{
-	shard_path(out, "users", id);
-}
 
 static const char *arg(const struct op *op, int i)
 {
@@ -250,20 +241,6 @@ const char *user_state_prop(const struct user_state *st, const char *key)
 	return NULL;
 }
 
-void operator_dir(struct strbuf *out, const char *name)
-{
-	strbuf_addf(out, "operators/%s", name);
-}
-
-int record_dir_is(const char *path)
-{
-	int slashes = 0;
-	for (const char *p = path; *p; p++)
-		slashes += *p == '/';
-	return (slashes == 3 && (!strncmp(path, "dialogs/", 8) || !strncmp(path, "users/", 6))) ||
-	       (slashes == 1 && !strncmp(path, "operators/", 10) && path[10] && path[10] != '.');
-}
-
 int operator_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -329,7 +306,7 @@ size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *
 		files[i].present = 0;
 		files[i].name = NULL;
 	}
-	if (!strncmp(dir, "dialogs/", 8)) {
+	if (layout_is_dialog(dir)) {
 		struct dialog_state st;
 		dialog_state_replay(&st, &log, incoming);
 		files[0].name = "status";
@@ -344,7 +321,7 @@ size_t record_derive(struct derived_file files[RECORD_MAX_DERIVED], const char *
 			strbuf_addf(&files[2].content, "%s\n", st.tags.items[i]);
 		dialog_state_clear(&st);
 		n = 3;
-	} else if (!strncmp(dir, "users/", 6)) {
+	} else if (layout_is_user(dir)) {
 		struct user_state st;
 		user_state_replay(&st, &log);
 		files[0].name = "card";
@@ -397,7 +374,7 @@ int record_load(struct oplog *log, struct dlg_tx *tx, const char *dir)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 	int err;
-	strbuf_addf(&path, "%s/log", dir);
+	layout_record_file(&path, dir, "log");
 	err = tx_read(&text, tx, path.buf);
 	if (err == DLG_ENOTFOUND)
 		err = 0;
@@ -485,7 +462,7 @@ int record_op(struct dlg_tx *tx, const char *dir, const char *verb,
 	size_t nold, nnew;
 	long incoming = -1;
 	int err, history_only = !strcmp(verb, "dialog") || !strcmp(verb, "ident");
-	int dialog = !strncmp(dir, "dialogs/", 8);
+	int dialog = layout_is_dialog(dir);
 
 	if (changed)
 		*changed = 0;
@@ -516,7 +493,7 @@ int record_op(struct dlg_tx *tx, const char *dir, const char *verb,
 	nold = record_derive(old, dir, before.buf, before.len, incoming);
 	nnew = record_derive(new, dir, after.buf, after.len, incoming);
 	if (history_only || !derived_equal(old, new, nnew) || !before.len) {
-		strbuf_addf(&path, "%s/log", dir);
+		layout_record_file(&path, dir, "log");
 		err = tx_write(tx, path.buf, after.buf, after.len);
 		for (size_t i = 0; i < nnew && !err; i++) {
 			strbuf_reset(&path);

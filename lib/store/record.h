@@ -16,12 +16,6 @@
  * again from the merged log.
  */
 
-void dialog_dir(struct strbuf *out, const char *id);
-void user_dir(struct strbuf *out, const char *id);
-/* operators/NAME: few enough for one directory. */
-void operator_dir(struct strbuf *out, const char *name);
-/* Whether path is a record's directory: dialogs/ab/cd/ID, users/ab/cd/ID or operators/NAME. */
-int record_dir_is(const char *path);
 
 /* One operation that lost its value to a concurrent one (ops[lost] was
    replaced by ops[by], whose writer had not seen it). */

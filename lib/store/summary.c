@@ -8,6 +8,7 @@
 #include "base/utf8.h"
 #include "store/id.h"
 #include "store/summary.h"
+#include "store/layout.h"
 
 int dialog_ids_all(struct strlist *out, struct dlg_store *s)
 {
@@ -43,10 +44,11 @@ int dialog_ids_all(struct strlist *out, struct dlg_store *s)
 
 char *user_display_name(struct dlg_store *s, const char *uid)
 {
-	struct strbuf rel = STRBUF_INIT, card = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, rel = STRBUF_INIT, card = STRBUF_INIT;
 	char *name = NULL;
-	shard_path(&rel, "users", uid);
-	strbuf_addstr(&rel, "/card");
+	user_dir(&dir, uid);
+	layout_record_file(&rel, dir.buf, "card");
+	strbuf_release(&dir);
 	if (*uid && !view_read(&card, s, rel.buf)) {
 		name = kv_get(card.buf, card.len, "name");
 		/* else the first identity line: "kind: value" after the name */
@@ -111,7 +113,7 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 	memset(d, 0, sizeof(*d));
 	memcpy(d->id, id, DLG_ID_LEN + 1);
 	dialog_dir(&dir, id);
-	strbuf_addf(&rel, "%s/info", dir.buf);
+	layout_record_file(&rel, dir.buf, "info");
 	if ((err = view_read(&data, s, rel.buf)) < 0) {
 		if (err == DLG_ENOTFOUND)
 			err = dlg_error(DLG_ENOTFOUND, "no dialog '%s'", id);
@@ -121,11 +123,11 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 
 	strbuf_reset(&rel);
 	strbuf_reset(&data);
-	strbuf_addf(&rel, "%s/status", dir.buf);
+	layout_record_file(&rel, dir.buf, "status");
 	d->closed = !view_read(&data, s, rel.buf) && !strncmp(data.buf, "closed", 6);
 	strbuf_reset(&rel);
 	strbuf_reset(&data);
-	strbuf_addf(&rel, "%s/assignee", dir.buf);
+	layout_record_file(&rel, dir.buf, "assignee");
 	if (!view_read(&data, s, rel.buf))
 		d->assignee = first_line(&data);
 	if (d->assignee && !*d->assignee) {
@@ -134,7 +136,7 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 	}
 	strbuf_reset(&rel);
 	strbuf_reset(&data);
-	strbuf_addf(&rel, "%s/tags", dir.buf);
+	layout_record_file(&rel, dir.buf, "tags");
 	if (!view_read(&data, s, rel.buf))
 		for (char *p = data.buf; *p;) {
 			char *nl = strchr(p, '\n');
@@ -155,7 +157,7 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 		struct stored_msg m;
 		strbuf_reset(&rel);
 		strbuf_reset(&data);
-		strbuf_addf(&rel, "%s/cur/%s", dir.buf, files.items[files.nr - 1]);
+		layout_message(&rel, dir.buf, files.items[files.nr - 1]);
 		if (!view_read(&data, s, rel.buf) &&
 		    !stored_msg_parse(&m, files.items[files.nr - 1], data.buf, data.len, 0)) {
 			struct strbuf pv = STRBUF_INIT;
@@ -211,8 +213,7 @@ int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s
 	for (size_t i = 0; i < files.nr; i++) {
 		strbuf_reset(&rel);
 		strbuf_reset(&data);
-		dialog_dir(&rel, id);
-		strbuf_addf(&rel, "/cur/%s", files.items[i]);
+		layout_dialog_message(&rel, id, files.items[i]);
 		if (view_read(&data, s, rel.buf) < 0 ||
 		    stored_msg_parse(&msgs[k], files.items[i], data.buf, data.len, mime_flags) < 0)
 			continue;
@@ -241,14 +242,14 @@ int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *di
 	struct note *notes;
 	size_t k = 0;
 
-	strbuf_addf(&rel, "%s/notes", dir);
+	layout_notes(&rel, dir);
 	view_list(&files, s, rel.buf);
 	notes = xcalloc(files.nr + 1, sizeof(*notes));
 	for (size_t i = 0; i < files.nr; i++) {
 		char *date, *body;
 		strbuf_reset(&rel);
 		strbuf_reset(&data);
-		strbuf_addf(&rel, "%s/notes/%s", dir, files.items[i]);
+		layout_note(&rel, dir, files.items[i]);
 		if (view_read(&data, s, rel.buf) < 0)
 			continue;
 		notes[k].author = kv_get(data.buf, data.len, "Author");

@@ -8,7 +8,7 @@
 #include "base/error.h"
 #include "git/error.h"
 #include "git/treediff.h"
-#include "git/treepath.h"
+#include "store/layout.h"
 #include "store/branch.h"
 #include "store/merge.h"
 #include "store/sync.h"

@@ -8,6 +8,7 @@
 #include "store/id.h"
 #include "store/import.h"
 #include "store/oplog.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
 #include "store/users.h"
@@ -182,7 +183,7 @@ static int load_user(struct user_state *st, struct dlg_tx *tx, const char *uid)
 	struct oplog log = OPLOG_INIT;
 	int err;
 	user_dir(&dir, uid);
-	strbuf_addf(&path, "%s/log", dir.buf);
+	layout_record_file(&path, dir.buf, "log");
 	if ((err = tx_read(&data, tx, path.buf)) == DLG_ENOTFOUND)
 		err = dlg_error(DLG_ENOTFOUND, "no user %s", uid);
 	if (!err) {
@@ -203,7 +204,7 @@ static int move_dialog(struct dlg_tx *tx, const char *dialog, const char *keep)
 	struct dialog_info info;
 	int err;
 	dialog_dir(&dir, dialog);
-	strbuf_addf(&path, "%s/info", dir.buf);
+	layout_record_file(&path, dir.buf, "info");
 	if ((err = tx_read(&data, tx, path.buf)) == DLG_ENOTFOUND) {
 		err = 0; /* a dialog that never reached this clone */
 		goto out;
@@ -228,24 +229,26 @@ out:
 
 static int copy_notes(struct dlg_tx *tx, const char *keep, const char *other)
 {
-	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT, data = STRBUF_INIT;
+	struct strbuf keep_dir = STRBUF_INIT, other_dir = STRBUF_INIT, from = STRBUF_INIT,
+		      to = STRBUF_INIT, data = STRBUF_INIT;
 	struct strlist names = STRLIST_INIT;
 	int err = 0;
-	user_dir(&from, other);
-	strbuf_addstr(&from, "/notes");
+	user_dir(&keep_dir, keep);
+	user_dir(&other_dir, other);
+	layout_notes(&from, other_dir.buf);
 	tx_list(&names, tx, from.buf);
 	for (size_t i = 0; i < names.nr && !err; i++) {
 		strbuf_reset(&from);
 		strbuf_reset(&to);
 		strbuf_reset(&data);
-		user_dir(&from, other);
-		strbuf_addf(&from, "/notes/%s", names.items[i]);
-		user_dir(&to, keep);
-		strbuf_addf(&to, "/notes/%s", names.items[i]);
+		layout_note(&from, other_dir.buf, names.items[i]);
+		layout_note(&to, keep_dir.buf, names.items[i]);
 		if (!(err = tx_read(&data, tx, from.buf)))
 			err = tx_write(tx, to.buf, data.buf, data.len);
 	}
 	strlist_clear(&names);
+	strbuf_release(&keep_dir);
+	strbuf_release(&other_dir);
 	strbuf_release(&from);
 	strbuf_release(&to);
 	strbuf_release(&data);

@@ -21,7 +21,7 @@
 #include "base/error.h"
 #include "git/error.h"
 #include "git/treediff.h"
-#include "git/treepath.h"
+#include "store/layout.h"
 #include "store/fsck.h"
 #include "store/view.h"
 
@@ -52,14 +52,14 @@ int store_view_commit(git_oid *out, struct dlg_store *s)
  */
 int view_has(const char *rel)
 {
-	return strncmp(rel, "msgmap/", 7) && strcmp(rel, "msgmap");
+	return !layout_is_msgmap(rel);
 }
 
 /* Dialog directories are dialogs/xx/yy/ID: Maildir readers want new/ and tmp/ there too. */
 int view_is_dialog_dir(const char *rel)
 {
 	int slashes = 0;
-	if (strncmp(rel, "dialogs/", 8))
+	if (!layout_is_dialog(rel))
 		return 0;
 	for (const char *p = rel; *p; p++)
 		slashes += *p == '/';
@@ -70,7 +70,7 @@ int view_is_dialog_dir(const char *rel)
 static size_t dialog_dir_len(const char *rel)
 {
 	int slashes = 0;
-	if (strncmp(rel, "dialogs/", 8))
+	if (!layout_is_dialog(rel))
 		return 0;
 	for (const char *p = rel; *p; p++)
 		if (*p == '/' && ++slashes == 4)

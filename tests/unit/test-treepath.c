@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "git/treepath.h"
+#include "store/layout.h"
 
 #define BLOB GIT_FILEMODE_BLOB
 #define TREE GIT_FILEMODE_TREE

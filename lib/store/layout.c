@@ -7,7 +7,8 @@
 #include "base/error.h"
 #include "git/error.h"
 #include "git/treediff.h"
-#include "git/treepath.h"
+#include "store/id.h"
+#include "store/layout.h"
 
 /*
  * Every file of format 1.  A directory is a proper prefix of one of these.
@@ -312,4 +313,91 @@ int tree_check_commits(git_repository *repo, const git_oid *from, const git_oid 
 	git_tree_free(a);
 	git_tree_free(b);
 	return err;
+}
+
+/* ---- building paths ---- */
+
+void dialog_dir(struct strbuf *out, const char *id)
+{
+	shard_path(out, "dialogs", id);
+}
+
+void user_dir(struct strbuf *out, const char *id)
+{
+	shard_path(out, "users", id);
+}
+
+void operator_dir(struct strbuf *out, const char *name)
+{
+	strbuf_addf(out, "operators/%s", name);
+}
+
+int record_dir_is(const char *path)
+{
+	int slashes = 0;
+	for (const char *p = path; *p; p++)
+		slashes += *p == '/';
+	return (slashes == 3 && (layout_is_dialog(path) || layout_is_user(path))) ||
+	       (slashes == 1 && !strncmp(path, "operators/", 10) && path[10] && path[10] != '.');
+}
+
+int layout_is_dialog(const char *path)
+{
+	return !strncmp(path, "dialogs/", 8);
+}
+
+int layout_is_user(const char *path)
+{
+	return !strncmp(path, "users/", 6);
+}
+
+int layout_is_msgmap(const char *path)
+{
+	return !strncmp(path, "msgmap/", 7) || !strcmp(path, "msgmap");
+}
+
+void layout_record_file(struct strbuf *out, const char *dir, const char *name)
+{
+	strbuf_addf(out, "%s/%s", dir, name);
+}
+
+void layout_message(struct strbuf *out, const char *dir, const char *file)
+{
+	strbuf_addf(out, "%s/cur/%s", dir, file);
+}
+
+void layout_dialog_message(struct strbuf *out, const char *id, const char *file)
+{
+	dialog_dir(out, id);
+	strbuf_addf(out, "/cur/%s", file);
+}
+
+int layout_is_message(const char *path)
+{
+	return strstr(path, "/cur/") != NULL;
+}
+
+void layout_notes(struct strbuf *out, const char *dir)
+{
+	strbuf_addf(out, "%s/notes", dir);
+}
+
+void layout_note(struct strbuf *out, const char *dir, const char *name)
+{
+	strbuf_addf(out, "%s/notes/%s", dir, name);
+}
+
+void layout_outbox_entry(struct strbuf *out, const char *key)
+{
+	strbuf_addf(out, "outbox/%s", key);
+}
+
+void layout_msgmap_file(struct strbuf *out, const char *key)
+{
+	strbuf_addf(out, "msgmap/%.2s/%.2s", key, key + 2);
+}
+
+void layout_template(struct strbuf *out, const char *name)
+{
+	strbuf_addf(out, "templates/%s", name);
 }

@@ -1,5 +1,5 @@
-#ifndef DLG_DELIVER_H
-#define DLG_DELIVER_H
+#ifndef DLG_CHANNEL_DRIVER_H
+#define DLG_CHANNEL_DRIVER_H
 
 #include <time.h>
 
@@ -9,7 +9,7 @@
 
 /*
  * Fetching from and sending through channels.  Each channel type is a
- * driver; the generic code around it keeps the promises: messages are
+ * driver; the generic code around it (fetch.c, send.c) keeps the promises: messages are
  * committed before a cursor moves, and a message is marked sent only after
  * the channel took it (so a crash re-sends, never loses, and channels that
  * accept an idempotency key never show it twice).
@@ -83,14 +83,5 @@ extern const struct channel_driver telegram_driver;
 extern const struct channel_driver email_driver;
 extern const struct channel_driver vk_driver;
 extern const struct channel_driver facebook_driver;
-
-/* Whether there is anything to fetch from ch: an email channel set up only
-   to send (no --imap) has nothing. */
-int channel_fetches(const struct channel *ch);
-
-/* Fetches one page from channel ch and commits it; res counts it, *more
-   says the channel holds more. */
-int channel_fetch(struct import_result *res, struct strlist *warnings, int *more,
-		  struct channel *ch, const struct fetch_opts *o);
 
 #endif

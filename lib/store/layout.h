@@ -1,5 +1,5 @@
-#ifndef DLG_TREEPATH_H
-#define DLG_TREEPATH_H
+#ifndef DLG_STORE_LAYOUT_H
+#define DLG_STORE_LAYOUT_H
 
 #include "base/strbuf.h"
 #include "git/gitlib.h"
@@ -53,5 +53,36 @@ int tree_path_refuse(const char *subject, const char *path, const char *why);
 int tree_check_change(git_repository *repo, const git_tree *from, const git_tree *to, const char *subject);
 /* The same between the trees of two commits (from may be NULL). */
 int tree_check_commits(git_repository *repo, const git_oid *from, const git_oid *to, const char *subject);
+
+/*
+ * Building the paths of the layout: every part of dlg that names a file of
+ * the tree does it through these, so this file is the one place that knows
+ * where things are (store-format.md, "Layout").  Each appends to out.
+ */
+/* dialogs/3f/9a/ID and users/3f/9a/ID: sharded by the id's first four digits. */
+void dialog_dir(struct strbuf *out, const char *id);
+void user_dir(struct strbuf *out, const char *id);
+/* operators/NAME: few enough for one directory. */
+void operator_dir(struct strbuf *out, const char *name);
+/* Whether path is a record's directory: dialogs/ab/cd/ID, users/ab/cd/ID or operators/NAME. */
+int record_dir_is(const char *path);
+int layout_is_dialog(const char *path);   /* under dialogs/ */
+int layout_is_user(const char *path);     /* under users/ */
+int layout_is_msgmap(const char *path);   /* msgmap or under it */
+/* A record's file (info, log, status, assignee, tags, card): DIR/NAME. */
+void layout_record_file(struct strbuf *out, const char *dir, const char *name);
+/* A dialog's message: DIR/cur/FILE. */
+void layout_message(struct strbuf *out, const char *dir, const char *file);
+/* The same by the dialog's id: dialogs/3f/9a/ID/cur/FILE. */
+void layout_dialog_message(struct strbuf *out, const char *id, const char *file);
+/* Whether path is a message: .../cur/... */
+int layout_is_message(const char *path);
+/* A record's notes: DIR/notes, and one of them, DIR/notes/NAME. */
+void layout_notes(struct strbuf *out, const char *dir);
+void layout_note(struct strbuf *out, const char *dir, const char *name);
+/* outbox/KEY, msgmap/ab/cd (the file holding KEY), templates/NAME. */
+void layout_outbox_entry(struct strbuf *out, const char *key);
+void layout_msgmap_file(struct strbuf *out, const char *key);
+void layout_template(struct strbuf *out, const char *name);
 
 #endif
