@@ -1,6 +1,5 @@
 #define GITLIB_IMPL
 #include <dlfcn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,15 +78,6 @@ int gitlib_load(void)
 	trace_perf("libgit2 started");
 	gitlib_ready = 1;
 	return 0;
-}
-
-struct gitlib *gitlib_need(void)
-{
-	if (gitlib_load() < 0) {
-		fprintf(stderr, "dlg: %s\n", dlg_error_last());
-		exit(127);
-	}
-	return &gitlib;
 }
 
 int gitlib_oid_fromstr(git_oid *out, const char *hex)
