@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "gitlib.h"
 
 #include "store.h"
@@ -108,34 +109,37 @@ int time_parse_local(time_t *out, const char *s)
 	return 0;
 }
 
-void hash_hex(char out[41], const void *data, size_t len)
+int hash_hex(char out[41], const void *data, size_t len)
 {
 	git_oid oid;
-	/* git's blob hash is a fine, stable SHA-1 and saves a second implementation.
-	   Callers hash inside a change, which has already loaded libgit2; were it
-	   missing, no change could be written, so the zero key never lands. */
-	if (gitlib_load() < 0) {
-		memset(out, '0', 40);
-		out[40] = '\0';
-		return;
-	}
-	git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
+	int err;
+	/* git's blob hash is a fine, stable SHA-1 and saves a second
+	   implementation; libgit2's refuses data that shows a collision attack. */
+	if ((err = gitlib_load()) < 0)
+		return err;
+	if ((err = git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB)) < 0)
+		return dlg_error_git(err, "cannot hash");
 	git_oid_tostr(out, 41, &oid);
+	return 0;
 }
 
-void key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b)
+int key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char hex[41];
+	int err;
 	strbuf_addstr(&sb, kind);
 	strbuf_addch(&sb, '\0');
 	strbuf_addstr(&sb, a ? a : "");
 	strbuf_addch(&sb, '\0');
 	strbuf_addstr(&sb, b ? b : "");
-	hash_hex(hex, sb.buf, sb.len);
+	err = hash_hex(hex, sb.buf, sb.len);
+	strbuf_release(&sb);
+	if (err < 0)
+		return err;
 	memcpy(out, hex, DLG_ID_LEN);
 	out[DLG_ID_LEN] = '\0';
-	strbuf_release(&sb);
+	return 0;
 }
 
 void random_hex(char *out, size_t n)

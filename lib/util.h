@@ -28,10 +28,11 @@ int time_parse(time_t *out, const char *s);
 /* The same for dates people type: without a Z they are local time ($TZ). */
 int time_parse_local(time_t *out, const char *s);
 
-/* SHA-1 of data as 40 hex digits (+NUL). */
-void hash_hex(char out[41], const void *data, size_t len);
+/* SHA-1 of data as 40 hex digits (+NUL): git's blob id, so it loads
+   libgit2, and fails when that cannot be loaded. */
+int hash_hex(char out[41], const void *data, size_t len);
 /* A 16-hex key from a kind and up to two strings: hash("kind\0a\0b"). */
-void key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b);
+int key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b);
 /* n random hex digits (+NUL). */
 void random_hex(char *out, size_t n);
 int is_hex_prefix(const char *s);
