@@ -124,7 +124,10 @@ extern struct gitlib gitlib;
 extern int gitlib_ready;
 
 /* Loads and starts libgit2 once; DLG_ERROR with the loader's reason when it
-   cannot.  Commands call it (through store_git) before any git_* call. */
+   cannot, a version other than the headers' included.  $DLG_LIBGIT2, when
+   set, names the file to load instead of the SONAME dlg was built with (for
+   tests and packagers).  Commands call it (through store_git) before any
+   git_* call. */
 int gitlib_load(void);
 /* Before gitlib_load(): libgit2 will talk HTTPS (a clone from a URL), so
    it gets the system's CA certificates, which dlg otherwise spares it. */
