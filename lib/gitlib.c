@@ -13,6 +13,8 @@
 
 struct gitlib gitlib;
 int gitlib_ready;
+
+#ifdef DLG_MBEDTLS_CA_STANDIN
 static void *gitlib_handle;
 static int gitlib_tls;
 
@@ -27,6 +29,10 @@ static int gitlib_tls;
  * checks would fail, never pass.  A clone from a network URL asks for the
  * real ones first (gitlib_want_tls()), found through libgit2's own
  * dependencies.
+ *
+ * The Makefile builds them only where that holds: a libgit2 shared library
+ * linked to mbedTLS, and a libcurl that is not (curl would bind them too,
+ * and trust no certificate).
  */
 typedef int (*crt_parse_fn)(void *chain, const char *path);
 
@@ -52,6 +58,12 @@ void gitlib_want_tls(void)
 {
 	gitlib_tls = 1;
 }
+#else
+void gitlib_want_tls(void)
+{
+	/* Without the stand-ins libgit2 loads its CA certificates itself. */
+}
+#endif
 
 static const char *gitlib_file(void)
 {
@@ -104,7 +116,9 @@ int gitlib_load(void)
 		dlclose(handle);
 		return err;
 	}
+#ifdef DLG_MBEDTLS_CA_STANDIN
 	gitlib_handle = handle;
+#endif
 	trace_perf("libgit2 loaded");
 	gitlib.git_libgit2_init();
 	/* libgit2 caches no tree over 4 KB; the top trees of a store (256 shard

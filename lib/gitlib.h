@@ -130,11 +130,14 @@ extern int gitlib_ready;
    git_* call. */
 int gitlib_load(void);
 /* Before gitlib_load(): libgit2 will talk HTTPS (a clone from a URL), so
-   it gets the system's CA certificates, which dlg otherwise spares it. */
+   it gets the system's CA certificates, which the stand-ins, where they
+   are built, otherwise spare it. */
 void gitlib_want_tls(void);
+#ifdef DLG_MBEDTLS_CA_STANDIN
 /* The stand-ins for mbedTLS's loaders that spare it them (see gitlib.c). */
 int mbedtls_x509_crt_parse_file(void *chain, const char *path);
 int mbedtls_x509_crt_parse_path(void *chain, const char *path);
+#endif
 
 static inline struct gitlib *gitlib_get(void)
 {
