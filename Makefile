@@ -14,17 +14,39 @@ PKGS = libgit2 jansson libmagic sqlite3 zlib
 CFLAGS ?= -O2 -g
 DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 	-Wno-unused-parameter -Ilib $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# What the shared library NAME in pkg-config's libdir is called and links to,
+# as SONAME=... and NEEDED=... words; nothing when there is no NAME.so.
+dynamic_section = $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir $(1))/$(1).so 2>/dev/null | \
+	awk '$$1 == "SONAME" || $$1 == "NEEDED" { print $$1 "=" $$2 }')
 # libgit2 is opened with dlopen() on first use (lib/git/gitlib.h says why).
 DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2,$(PKGS)))
 GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
-GIT2_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libgit2)/libgit2.so 2>/dev/null | \
-	awk '/SONAME/ { print $$2 }')
+GIT2_DYNAMIC := $(call dynamic_section,libgit2)
+GIT2_SONAME = $(patsubst SONAME=%,%,$(filter SONAME=%,$(GIT2_DYNAMIC)))
 DLG_CFLAGS += -DGITLIB_SONAME='"$(or $(GIT2_SONAME),libgit2.so)"'
 # So is libcurl (lib/channel/curllib.h): its headers are needed, never its library.
-CURL_SONAME := $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir libcurl)/libcurl.so 2>/dev/null | \
-	awk '/SONAME/ { print $$2 }')
+CURL_DYNAMIC := $(call dynamic_section,libcurl)
+CURL_SONAME = $(patsubst SONAME=%,%,$(filter SONAME=%,$(CURL_DYNAMIC)))
 DLG_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl) \
 	-DCURLLIB_SONAME='"$(or $(CURL_SONAME),libcurl.so.4)"'
+
+# The executable's stand-ins for mbedTLS's CA loaders (lib/git/gitlib.c says why)
+# only where they work and harm nothing: a shared libgit2 linked to mbedTLS
+# binds them when it is loaded (a static libgit2, or one on OpenSSL, never
+# calls them; a static dlg exports nothing), and libcurl must not be linked
+# to mbedTLS, since it would bind them too and, its trust store left empty,
+# refuse every server.  Anywhere else the build is plain;
+# MBEDTLS_CA_STANDIN=no makes it plain here too.
+MBEDTLS_NEEDED = NEEDED=libmbedtls.% NEEDED=libmbedx509.%
+GIT2_ON_MBEDTLS = $(filter $(MBEDTLS_NEEDED),$(GIT2_DYNAMIC))
+CURL_ON_MBEDTLS = $(filter $(MBEDTLS_NEEDED),$(CURL_DYNAMIC))
+MBEDTLS_CA_STANDIN ?= $(if $(GIT2_ON_MBEDTLS),$(if $(CURL_ON_MBEDTLS)$(filter -static,$(LDFLAGS)),no,yes),no)
+ifeq ($(MBEDTLS_CA_STANDIN),yes)
+DLG_CFLAGS += -DDLG_MBEDTLS_CA_STANDIN
+# Exported, so that libgit2 finds them when it is loaded.
+DLG_EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
+	-Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_path
+endif
 ifdef WERROR
 DLG_CFLAGS += -Werror
 endif
@@ -67,11 +89,6 @@ lib/base/emoji.o: lib/base/emoji-table.h
 lib/libdlg.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
-
-# The executable's stand-ins for mbedTLS's CA loaders must be visible to
-# libgit2 when it is loaded (lib/git/gitlib.c says why).
-DLG_EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
-	-Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_path
 
 dlg: $(CMD_OBJ) lib/libdlg.a
 	$(CC) $(LDFLAGS) $(DLG_EXPORTS) -o $@ $(CMD_OBJ) lib/libdlg.a $(DLG_LIBS)
@@ -139,6 +156,7 @@ check: deps
 lint:
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 && echo "man pages: ok"; fi
 	@sh tests/check-completions.sh
+	@sh tests/check-layers.sh
 
 demo: deps
 	$(MAKE) dlg

@@ -253,7 +253,7 @@ int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 {
 	const char *const *kinds = channel_types; /* identities are named by the channel types */
 	struct strbuf lower = STRBUF_INIT, path = STRBUF_INIT, data = STRBUF_INIT;
-	int found = 0;
+	int found = 0, err = 0;
 
 	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN && !store_resolve(out, ctx->store, "users", arg)) {
 		follow_merges(out, ctx);
@@ -266,7 +266,8 @@ int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 		const char *value = lower.buf;
 		if (!strncmp(value, kinds[i], strlen(kinds[i])) && value[strlen(kinds[i])] == ':')
 			value += strlen(kinds[i]) + 1;
-		user_id_for(out, kinds[i], value);
+		if ((err = user_id_for(out, kinds[i], value)) < 0)
+			break;
 		strbuf_reset(&path);
 		shard_path(&path, "users", out);
 		strbuf_addstr(&path, "/log");
@@ -279,7 +280,7 @@ int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 		follow_merges(out, ctx);
 		return 0;
 	}
-	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN)
+	if (err < 0 || (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN))
 		return error_last();
 	return error_msg("no user '%s'", arg);
 }

@@ -107,7 +107,8 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		strbuf_reset(&msgid);
 		/* The Message-ID's domain is ours: the one of our From address. */
 		strbuf_addf(&msgid, " dlg.%s.%s@%s", job->id, rnd, at && at[1] ? at + 1 : "dlg.invalid");
-		message_key_for(key, "email", msgid.buf + 1);
+		if ((err = message_key_for(key, "email", msgid.buf + 1)) < 0)
+			goto out;
 		/* "KEY MSGID": sorting the lines sorts the keys */
 		strbuf_reset(&file);
 		strbuf_addf(&file, "%s%s", key, msgid.buf);
@@ -143,7 +144,8 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 			r.file_len = a->data.len;
 		}
 		strbuf_reset(&data);
-		message_build_reply(&data, &r);
+		if ((err = message_build_reply(&data, &r)) < 0)
+			goto out;
 		strbuf_reset(&file);
 		message_file_name(&file, tx_time(tx), key, 1);
 		strbuf_reset(&path);

@@ -64,8 +64,9 @@ static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct 
 	random_hex(rnd, 16);
 	at = strrchr(email.buf, '@');
 	strbuf_addf(&msgid, "dlg.trigger.%s@%s", rnd, at && at[1] ? at + 1 : "dlg.invalid");
-	message_key_for(key, "email", msgid.buf);
-	key_make(did, "dialog", job->kind, key);
+	if ((err = message_key_for(key, "email", msgid.buf)) < 0 ||
+	    (err = key_make(did, "dialog", job->kind, key)) < 0)
+		goto out;
 	/* The dialog's subject: the message's first line. */
 	utf8_truncate_len(&subject, t->text, strcspn(t->text, "\n"), 60);
 	chan_address(&to, job->kind, t->ident);
@@ -97,7 +98,8 @@ static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct 
 	r.text = t->text;
 	r.date = tx_time(tx);
 	strbuf_reset(&data);
-	message_build_reply(&data, &r);
+	if ((err = message_build_reply(&data, &r)) < 0)
+		goto out;
 	message_file_name(&file, tx_time(tx), key, 1);
 	strbuf_reset(&path);
 	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);

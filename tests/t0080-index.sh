@@ -108,10 +108,66 @@ test_expect_success 'list and show do not load libgit2; a change does' '
 '
 
 # libgit2 on mbedTLS parses the system's CA bundle when it starts (4 ms):
-# dlg's own loaders stand in, since a local store needs no HTTPS.
+# dlg's own loaders stand in, since a local store needs no HTTPS.  The
+# Makefile builds and exports them only for a libgit2 linked to mbedTLS
+# (and a libcurl that is not).
+if nm -D --defined-only "$SRCDIR/dlg" | grep -q " mbedtls_x509_crt_parse_file$"; then
 test_expect_success 'a change does not make libgit2 read the CA bundle' '
 	LD_DEBUG=bindings dlg -C s tag +ca $A 2>bind >/dev/null &&
 	grep "binding file .*libgit2[^ ]* \[0\] to .*dlg \[0\]: normal symbol .mbedtls_x509_crt_parse_file" bind
+'
+else
+test_skip 'a change does not make libgit2 read the CA bundle' \
+	'dlg was built without the mbedTLS CA stand-ins (README, Building)'
+fi
+
+# A stand-in for libgit2 or libcurl that only tells its version, for
+# $DLG_LIBGIT2 and $DLG_LIBCURL: fake_lib FILE C-SOURCE.
+fake_lib() {
+	printf "%s\n" "$2" >"$1.c" &&
+	cc -shared -fPIC $(pkg-config --cflags libcurl) -o "$1" "$1.c"
+}
+git_version() {
+	echo "int git_libgit2_version(int *a, int *b, int *c) { *a = $1; *b = $2; *c = $3; return 0; }"
+}
+curl_version() {
+	echo "#include <curl/curl.h>
+static curl_version_info_data v = { .age = CURLVERSION_NOW, .version = \"$1\", .version_num = $2 };
+curl_version_info_data *curl_version_info(CURLversion age) { return &v; }"
+}
+
+test_expect_success 'a libgit2 of another minor version is refused when loaded' '
+	git -C s rev-parse main >before &&
+	fake_lib "$PWD/libgit2-0.99.so" "$(git_version 0 99 0)" &&
+	for cmd in "tag +v $A" "import a.eml" "fsck" "sync main"; do
+		test_exit_code 1 env DLG_LIBGIT2="$PWD/libgit2-0.99.so" dlg -C s $cmd 2>err &&
+		echo "dlg: ${cmd%% *}: cannot load libgit2: built for X.Y, found 0.99" >expect &&
+		sed "s/built for [0-9]*\.[0-9]*,/built for X.Y,/" err >actual &&
+		test_cmp expect actual || return 1
+	done &&
+	git -C s rev-parse main >after && test_cmp before after &&
+	test_exit_code 1 env DLG_LIBGIT2="$PWD/libgit2-0.99.so" dlg init -q fresh 2>err &&
+	grep -x "dlg: init: cannot load libgit2: built for [0-9]*\.[0-9]*, found 0\.99" err &&
+	! test -e fresh
+'
+
+test_expect_success 'another revision of the same minor version is accepted' '
+	test_must_fail env DLG_LIBGIT2="$PWD/libgit2-0.99.so" dlg -C s tag +v $A 2>err &&
+	built=$(sed -n "s/.* built for \([0-9]*\)\.\([0-9]*\),.*/\1 \2/p" err) &&
+	fake_lib "$PWD/libgit2-rev.so" "$(git_version $built 99)" &&
+	test_exit_code 1 env DLG_LIBGIT2="$PWD/libgit2-rev.so" dlg -C s tag +v $A 2>err &&
+	grep -x "dlg: tag: cannot load libgit2: .*libgit2-rev.so has no git_blob_create_from_buffer" err
+'
+
+test_expect_success 'a libcurl older than the headers is refused, a newer one is not' '
+	echo 123:abc >tok &&
+	dlg -C s channel add tg --type telegram --api-url http://127.0.0.1:9 --token-file tok --timeout 1 &&
+	fake_lib "$PWD/libcurl-old.so" "$(curl_version 7.1.0 0x070100)" &&
+	test_exit_code 1 env DLG_LIBCURL="$PWD/libcurl-old.so" dlg -C s fetch tg 2>err &&
+	grep -x "dlg: fetch: cannot load libcurl: built for [0-9.]*, found 7\.1\.0" err &&
+	fake_lib "$PWD/libcurl-new.so" "$(curl_version 127.0.0 0x7f0000)" &&
+	test_exit_code 1 env DLG_LIBCURL="$PWD/libcurl-new.so" dlg -C s fetch tg 2>err &&
+	grep -x "dlg: fetch: cannot load libcurl: .*libcurl-new.so has no curl_easy_cleanup" err
 '
 
 test_done

@@ -109,26 +109,31 @@ static int chat_fetch(struct fetch_batch *b, struct channel *ch, const struct fe
 		if (de->d_name[0] != '.')
 			strlist_push(&names, de->d_name);
 	strlist_sort(&names);
-	for (size_t i = 0; i < names.nr; i++) {
+	err = 0;
+	for (size_t i = 0; i < names.nr && !err; i++) {
 		struct chan_msg m;
 		strbuf_reset(&data);
 		strbuf_reset(&w);
 		/* the site's account may have put anything here: a link, a FIFO, a file that grows */
 		if (file_read_regular(&data, dirfd(d), names.items[i], FILE_NOFOLLOW, SPOOL_MAX_FILE) < 0 ||
-		    chan_msg_from_json(&m, data.buf, data.len, ch->name) < 0) {
+		    (err = chan_msg_from_json(&m, data.buf, data.len, ch->name)) == DLG_EINVALID) {
 			strbuf_addf(&w, "spool file %s: %s; left in new/", names.items[i], dlg_error_last());
 			strlist_push(&b->warnings, w.buf);
-			continue;
+			err = 0;
+		} else if (err < 0) {
+			/* not the file's fault (no libgit2 to hash an id with): none can be read */
+			err = dlg_error(err, "channel %s: %s", ch->name, dlg_error_last());
+		} else {
+			*fetch_batch_add_msg(b) = m;
+			strlist_push(&b->done, names.items[i]);
 		}
-		*fetch_batch_add_msg(b) = m;
-		strlist_push(&b->done, names.items[i]);
 	}
 	closedir(d);
 	spool_close(&sp);
 	strlist_clear(&names);
 	strbuf_release(&data);
 	strbuf_release(&w);
-	return 0;
+	return err;
 }
 
 /* Committed: new/ → cur/, so the next fetch does not read them again.  No

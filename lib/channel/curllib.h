@@ -8,7 +8,7 @@
  * and each curl_* name refers to a pointer in `curllib`.  A name missing
  * from the list is a link error, so the list cannot fall behind the code.
  *
- * Unlike git_*, nothing loads libcurl behind a caller's back: call
+ * As with git_*, nothing loads libcurl behind a caller's back: call
  * curllib_load() (lib/channel/http.c does, on every request) before any curl_*
  * call, or the call jumps through a NULL pointer.
  *
@@ -54,7 +54,10 @@ extern struct curllib curllib;
 extern int curllib_ready;
 
 /* Loads libcurl and runs curl_global_init() once; DLG_ERROR with the
-   loader's reason when it cannot.  Cheap after the first call. */
+   loader's reason when it cannot, a libcurl older than the headers
+   included.  $DLG_LIBCURL, when set, names the file to load instead of the
+   SONAME dlg was built with (for tests and packagers).  Cheap after the
+   first call. */
 int curllib_load(void);
 
 #ifndef CURLLIB_IMPL

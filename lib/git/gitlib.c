@@ -1,6 +1,5 @@
 #define GITLIB_IMPL
 #include <dlfcn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +14,8 @@
 
 struct gitlib gitlib;
 int gitlib_ready;
+
+#ifdef DLG_MBEDTLS_CA_STANDIN
 static void *gitlib_handle;
 static int gitlib_tls;
 
@@ -29,6 +30,10 @@ static int gitlib_tls;
  * checks would fail, never pass.  A clone from a network URL asks for the
  * real ones first (gitlib_want_tls()), found through libgit2's own
  * dependencies.
+ *
+ * The Makefile builds them only where that holds: a libgit2 shared library
+ * linked to mbedTLS, and a libcurl that is not (curl would bind them too,
+ * and trust no certificate).
  */
 typedef int (*crt_parse_fn)(void *chain, const char *path);
 
@@ -54,24 +59,67 @@ void gitlib_want_tls(void)
 {
 	gitlib_tls = 1;
 }
+#else
+void gitlib_want_tls(void)
+{
+	/* Without the stand-ins libgit2 loads its CA certificates itself. */
+}
+#endif
+
+static const char *gitlib_file(void)
+{
+	const char *env = getenv("DLG_LIBGIT2");
+	return env && *env ? env : GITLIB_SONAME;
+}
+
+/* libgit2 keeps its ABI within a minor version only (its SONAME ends in
+   MAJOR.MINOR), so another minor is refused before any function is used. */
+static int gitlib_check_version(void *handle, const char *file)
+{
+	int (*version)(int *major, int *minor, int *rev);
+	int major = 0, minor = 0, rev = 0;
+
+	if (!(*(void **)&version = dlsym(handle, "git_libgit2_version")))
+		return dlg_error(DLG_ERROR, "cannot load libgit2: %s has no git_libgit2_version", file);
+	version(&major, &minor, &rev);
+	if (major != LIBGIT2_VER_MAJOR || minor != LIBGIT2_VER_MINOR)
+		return dlg_error(DLG_ERROR, "cannot load libgit2: built for %d.%d, found %d.%d",
+				 LIBGIT2_VER_MAJOR, LIBGIT2_VER_MINOR, major, minor);
+	return 0;
+}
+
+static int gitlib_resolve(void *handle, const char *file)
+{
+#define GITLIB_RESOLVE(name)                                                            \
+	if (!(*(void **)&gitlib.name = dlsym(handle, #name)))                           \
+		return dlg_error(DLG_ERROR, "cannot load libgit2: %s has no %s", file, #name);
+	GITLIB_FUNCTIONS(GITLIB_RESOLVE)
+#undef GITLIB_RESOLVE
+	return 0;
+}
 
 int gitlib_load(void)
 {
+	const char *file = gitlib_file();
 	void *handle;
+	int err;
 
 	if (gitlib_ready)
 		return 0;
 	/* Already mapped when the program was linked with libgit2 (unit tests). */
-	handle = dlopen(GITLIB_SONAME, RTLD_NOW | RTLD_LOCAL);
+	handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 	if (!handle)
 		return dlg_error(DLG_ERROR, "cannot load libgit2: %s", dlerror());
+	if ((err = gitlib_check_version(handle, file)) < 0 ||
+	    (err = gitlib_resolve(handle, file)) < 0) {
+		/* No pointer into a library that is gone. */
+		memset(&gitlib, 0, sizeof(gitlib));
+		dlclose(handle);
+		return err;
+	}
+#ifdef DLG_MBEDTLS_CA_STANDIN
 	gitlib_handle = handle;
-#define GITLIB_RESOLVE(name)                                                             \
-	if (!(*(void **)&gitlib.name = dlsym(handle, #name)))                            \
-		return dlg_error(DLG_ERROR, "cannot load libgit2: %s has no %s", GITLIB_SONAME, \
-				 #name);
-	GITLIB_FUNCTIONS(GITLIB_RESOLVE)
-#undef GITLIB_RESOLVE
+#endif
 	trace_perf("libgit2 loaded");
 	gitlib.git_libgit2_init();
 	/* libgit2 caches no tree over 4 KB; the top trees of a store (256 shard
@@ -80,15 +128,6 @@ int gitlib_load(void)
 	trace_perf("libgit2 started");
 	gitlib_ready = 1;
 	return 0;
-}
-
-struct gitlib *gitlib_need(void)
-{
-	if (gitlib_load() < 0) {
-		fprintf(stderr, "dlg: %s\n", dlg_error_last());
-		exit(127);
-	}
-	return &gitlib;
 }
 
 int gitlib_oid_fromstr(git_oid *out, const char *hex)

@@ -8,10 +8,19 @@
  * it uses are looked up with dlopen() on first use, and each git_* name
  * below refers to a pointer in `gitlib`.  A name missing here is a link
  * error, so the list cannot fall behind the code.
+ *
+ * The invariant: no git_* call before gitlib_load() has returned 0.  Every
+ * path to libgit2 starts with gitlib_load() or store_git(), which load it
+ * or return the reason they cannot, so nothing loads it behind a caller's
+ * back, and no failure to load ends the process from inside the library.
+ * A call that breaks the invariant is a programming error: the function
+ * table is still empty, and gitlib_get() asserts (with NDEBUG the call
+ * jumps through a NULL pointer).  Freeing NULL is the one exception.
  */
 #ifndef DLG_GITLIB_H
 #define DLG_GITLIB_H
 
+#include <assert.h>
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
@@ -115,22 +124,40 @@ extern struct gitlib gitlib;
 extern int gitlib_ready;
 
 /* Loads and starts libgit2 once; DLG_ERROR with the loader's reason when it
-   cannot.  Commands call it (through store_git) before any git_* call. */
+   cannot, a version other than the headers' included.  $DLG_LIBGIT2, when
+   set, names the file to load instead of the SONAME dlg was built with (for
+   tests and packagers).  Commands call it (through store_git) before any
+   git_* call. */
 int gitlib_load(void);
 /* Before gitlib_load(): libgit2 will talk HTTPS (a clone from a URL), so
-   it gets the system's CA certificates, which dlg otherwise spares it. */
+   it gets the system's CA certificates, which the stand-ins, where they
+   are built, otherwise spare it. */
 void gitlib_want_tls(void);
+#ifdef DLG_MBEDTLS_CA_STANDIN
 /* The stand-ins for mbedTLS's loaders that spare it them (see gitlib.c). */
 int mbedtls_x509_crt_parse_file(void *chain, const char *path);
 int mbedtls_x509_crt_parse_path(void *chain, const char *path);
-/* For a git_* call that came first all the same: loads libgit2 then, or, as
-   the dynamic linker would have at start-up, reports and exits 127. */
-struct gitlib *gitlib_need(void);
+#endif
 
 static inline struct gitlib *gitlib_get(void)
 {
-	return gitlib_ready ? &gitlib : gitlib_need();
+	assert(gitlib_ready && "a git_* call before gitlib_load()");
+	return &gitlib;
 }
+
+/* Freeing nothing needs no libgit2: the cleanup after a failed load frees
+   only NULLs, as libgit2's own free functions allow. */
+#define GITLIB_FREES(X) \
+	X(blob) X(commit) X(config) X(object) X(odb) X(odb_object) X(packbuilder) \
+	X(repository) X(revwalk) X(signature) X(tree) X(tree_entry) X(treebuilder)
+#define GITLIB_FREE_NULL_SAFE(type)                          \
+	static inline void gitlib_##type##_free(git_##type *p) \
+	{                                                      \
+		if (p)                                         \
+			gitlib_get()->git_##type##_free(p);    \
+	}
+GITLIB_FREES(GITLIB_FREE_NULL_SAFE)
+#undef GITLIB_FREE_NULL_SAFE
 
 /* Object ids are 20 bytes; the paths that read the store without libgit2
    (the branch tip, the view and index stamps) compare and print them too. */
@@ -147,7 +174,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_oid_equal(a, b) (gitlib_oid_cmp((a), (b)) == 0)
 #define git_oid_cpy gitlib_oid_cpy
 #define git_blob_create_from_buffer (gitlib_get()->git_blob_create_from_buffer)
-#define git_blob_free (gitlib_get()->git_blob_free)
+#define git_blob_free gitlib_blob_free
 #define git_blob_lookup (gitlib_get()->git_blob_lookup)
 #define git_blob_rawcontent (gitlib_get()->git_blob_rawcontent)
 #define git_blob_rawsize (gitlib_get()->git_blob_rawsize)
@@ -155,10 +182,10 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_clone (gitlib_get()->git_clone)
 #define git_clone_options_init (gitlib_get()->git_clone_options_init)
 #define git_commit_create (gitlib_get()->git_commit_create)
-#define git_commit_free (gitlib_get()->git_commit_free)
+#define git_commit_free gitlib_commit_free
 #define git_commit_lookup (gitlib_get()->git_commit_lookup)
 #define git_commit_tree (gitlib_get()->git_commit_tree)
-#define git_config_free (gitlib_get()->git_config_free)
+#define git_config_free gitlib_config_free
 #define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
 #define git_config_open_default (gitlib_get()->git_config_open_default)
 #define git_config_set_bool (gitlib_get()->git_config_set_bool)
@@ -170,33 +197,33 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_mempack_new (gitlib_get()->git_mempack_new)
 #define git_mempack_reset (gitlib_get()->git_mempack_reset)
 #define git_merge_base (gitlib_get()->git_merge_base)
-#define git_object_free (gitlib_get()->git_object_free)
+#define git_object_free gitlib_object_free
 #define git_object_id (gitlib_get()->git_object_id)
 #define git_object_peel (gitlib_get()->git_object_peel)
 #define git_odb_add_backend (gitlib_get()->git_odb_add_backend)
 #define git_odb_backend_data_alloc (gitlib_get()->git_odb_backend_data_alloc)
 #define git_odb_exists_ext (gitlib_get()->git_odb_exists_ext)
-#define git_odb_free (gitlib_get()->git_odb_free)
+#define git_odb_free gitlib_odb_free
 #define git_odb_hash (gitlib_get()->git_odb_hash)
 #define git_odb_hashfile (gitlib_get()->git_odb_hashfile)
 #define git_odb_init_backend (gitlib_get()->git_odb_init_backend)
 #define git_odb_new (gitlib_get()->git_odb_new)
 #define git_odb_object_data (gitlib_get()->git_odb_object_data)
-#define git_odb_object_free (gitlib_get()->git_odb_object_free)
+#define git_odb_object_free gitlib_odb_object_free
 #define git_odb_object_size (gitlib_get()->git_odb_object_size)
 #define git_odb_object_type (gitlib_get()->git_odb_object_type)
 #define git_odb_read (gitlib_get()->git_odb_read)
 #define git_odb_read_header (gitlib_get()->git_odb_read_header)
 #define git_odb_refresh (gitlib_get()->git_odb_refresh)
 #define git_odb_write_pack (gitlib_get()->git_odb_write_pack)
-#define git_packbuilder_free (gitlib_get()->git_packbuilder_free)
+#define git_packbuilder_free gitlib_packbuilder_free
 #define git_packbuilder_insert (gitlib_get()->git_packbuilder_insert)
 #define git_packbuilder_new (gitlib_get()->git_packbuilder_new)
 #define git_packbuilder_set_threads (gitlib_get()->git_packbuilder_set_threads)
 #define git_packbuilder_write_buf (gitlib_get()->git_packbuilder_write_buf)
 #define git_reference_name_to_id (gitlib_get()->git_reference_name_to_id)
 #define git_repository_config (gitlib_get()->git_repository_config)
-#define git_repository_free (gitlib_get()->git_repository_free)
+#define git_repository_free gitlib_repository_free
 #define git_repository_init_ext (gitlib_get()->git_repository_init_ext)
 #define git_repository_init_options_init (gitlib_get()->git_repository_init_options_init)
 #define git_repository_odb (gitlib_get()->git_repository_odb)
@@ -204,12 +231,12 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_revparse_single (gitlib_get()->git_revparse_single)
 #define git_odb_backend_data_free (gitlib_get()->git_odb_backend_data_free)
 #define git_repository_wrap_odb (gitlib_get()->git_repository_wrap_odb)
-#define git_revwalk_free (gitlib_get()->git_revwalk_free)
+#define git_revwalk_free gitlib_revwalk_free
 #define git_revwalk_hide (gitlib_get()->git_revwalk_hide)
 #define git_revwalk_new (gitlib_get()->git_revwalk_new)
 #define git_revwalk_next (gitlib_get()->git_revwalk_next)
 #define git_revwalk_push (gitlib_get()->git_revwalk_push)
-#define git_signature_free (gitlib_get()->git_signature_free)
+#define git_signature_free gitlib_signature_free
 #define git_signature_new (gitlib_get()->git_signature_new)
 #define git_tree_create_updated (gitlib_get()->git_tree_create_updated)
 #define git_tree_entry_byindex (gitlib_get()->git_tree_entry_byindex)
@@ -217,16 +244,16 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_tree_entry_bypath (gitlib_get()->git_tree_entry_bypath)
 #define git_tree_entry_filemode (gitlib_get()->git_tree_entry_filemode)
 #define git_tree_entry_filemode_raw (gitlib_get()->git_tree_entry_filemode_raw)
-#define git_tree_entry_free (gitlib_get()->git_tree_entry_free)
+#define git_tree_entry_free gitlib_tree_entry_free
 #define git_tree_entry_id (gitlib_get()->git_tree_entry_id)
 #define git_tree_entry_name (gitlib_get()->git_tree_entry_name)
 #define git_tree_entry_type (gitlib_get()->git_tree_entry_type)
 #define git_tree_entrycount (gitlib_get()->git_tree_entrycount)
-#define git_tree_free (gitlib_get()->git_tree_free)
+#define git_tree_free gitlib_tree_free
 #define git_tree_id (gitlib_get()->git_tree_id)
 #define git_tree_lookup (gitlib_get()->git_tree_lookup)
 #define git_treebuilder_entrycount (gitlib_get()->git_treebuilder_entrycount)
-#define git_treebuilder_free (gitlib_get()->git_treebuilder_free)
+#define git_treebuilder_free gitlib_treebuilder_free
 #define git_treebuilder_get (gitlib_get()->git_treebuilder_get)
 #define git_treebuilder_insert (gitlib_get()->git_treebuilder_insert)
 #define git_treebuilder_new (gitlib_get()->git_treebuilder_new)

@@ -114,9 +114,10 @@ void chan_address(struct strbuf *out, const char *kind, const char *user)
 	strbuf_addf(out, "@%s.invalid", !strcmp(kind, "popup") ? "chat" : kind);
 }
 
-void chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *user_id)
+int chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *user_id)
 {
 	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
+	int err = 0;
 	struct msg_meta meta = { m->kind, user_id, m->user, m->id, m->route, m->conversation };
 	const char *t = m->text ? m->text : "";
 
@@ -186,13 +187,14 @@ void chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *u
 			message_add_file_part(&parts[n], m->files[i].name, m->files[i].type,
 					      m->files[i].data.buf, m->files[i].data.len, "\n");
 		}
-		message_add_multipart(out, parts, n, "\n");
+		err = message_add_multipart(out, parts, n, "\n");
 		for (size_t i = 0; i < n; i++)
 			strbuf_release(&parts[i]);
 		free(parts);
 	}
 	strbuf_release(&sb);
 	strbuf_release(&text);
+	return err;
 }
 
 static char *json_dup(json_t *obj, const char *key)
@@ -244,7 +246,8 @@ int chan_msg_from_json(struct chan_msg *m, const char *buf, size_t len, const ch
 	if (!(m->id = json_dup(root, "id"))) {
 		/* Without an id the content names it: the same file twice is one message. */
 		char hex[41];
-		hash_hex(hex, buf, len);
+		if ((err = hash_hex(hex, buf, len)) < 0)
+			goto out;
 		m->id = xstrndup(hex, 16);
 	}
 	date = json_object_get(root, "date");

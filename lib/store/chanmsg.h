@@ -52,7 +52,8 @@ void chan_address(struct strbuf *out, const char *kind, const char *user);
 /* The subject a new dialog gets: the first line of the text, cut. */
 void chan_msg_subject(struct strbuf *out, const struct chan_msg *m);
 /* The message as stored: RFC 5322 with X-Dlg headers (see store-format.md). */
-void chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *user_id);
+/* Fails only when the boundary of a message with files cannot be hashed. */
+int chan_msg_format(struct strbuf *out, const struct chan_msg *m, const char *user_id);
 
 /* The JSON shape of the chat spool and `dlg import --json` (dlg-channel(1)). */
 int chan_msg_from_json(struct chan_msg *m, const char *json, size_t len, const char *route);

@@ -4,19 +4,23 @@
 #include "git/hash.h"
 #include "store/id.h"
 
-void key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b)
+int key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char hex[41];
+	int err;
 	strbuf_addstr(&sb, kind);
 	strbuf_addch(&sb, '\0');
 	strbuf_addstr(&sb, a ? a : "");
 	strbuf_addch(&sb, '\0');
 	strbuf_addstr(&sb, b ? b : "");
-	hash_hex(hex, sb.buf, sb.len);
+	err = hash_hex(hex, sb.buf, sb.len);
+	strbuf_release(&sb);
+	if (err < 0)
+		return err;
 	memcpy(out, hex, DLG_ID_LEN);
 	out[DLG_ID_LEN] = '\0';
-	strbuf_release(&sb);
+	return 0;
 }
 
 int is_full_id(const char *s)

@@ -7,7 +7,7 @@
 #define DLG_ID_MIN 4       /* shortest prefix a command accepts */
 
 /* A 16-hex key from a kind and up to two strings: hash("kind\0a\0b"). */
-void key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b);
+int key_make(char out[DLG_ID_LEN + 1], const char *kind, const char *a, const char *b);
 int is_full_id(const char *s);
 /* "dialogs/3f/9a/3f9a2c1e8b7d4a60" */
 void shard_path(struct strbuf *out, const char *top, const char *id);

@@ -21,14 +21,14 @@ void import_result_reset(struct import_result *r)
 	r->imported = r->duplicates = r->created = 0;
 }
 
-void user_id_for(char out[17], const char *kind, const char *value)
+int user_id_for(char out[17], const char *kind, const char *value)
 {
-	key_make(out, "user", kind, value);
+	return key_make(out, "user", kind, value);
 }
 
-void message_key_for(char out[17], const char *kind, const char *channel_message_id)
+int message_key_for(char out[17], const char *kind, const char *channel_message_id)
 {
-	key_make(out, "msg", kind, channel_message_id);
+	return key_make(out, "msg", kind, channel_message_id);
 }
 
 int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *dir)
@@ -115,7 +115,8 @@ static int dialog_is_open(struct dlg_tx *tx, const char *dir)
 	return open;
 }
 
-/* A dialog this message replies to, if the sender may join it. */
+/* A dialog this message replies to, if the sender may join it: 1 and its
+   id, 0 when there is none, or an error. */
 static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_message *m,
 		       const char *uid)
 {
@@ -131,7 +132,8 @@ static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_messag
 		char key[17], did[17];
 		struct strbuf dir = STRBUF_INIT;
 		struct dialog_info info;
-		message_key_for(key, "email", ids.items[i]);
+		if ((found = message_key_for(key, "email", ids.items[i])) < 0)
+			break;
 		/* ids naming messages of one dialog: it is read once */
 		if (msgmap_lookup(did, NULL, tx, key) < 0 || strlist_has(&checked, did))
 			continue;
@@ -261,7 +263,8 @@ static int store_incoming(struct dlg_tx *tx, char did[17], const struct incoming
 
 	if (is_new) {
 		struct dialog_info info = { 0 };
-		key_make(did, "dialog", in->channel, in->key);
+		if ((err = key_make(did, "dialog", in->channel, in->key)) < 0)
+			goto out;
 		dialog_dir(&dir, did);
 		info.channel = (char *)in->channel;
 		info.user = (char *)in->uid;
@@ -327,12 +330,12 @@ int import_email_routed(struct dlg_tx *tx, const char *channel, const char *rout
 	   times the message (each broken byte a U+FFFD) for nothing. */
 	if ((err = mime_message_parse(&m, raw, mime_body_offset(raw, len), 0)) < 0)
 		return dlg_error(DLG_EINVALID, "empty message");
-	if (m->message_id && *m->message_id) {
-		message_key_for(key, "email", m->message_id);
-	} else {
-		hash_hex(hex, raw, len);
-		message_key_for(key, "email-content", hex);
-	}
+	if (m->message_id && *m->message_id)
+		err = message_key_for(key, "email", m->message_id);
+	else if (!(err = hash_hex(hex, raw, len)))
+		err = message_key_for(key, "email-content", hex);
+	if (err < 0)
+		goto out;
 	if (!msgmap_lookup(did, NULL, tx, key)) {
 		res->duplicates++;
 		goto out;
@@ -340,14 +343,15 @@ int import_email_routed(struct dlg_tx *tx, const char *channel, const char *rout
 	addr = m->from.addr;
 	{
 		char first[17];
-		user_id_for(first, "email", addr);
 		/* an address of a user merged into another belongs to that one */
-		if ((err = user_resolve(uid, tx, first)) < 0)
+		if ((err = user_id_for(first, "email", addr)) < 0 ||
+		    (err = user_resolve(uid, tx, first)) < 0)
 			goto out;
 	}
 	one_line(&subject, m->subject);
-	if (!find_thread(did, tx, m, uid) &&
-	    !import_find_open_dialog(did, tx, uid, channel, subject.buf))
+	if ((err = find_thread(did, tx, m, uid)) < 0)
+		goto out;
+	if (!err && !import_find_open_dialog(did, tx, uid, channel, subject.buf))
 		did[0] = '\0';
 
 	user_dir(&udir, uid);
@@ -379,15 +383,16 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 	if (!m->kind || !m->user || !*m->user || !m->id || !*m->id)
 		return dlg_error(DLG_EINVALID, "a %s message needs a user and a message id",
 				 m->kind ? m->kind : "channel");
-	message_key_for(key, m->kind, m->id);
+	if ((err = message_key_for(key, m->kind, m->id)) < 0)
+		return err;
 	if (!msgmap_lookup(did, NULL, tx, key)) {
 		res->duplicates++;
 		return 0;
 	}
 	{
 		char first[17];
-		user_id_for(first, m->ident, m->user);
-		if ((err = user_resolve(uid, tx, first)) < 0)
+		if ((err = user_id_for(first, m->ident, m->user)) < 0 ||
+		    (err = user_resolve(uid, tx, first)) < 0)
 			return err;
 	}
 	chan_msg_subject(&subject, m);
@@ -402,7 +407,8 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 	     (err = record_op(tx, udir.buf, "set", "username", m->username, NULL)) < 0) ||
 	    (m->email && *m->email && (err = record_op(tx, udir.buf, "ident", "email", m->email, NULL)) < 0))
 		goto out;
-	chan_msg_format(&data, m, uid);
+	if ((err = chan_msg_format(&data, m, uid)) < 0)
+		goto out;
 	{
 		struct incoming in = { m->kind, key, uid, subject.buf, m->date, data.buf, data.len };
 		err = store_incoming(tx, did, &in, res);

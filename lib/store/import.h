@@ -43,9 +43,10 @@ int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *di
    what an answer replies to, and where it goes.  Returns 1 and fills out. */
 int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir);
 
-/* Ids derived from channel facts, so clones agree on them. */
-void user_id_for(char out[17], const char *kind, const char *value);
-void message_key_for(char out[17], const char *kind, const char *channel_message_id);
+/* Ids derived from channel facts, so clones agree on them; they fail as
+   key_make() does. */
+int user_id_for(char out[17], const char *kind, const char *value);
+int message_key_for(char out[17], const char *kind, const char *channel_message_id);
 
 struct chan_msg;
 /*

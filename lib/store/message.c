@@ -286,15 +286,17 @@ void message_add_file_part(struct strbuf *out, const char *name, const char *typ
 	strbuf_release(&enc);
 }
 
-void message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n)
+int message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n)
 {
 	struct strbuf in = STRBUF_INIT;
 	char hex[41];
+	int err = 0;
 	for (unsigned long k = 0;; k++) {
 		int clash = 0;
 		strbuf_reset(&in);
 		strbuf_addf(&in, "boundary%c%s%c%lu", '\0', seed, '\0', k);
-		hash_hex(hex, in.buf, in.len);
+		if ((err = hash_hex(hex, in.buf, in.len)) < 0)
+			break;
 		strbuf_reset(out);
 		strbuf_addf(out, "dlg-%.32s", hex);
 		for (size_t i = 0; i < n && !clash; i++)
@@ -303,19 +305,21 @@ void message_boundary(struct strbuf *out, const char *seed, const struct strbuf 
 			break;
 	}
 	strbuf_release(&in);
+	return err;
 }
 
-void message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol)
+int message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol)
 {
 	struct strbuf seed = STRBUF_INIT, boundary = STRBUF_INIT, ct = STRBUF_INIT;
 	char hex[41];
+	int err = 0;
 	/* Of the content, so clones agree; unguessable, as the sender cannot
 	   put into a part the hash of that same part. */
-	for (size_t i = 0; i < n; i++) {
-		hash_hex(hex, parts[i].buf, parts[i].len);
-		strbuf_addstr(&seed, hex);
-	}
-	message_boundary(&boundary, seed.buf, parts, n);
+	for (size_t i = 0; i < n && !err; i++)
+		if (!(err = hash_hex(hex, parts[i].buf, parts[i].len)))
+			strbuf_addstr(&seed, hex);
+	if (err < 0 || (err = message_boundary(&boundary, seed.buf, parts, n)) < 0)
+		goto out;
 	strbuf_addf(&ct, "multipart/mixed; boundary=\"%s\"", boundary.buf);
 	message_add_header(out, "Content-Type", ct.buf, eol);
 	strbuf_addstr(out, eol);
@@ -324,16 +328,18 @@ void message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_
 		strbuf_addbuf(out, &parts[i]);
 	}
 	strbuf_addf(out, "--%s--%s", boundary.buf, eol);
+out:
 	strbuf_release(&seed);
 	strbuf_release(&boundary);
 	strbuf_release(&ct);
+	return err;
 }
 
-void message_build_reply(struct strbuf *out, const struct reply_spec *r)
+int message_build_reply(struct strbuf *out, const struct reply_spec *r)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *eol = "\n";
-	int ascii = 1;
+	int ascii = 1, err = 0;
 
 	message_add_meta(out, &r->meta, "out", eol);
 	message_add_header(out, "X-Dlg-Operator", r->operator, eol);
@@ -366,13 +372,14 @@ void message_build_reply(struct strbuf *out, const struct reply_spec *r)
 		if (*r->text)
 			add_text_part(&parts[n++], r->text, ascii, eol);
 		message_add_file_part(&parts[n++], r->file_name, r->file_type, r->file_data, r->file_len, eol);
-		message_add_multipart(out, parts, n, eol);
+		err = message_add_multipart(out, parts, n, eol);
 		strbuf_release(&parts[0]);
 		strbuf_release(&parts[1]);
 	} else {
 		add_text_part(out, r->text, ascii, eol);
 	}
 	strbuf_release(&sb);
+	return err;
 }
 
 /* Lowercase for comparing subjects: ASCII, Latin-1 letters and Cyrillic. */

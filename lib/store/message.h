@@ -89,7 +89,8 @@ struct reply_spec {
 	const char *file_data;
 	size_t file_len;
 };
-void message_build_reply(struct strbuf *out, const struct reply_spec *r);
+/* Fails only when the boundary of a reply with a file cannot be hashed. */
+int message_build_reply(struct strbuf *out, const struct reply_spec *r);
 
 /*
  * A multipart/mixed body: its Content-Type field, a blank line, and the
@@ -98,10 +99,10 @@ void message_build_reply(struct strbuf *out, const struct reply_spec *r);
  * parts (message_boundary): the same bytes in every clone, and no part can
  * hold it.
  */
-void message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol);
+int message_add_multipart(struct strbuf *out, const struct strbuf *parts, size_t n, const char *eol);
 /* "dlg-" and 32 hex digits of a hash of seed and a counter: the first that
-   occurs in no part. */
-void message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n);
+   occurs in no part.  Both fail when hash_hex() does. */
+int message_boundary(struct strbuf *out, const char *seed, const struct strbuf *parts, size_t n);
 /* A file as a base64 part with its Content-Type and Content-Disposition. */
 void message_add_file_part(struct strbuf *out, const char *name, const char *type,
 			   const char *data, size_t len, const char *eol);

@@ -169,17 +169,14 @@ int store_init(struct dlg_store **out, const char *dir)
 		store_free(s);
 		return dlg_error(DLG_EEXISTS, "'%s' already has a .git", dir);
 	}
-	/* Know who we are before anything is created, so a failed init leaves nothing. */
-	if ((err = store_operator(&op, s)) < 0) {
+	/* Know who we are, and have libgit2, before anything is created, so a
+	   failed init leaves nothing. */
+	if ((err = store_operator(&op, s)) < 0 || (err = gitlib_load()) < 0) {
 		store_free(s);
 		return err;
 	}
 	if (mkdirs(dir, 0755) < 0) {
 		err = dlg_error(DLG_ERROR, "cannot create '%s': %s", dir, strerror(errno));
-		store_free(s);
-		return err;
-	}
-	if ((err = gitlib_load()) < 0) {
 		store_free(s);
 		return err;
 	}
@@ -345,6 +342,8 @@ int store_operator(const char **out, struct dlg_store *s)
 		s->operator_from_env = 1;
 	} else if (!s->repo && is_store_dir(s->root) && store_git(s) < 0) {
 		return DLG_ERROR; /* store_git said why */
+	} else if (!s->repo && gitlib_load() < 0) {
+		return DLG_ERROR; /* no store yet, but git's own settings need libgit2 */
 	} else if (s->repo ? !git_repository_config(&cfg, s->repo) : !git_config_open_default(&cfg)) {
 		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator") ||
 		    !git_config_get_string_buf(&buf, cfg, "user.name"))

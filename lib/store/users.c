@@ -158,8 +158,8 @@ int user_import_apply(char out[17], int *changed, struct dlg_tx *tx, const struc
 			return err;
 	} else {
 		char first[17];
-		user_id_for(first, u->kind, u->value);
-		if ((err = user_resolve(out, tx, first)) < 0)
+		if ((err = user_id_for(first, u->kind, u->value)) < 0 ||
+		    (err = user_resolve(out, tx, first)) < 0)
 			return err;
 	}
 	user_dir(&dir, out);
