@@ -7,7 +7,7 @@
 
 #include "channel/channel.h"
 #include "cmd.h"
-#include "store/tx.h"
+#include "ops/channel.h"
 
 static const char channel_usage[] =
 	"usage: dlg channel add NAME --type TYPE [options]\n"
@@ -29,112 +29,9 @@ static const char channel_usage[] =
 	"(mode 0600), or come from $DLG_SECRET_NAME at run time.  A URL with a\n"
 	"password or a token in it is refused.\n";
 
-/* The settings each option sets, and the types it belongs to. */
-static const struct setting {
-	const char *key;
-	const char *types;
-} settings[] = {
-	{ "api-url", "telegram vk facebook" },
-	{ "group-id", "vk" },
-	{ "page-id", "facebook" },
-	{ "imap", "email" },
-	{ "smtp", "email" },
-	{ "user", "email" },
-	{ "address", "email" },
-	{ "spool", "chat" },
-	{ "timeout", "email telegram vk facebook" },
-};
-#define NSETTINGS (sizeof(settings) / sizeof(*settings))
-
-/* What each type cannot work without. */
-static const char *const required[][3] = {
-	{ "vk", "group-id", NULL },
-	{ "facebook", "page-id", NULL },
-	{ "chat", "spool", NULL },
-	{ "email", "address", NULL },
-};
-
-static int type_has(const char *types, const char *type)
-{
-	size_t n = strlen(type);
-	for (const char *p = types; (p = strstr(p, type)); p += n)
-		if ((p == types || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-			return 1;
-	return 0;
-}
-
-struct channel_job {
-	const char *name;
-	const char *type;
-	const char *values[NSETTINGS];
-	int remove;
-	int existed;
-};
-
-static int channel_fn(struct dlg_tx *tx, void *payload)
-{
-	struct channel_job *job = payload;
-	struct config c = CONFIG_INIT;
-	struct strbuf key = STRBUF_INIT;
-	const char *old;
-	int err;
-
-	if ((err = config_load_tx(&c, tx)) < 0)
-		goto out;
-	strbuf_addf(&key, "channel.%s.type", job->name);
-	old = config_get(&c, key.buf);
-	job->existed = old != NULL;
-	if (job->remove) {
-		struct strbuf prefix = STRBUF_INIT;
-		if (!old) {
-			err = dlg_error(DLG_ENOTFOUND, "no channel '%s'", job->name);
-			strbuf_release(&prefix);
-			goto out;
-		}
-		strbuf_addf(&prefix, "channel.%s.", job->name);
-		for (size_t i = c.keys.nr; i-- > 0;)
-			if (!strncmp(c.keys.items[i], prefix.buf, prefix.len))
-				config_unset(&c, c.keys.items[i]);
-		strbuf_release(&prefix);
-		tx_message(tx, "channel rm %s\n", job->name);
-	} else {
-		if (old && strcmp(old, job->type)) {
-			err = dlg_error(DLG_EEXISTS, "channel %s exists and is of type %s; 'dlg channel rm %s' first",
-					job->name, old, job->name);
-			goto out;
-		}
-		config_set(&c, key.buf, job->type);
-		for (size_t i = 0; i < NSETTINGS; i++) {
-			if (!job->values[i])
-				continue;
-			strbuf_reset(&key);
-			strbuf_addf(&key, "channel.%s.%s", job->name, settings[i].key);
-			if (*job->values[i])
-				config_set(&c, key.buf, job->values[i]);
-			else
-				config_unset(&c, key.buf);
-		}
-		for (size_t i = 0; i < sizeof(required) / sizeof(*required); i++) {
-			if (strcmp(required[i][0], job->type))
-				continue;
-			for (size_t k = 1; k < 3 && required[i][k]; k++) {
-				strbuf_reset(&key);
-				strbuf_addf(&key, "channel.%s.%s", job->name, required[i][k]);
-				if (!config_get(&c, key.buf)) {
-					err = dlg_error(DLG_EINVALID, "a %s channel needs --%s", job->type,
-							required[i][k]);
-					goto out;
-				}
-			}
-		}
-		tx_message(tx, "channel %s %s (%s)\n", old ? "set" : "add", job->name, job->type);
-	}
-	err = config_store_tx(tx, &c);
-out:
-	config_clear(&c);
-	strbuf_release(&key);
-	return err;
-}
+/* The library's table of settings, under the names the options below use. */
+static const struct dlg_channel_setting *const settings = dlg_channel_settings;
+#define NSETTINGS DLG_CHANNEL_NSETTINGS
 
 static int read_secret(struct strbuf *out, const char *file)
 {
@@ -164,7 +61,7 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 		{ "password-file", required_argument, NULL, OPT_PASSWORD },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct channel_job job = { 0 };
+	struct dlg_channel_spec job = { 0 };
 	struct strbuf secret = STRBUF_INIT;
 	const char *secret_file = NULL, *secret_opt = NULL;
 	int c, idx, ret = 0;
@@ -186,22 +83,9 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 	if (argc - optind != 1 || !job.type)
 		return usage(channel_usage, 0);
 	job.name = argv[optind];
-	if (!channel_name_valid(job.name))
-		return error_msg("'%s' is not a channel name: lowercase letters, digits and '-', "
-				 "at most 32", job.name);
-	if (!channel_type_valid(job.type))
-		return error_msg("unknown channel type '%s' (email, telegram, vk, facebook or chat)", job.type);
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		struct strbuf key = STRBUF_INIT;
-		int bad;
-		if (job.values[i] && !type_has(settings[i].types, job.type))
-			return error_msg("--%s does not apply to %s channels", settings[i].key, job.type);
-		strbuf_addf(&key, "channel.%s.%s", job.name, settings[i].key);
-		bad = job.values[i] && config_value_check(key.buf, job.values[i]) < 0;
-		strbuf_release(&key);
-		if (bad)
-			return error_last();
-	}
+	/* before the secret is read: a mistyped command does not ask for it */
+	if (dlg_channel_check(&job) < 0)
+		return error_last();
 	if (secret_file) {
 		if (!strcmp(job.type, "chat"))
 			return error_msg("%s does not apply to chat channels", secret_opt);
@@ -210,13 +94,10 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
 					 !strcmp(job.type, "email") ? "--password-file" : "--token-file");
 		if ((ret = read_secret(&secret, secret_file)))
 			goto out;
+		job.secret = secret.buf;
+		job.secret_len = secret.len;
 	}
-	if (store_change(ctx->store, channel_fn, &job, NULL) < 0) {
-		ret = error_last();
-		goto out;
-	}
-	/* After the commit, so a refused add leaves no secret behind. */
-	if (secret.len && channel_secret_write(ctx->store, job.name, secret.buf, secret.len) < 0)
+	if (dlg_channel_add(ctx->store, &job) < 0)
 		ret = error_last();
 out:
 	strbuf_release_secret(&secret);
@@ -282,15 +163,9 @@ CMD(channel)
 		return channel_list(ctx, json);
 	}
 	if (!strcmp(sub, "rm")) {
-		struct channel_job job = { 0 };
 		if (argc != 3)
 			return usage(channel_usage, 0);
-		job.name = argv[2];
-		job.remove = 1;
-		if (store_change(ctx->store, channel_fn, &job, NULL) < 0 ||
-		    channel_secret_remove(ctx->store, job.name) < 0)
-			return error_last();
-		return 0;
+		return dlg_channel_remove(ctx->store, argv[2]) < 0 ? error_last() : 0;
 	}
 	error_msg("unknown subcommand '%s'", sub);
 	return 2;

@@ -14,16 +14,12 @@
 
 #include "base/emoji.h"
 #include "base/fileio.h"
-#include "base/hex.h"
 #include "base/redact.h"
 #include "base/time.h"
 #include "base/utf8.h"
-#include "channel/channel.h"
 #include "cmd.h"
 #include "mail/mime.h"
-#include "store/id.h"
-#include "store/import.h"
-#include "store/record.h"
+#include "ops/user.h"
 #include "store/summary.h"
 #include "store/view.h"
 
@@ -233,56 +229,9 @@ int ids_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **arg
 	return 0;
 }
 
-/* A user merged into another is that other one now. */
-static void follow_merges(char id[17], struct dlg_ctx *ctx)
-{
-	for (int hops = 0; hops < 8; hops++) {
-		struct user_state st;
-		int moved = 0;
-		if (!user_state_read(&st, ctx->store, id) && st.merged_into && strcmp(st.merged_into, id)) {
-			memcpy(id, st.merged_into, DLG_ID_LEN + 1);
-			moved = 1;
-		}
-		user_state_clear(&st);
-		if (!moved)
-			break;
-	}
-}
-
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 {
-	const char *const *kinds = channel_types; /* identities are named by the channel types */
-	struct strbuf lower = STRBUF_INIT, path = STRBUF_INIT, data = STRBUF_INIT;
-	int found = 0, err = 0;
-
-	if (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN && !store_resolve(out, ctx->store, "users", arg)) {
-		follow_merges(out, ctx);
-		return 0;
-	}
-	for (const char *p = arg; *p; p++)
-		strbuf_addch(&lower, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	/* An address or handle: users are named by the hash of their first identity. */
-	for (int i = 0; kinds[i] && !found; i++) {
-		const char *value = lower.buf;
-		if (!strncmp(value, kinds[i], strlen(kinds[i])) && value[strlen(kinds[i])] == ':')
-			value += strlen(kinds[i]) + 1;
-		if ((err = user_id_for(out, kinds[i], value)) < 0)
-			break;
-		strbuf_reset(&path);
-		shard_path(&path, "users", out);
-		strbuf_addstr(&path, "/log");
-		found = !view_read(&data, ctx->store, path.buf);
-	}
-	strbuf_release(&lower);
-	strbuf_release(&path);
-	strbuf_release(&data);
-	if (found) {
-		follow_merges(out, ctx);
-		return 0;
-	}
-	if (err < 0 || (is_hex_prefix(arg) && strlen(arg) >= DLG_ID_MIN))
-		return error_last();
-	return error_msg("no user '%s'", arg);
+	return dlg_user_resolve(out, ctx->store, arg) < 0 ? error_last() : 0;
 }
 
 int edit_text(struct strbuf *out, const char *initial, const char *what)

@@ -2,10 +2,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ops/operator.h"
 #include "store/assign.h"
-#include "store/layout.h"
-#include "store/record.h"
-#include "store/tx.h"
 
 static const char operator_usage[] =
 	"usage: dlg operator add NAME [--email ADDR]\n"
@@ -16,41 +14,22 @@ static const char operator_usage[] =
 	"NAME may be 'me': the operator running the command.  list counts each\n"
 	"one's open dialogs; --dialogs names them (--json always does).\n";
 
+/* What the command line asks for. */
 struct operator_job {
 	const char *name;
 	const char *verb;       /* add, away, back, remove */
 	const char *email;
 };
 
-static int operator_fn(struct dlg_tx *tx, void *payload)
+static int operator_change(struct dlg_store *s, const struct operator_job *job)
 {
-	struct operator_job *job = payload;
-	struct strbuf dir = STRBUF_INIT;
-	struct oplog log = OPLOG_INIT;
-	struct operator_state st;
-	int err, changed = 0, any = 0;
-
-	operator_dir(&dir, job->name);
-	if ((err = record_load(&log, tx, dir.buf)) < 0)
-		goto out;
-	operator_state_replay(&st, &log);
-	if (!st.known && strcmp(job->verb, "add")) {
-		err = dlg_error(DLG_ENOTFOUND, "no operator '%s' (see dlg operator list)", job->name);
-	} else {
-		if ((!st.known || strcmp(job->verb, "add")) &&
-		    (err = record_op(tx, dir.buf, job->verb, NULL, NULL, &changed)) == 0)
-			any |= changed;
-		if (!err && job->email && (!st.email || strcmp(st.email, job->email)) &&
-		    (err = record_op(tx, dir.buf, "email", job->email, NULL, &changed)) == 0)
-			any |= changed;
-		if (!err && any)
-			tx_message(tx, "operator %s %s\n", !strcmp(job->verb, "remove") ? "rm" : job->verb, job->name);
-	}
-	operator_state_clear(&st);
-out:
-	oplog_clear(&log);
-	strbuf_release(&dir);
-	return err;
+	if (!strcmp(job->verb, "add"))
+		return dlg_operator_add(s, job->name, job->email);
+	if (!strcmp(job->verb, "away"))
+		return dlg_operator_away(s, job->name);
+	if (!strcmp(job->verb, "back"))
+		return dlg_operator_back(s, job->name);
+	return dlg_operator_remove(s, job->name);
 }
 
 static int operator_list(struct dlg_ctx *ctx, int json, int verbose)
@@ -145,12 +124,7 @@ CMD(operator)
 	job.name = argv[optind + 1];
 	if (!strcmp(job.name, "me") && store_operator(&job.name, ctx->store) < 0)
 		return error_last();
-	if (!operator_name_valid(job.name))
-		return error_msg("'%s' is not an operator name: lowercase letters, digits, '.', '_' and '-'",
-				 job.name);
-	if (job.email && (!strchr(job.email, '@') || strpbrk(job.email, " \t\r\n<>")))
-		return error_msg("'%s' is not an email address", job.email);
-	if (store_change(ctx->store, operator_fn, &job, NULL) < 0)
+	if (operator_change(ctx->store, &job) < 0)
 		return error_last();
 	return 0;
 }

@@ -6,10 +6,10 @@
 #include "base/time.h"
 #include "base/utf8.h"
 #include "cmd.h"
+#include "ops/user.h"
 #include "store/layout.h"
 #include "store/record.h"
 #include "store/summary.h"
-#include "store/tx.h"
 #include "store/users.h"
 
 static const char user_usage[] =
@@ -152,142 +152,49 @@ static int user_show(struct dlg_ctx *ctx, const char *uid, int json)
 	return 0;
 }
 
-struct user_set_job {
-	const char *uid;
-	char **pairs;
-	int npairs;
-};
-
-static int key_valid(const char *k, size_t n)
-{
-	if (!n || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
-		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_' || k[i] == '-' || k[i] == '.'))
-			return 0;
-	return 1;
-}
-
-static int user_set_fn(struct dlg_tx *tx, void *payload)
-{
-	struct user_set_job *job = payload;
-	struct strbuf dir = STRBUF_INIT, msg = STRBUF_INIT;
-	int err = 0;
-	user_dir(&dir, job->uid);
-	strbuf_addf(&msg, "user %.7s:", job->uid);
-	for (int i = 0; i < job->npairs && !err; i++) {
-		char *eq = strchr(job->pairs[i], '=');
-		char *key = xstrndup(job->pairs[i], (size_t)(eq - job->pairs[i]));
-		if (!strcmp(key, "name"))
-			err = eq[1] ? record_op(tx, dir.buf, "name", eq + 1, NULL, NULL) :
-				       dlg_error(DLG_EINVALID, "a name cannot be empty");
-		else if (eq[1])
-			err = record_op(tx, dir.buf, "set", key, eq + 1, NULL);
-		else
-			err = record_op(tx, dir.buf, "unset", key, NULL, NULL);
-		strbuf_addf(&msg, " %s%s", key, eq[1] ? "=…" : "=");
-		free(key);
-	}
-	tx_message(tx, "%s\n", msg.buf);
-	strbuf_release(&dir);
-	strbuf_release(&msg);
-	return err;
-}
-
-struct user_note_job {
-	const char *uid;
-	const char *text;
-};
-
-static int user_note_fn(struct dlg_tx *tx, void *payload)
-{
-	struct user_note_job *job = payload;
-	struct strbuf dir = STRBUF_INIT;
-	int err;
-	user_dir(&dir, job->uid);
-	err = record_note(tx, dir.buf, job->text);
-	tx_message(tx, "user %.7s: note\n", job->uid);
-	strbuf_release(&dir);
-	return err;
-}
-
-struct user_merge_job {
-	const char *keep, *other;
-};
-
-static int user_merge_fn(struct dlg_tx *tx, void *payload)
-{
-	struct user_merge_job *job = payload;
-	int err = users_merge(tx, job->keep, job->other);
-	if (!err)
-		tx_message(tx, "user merge %.7s into %.7s\n", job->other, job->keep);
-	return err;
-}
-
-struct user_import_job {
-	struct user_import *users;
-	size_t n;
-	struct strlist ids;
-	size_t changed;
-};
-
-static int user_import_fn(struct dlg_tx *tx, void *payload)
-{
-	struct user_import_job *job = payload;
-	int err = 0;
-	strlist_clear(&job->ids);
-	job->changed = 0;
-	for (size_t i = 0; i < job->n && !err; i++) {
-		char uid[17];
-		int changed;
-		if ((err = user_import_apply(uid, &changed, tx, &job->users[i])) < 0) {
-			err = dlg_error(err, "line %zu: %s; nothing was imported", job->users[i].line,
-					dlg_error_last());
-			break;
-		}
-		job->changed += changed;
-		if (!strlist_has(&job->ids, uid))
-			strlist_push(&job->ids, uid);
-	}
-	if (!err && job->changed)
-		tx_message(tx, "user import: %zu user%s\n", job->ids.nr, job->ids.nr == 1 ? "" : "s");
-	return err;
-}
-
 /* JSON Lines on stdin: all of them in one commit, or none if one is bad. */
 static int user_import(struct dlg_ctx *ctx, int quiet)
 {
 	struct strbuf data = STRBUF_INIT;
-	struct user_import_job job = { NULL, 0, STRLIST_INIT, 0 };
-	size_t alloc = 0, line = 0;
+	struct strlist ids = STRLIST_INIT;
 	int ret = 0;
 
 	if (strbuf_read_fd(&data, 0) < 0)
 		return error_msg("cannot read standard input: %s", strerror(errno));
-	for (const char *p = data.buf; *p && !ret;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		line++;
-		if (strspn(p, " \t\r") < n) {
-			ALLOC_GROW(job.users, job.n + 1, alloc);
-			if (user_import_parse(&job.users[job.n], p, n) < 0)
-				ret = error_msg("line %zu: %s; nothing was imported", line, dlg_error_last());
-			else
-				job.users[job.n++].line = line;
-		}
-		p += n + (nl ? 1 : 0);
-	}
-	if (!ret && job.n && store_change(ctx->store, user_import_fn, &job, NULL) < 0)
+	if (dlg_user_import(&ids, ctx->store, data.buf) < 0)
 		ret = error_last();
 	if (!ret && !quiet)
-		for (size_t i = 0; i < job.ids.nr; i++)
-			puts(job.ids.items[i]);
-	for (size_t i = 0; i < job.n; i++)
-		user_import_clear(&job.users[i]);
-	free(job.users);
-	strlist_clear(&job.ids);
+		for (size_t i = 0; i < ids.nr; i++)
+			puts(ids.items[i]);
+	strlist_clear(&ids);
 	strbuf_release(&data);
+	return ret;
+}
+
+/* KEY=VALUE arguments, checked before the user is looked up. */
+static int user_set(struct dlg_ctx *ctx, int argc, char **argv)
+{
+	struct dlg_user_prop *props;
+	char uid[17];
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq || !user_prop_key_valid(argv[i], (size_t)(eq - argv[i])))
+			return error_msg("expected KEY=VALUE with KEY of letters, digits, '_', '-', '.', not '%s'", argv[i]);
+	}
+	if ((ret = user_from_arg(uid, ctx, argv[0])))
+		return ret;
+	props = xcalloc((size_t)argc - 1, sizeof(*props));
+	for (int i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		props[i - 1].key = xstrndup(argv[i], (size_t)(eq - argv[i]));
+		props[i - 1].value = eq + 1;
+	}
+	ret = dlg_user_set(ctx->store, uid, props, (size_t)argc - 1) < 0 ? error_last() : 0;
+	for (int i = 0; i < argc - 1; i++)
+		free((char *)props[i].key);
+	free(props);
 	return ret;
 }
 
@@ -331,36 +238,20 @@ CMD(user)
 			return ret;
 		return user_show(ctx, uid, json);
 	}
-	if (!strcmp(sub, "set")) {
-		struct user_set_job job;
-		if (argc < 2)
-			return usage(user_usage, 0);
-		for (int i = 1; i < argc; i++) {
-			char *eq = strchr(argv[i], '=');
-			if (!eq || !key_valid(argv[i], (size_t)(eq - argv[i])))
-				return error_msg("expected KEY=VALUE with KEY of letters, digits, '_', '-', '.', not '%s'", argv[i]);
-		}
-		if ((ret = user_from_arg(uid, ctx, argv[0])))
-			return ret;
-		job.uid = uid;
-		job.pairs = argv + 1;
-		job.npairs = argc - 1;
-		return store_change(ctx->store, user_set_fn, &job, NULL) < 0 ? error_last() : 0;
-	}
+	if (!strcmp(sub, "set"))
+		return argc < 2 ? usage(user_usage, 0) : user_set(ctx, argc, argv);
 	if (!strcmp(sub, "import"))
 		return argc ? usage(user_usage, 0) : user_import(ctx, quiet);
 	if (!strcmp(sub, "merge")) {
 		char other[17];
-		struct user_merge_job job = { uid, other };
 		if (argc != 2)
 			return usage(user_usage, 0);
 		if ((ret = user_from_arg(uid, ctx, argv[0])) || (ret = user_from_arg(other, ctx, argv[1])))
 			return ret;
-		return store_change(ctx->store, user_merge_fn, &job, NULL) < 0 ? error_last() : 0;
+		return dlg_user_merge(ctx->store, uid, other) < 0 ? error_last() : 0;
 	}
 	if (!strcmp(sub, "note")) {
 		struct strbuf text = STRBUF_INIT;
-		struct user_note_job job;
 		if (argc != 1 || (m && file))
 			return usage(user_usage, 0);
 		if ((ret = user_from_arg(uid, ctx, argv[0])) ||
@@ -369,9 +260,7 @@ CMD(user)
 			return ret;
 		}
 		emoji_expand_in_place(&text);
-		job.uid = uid;
-		job.text = text.buf;
-		ret = store_change(ctx->store, user_note_fn, &job, NULL) < 0 ? error_last() : 0;
+		ret = dlg_user_note(ctx->store, uid, text.buf) < 0 ? error_last() : 0;
 		strbuf_release(&text);
 		return ret;
 	}

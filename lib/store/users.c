@@ -25,15 +25,13 @@ void user_import_clear(struct user_import *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* Keys of properties: what `dlg user set` takes. */
-static int prop_key_valid(const char *k)
+int user_prop_key_valid(const char *key, size_t len)
 {
-	size_t n = strlen(k);
-	if (!n || n > 64 || !strcmp(k, "name"))
+	if (!len || len > 64)
 		return 0;
-	for (const char *p = k; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '_' || *p == '-' || *p == '.'))
+	for (size_t i = 0; i < len; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+		      (key[i] >= '0' && key[i] <= '9') || key[i] == '_' || key[i] == '-' || key[i] == '.'))
 			return 0;
 	return 1;
 }
@@ -121,7 +119,7 @@ int user_import_parse(struct user_import *u, const char *line, size_t len)
 	}
 	json_object_foreach(props, key, v) {
 		struct strbuf text = STRBUF_INIT;
-		if (!prop_key_valid(key)) {
+		if (!strcmp(key, "name") || !user_prop_key_valid(key, strlen(key))) {
 			err = dlg_error(DLG_EINVALID, "\"%s\" is not a property name", key);
 			break;
 		}

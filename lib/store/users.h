@@ -11,6 +11,10 @@
  * one person merged.
  */
 
+/* A property's name on a card: letters, digits, '_', '-' and '.', 1 to 64
+   of them ("name" is the user's name, set apart from the properties). */
+int user_prop_key_valid(const char *key, size_t len);
+
 /* One line of `dlg user import`. */
 struct user_import {
 	char *id;          /* a user id (prefix not allowed: scripts name users exactly) */
