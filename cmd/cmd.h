@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "parse-options.h"
 #include "store.h"
 #include "strbuf.h"
 
