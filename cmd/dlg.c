@@ -415,6 +415,10 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			return cmd_help(1, argv, &ctx);
+		} else if (!strcmp(argv[i], "--list-options")) {
+			/* hidden, for tests/t0160-options.sh: a command's option names */
+			parse_options_list_only = 1;
+			i++;
 		} else {
 			fprintf(stderr, "dlg: unknown option '%s'\n", argv[i]);
 			return usage_with_options(dlg_usage, no_options, 0);
@@ -438,7 +442,7 @@ int main(int argc, char **argv)
 			wants_help = 1;
 		else if (!strcmp(argv[k], "--"))
 			break;
-	if ((cmd->flags & NEED_STORE) && !wants_help) {
+	if ((cmd->flags & NEED_STORE) && !wants_help && !parse_options_list_only) {
 		struct strbuf root = STRBUF_INIT;
 		if (store_find(&root, ctx.dir) < 0 || store_open(&ctx.store, root.buf) < 0 ||
 		    (store_view_update(ctx.store) < 0 && !(cmd->flags & VIEW_MAY_FAIL))) {
