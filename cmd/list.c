@@ -16,7 +16,9 @@ static const char *const list_usage[] = {
 };
 
 /* The filter list's options build, each checked where it stands on the
-   command line: the first bad one is the one reported. */
+   command line: the first bad one is the one reported.  No store is open
+   when a --help comes later on the line (the dispatcher opens none for
+   it): then the options that would read the store do not. */
 struct list_filter_args {
 	struct dlg_ctx *ctx;
 	struct dialog_filter *f;
@@ -34,7 +36,7 @@ static int assignee_opt(const struct opt *o, const char *arg)
 	struct list_filter_args *a = o->value;
 	if (!strcmp(arg, "none"))
 		a->f->assignee = "";
-	else if (!strcmp(arg, "me"))
+	else if (!strcmp(arg, "me") && a->ctx->store)
 		return store_operator(&a->f->assignee, a->ctx->store) < 0 ? error_last() : 0;
 	else
 		a->f->assignee = arg;
@@ -50,7 +52,7 @@ static int tag_opt(const struct opt *o, const char *arg)
 static int user_opt(const struct opt *o, const char *arg)
 {
 	struct list_filter_args *a = o->value;
-	int ret = user_from_arg(a->uid, a->ctx, arg);
+	int ret = a->ctx->store ? user_from_arg(a->uid, a->ctx, arg) : 0;
 	if (!ret)
 		a->f->user = a->uid;
 	return ret;

@@ -130,6 +130,13 @@ test_expect_success 'a man page, bash or zsh completion that misses an option is
 	zsh_options show _dlg >z && ! grep -x -e --json z
 '
 
+test_expect_success '--help after options that read the store, and tag -h, print the usage' '
+	dlg init -q s &&
+	dlg -C s list --assignee me --help >out && grep "^usage: dlg list" out &&
+	dlg -C s list --user nobody@example.com --help >out && grep "^usage: dlg list" out &&
+	dlg -C s tag -h 0000 >out && grep "^usage: dlg tag" out
+'
+
 test_expect_success 'the long options of every man page are the table'"'"'s' '
 	differences man_options >out &&
 	test_cmp /dev/null out
