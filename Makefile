@@ -95,7 +95,11 @@ dlg: $(CMD_OBJ) lib/libdlg.a
 
 tests/unit/test-%: tests/unit/test-%.c lib/libdlg.a $(HEADERS) .build-flags
 	$(CC) $(DLG_CFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< \
-		lib/libdlg.a $(DLG_LIBS) $(GIT2_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+		$(UNIT_OBJ) lib/libdlg.a $(DLG_LIBS) $(GIT2_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+# The option parser belongs to the front end (cmd/), not to libdlg.
+tests/unit/test-parse-options: UNIT_OBJ = cmd/parse-options.o
+tests/unit/test-parse-options: cmd/parse-options.o
 
 deps:
 	@sh scripts/install-deps.sh

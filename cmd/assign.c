@@ -1,39 +1,35 @@
-#include <getopt.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "store/record.h"
 
-static const char assign_usage[] =
-	"usage: dlg assign OPERATOR [ID...]\n"
-	"       dlg assign --none [ID...]\n"
-	"Assigns dialogs (ids as arguments or one per line on stdin).\n"
-	"  --none     unassign\n";
+static const char *const assign_usage[] = {
+	"dlg assign OPERATOR [ID...]",
+	"dlg assign --none [ID...]",
+	"",
+	"Assigns dialogs (ids as arguments or one per line on stdin).",
+	NULL,
+};
 
 CMD(assign)
 {
-	static const struct option opts[] = {
-		{ "none", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist ids = STRLIST_INIT;
 	struct strbuf summary = STRBUF_INIT;
 	struct dialog_op op;
-	int c, none = 0, ret;
+	int none = 0, ret;
 	const char *who = NULL;
+	const struct opt opts[] = {
+		OPT_COLUMN(13),
+		OPT_FLAG(0, "none", &none, "unassign"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'n')
-			none = 1;
-		else
-			return usage(assign_usage, c == 'h');
-	}
-	argc -= optind;
-	argv += optind;
+	argc = parse_options(argc, argv, opts, assign_usage, PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 0)
+		return parse_options_exit(argc);
 	if (!none) {
 		if (argc < 1)
-			return usage(assign_usage, 0);
+			return usage_with_options(assign_usage, opts, 0);
 		who = argv[0];
 		argc--;
 		argv++;

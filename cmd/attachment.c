@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,17 +10,11 @@
 #include "cmd.h"
 #include "store/summary.h"
 
-static const char attachment_usage[] =
-	"usage: dlg attachment [--json] [ID]\n"
-	"       dlg attachment [-f] [-o FILE|DIR|-] ID N\n"
-	"  --json               list as JSON, one object per line\n"
-	"  -o, --output PATH    write to the file PATH, into the directory PATH,\n"
-	"                       or to standard output (-); a symbolic link is\n"
-	"                       not followed unless PATH ends in /\n"
-	"  -f, --force          replace an existing file\n"
-	"Lists a dialog's attachments, incoming and outgoing, numbered in message\n"
-	"order.  With N, writes attachment N into the current directory under its\n"
-	"name, made safe for a file system; an existing file is kept.\n";
+static const char *const attachment_usage[] = {
+	"dlg attachment [--json] [ID]",
+	"dlg attachment [-f] [-o FILE|DIR|-] ID N",
+	NULL,
+};
 
 /* The longest name written, in bytes: below every file system's 255. */
 #define SAFE_NAME_MAX 200
@@ -276,32 +269,30 @@ out:
 
 CMD(attachment)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist ids = STRLIST_INIT;
 	const char *output = NULL;
-	int c, json = 0, force = 0, ret, nargs;
+	int json = 0, force = 0, ret, nargs;
+	const struct opt opts[] = {
+		OPT_COLUMN(23),
+		OPT_FLAG(0, "json", &json, "list as JSON, one object per line"),
+		OPT_STRING('o', "output", &output, "PATH", "write to the file PATH, into the directory PATH,\n"
+			   "or to standard output (-); a symbolic link is\n"
+			   "not followed unless PATH ends in /"),
+		OPT_FLAG('f', "force", &force, "replace an existing file"),
+		OPT_TEXT("Lists a dialog's attachments, incoming and outgoing, numbered in message"),
+		OPT_TEXT("order.  With N, writes attachment N into the current directory under its"),
+		OPT_TEXT("name, made safe for a file system; an existing file is kept."),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'o')
-			output = optarg;
-		else if (c == 'f')
-			force = 1;
-		else
-			return usage(attachment_usage, c == 'h');
-	}
-	nargs = argc - optind;
+	argc = parse_options(argc, argv, opts, attachment_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	nargs = argc;
 	/* Listing takes --json and the id on stdin too; writing takes -o and -f. */
 	if (nargs > 2 || (nargs == 2 && json) || (nargs < 2 && (output || force)))
-		return usage(attachment_usage, 0);
-	if ((ret = ids_from_args(&ids, ctx, nargs ? 1 : 0, argv + optind)))
+		return usage_with_options(attachment_usage, opts, 0);
+	if ((ret = ids_from_args(&ids, ctx, nargs ? 1 : 0, argv)))
 		goto out;
 	if (!ids.nr) {
 		ret = error_msg("no dialog id given");
@@ -313,7 +304,7 @@ CMD(attachment)
 		goto out;
 	}
 	if (nargs == 2) {
-		ret = save_attachment(ctx, ids.items[0], argv[optind + 1], output, force);
+		ret = save_attachment(ctx, ids.items[0], argv[1], output, force);
 	} else {
 		struct stored_msg *msgs = NULL;
 		size_t n = 0;

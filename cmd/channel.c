@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,25 +8,14 @@
 #include "cmd.h"
 #include "ops/channel.h"
 
-static const char channel_usage[] =
-	"usage: dlg channel add NAME --type TYPE [options]\n"
-	"       dlg channel list [--json]\n"
-	"       dlg channel rm NAME\n"
-	"TYPE is email, telegram, vk, facebook or chat.  Options:\n"
-	"  --api-url URL         the API's base URL (telegram, vk, facebook)\n"
-	"  --token-file FILE     the bot or page token (- for stdin)\n"
-	"  --password-file FILE  the mailbox password (email; - for stdin)\n"
-	"  --group-id N          the VK community (vk)\n"
-	"  --page-id N           the Facebook page (facebook)\n"
-	"  --imap URL            imap:// or imaps:// URL with the mailbox (email)\n"
-	"  --smtp URL            smtp:// or smtps:// URL (email)\n"
-	"  --user NAME           the IMAP and SMTP login (email)\n"
-	"  --address ADDR        our From address (email)\n"
-	"  --spool DIR           the website's spool directory (chat)\n"
-	"  --timeout SECONDS     how long one network call may take (default 30)\n"
-	"Settings are versioned in the store; secrets stay in .git/dlg/secrets/\n"
-	"(mode 0600), or come from $DLG_SECRET_NAME at run time.  A URL with a\n"
-	"password or a token in it is refused.\n";
+static const char *const channel_usage[] = {
+	"dlg channel add NAME --type TYPE [options]",
+	"dlg channel list [--json]",
+	"dlg channel rm NAME",
+	"",
+	"TYPE is email, telegram, vk, facebook or chat.  Options:",
+	NULL,
+};
 
 /* The library's table of settings, under the names the options below use. */
 static const struct dlg_channel_setting *const settings = dlg_channel_settings;
@@ -52,37 +40,48 @@ static int read_secret(struct strbuf *out, const char *file)
 	return 0;
 }
 
-static int channel_add(struct dlg_ctx *ctx, int argc, char **argv)
-{
-	enum { OPT_TYPE = 256, OPT_TOKEN, OPT_PASSWORD, OPT_SETTING };
-	struct option opts[NSETTINGS + 5] = {
-		{ "type", required_argument, NULL, OPT_TYPE },
-		{ "token-file", required_argument, NULL, OPT_TOKEN },
-		{ "password-file", required_argument, NULL, OPT_PASSWORD },
-		{ "help", no_argument, NULL, 'h' },
-	};
-	struct dlg_channel_spec job = { 0 };
-	struct strbuf secret = STRBUF_INIT;
-	const char *secret_file = NULL, *secret_opt = NULL;
-	int c, idx, ret = 0;
+/* What channel add's options say.  cmd_channel() holds them and their
+   table: every usage message of dlg channel lists channel add's options. */
+struct channel_add_args {
+	struct dlg_channel_spec job;    /* the type and the settings */
+	const char *secret_file, *secret_opt;
+};
 
+/* --api-url, --group-id...: the setting of the option's name */
+static int setting_opt(const struct opt *o, const char *arg)
+{
+	struct channel_add_args *a = o->value;
 	for (size_t i = 0; i < NSETTINGS; i++)
-		opts[4 + i] = (struct option){ settings[i].key, required_argument, NULL, OPT_SETTING + (int)i };
-	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-		if (c == OPT_TYPE) {
-			job.type = optarg;
-		} else if (c == OPT_TOKEN || c == OPT_PASSWORD) {
-			secret_file = optarg;
-			secret_opt = c == OPT_TOKEN ? "--token-file" : "--password-file";
-		} else if (c >= OPT_SETTING && c < OPT_SETTING + (int)NSETTINGS) {
-			job.values[c - OPT_SETTING] = optarg;
-		} else {
-			return usage(channel_usage, c == 'h');
-		}
-	}
-	if (argc - optind != 1 || !job.type)
-		return usage(channel_usage, 0);
-	job.name = argv[optind];
+		if (!strcmp(settings[i].key, o->long_name))
+			a->job.values[i] = arg;
+	return 0;
+}
+
+static int secret_file_opt(const struct opt *o, const char *arg)
+{
+	struct channel_add_args *a = o->value;
+	a->secret_file = arg;
+	a->secret_opt = !strcmp(o->long_name, "token-file") ? "--token-file" : "--password-file";
+	return 0;
+}
+
+static int channel_add(struct dlg_ctx *ctx, int argc, char **argv, const struct opt *opts,
+		       struct channel_add_args *add)
+{
+	struct dlg_channel_spec job;
+	struct strbuf secret = STRBUF_INIT;
+	const char *secret_file, *secret_opt;
+	int ret = 0;
+
+	argc = parse_options(argc, argv, opts, channel_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc != 1 || !add->job.type)
+		return usage_with_options(channel_usage, opts, 0);
+	job = add->job;
+	secret_file = add->secret_file;
+	secret_opt = add->secret_opt;
+	job.name = argv[0];
 	/* before the secret is read: a mistyped command does not ask for it */
 	if (dlg_channel_check(&job) < 0)
 		return error_last();
@@ -147,25 +146,61 @@ static int channel_list(struct dlg_ctx *ctx, int json)
 
 CMD(channel)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
+	struct channel_add_args add = { { 0 }, NULL, NULL };
+	const struct opt add_opts[] = {
+		OPT_COLUMN(24),
+		OPT_STRING(0, "type", &add.job.type, "TYPE", NULL),
+		OPT_CALLBACK(0, "api-url", &add, "URL", "the API's base URL (telegram, vk, facebook)",
+			     setting_opt),
+		OPT_CALLBACK(0, "token-file", &add, "FILE", "the bot or page token (- for stdin)",
+			     secret_file_opt),
+		OPT_CALLBACK(0, "password-file", &add, "FILE", "the mailbox password (email; - for stdin)",
+			     secret_file_opt),
+		OPT_CALLBACK(0, "group-id", &add, "N", "the VK community (vk)", setting_opt),
+		OPT_CALLBACK(0, "page-id", &add, "N", "the Facebook page (facebook)", setting_opt),
+		OPT_CALLBACK(0, "imap", &add, "URL", "imap:// or imaps:// URL with the mailbox (email)",
+			     setting_opt),
+		OPT_CALLBACK(0, "smtp", &add, "URL", "smtp:// or smtps:// URL (email)", setting_opt),
+		OPT_CALLBACK(0, "user", &add, "NAME", "the IMAP and SMTP login (email)", setting_opt),
+		OPT_CALLBACK(0, "address", &add, "ADDR", "our From address (email)", setting_opt),
+		OPT_CALLBACK(0, "spool", &add, "DIR", "the website's spool directory (chat)", setting_opt),
+		OPT_CALLBACK(0, "timeout", &add, "SECONDS", "how long one network call may take (default 30)",
+			     setting_opt),
+		OPT_TEXT("Settings are versioned in the store; secrets stay in .git/dlg/secrets/"),
+		OPT_TEXT("(mode 0600), or come from $DLG_SECRET_NAME at run time.  A URL with a"),
+		OPT_TEXT("password or a token in it is refused."),
+		OPT_END(),
+	};
+	/* channel list takes [--json] (once), channel rm no option: all else is an argument */
+	int json = 0;
+	const struct opt list_opts[] = { OPT_COUNTER(0, "json", &json, NULL), OPT_END() };
+	static const struct opt rm_opts[] = { OPT_END() };
+	const char *sub;
+
 	/* --help anywhere: the dispatcher opened no store for it */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(channel_usage, 1);
-	if (!sub)
-		return usage(channel_usage, 0);
+	argc = parse_options(argc, argv, add_opts, channel_usage, PARSE_OPT_SUBCOMMAND);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (!argc)
+		return usage_with_options(channel_usage, add_opts, 0);
+	sub = argv[0];
 	if (!strcmp(sub, "add"))
-		return channel_add(ctx, argc - 1, argv + 1);
+		return channel_add(ctx, argc, argv, add_opts, &add);
 	if (!strcmp(sub, "list")) {
-		int json = argc == 3 && !strcmp(argv[2], "--json");
-		if (argc > 3 || (argc == 3 && !json))
-			return usage(channel_usage, 0);
+		argc = parse_options(argc, argv, list_opts, channel_usage, PARSE_OPT_KEEP_UNKNOWN);
+		if (argc < 0)
+			return parse_options_exit(argc);
+		if (argc || json > 1)
+			return usage_with_options(channel_usage, add_opts, 0);
 		return channel_list(ctx, json);
 	}
 	if (!strcmp(sub, "rm")) {
-		if (argc != 3)
-			return usage(channel_usage, 0);
-		return dlg_channel_remove(ctx->store, argv[2]) < 0 ? error_last() : 0;
+		argc = parse_options(argc, argv, rm_opts, channel_usage, PARSE_OPT_KEEP_UNKNOWN);
+		if (argc < 0)
+			return parse_options_exit(argc);
+		if (argc != 1)
+			return usage_with_options(channel_usage, add_opts, 0);
+		return dlg_channel_remove(ctx->store, argv[0]) < 0 ? error_last() : 0;
 	}
 	error_msg("unknown subcommand '%s'", sub);
 	return 2;

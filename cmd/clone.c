@@ -1,37 +1,34 @@
 #include <errno.h>
-#include <getopt.h>
 
 #include "cmd.h"
 #include "store/clone.h"
 
-static const char clone_usage[] =
-	"usage: dlg clone [-q] SOURCE DIR\n"
-	"Makes a new store in DIR from the store SOURCE (a path or a git URL).\n"
-	"A SOURCE whose files no store may hold is refused; DIR is left as it was.\n"
-	"  -q, --quiet   print nothing\n";
+static const char *const clone_usage[] = {
+	"dlg clone [-q] SOURCE DIR",
+	"",
+	"Makes a new store in DIR from the store SOURCE (a path or a git URL).",
+	"A SOURCE whose files no store may hold is refused; DIR is left as it was.",
+	NULL,
+};
 
 CMD(clone)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct dlg_store *s = NULL;
-	int c, quiet = 0;
+	int quiet = 0;
+	const struct opt opts[] = {
+		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = 1;
-		else
-			return usage(clone_usage, c == 'h');
-	}
-	if (argc - optind != 2)
-		return usage(clone_usage, 0);
-	if (store_clone(&s, argv[optind], argv[optind + 1]) < 0)
+	argc = parse_options(argc, argv, opts, clone_usage, PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc != 2)
+		return usage_with_options(clone_usage, opts, 0);
+	if (store_clone(&s, argv[0], argv[1]) < 0)
 		return error_last();
 	store_free(s);
 	if (!quiet)
-		printf("Cloned %s into %s\n", argv[optind], argv[optind + 1]);
+		printf("Cloned %s into %s\n", argv[0], argv[1]);
 	return 0;
 }

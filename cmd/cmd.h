@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/strbuf.h"
+#include "parse-options.h"
 #include "store/store.h"
 
 struct dlg_ctx {
@@ -25,8 +26,6 @@ CMD(attachment);
 int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reports the library's last error the same way; returns 1. */
 int error_last(void);
-/* Prints usage to stderr and returns 2, or to stdout and returns 0 for --help. */
-int usage(const char *text, int help);
 void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const char *cmd_name;
 
@@ -55,14 +54,6 @@ int edit_text(struct strbuf *out, const char *initial, const char *what);
 /* Message text: -m, -F FILE ("-" is stdin; a FILE must be a regular file of
    at most TEXT_MAX bytes), stdin when piped, else $EDITOR. */
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what);
-
-/*
- * The shape of note: [-m TEXT | -F FILE] TARGET, :shortcodes: expanded.
- * Returns 0 with *target and text filled, -1 after --help (exit 0), or
- * the exit code (1 or 2) after printing why.
- */
-int parse_text_command(char **target, struct strbuf *text, int argc, char **argv,
-		       const char *usage_text, const char *what);
 
 struct note;
 json_t *notes_json(const struct note *notes, size_t n);

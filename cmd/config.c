@@ -1,41 +1,35 @@
-#include <getopt.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "ops/config.h"
 #include "store/config.h"
 
-static const char config_usage[] =
-	"usage: dlg config KEY [VALUE]\n"
-	"       dlg config --unset KEY\n"
-	"       dlg config [--list]\n"
-	"Reads and sets the store's versioned configuration (the file `config`),\n"
-	"like git config.  Keys are dot-separated words: assign.mode,\n"
-	"assign.mode.CHANNEL, channel.NAME.SETTING.  Secrets never go here.\n";
+static const char *const config_usage[] = {
+	"dlg config KEY [VALUE]",
+	"dlg config --unset KEY",
+	"dlg config [--list]",
+	"",
+	"Reads and sets the store's versioned configuration (the file `config`),",
+	"like git config.  Keys are dot-separated words: assign.mode,",
+	"assign.mode.CHANNEL, channel.NAME.SETTING.  Secrets never go here.",
+	NULL,
+};
 
 CMD(config)
 {
-	static const struct option opts[] = {
-		{ "unset", no_argument, NULL, 'u' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *key;
-	int c, unset = 0, list = 0, ret = 0;
+	int unset = 0, list = 0, ret = 0;
+	const struct opt opts[] = {
+		OPT_FLAG(0, "unset", &unset, NULL),
+		OPT_FLAG('l', "list", &list, NULL),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
-		if (c == 'u')
-			unset = 1;
-		else if (c == 'l')
-			list = 1;
-		else
-			return usage(config_usage, c == 'h');
-	}
-	argc -= optind;
-	argv += optind;
+	argc = parse_options(argc, argv, opts, config_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
 	if ((list && (argc || unset)) || argc > 2 || (unset && argc != 1))
-		return usage(config_usage, 0);
+		return usage_with_options(config_usage, opts, 0);
 	if (!argc) {
 		struct config cfg = CONFIG_INIT;
 		if (config_load(&cfg, ctx->store) < 0)

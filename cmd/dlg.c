@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -99,12 +98,6 @@ void warning_msg(const char *fmt, ...)
 int error_last(void)
 {
 	return error_msg("%s", dlg_error_last());
-}
-
-int usage(const char *text, int help)
-{
-	fputs(text, help ? stdout : stderr);
-	return help ? 0 : 2;
 }
 
 /* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
@@ -300,35 +293,6 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 	return 0;
 }
 
-int parse_text_command(char **target, struct strbuf *text, int argc, char **argv,
-		       const char *usage_text, const char *what)
-{
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *m = NULL, *file = NULL;
-	int c, ret;
-
-	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
-		if (c == 'm')
-			m = optarg;
-		else if (c == 'F')
-			file = optarg;
-		else
-			return usage(usage_text, c == 'h') ? 2 : -1;
-	}
-	if (argc - optind != 1 || (m && file))
-		return usage(usage_text, 0);
-	*target = argv[optind];
-	if ((ret = text_from_sources(text, m, file, what)))
-		return ret;
-	emoji_expand_in_place(text);
-	return 0;
-}
-
 json_t *notes_json(const struct note *notes, size_t n)
 {
 	struct strbuf ts = STRBUF_INIT;
@@ -346,28 +310,38 @@ json_t *notes_json(const struct note *notes, size_t n)
 	return arr;
 }
 
-static const char usage_text[] =
-	"usage: dlg [-C DIR] COMMAND [ARGS]\n"
-	"       dlg help [COMMAND]    dlg --version\n";
+static const char *const dlg_usage[] = {
+	"dlg [-C DIR] COMMAND [ARGS]",
+	"dlg help [COMMAND]    dlg --version",
+	NULL,
+};
+static const struct opt no_options[] = { OPT_END() };
 
 CMD(help)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		argc = 1;
-	if (argc > 1) {
+	int all = 0;
+	const struct opt opts[] = {
+		/* the usage and the commands, as without a command */
+		OPT_FLAG('h', "help", &all, NULL),
+		OPT_END(),
+	};
+	argc = parse_options(argc, argv, opts, dlg_usage,
+			     PARSE_OPT_STOP_AT_NON_OPTION | PARSE_OPT_KEEP_UNKNOWN);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc > 0 && !all) {
 		for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-			if (!strcmp(commands[i].name, argv[1]) && strcmp(argv[1], "help")) {
-				char *args[] = { argv[1], "--help", NULL };
-				optind = 0;
+			if (!strcmp(commands[i].name, argv[0]) && strcmp(argv[0], "help")) {
+				char *args[] = { argv[0], "--help", NULL };
 				cmd_name = commands[i].name;
 				return commands[i].fn(2, args, ctx);
 			}
-		if (strcmp(argv[1], "help")) {
-			error_msg("no command '%s'; see 'dlg help'", argv[1]);
+		if (strcmp(argv[0], "help")) {
+			error_msg("no command '%s'; see 'dlg help'", argv[0]);
 			return 2;
 		}
 	}
-	fputs(usage_text, stdout);
+	usage_with_options(dlg_usage, no_options, 1);
 	fputs("\ncommands:\n", stdout);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		printf("   %-10s  %s\n", commands[i].name, commands[i].summary);
@@ -407,15 +381,17 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			return cmd_help(1, argv, &ctx);
+		} else if (!strcmp(argv[i], "--list-options")) {
+			/* hidden, for tests/t0160-options.sh: a command's option names */
+			parse_options_list_only = 1;
+			i++;
 		} else {
-			fprintf(stderr, "dlg: unknown option '%s'\n%s", argv[i], usage_text);
-			return 2;
+			fprintf(stderr, "dlg: unknown option '%s'\n", argv[i]);
+			return usage_with_options(dlg_usage, no_options, 0);
 		}
 	}
-	if (i >= argc) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
+	if (i >= argc)
+		return usage_with_options(dlg_usage, no_options, 0);
 	for (size_t k = 0; k < sizeof(commands) / sizeof(*commands); k++)
 		if (!strcmp(commands[k].name, argv[i]))
 			cmd = &commands[k];
@@ -432,7 +408,7 @@ int main(int argc, char **argv)
 			wants_help = 1;
 		else if (!strcmp(argv[k], "--"))
 			break;
-	if ((cmd->flags & NEED_STORE) && !wants_help) {
+	if ((cmd->flags & NEED_STORE) && !wants_help && !parse_options_list_only) {
 		struct strbuf root = STRBUF_INIT;
 		if (store_find(&root, ctx.dir) < 0 || store_open(&ctx.store, root.buf) < 0 ||
 		    (store_view_update(ctx.store) < 0 && !(cmd->flags & VIEW_MAY_FAIL))) {
@@ -442,7 +418,6 @@ int main(int argc, char **argv)
 		}
 		strbuf_release(&root);
 	}
-	optind = 0; /* each command parses its own options with getopt_long */
 	trace_perf("store open");
 	ret = cmd->fn(argc - i, argv + i, &ctx);
 	trace_perf("command done");

@@ -1,40 +1,37 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/emoji.h"
 #include "cmd.h"
 
-static const char emoji_usage[] =
-	"usage: dlg emoji [-q] [WORD]\n"
-	"Lists the emoji shortcodes whose name contains WORD (all without it).\n"
-	"A :code: in the texts of dlg reply, note and template becomes its emoji;\n"
-	"\\:code: keeps the code as it is.\n"
-	"  -q, --quiet   print only the :code: names\n";
+static const char *const emoji_usage[] = {
+	"dlg emoji [-q] [WORD]",
+	"",
+	"Lists the emoji shortcodes whose name contains WORD (all without it).",
+	"A :code: in the texts of dlg reply, note and template becomes its emoji;",
+	"\\:code: keeps the code as it is.",
+	NULL,
+};
 
 CMD(emoji)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist found = STRLIST_INIT;
 	struct strbuf word = STRBUF_INIT;
 	const char *arg = NULL;
-	int c, quiet = 0, ret = 0;
+	int quiet = 0, ret = 0;
+	const struct opt opts[] = {
+		OPT_FLAG('q', "quiet", &quiet, "print only the :code: names"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = 1;
-		else
-			return usage(emoji_usage, c == 'h');
-	}
-	if (argc - optind > 1)
-		return usage(emoji_usage, 0);
-	if (optind < argc) {
+	argc = parse_options(argc, argv, opts, emoji_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc > 1)
+		return usage_with_options(emoji_usage, opts, 0);
+	if (argc) {
 		/* ":smi" or ":smile:" as typed in a text means the same as "smi", "smile" */
-		arg = argv[optind];
+		arg = argv[0];
 		strbuf_addstr(&word, arg + (*arg == ':'));
 		if (word.len && word.buf[word.len - 1] == ':')
 			strbuf_setlen(&word, word.len - 1);

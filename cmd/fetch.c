@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,47 +5,38 @@
 #include "channel/fetch.h"
 #include "cmd.h"
 
-static const char fetch_usage[] =
-	"usage: dlg fetch [-q] [--wait SECONDS] [CHANNEL...]\n"
-	"Brings new customer messages from every configured channel (or the\n"
-	"named ones) into the store; prints the ids of the dialogs they went to.\n"
-	"  -w, --wait SECONDS   let long-polling channels wait that long for news\n"
-	"  -q, --quiet          print nothing\n";
+static const char *const fetch_usage[] = {
+	"dlg fetch [-q] [--wait SECONDS] [CHANNEL...]",
+	"",
+	"Brings new customer messages from every configured channel (or the",
+	"named ones) into the store; prints the ids of the dialogs they went to.",
+	NULL,
+};
 
 /* Pages a channel may hand out in one run before the next run takes over. */
 #define MAX_PAGES 100
 
 CMD(fetch)
 {
-	static const struct option opts[] = {
-		{ "wait", required_argument, NULL, 'w' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fetch_opts fo = { 0 };
 	struct config c = CONFIG_INIT;
 	struct strlist names = STRLIST_INIT, warnings = STRLIST_INIT;
 	struct import_result res = { STRLIST_INIT, 0, 0, 0, NULL };
-	int ch, quiet = 0, ret = 0;
+	int quiet = 0, ret = 0;
+	const struct opt opts[] = {
+		OPT_INTEGER('w', "wait", &fo.wait, "SECONDS",
+			    "let long-polling channels wait that long for news", 0, 3600),
+		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
+		OPT_END(),
+	};
 
-	while ((ch = getopt_long(argc, argv, "w:qh", opts, NULL)) != -1) {
-		if (ch == 'w') {
-			char *end;
-			long w = strtol(optarg, &end, 10);
-			if (*end || w < 0 || w > 3600)
-				return error_msg("--wait takes seconds from 0 to 3600, not '%s'", optarg);
-			fo.wait = (int)w;
-		} else if (ch == 'q') {
-			quiet = 1;
-		} else {
-			return usage(fetch_usage, ch == 'h');
-		}
-	}
+	argc = parse_options(argc, argv, opts, fetch_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
 	if (config_load(&c, ctx->store) < 0)
 		return error_last();
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++)
+	if (argc) {
+		for (int i = 0; i < argc; i++)
 			strlist_push(&names, argv[i]);
 	} else {
 		channel_names(&names, &c);
@@ -57,7 +47,7 @@ CMD(fetch)
 		struct channel chan;
 		int err = channel_open(&chan, ctx->store, &c, names.items[i]);
 		/* all channels: the ones set up only to send are passed over */
-		if (!err && optind == argc && !channel_fetches(&chan)) {
+		if (!err && !argc && !channel_fetches(&chan)) {
 			channel_close(&chan);
 			continue;
 		}

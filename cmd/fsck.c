@@ -1,36 +1,33 @@
-#include <getopt.h>
-
 #include "cmd.h"
 #include "store/fsck-meaning.h"
 #include "store/fsck.h"
 
-static const char fsck_usage[] =
-	"usage: dlg fsck [--repair]\n"
-	"Checks that the latest commit agrees with itself (derived files against\n"
-	"their logs, the outbox and msgmap against the messages: stale, nolog,\n"
-	"orphan, unqueued) and compares the files of the store with it (modified,\n"
-	"missing, extra, symlink; invalid: a path of the commit that no store may\n"
-	"hold).  --repair derives again in one commit and restores the files;\n"
-	"extra files and links are moved to .git/dlg/lost+found, never deleted.\n";
+static const char *const fsck_usage[] = {
+	"dlg fsck [--repair]",
+	"",
+	"Checks that the latest commit agrees with itself (derived files against",
+	"their logs, the outbox and msgmap against the messages: stale, nolog,",
+	"orphan, unqueued) and compares the files of the store with it (modified,",
+	"missing, extra, symlink; invalid: a path of the commit that no store may",
+	"hold).  --repair derives again in one commit and restores the files;",
+	"extra files and links are moved to .git/dlg/lost+found, never deleted.",
+	NULL,
+};
 
 CMD(fsck)
 {
-	static const struct option opts[] = {
-		{ "repair", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strbuf report = STRBUF_INIT;
-	int c, repair = 0, n, m;
+	int repair = 0, n, m;
+	const struct opt opts[] = {
+		OPT_FLAG(0, "repair", &repair, NULL),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'r')
-			repair = 1;
-		else
-			return usage(fsck_usage, c == 'h');
-	}
-	if (optind < argc)
-		return usage(fsck_usage, 0);
+	argc = parse_options(argc, argv, opts, fsck_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc)
+		return usage_with_options(fsck_usage, opts, 0);
 	/* The commit's meaning is checked first but repaired last: its repair is
 	   a commit that the view, repaired by then, follows. */
 	n = store_fsck_meaning(&report, ctx->store, 0);

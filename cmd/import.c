@@ -1,7 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,15 +16,14 @@
 #include "store/record.h"
 #include "store/tx.h"
 
-static const char import_usage[] =
-	"usage: dlg import [--channel NAME] [-q] [FILE|DIR...]\n"
-	"       dlg import --json [-q] [FILE...]\n"
-	"Imports email: RFC 5322 files, mbox files, Maildir or plain directories,\n"
-	"or standard input.  Prints the ids of the dialogs created or changed.\n"
-	"  -c, --channel NAME   channel the mail came through (default: email)\n"
-	"  -j, --json           website chat and pop-up messages as JSON Lines,\n"
-	"                       in the chat spool's shape (see dlg-channel(1))\n"
-	"  -q, --quiet          print nothing\n";
+static const char *const import_usage[] = {
+	"dlg import [--channel NAME] [-q] [FILE|DIR...]",
+	"dlg import --json [-q] [FILE...]",
+	"",
+	"Imports email: RFC 5322 files, mbox files, Maildir or plain directories,",
+	"or standard input.  Prints the ids of the dialogs created or changed.",
+	NULL,
+};
 
 #define MAX_MESSAGE (64u << 20)
 /* A mailbox larger than this goes in as several commits, so memory stays bounded. */
@@ -300,39 +298,33 @@ static int import_fn(struct dlg_tx *tx, void *payload)
 
 CMD(import)
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct import_job job = { 0 };
 	struct import_result total = { STRLIST_INIT, 0, 0, 0, NULL };
-	int c, quiet = 0, ret = 0;
+	int quiet = 0, ret = 0;
+	const struct opt opts[] = {
+		OPT_STRING('c', "channel", &job.channel, "NAME",
+			   "channel the mail came through (default: email)"),
+		OPT_FLAG('j', "json", &job.json, "website chat and pop-up messages as JSON Lines,\n"
+			 "in the chat spool's shape (see dlg-channel(1))"),
+		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
+		OPT_END(),
+	};
 
 	job.channel = "email";
-	while ((c = getopt_long(argc, argv, "+c:jqh", opts, NULL)) != -1) {
-		if (c == 'c')
-			job.channel = optarg;
-		else if (c == 'j')
-			job.json = 1;
-		else if (c == 'q')
-			quiet = 1;
-		else
-			return usage(import_usage, c == 'h');
-	}
+	argc = parse_options(argc, argv, opts, import_usage, PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 0)
+		return parse_options_exit(argc);
 	if (!tag_valid(job.channel))
 		return error_msg("invalid channel name '%s'", job.channel);
 	if (job.json) {
-		if (optind == argc)
+		if (!argc)
 			ret |= read_json_lines(&job, "-");
-		for (int i = optind; i < argc; i++)
+		for (int i = 0; i < argc; i++)
 			ret |= read_json_lines(&job, argv[i]);
 	} else {
-		if (optind == argc)
+		if (!argc)
 			ret |= read_input(&job, "-");
-		for (int i = optind; i < argc; i++)
+		for (int i = 0; i < argc; i++)
 			ret |= read_input(&job, argv[i]);
 	}
 	/* JSON lines keep their order: their dates were parsed by nobody yet. */

@@ -1,33 +1,29 @@
-#include <getopt.h>
-
 #include "cmd.h"
 
-static const char init_usage[] =
-	"usage: dlg init [-q] [DIR]\n"
-	"Creates a store in DIR (default: the current directory).\n"
-	"  -q, --quiet   print nothing\n";
+static const char *const init_usage[] = {
+	"dlg init [-q] [DIR]",
+	"",
+	"Creates a store in DIR (default: the current directory).",
+	NULL,
+};
 
 CMD(init)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct dlg_store *s = NULL;
 	const char *dir = ".";
-	int c, quiet = 0;
+	int quiet = 0;
+	const struct opt opts[] = {
+		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = 1;
-		else
-			return usage(init_usage, c == 'h');
-	}
-	if (optind < argc)
-		dir = argv[optind++];
-	if (optind < argc)
-		return usage(init_usage, 0);
+	argc = parse_options(argc, argv, opts, init_usage, PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc > 1)
+		return usage_with_options(init_usage, opts, 0);
+	if (argc)
+		dir = argv[0];
 	if (store_init(&s, dir) < 0)
 		return error_last();
 	if (!quiet)

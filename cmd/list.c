@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,17 +10,67 @@
 #include "store/id.h"
 #include "store/index.h"
 
-static const char list_usage[] =
-	"usage: dlg list [options]\n"
-	"Lists dialogs, newest activity first; ids piped on stdin restrict the set.\n"
-	"  --status open|closed|all   (default: open)\n"
-	"  --assignee NAME|me|none\n"
-	"  --tag TAG, --tag -TAG      require / exclude a tag (repeatable)\n"
-	"  --channel NAME             --user ID|ADDRESS\n"
-	"  --since DATE, --until DATE time of the last message (YYYY-MM-DD[THH:MM])\n"
-	"  --waiting                  the customer waits for an answer\n"
-	"  -q, --quiet                print full ids only\n"
-	"  --json                     one JSON object per line\n";
+static const char *const list_usage[] = {
+	"dlg list [options]",
+	"",
+	"Lists dialogs, newest activity first; ids piped on stdin restrict the set.",
+	NULL,
+};
+
+/* The filter list's options build, each checked where it stands on the
+   command line: the first bad one is the one reported.  No store is open
+   when a --help comes later on the line (the dispatcher opens none for
+   it): then the options that would read the store do not. */
+struct list_filter_args {
+	struct dlg_ctx *ctx;
+	struct dialog_filter *f;
+	char uid[17];
+};
+
+static int status_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	return filter_parse_status(a->f, arg) < 0 ? error_last() : 0;
+}
+
+static int assignee_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	if (!strcmp(arg, "none"))
+		a->f->assignee = "";
+	else if (!strcmp(arg, "me") && a->ctx->store)
+		return store_operator(&a->f->assignee, a->ctx->store) < 0 ? error_last() : 0;
+	else
+		a->f->assignee = arg;
+	return 0;
+}
+
+static int tag_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	return filter_add_tag(a->f, arg) < 0 ? error_last() : 0;
+}
+
+static int user_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	int ret = a->ctx->store ? user_from_arg(a->uid, a->ctx, arg) : 0;
+	if (!ret)
+		a->f->user = a->uid;
+	return ret;
+}
+
+static int date_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	int until = !strcmp(o->long_name, "until");
+	time_t *t = until ? &a->f->until : &a->f->since;
+	if (time_parse_local(t, arg) < 0)
+		return error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", arg);
+	if (until && strlen(arg) == 10 && arg[4] == '-')
+		*t += 86399; /* --until DAY includes that day */
+	return 0;
+}
 
 json_t *dialog_summary_json(const struct dialog_summary *d)
 {
@@ -242,75 +291,32 @@ static int list_from_view(struct list_out *o, const struct dialog_filter *f)
 
 CMD(list)
 {
-	static const struct option opts[] = {
-		{ "status", required_argument, NULL, 's' },
-		{ "assignee", required_argument, NULL, 'a' },
-		{ "tag", required_argument, NULL, 't' },
-		{ "channel", required_argument, NULL, 'c' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "waiting", no_argument, NULL, 'w' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct dialog_filter f = DIALOG_FILTER_INIT;
 	struct strlist ids = STRLIST_INIT;
 	struct list_out out = { 0 };
 	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-	char uid[17];
-	int c, quiet = 0, json = 0, given = 0, ret = 0;
+	struct list_filter_args fa = { ctx, &f, "" };
+	int quiet = 0, json = 0, given = 0, ret = 0;
+	const struct opt opts[] = {
+		OPT_CALLBACK(0, "status", &fa, "open|closed|all", "(default: open)", status_opt),
+		OPT_CALLBACK(0, "assignee", &fa, "NAME|me|none", "", assignee_opt),
+		OPT_CALLBACK(0, "tag", &fa, "[-]TAG", "require / exclude a tag (repeatable)", tag_opt),
+		OPT_STRING(0, "channel", &f.channel, "NAME", ""),
+		OPT_CALLBACK(0, "user", &fa, "ID|ADDRESS", "", user_opt),
+		OPT_CALLBACK(0, "since", &fa, "DATE", "last message at or after DATE (YYYY-MM-DD[THH:MM])",
+			     date_opt),
+		OPT_CALLBACK(0, "until", &fa, "DATE", "last message at or before DATE (a day: all of it)",
+			     date_opt),
+		OPT_FLAG(0, "waiting", &f.waiting, "the customer waits for an answer"),
+		OPT_FLAG('q', "quiet", &quiet, "print full ids only"),
+		OPT_FLAG(0, "json", &json, "one JSON object per line"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (filter_parse_status(&f, optarg) < 0)
-				return error_last();
-			break;
-		case 'a':
-			if (!strcmp(optarg, "none")) {
-				f.assignee = "";
-			} else if (!strcmp(optarg, "me")) {
-				if (store_operator(&f.assignee, ctx->store) < 0)
-					return error_last();
-			} else {
-				f.assignee = optarg;
-			}
-			break;
-		case 't':
-			if (filter_add_tag(&f, optarg) < 0) {
-				filter_clear(&f);
-				return error_last();
-			}
-			break;
-		case 'c': f.channel = optarg; break;
-		case 'u':
-			if ((ret = user_from_arg(uid, ctx, optarg)))
-				goto out;
-			f.user = uid;
-			break;
-		case 'S':
-		case 'U':
-			if (time_parse_local(c == 'S' ? &f.since : &f.until, optarg) < 0) {
-				ret = error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", optarg);
-				goto out;
-			}
-			if (c == 'U' && strlen(optarg) == 10 && optarg[4] == '-')
-				f.until += 86399; /* --until DAY includes that day */
-			break;
-		case 'w': f.waiting = 1; break;
-		case 'q': quiet = 1; break;
-		case 'j': json = 1; break;
-		default:
-			filter_clear(&f);
-			return usage(list_usage, c == 'h');
-		}
-	}
-	if (optind < argc) {
+	argc = parse_options(argc, argv, opts, list_usage, 0);
+	if (argc) {
 		filter_clear(&f);
-		return usage(list_usage, 0);
+		return argc < 0 ? parse_options_exit(argc) : usage_with_options(list_usage, opts, 0);
 	}
 	if ((ret = ids_from_stdin(&ids, ctx, &given)))
 		goto out;

@@ -4,11 +4,10 @@
 #include "store/record.h"
 #include "store/tx.h"
 
-static const char note_usage[] =
-	"usage: dlg note [-m TEXT | -F FILE] ID\n"
-	"  -m, --message TEXT   the note\n"
-	"  -F, --file FILE      read it from FILE (- for stdin)\n"
-	"Adds an internal note to a dialog; notes never reach the customer.\n";
+static const char *const note_usage[] = {
+	"dlg note [-m TEXT | -F FILE] ID",
+	NULL,
+};
 
 struct note_job {
 	const char *id;
@@ -32,10 +31,24 @@ CMD(note)
 	struct strlist ids = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
 	struct note_job job;
-	char *target;
-	int ret = parse_text_command(&target, &text, argc, argv, note_usage, "note");
+	const char *m = NULL, *file = NULL;
+	int ret;
+	const struct opt opts[] = {
+		OPT_STRING('m', "message", &m, "TEXT", "the note"),
+		OPT_STRING('F', "file", &file, "FILE", "read it from FILE (- for stdin)"),
+		OPT_TEXT("Adds an internal note to a dialog; notes never reach the customer."),
+		OPT_END(),
+	};
 
-	if (ret || (ret = ids_from_args(&ids, ctx, 1, &target)))
+	argc = parse_options(argc, argv, opts, note_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc != 1 || (m && file))
+		return usage_with_options(note_usage, opts, 0);
+	if ((ret = text_from_sources(&text, m, file, "note")))
+		goto out;
+	emoji_expand_in_place(&text);
+	if ((ret = ids_from_args(&ids, ctx, 1, argv)))
 		goto out;
 	job.id = ids.items[0];
 	job.text = text.buf;
@@ -44,5 +57,5 @@ CMD(note)
 out:
 	strlist_clear(&ids);
 	strbuf_release(&text);
-	return ret < 0 ? 0 : ret;
+	return ret;
 }

@@ -1,18 +1,20 @@
-#include <getopt.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "ops/operator.h"
 #include "store/assign.h"
 
-static const char operator_usage[] =
-	"usage: dlg operator add NAME [--email ADDR]\n"
-	"       dlg operator list [--dialogs | --json]\n"
-	"       dlg operator away NAME    dlg operator back NAME    dlg operator rm NAME\n"
-	"Operators are who dialogs are assigned to; automatic assignment\n"
-	"(assign.mode, see dlg config) picks among those who are not away.\n"
-	"NAME may be 'me': the operator running the command.  list counts each\n"
-	"one's open dialogs; --dialogs names them (--json always does).\n";
+static const char *const operator_usage[] = {
+	"dlg operator add NAME [--email ADDR]",
+	"dlg operator list [--dialogs | --json]",
+	"dlg operator away NAME    dlg operator back NAME    dlg operator rm NAME",
+	"",
+	"Operators are who dialogs are assigned to; automatic assignment",
+	"(assign.mode, see dlg config) picks among those who are not away.",
+	"NAME may be 'me': the operator running the command.  list counts each",
+	"one's open dialogs; --dialogs names them (--json always does).",
+	NULL,
+};
 
 /* What the command line asks for. */
 struct operator_job {
@@ -84,44 +86,36 @@ static int operator_list(struct dlg_ctx *ctx, int json, int verbose)
 
 CMD(operator)
 {
-	static const struct option opts[] = {
-		{ "email", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "dialogs", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const verbs[][2] = {
 		{ "add", "add" }, { "away", "away" }, { "back", "back" }, { "rm", "remove" },
 	};
 	struct operator_job job = { 0 };
 	const char *sub;
-	int c, json = 0, verbose = 0;
+	int json = 0, verbose = 0;
+	const struct opt opts[] = {
+		OPT_STRING(0, "email", &job.email, "ADDR", NULL),
+		OPT_FLAG(0, "json", &json, NULL),
+		OPT_FLAG(0, "dialogs", &verbose, NULL),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'e')
-			job.email = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'd')
-			verbose = 1;
-		else
-			return usage(operator_usage, c == 'h');
-	}
-	if (optind >= argc)
-		return usage(operator_usage, 0);
-	sub = argv[optind];
+	argc = parse_options(argc, argv, opts, operator_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (!argc)
+		return usage_with_options(operator_usage, opts, 0);
+	sub = argv[0];
 	if (!strcmp(sub, "list")) {
-		if (optind + 1 != argc || job.email)
-			return usage(operator_usage, 0);
+		if (argc != 1 || job.email)
+			return usage_with_options(operator_usage, opts, 0);
 		return operator_list(ctx, json, verbose);
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
 		if (!strcmp(sub, verbs[i][0]))
 			job.verb = verbs[i][1];
-	if (!job.verb || optind + 2 != argc || json || verbose || (job.email && strcmp(job.verb, "add")))
-		return usage(operator_usage, 0);
-	job.name = argv[optind + 1];
+	if (!job.verb || argc != 2 || json || verbose || (job.email && strcmp(job.verb, "add")))
+		return usage_with_options(operator_usage, opts, 0);
+	job.name = argv[1];
 	if (!strcmp(job.name, "me") && store_operator(&job.name, ctx->store) < 0)
 		return error_last();
 	if (operator_change(ctx->store, &job) < 0)

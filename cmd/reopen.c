@@ -1,25 +1,24 @@
-#include <getopt.h>
-
 #include "cmd.h"
 #include "store/record.h"
 
-static const char reopen_usage[] =
-	"usage: dlg reopen [ID...]\n"
-	"Reopens dialogs (ids as arguments or one per line on stdin).\n";
+static const char *const reopen_usage[] = {
+	"dlg reopen [ID...]",
+	"",
+	"Reopens dialogs (ids as arguments or one per line on stdin).",
+	NULL,
+};
 
 CMD(reopen)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const struct opt opts[] = { OPT_END() };
 	static const struct dialog_op op = { "reopen", NULL };
 	struct strlist ids = STRLIST_INIT;
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
-		return usage(reopen_usage, c == 'h');
-	if ((ret = ids_from_args(&ids, ctx, argc - optind, argv + optind)) == 0 &&
+	argc = parse_options(argc, argv, opts, reopen_usage, PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if ((ret = ids_from_args(&ids, ctx, argc, argv)) == 0 &&
 	    dialogs_apply(ctx->store, &ids, &op, 1, "reopen %s", NULL) < 0)
 		ret = error_last();
 	strlist_clear(&ids);

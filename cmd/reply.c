@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <getopt.h>
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +20,10 @@
 #include "store/template.h"
 #include "store/tx.h"
 
-static const char reply_usage[] =
-	"usage: dlg reply [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID\n"
-	"  -m, --message TEXT   the answer\n"
-	"  -F, --file FILE      read it from FILE (- for stdin)\n"
-	"  -t, --template NAME  a saved reply, its {{variables}} filled in; on a\n"
-	"                       terminal it opens in $EDITOR first (--no-edit: not)\n"
-	"  -a, --attach FILE    send FILE too, as a message of its own (at most 2 MB)\n"
-	"  -s, --send           deliver it now (dlg send), not only queue it\n"
-	"Queues an answer to the dialog, addressed through its channel.  The text\n"
-	"comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR; with\n"
-	"--attach it may be left out.  Replying to an unassigned dialog assigns\n"
-	"it to you.\n";
+static const char *const reply_usage[] = {
+	"dlg reply [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID",
+	NULL,
+};
 
 /* What one outgoing message may carry: the limit every channel shares. */
 #define ATTACH_MAX (2u << 20)
@@ -214,47 +205,38 @@ static int attachment_load(struct attachment *a, const char *path)
 
 CMD(reply)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "send", no_argument, NULL, 's' },
-		{ "template", required_argument, NULL, 't' },
-		{ "no-edit", no_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist ids = STRLIST_INIT, paths = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
 	struct reply_job job = { 0 };
 	const char *m = NULL, *file = NULL, *tmpl = NULL;
-	int c, ret = 0, send_now = 0, no_edit = 0;
+	int ret = 0, send_now = 0, no_edit = 0;
+	const struct opt opts[] = {
+		OPT_COLUMN(23),
+		OPT_STRING('m', "message", &m, "TEXT", "the answer"),
+		OPT_STRING('F', "file", &file, "FILE", "read it from FILE (- for stdin)"),
+		OPT_STRING('t', "template", &tmpl, "NAME", "a saved reply, its {{variables}} filled in; on a\n"
+			   "terminal it opens in $EDITOR first (--no-edit: not)"),
+		OPT_FLAG(0, "no-edit", &no_edit, NULL),
+		OPT_STRING_LIST('a', "attach", &paths, "FILE",
+				"send FILE too, as a message of its own (at most 2 MB)"),
+		OPT_FLAG('s', "send", &send_now, "deliver it now (dlg send), not only queue it"),
+		OPT_TEXT("Queues an answer to the dialog, addressed through its channel.  The text"),
+		OPT_TEXT("comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR; with"),
+		OPT_TEXT("--attach it may be left out.  Replying to an unassigned dialog assigns"),
+		OPT_TEXT("it to you."),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "m:F:a:st:h", opts, NULL)) != -1) {
-		if (c == 'm')
-			m = optarg;
-		else if (c == 't')
-			tmpl = optarg;
-		else if (c == 'E')
-			no_edit = 1;
-		else if (c == 'F')
-			file = optarg;
-		else if (c == 'a')
-			strlist_push(&paths, optarg);
-		else if (c == 's')
-			send_now = 1;
-		else
-			return usage(reply_usage, c == 'h');
-	}
-	if (argc - optind != 1 || (!!m + !!file + !!tmpl > 1) || (no_edit && !tmpl)) {
+	argc = parse_options(argc, argv, opts, reply_usage, 0);
+	if (argc != 1 || (!!m + !!file + !!tmpl > 1) || (no_edit && !tmpl)) {
 		strlist_clear(&paths);
-		return usage(reply_usage, 0);
+		return argc < 0 ? parse_options_exit(argc) : usage_with_options(reply_usage, opts, 0);
 	}
 	job.files = xcalloc(paths.nr + 1, sizeof(*job.files));
 	for (size_t i = 0; i < paths.nr && !ret; i++, job.nfiles++)
 		ret = attachment_load(&job.files[i], paths.items[i]);
 	if (!ret)
-		ret = ids_from_args(&ids, ctx, 1, argv + optind);
+		ret = ids_from_args(&ids, ctx, 1, argv);
 	if (!ret && tmpl) {
 		struct strbuf draft = STRBUF_INIT;
 		if (!(ret = template_fill(&draft, ctx, tmpl, ids.items[0], NULL))) {

@@ -1,18 +1,18 @@
-#include <getopt.h>
 #include <string.h>
 
 #include "channel/send.h"
 #include "cmd.h"
 
-static const char send_usage[] =
-	"usage: dlg send [-q] [--force] [ID...]\n"
-	"Delivers the queued answers of every dialog (or of the dialogs given as\n"
-	"arguments or on stdin) through the channel of the customer's most recent\n"
-	"message.  Failed messages are retried with back-off; prints one line per\n"
-	"message: the dialog id, what happened, the channel and its message id or\n"
-	"the reason.\n"
-	"  -f, --force   retry failed messages now, whatever their back-off\n"
-	"  -q, --quiet   print only failures (on stderr)\n";
+static const char *const send_usage[] = {
+	"dlg send [-q] [--force] [ID...]",
+	"",
+	"Delivers the queued answers of every dialog (or of the dialogs given as",
+	"arguments or on stdin) through the channel of the customer's most recent",
+	"message.  Failed messages are retried with back-off; prints one line per",
+	"message: the dialog id, what happened, the channel and its message id or",
+	"the reason.",
+	NULL,
+};
 
 static const char *const result_words[] = { "sent", "waiting", "failed", "failed", "queued" };
 
@@ -50,25 +50,19 @@ int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int 
 
 CMD(send)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist ids = STRLIST_INIT;
-	int c, force = 0, quiet = 0, given = 0, ret;
+	int force = 0, quiet = 0, given = 0, ret;
+	const struct opt opts[] = {
+		OPT_FLAG('f', "force", &force, "retry failed messages now, whatever their back-off"),
+		OPT_FLAG('q', "quiet", &quiet, "print only failures (on stderr)"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
-		if (c == 'f')
-			force = 1;
-		else if (c == 'q')
-			quiet = 1;
-		else
-			return usage(send_usage, c == 'h');
-	}
-	if (optind < argc)
-		ret = ids_from_args(&ids, ctx, argc - optind, argv + optind), given = 1;
+	argc = parse_options(argc, argv, opts, send_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc)
+		ret = ids_from_args(&ids, ctx, argc, argv), given = 1;
 	else
 		ret = ids_from_stdin(&ids, ctx, &given);
 	if (!ret)

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +7,13 @@
 #include "store/layout.h"
 #include "store/summary.h"
 
-static const char show_usage[] =
-	"usage: dlg show [--json] [ID...]\n"
-	"Shows dialogs (ids as arguments or on stdin): the user, every message\n"
-	"with author, time and channel, and the internal notes.\n";
+static const char *const show_usage[] = {
+	"dlg show [--json] [ID...]",
+	"",
+	"Shows dialogs (ids as arguments or on stdin): the user, every message",
+	"with author, time and channel, and the internal notes.",
+	NULL,
+};
 
 static const char *msg_author(const struct stored_msg *m)
 {
@@ -263,21 +265,17 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 
 CMD(show)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist ids = STRLIST_INIT;
-	int c, json = 0, ret;
+	int json = 0, ret;
+	const struct opt opts[] = {
+		OPT_FLAG(0, "json", &json, NULL),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else
-			return usage(show_usage, c == 'h');
-	}
-	if ((ret = ids_from_args(&ids, ctx, argc - optind, argv + optind)))
+	argc = parse_options(argc, argv, opts, show_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
 		goto out;
 	for (size_t i = 0; i < ids.nr; i++) {
 		struct dialog_summary d;

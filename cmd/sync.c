@@ -1,35 +1,31 @@
-#include <getopt.h>
-
 #include "cmd.h"
 #include "store/merge.h"
 #include "store/sync.h"
 
-static const char sync_usage[] =
-	"usage: dlg sync [-q] REF\n"
-	"Merges another clone's branch, fetched with git fetch, into this store:\n"
-	"a fast-forward or one merge commit; it never conflicts.  A REF that adds a\n"
-	"path no store may hold (man dlg-sync, PATHS) is refused whole.\n"
-	"  -q, --quiet   print nothing\n";
+static const char *const sync_usage[] = {
+	"dlg sync [-q] REF",
+	"",
+	"Merges another clone's branch, fetched with git fetch, into this store:",
+	"a fast-forward or one merge commit; it never conflicts.  A REF that adds a",
+	"path no store may hold (man dlg-sync, PATHS) is refused whole.",
+	NULL,
+};
 
 CMD(sync)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum sync_result r;
-	int c, quiet = 0;
+	int quiet = 0;
+	const struct opt opts[] = {
+		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		if (c == 'q')
-			quiet = 1;
-		else
-			return usage(sync_usage, c == 'h');
-	}
-	if (argc - optind != 1)
-		return usage(sync_usage, 0);
-	if (store_sync(&r, ctx->store, argv[optind]) < 0)
+	argc = parse_options(argc, argv, opts, sync_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (argc != 1)
+		return usage_with_options(sync_usage, opts, 0);
+	if (store_sync(&r, ctx->store, argv[0]) < 0)
 		return error_last();
 	if (!quiet)
 		puts(r == SYNC_UP_TO_DATE ? "already up to date" :

@@ -3,23 +3,28 @@
 #include "cmd.h"
 #include "store/record.h"
 
-static const char tag_usage[] =
-	"usage: dlg tag +TAG|-TAG... [ID...]\n"
-	"Adds (+) and removes (-) tags (ids as arguments or one per line on stdin).\n";
+static const char *const tag_usage[] = {
+	"dlg tag +TAG|-TAG... [ID...]",
+	"",
+	"Adds (+) and removes (-) tags (ids as arguments or one per line on stdin).",
+	NULL,
+};
 
 CMD(tag)
 {
+	static const struct opt opts[] = { OPT_END() };
 	struct strlist ids = STRLIST_INIT, args = STRLIST_INIT;
 	struct dialog_op *ops = NULL;
 	struct strbuf summary = STRBUF_INIT;
 	size_t nops = 0;
 	int ret = 0, only_ids = 0;
 
-	/* Parsed by hand: "-spam" is a tag to remove, not an option. */
-	for (int i = 1; i < argc; i++) {
+	/* "-spam" is a tag to remove, not an option: only -h and --help are */
+	argc = parse_options(argc, argv, opts, tag_usage, PARSE_OPT_KEEP_UNKNOWN);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		if (!only_ids && !strcmp(a, "--help"))
-			return usage(tag_usage, 1);
 		if (!only_ids && !strcmp(a, "--")) {
 			only_ids = 1;
 		} else if (!only_ids && (a[0] == '+' || a[0] == '-')) {
@@ -37,7 +42,7 @@ CMD(tag)
 	if (!nops) {
 		free(ops);
 		strlist_clear(&args);
-		return usage(tag_usage, 0);
+		return usage_with_options(tag_usage, opts, 0);
 	}
 	if ((ret = ids_from_args(&ids, ctx, (int)args.nr, args.items)) == 0) {
 		struct strbuf msg = STRBUF_INIT;

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <string.h>
 
 #include "base/utf8.h"
@@ -8,15 +7,18 @@
 #include "store/template.h"
 #include "store/tx.h"
 
-static const char template_usage[] =
-	"usage: dlg template add NAME [-m TEXT | -F FILE]\n"
-	"       dlg template list\n"
-	"       dlg template show NAME\n"
-	"       dlg template rm NAME\n"
-	"Saved replies, versioned in the store (templates/NAME).  The text may\n"
-	"hold variables: {{user.name}}, {{user.email}}, {{user.KEY}} (a property),\n"
-	"{{operator}}, {{dialog.subject}}, {{dialog.id}}; dlg reply --template\n"
-	"fills them in.\n";
+static const char *const template_usage[] = {
+	"dlg template add NAME [-m TEXT | -F FILE]",
+	"dlg template list",
+	"dlg template show NAME",
+	"dlg template rm NAME",
+	"",
+	"Saved replies, versioned in the store (templates/NAME).  The text may",
+	"hold variables: {{user.name}}, {{user.email}}, {{user.KEY}} (a property),",
+	"{{operator}}, {{dialog.subject}}, {{dialog.id}}; dlg reply --template",
+	"fills them in.",
+	NULL,
+};
 
 struct template_job {
 	const char *name;
@@ -166,36 +168,30 @@ static int template_list(struct dlg_ctx *ctx)
 
 CMD(template)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct template_job job = { 0 };
 	struct strbuf text = STRBUF_INIT;
 	const char *m = NULL, *file = NULL, *sub;
-	int c, ret = 0;
+	int ret = 0;
+	const struct opt opts[] = {
+		OPT_STRING('m', "message", &m, "TEXT", NULL),
+		OPT_STRING('F', "file", &file, "FILE", NULL),
+		OPT_END(),
+	};
 
-	while ((c = getopt_long(argc, argv, "m:F:h", opts, NULL)) != -1) {
-		if (c == 'm')
-			m = optarg;
-		else if (c == 'F')
-			file = optarg;
-		else
-			return usage(template_usage, c == 'h');
-	}
-	if (optind >= argc)
-		return usage(template_usage, 0);
-	sub = argv[optind];
+	argc = parse_options(argc, argv, opts, template_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (!argc)
+		return usage_with_options(template_usage, opts, 0);
+	sub = argv[0];
 	if (!strcmp(sub, "list")) {
-		if (optind + 1 != argc || m || file)
-			return usage(template_usage, 0);
+		if (argc != 1 || m || file)
+			return usage_with_options(template_usage, opts, 0);
 		return template_list(ctx);
 	}
-	if (optind + 2 != argc || (strcmp(sub, "add") && (m || file)) || (m && file))
-		return usage(template_usage, 0);
-	job.name = argv[optind + 1];
+	if (argc != 2 || (strcmp(sub, "add") && (m || file)) || (m && file))
+		return usage_with_options(template_usage, opts, 0);
+	job.name = argv[1];
 	if (!strcmp(sub, "show")) {
 		if ((ret = template_read(&text, ctx, job.name)) == 0)
 			print_safe(stdout, text.buf, 1);
@@ -203,7 +199,7 @@ CMD(template)
 		return ret;
 	}
 	if (strcmp(sub, "add") && strcmp(sub, "rm"))
-		return usage(template_usage, 0);
+		return usage_with_options(template_usage, opts, 0);
 	if (!template_name_valid(job.name))
 		return error_msg("'%s' is not a template name: lowercase letters, digits, '.', '_' and '-'",
 				 job.name);

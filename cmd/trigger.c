@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "base/hex.h"
@@ -16,19 +15,15 @@
 #include "store/summary.h"
 #include "store/tx.h"
 
-static const char trigger_usage[] =
-	"usage: dlg trigger (--user USER... | --users-from FILE) --channel NAME\n"
-	"                   (-m TEXT | -F FILE | -t TEMPLATE) [--send] [-q]\n"
-	"Starts a new dialog with each user: an outgoing message through the\n"
-	"channel NAME, to the user's identity there.  Each trigger is a dialog\n"
-	"of its own; the user's answer joins it.\n"
-	"  -u, --user USER        a user id, address or handle (may repeat)\n"
-	"      --users-from FILE  users one per line (- for stdin)\n"
-	"  -c, --channel NAME     a configured channel (dlg channel list)\n"
-	"  -m, --message TEXT     the message; -F FILE reads it (- for stdin)\n"
-	"  -t, --template NAME    a saved reply, its {{user.*}} and {{operator}} filled in\n"
-	"  -s, --send             deliver now, as dlg send would\n"
-	"  -q, --quiet            print no dialog ids\n";
+static const char *const trigger_usage[] = {
+	"dlg trigger (--user USER... | --users-from FILE) --channel NAME",
+	"            (-m TEXT | -F FILE | -t TEMPLATE) [--send] [-q]",
+	"",
+	"Starts a new dialog with each user: an outgoing message through the",
+	"channel NAME, to the user's identity there.  Each trigger is a dialog",
+	"of its own; the user's answer joins it.",
+	NULL,
+};
 
 struct trigger_target {
 	char uid[17];
@@ -176,50 +171,31 @@ static int read_users(struct strlist *out, const char *file)
 
 CMD(trigger)
 {
-	enum { OPT_USERS_FROM = 256 };
-	static const struct option opts[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "users-from", required_argument, NULL, OPT_USERS_FROM },
-		{ "channel", required_argument, NULL, 'c' },
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "template", required_argument, NULL, 't' },
-		{ "send", no_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct strlist users = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
 	struct config c = CONFIG_INIT;
 	struct channel ch = { 0 };
 	struct trigger_job job = { 0 };
 	const char *chan = NULL, *m = NULL, *file = NULL, *tmpl = NULL, *users_from = NULL;
-	int o, ret = 0, send_now = 0, quiet = 0, opened = 0;
+	int ret = 0, send_now = 0, quiet = 0, opened = 0;
+	const struct opt opts[] = {
+		OPT_COLUMN(25),
+		OPT_STRING_LIST('u', "user", &users, "USER", "a user id, address or handle (may repeat)"),
+		OPT_STRING(0, "users-from", &users_from, "FILE", "users one per line (- for stdin)"),
+		OPT_STRING('c', "channel", &chan, "NAME", "a configured channel (dlg channel list)"),
+		OPT_STRING('m', "message", &m, "TEXT", "the message; -F FILE reads it (- for stdin)"),
+		OPT_STRING('F', "file", &file, "FILE", NULL),
+		OPT_STRING('t', "template", &tmpl, "NAME",
+			   "a saved reply, its {{user.*}} and {{operator}} filled in"),
+		OPT_FLAG('s', "send", &send_now, "deliver now, as dlg send would"),
+		OPT_FLAG('q', "quiet", &quiet, "print no dialog ids"),
+		OPT_END(),
+	};
 
-	while ((o = getopt_long(argc, argv, "u:c:m:F:t:sqh", opts, NULL)) != -1) {
-		if (o == 'u')
-			strlist_push(&users, optarg);
-		else if (o == OPT_USERS_FROM)
-			users_from = optarg;
-		else if (o == 'c')
-			chan = optarg;
-		else if (o == 'm')
-			m = optarg;
-		else if (o == 'F')
-			file = optarg;
-		else if (o == 't')
-			tmpl = optarg;
-		else if (o == 's')
-			send_now = 1;
-		else if (o == 'q')
-			quiet = 1;
-		else
-			return usage(trigger_usage, o == 'h');
-	}
-	if (optind != argc || !chan || (!users.nr && !users_from) || (!!m + !!file + !!tmpl != 1)) {
+	argc = parse_options(argc, argv, opts, trigger_usage, 0);
+	if (argc || !chan || (!users.nr && !users_from) || (!!m + !!file + !!tmpl != 1)) {
 		strlist_clear(&users);
-		return usage(trigger_usage, 0);
+		return argc < 0 ? parse_options_exit(argc) : usage_with_options(trigger_usage, opts, 0);
 	}
 	if ((users_from && (ret = read_users(&users, users_from))))
 		goto out;

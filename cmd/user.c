@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +11,50 @@
 #include "store/summary.h"
 #include "store/users.h"
 
-static const char user_usage[] =
-	"usage: dlg user show [--json] USER\n"
-	"       dlg user set USER KEY=VALUE...   (KEY= removes; name=... renames)\n"
-	"       dlg user note [-m TEXT | -F FILE] USER   (--message, --file)\n"
-	"       dlg user import [-q]      JSON Lines on stdin, one commit\n"
-	"       dlg user merge KEEP OTHER\n"
-	"USER is a user id prefix or an address or handle the user is known by.\n";
+static const char *const user_usage[] = {
+	"dlg user show [--json] USER",
+	"dlg user set USER KEY=VALUE...   (KEY= removes; name=... renames)",
+	"dlg user note [-m TEXT | -F FILE] USER   (--message, --file)",
+	"dlg user import [-q]      JSON Lines on stdin, one commit",
+	"dlg user merge KEEP OTHER",
+	"",
+	"USER is a user id prefix or an address or handle the user is known by.",
+	NULL,
+};
+
+/* The options of every subcommand, in one table: an option given to
+   another subcommand than its own is a usage error, where it stands. */
+struct user_args {
+	const char *sub;
+	int json, quiet;
+	const char *message, *file;
+};
+
+static int only_for(const struct user_args *a, const char *sub)
+{
+	return strcmp(a->sub, sub) ? 2 : 0;
+}
+
+static int json_opt(const struct opt *o, const char *arg)
+{
+	struct user_args *a = o->value;
+	a->json = 1;
+	return only_for(a, "show");
+}
+
+static int quiet_opt(const struct opt *o, const char *arg)
+{
+	struct user_args *a = o->value;
+	a->quiet = 1;
+	return only_for(a, "import");
+}
+
+static int text_opt(const struct opt *o, const char *arg)
+{
+	struct user_args *a = o->value;
+	*(o->short_name == 'm' ? &a->message : &a->file) = arg;
+	return only_for(a, "note");
+}
 
 struct user_dialog {
 	struct dialog_summary d;
@@ -200,62 +236,53 @@ static int user_set(struct dlg_ctx *ctx, int argc, char **argv)
 
 CMD(user)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct user_args a = { NULL, 0, 0, NULL, NULL };
+	const struct opt opts[] = {
+		OPT_CALLBACK(0, "json", &a, NULL, NULL, json_opt),
+		OPT_CALLBACK('m', "message", &a, "TEXT", NULL, text_opt),
+		OPT_CALLBACK('F', "file", &a, "FILE", NULL, text_opt),
+		OPT_CALLBACK('q', "quiet", &a, NULL, NULL, quiet_opt),
+		OPT_END(),
 	};
-	const char *sub, *m = NULL, *file = NULL;
+	const char *sub;
 	char uid[17];
-	int c, json = 0, quiet = 0, ret;
+	int ret;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return usage(user_usage, argc >= 2);
-	sub = argv[1];
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "m:F:qh", opts, NULL)) != -1) {
-		if (c == 'j' && !strcmp(sub, "show"))
-			json = 1;
-		else if (c == 'q' && !strcmp(sub, "import"))
-			quiet = 1;
-		else if (c == 'm' && !strcmp(sub, "note"))
-			m = optarg;
-		else if (c == 'F' && !strcmp(sub, "note"))
-			file = optarg;
-		else
-			return usage(user_usage, c == 'h');
-	}
-	argc -= optind;
-	argv += optind;
+	argc = parse_options(argc, argv, opts, user_usage,
+			     PARSE_OPT_SUBCOMMAND | PARSE_OPT_STOP_AT_NON_OPTION);
+	if (argc < 0)
+		return parse_options_exit(argc);
+	if (!argc)
+		return usage_with_options(user_usage, opts, 0);
+	a.sub = sub = argv[0];
+	argc = parse_options(argc, argv, opts, user_usage, 0);
+	if (argc < 0)
+		return parse_options_exit(argc);
 	if (!strcmp(sub, "show")) {
 		if (argc != 1)
-			return usage(user_usage, 0);
+			return usage_with_options(user_usage, opts, 0);
 		if ((ret = user_from_arg(uid, ctx, argv[0])))
 			return ret;
-		return user_show(ctx, uid, json);
+		return user_show(ctx, uid, a.json);
 	}
 	if (!strcmp(sub, "set"))
-		return argc < 2 ? usage(user_usage, 0) : user_set(ctx, argc, argv);
+		return argc < 2 ? usage_with_options(user_usage, opts, 0) : user_set(ctx, argc, argv);
 	if (!strcmp(sub, "import"))
-		return argc ? usage(user_usage, 0) : user_import(ctx, quiet);
+		return argc ? usage_with_options(user_usage, opts, 0) : user_import(ctx, a.quiet);
 	if (!strcmp(sub, "merge")) {
 		char other[17];
 		if (argc != 2)
-			return usage(user_usage, 0);
+			return usage_with_options(user_usage, opts, 0);
 		if ((ret = user_from_arg(uid, ctx, argv[0])) || (ret = user_from_arg(other, ctx, argv[1])))
 			return ret;
 		return dlg_user_merge(ctx->store, uid, other) < 0 ? error_last() : 0;
 	}
 	if (!strcmp(sub, "note")) {
 		struct strbuf text = STRBUF_INIT;
-		if (argc != 1 || (m && file))
-			return usage(user_usage, 0);
+		if (argc != 1 || (a.message && a.file))
+			return usage_with_options(user_usage, opts, 0);
 		if ((ret = user_from_arg(uid, ctx, argv[0])) ||
-		    (ret = text_from_sources(&text, m, file, "note"))) {
+		    (ret = text_from_sources(&text, a.message, a.file, "note"))) {
 			strbuf_release(&text);
 			return ret;
 		}
@@ -265,5 +292,5 @@ CMD(user)
 		return ret;
 	}
 	error_msg("unknown subcommand '%s'", sub);
-	return usage(user_usage, 0);
+	return usage_with_options(user_usage, opts, 0);
 }

@@ -438,7 +438,7 @@ _dlg()
             esac
             ;;
         list)
-            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply $'--json\n--dialogs'
+            ((${#args[@]} == 1)) && [[ $cur == -* ]] && _dlg_reply --json
             ;;
         rm)
             ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_channels)"
@@ -571,7 +571,11 @@ _dlg()
         esac
         ;;
     help)
-        ((${#args[@]} == 0)) && _dlg_reply "${_dlg_commands// /$'\n'}"
+        if [[ $cur == -* ]]; then
+            ((${#args[@]} == 0)) && _dlg_reply --help
+        elif ((${#args[@]} == 0)); then
+            _dlg_reply "${_dlg_commands// /$'\n'}"
+        fi
         ;;
     esac
     return 0
