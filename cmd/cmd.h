@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "base/emoji.h"
 #include "base/error.h"
 #include "base/strbuf.h"
 #include "parse-options.h"
@@ -38,8 +39,6 @@ int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given);
 /* Resolves a user given as id prefix or address/handle. */
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg);
 
-/* :shortcode: to emoji (lib/base/emoji.h): replies, notes and templates. */
-void emoji_expand_in_place(struct strbuf *text);
 /* A saved reply's text (templates/NAME); prints why not and returns 1. */
 int template_read(struct strbuf *out, struct dlg_ctx *ctx, const char *name);
 /* The template with its variables filled in for a dialog, or (dialog NULL)

@@ -261,14 +261,6 @@ int edit_text(struct strbuf *out, const char *initial, const char *what)
 	return rc;
 }
 
-void emoji_expand_in_place(struct strbuf *text)
-{
-	struct strbuf out = STRBUF_INIT;
-	emoji_expand(&out, text->buf);
-	strbuf_release(text);
-	*text = out;
-}
-
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what)
 {
 	if (m) {

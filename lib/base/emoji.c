@@ -103,6 +103,14 @@ void emoji_expand(struct strbuf *out, const char *text)
 	}
 }
 
+void emoji_expand_in_place(struct strbuf *text)
+{
+	struct strbuf out = STRBUF_INIT;
+	emoji_expand(&out, text->buf);
+	strbuf_release(text);
+	*text = out;
+}
+
 void emoji_search(struct strlist *out, const char *word)
 {
 	struct strbuf line = STRBUF_INIT;

@@ -24,6 +24,9 @@ const char *emoji_lookup(const char *code, size_t len);
  * are text.  Every other byte, valid UTF-8 or not, is copied as it is.
  */
 void emoji_expand(struct strbuf *out, const char *text);
+/* The same done to text itself: what dlg does to an operator's replies, notes
+   and templates (the library's operations store text as they are given it). */
+void emoji_expand_in_place(struct strbuf *text);
 
 /* Pushes "shortcode\temoji" for every shortcode containing word (all of them
    when word is NULL or empty), in shortcode order. */

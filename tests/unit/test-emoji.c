@@ -98,6 +98,18 @@ static void test_expand_escape(void **state)
 	check_expand("\\:", "\\:");
 }
 
+/* In place: the buffer holds the expansion; an escaped code stays text. */
+static void test_expand_in_place(void **state)
+{
+	struct strbuf text = STRBUF_INIT;
+	(void)state;
+	strbuf_addstr(&text, "thanks :+1: \\:smile:\n");
+	emoji_expand_in_place(&text);
+	assert_string_equal(text.buf, "thanks " THUMBSUP " :smile:\n");
+	assert_int_equal(text.len, strlen(text.buf));
+	strbuf_release(&text);
+}
+
 static void test_expand_kept(void **state)
 {
 	(void)state;
@@ -199,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_expand_escape),
+		cmocka_unit_test(test_expand_in_place),
 		cmocka_unit_test(test_expand_kept),
 		cmocka_unit_test(test_search),
 	};
