@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "store/record.h"
+#include "ops/dialog.h"
 
 static const char *const assign_usage[] = {
 	"dlg assign OPERATOR [ID...]",
@@ -14,8 +14,6 @@ static const char *const assign_usage[] = {
 CMD(assign)
 {
 	struct strlist ids = STRLIST_INIT;
-	struct strbuf summary = STRBUF_INIT;
-	struct dialog_op op;
 	int none = 0, ret;
 	const char *who = NULL;
 	const struct opt opts[] = {
@@ -35,21 +33,14 @@ CMD(assign)
 		argv++;
 		if (!strcmp(who, "me") && store_operator(&who, ctx->store) < 0)
 			return error_last();
-		if (!*who || strchr(who, '\n'))
-			return error_msg("invalid operator name '%s'", who);
+		if (dlg_assignee_check(who) < 0)
+			return error_last();
 	}
 	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
 		goto out;
-	op.verb = none ? "unassign" : "assign";
-	op.arg = who;
-	if (none)
-		strbuf_addstr(&summary, "unassign %s");
-	else
-		strbuf_addf(&summary, "assign %%s to %s", who);
-	if (dialogs_apply(ctx->store, &ids, &op, 1, summary.buf, NULL) < 0)
+	if ((none ? dlg_unassign(NULL, ctx->store, &ids) : dlg_assign(NULL, ctx->store, &ids, who)) < 0)
 		ret = error_last();
 out:
 	strlist_clear(&ids);
-	strbuf_release(&summary);
 	return ret;
 }

@@ -1,5 +1,5 @@
 #include "cmd.h"
-#include "store/record.h"
+#include "ops/dialog.h"
 
 static const char *const reopen_usage[] = {
 	"dlg reopen [ID...]",
@@ -11,7 +11,6 @@ static const char *const reopen_usage[] = {
 CMD(reopen)
 {
 	static const struct opt opts[] = { OPT_END() };
-	static const struct dialog_op op = { "reopen", NULL };
 	struct strlist ids = STRLIST_INIT;
 	int ret;
 
@@ -19,7 +18,7 @@ CMD(reopen)
 	if (argc < 0)
 		return parse_options_exit(argc);
 	if ((ret = ids_from_args(&ids, ctx, argc, argv)) == 0 &&
-	    dialogs_apply(ctx->store, &ids, &op, 1, "reopen %s", NULL) < 0)
+	    dlg_reopen(NULL, ctx->store, &ids) < 0)
 		ret = error_last();
 	strlist_clear(&ids);
 	return ret;

@@ -252,6 +252,16 @@ int operator_name_valid(const char *name)
 	return 1;
 }
 
+int tag_valid(const char *tag)
+{
+	if (!*tag || *tag == '+' || *tag == '-' || strlen(tag) > 100)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)tag; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == ',')
+			return 0;
+	return 1;
+}
+
 void operator_state_replay(struct operator_state *st, const struct oplog *log)
 {
 	memset(st, 0, sizeof(*st));

@@ -119,19 +119,6 @@ void dialog_info_clear(struct dialog_info *info);
 /* "key: value" lines of a small text file: the value of key, or NULL (caller frees). */
 char *kv_get(const char *buf, size_t len, const char *key);
 
-/* One operation on a dialog, for dialogs_apply(). */
-struct dialog_op {
-	const char *verb;   /* assign, unassign, close, reopen, tag */
-	const char *arg;
-};
-/*
- * Applies the operations to every dialog in ids as one commit whose message
- * is "SUMMARY ID" for one dialog or "SUMMARY: N dialogs" with the ids listed
- * below for many ("%s" in summary stands for the dialog part).  Dialogs the
- * operations do not change are left alone; *changed counts the others.
- */
-int dialogs_apply(struct dlg_store *s, const struct strlist *ids, const struct dialog_op *ops,
-		  size_t nops, const char *summary, size_t *changed);
 /* Validates a tag name (no white space, controls or commas; not empty). */
 int tag_valid(const char *tag);
 
