@@ -1,36 +1,15 @@
-
 #include "cmd.h"
-#include "store/layout.h"
-#include "store/record.h"
-#include "store/tx.h"
+#include "ops/note.h"
 
 static const char *const note_usage[] = {
 	"dlg note [-m TEXT | -F FILE] ID",
 	NULL,
 };
 
-struct note_job {
-	const char *id;
-	const char *text;
-};
-
-static int note_fn(struct dlg_tx *tx, void *payload)
-{
-	struct note_job *job = payload;
-	struct strbuf dir = STRBUF_INIT;
-	int err;
-	dialog_dir(&dir, job->id);
-	err = record_note(tx, dir.buf, job->text);
-	tx_message(tx, "note %.7s\n", job->id);
-	strbuf_release(&dir);
-	return err;
-}
-
 CMD(note)
 {
 	struct strlist ids = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
-	struct note_job job;
 	const char *m = NULL, *file = NULL;
 	int ret;
 	const struct opt opts[] = {
@@ -50,9 +29,7 @@ CMD(note)
 	emoji_expand_in_place(&text);
 	if ((ret = ids_from_args(&ids, ctx, 1, argv)))
 		goto out;
-	job.id = ids.items[0];
-	job.text = text.buf;
-	if (store_change(ctx->store, note_fn, &job, NULL) < 0)
+	if (dlg_note(ctx->store, ids.items[0], text.buf) < 0)
 		ret = error_last();
 out:
 	strlist_clear(&ids);
