@@ -39,12 +39,6 @@ int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given);
 /* Resolves a user given as id prefix or address/handle. */
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg);
 
-/* A saved reply's text (templates/NAME); prints why not and returns 1. */
-int template_read(struct strbuf *out, struct dlg_ctx *ctx, const char *name);
-/* The template with its variables filled in for a dialog, or (dialog NULL)
-   for user uid before there is one; prints why not and returns 1. */
-int template_fill(struct strbuf *out, struct dlg_ctx *ctx, const char *name, const char *dialog,
-		  const char *uid);
 
 /* Opens $VISUAL, $EDITOR or vi on a file holding initial; out gets what was saved. */
 int edit_text(struct strbuf *out, const char *initial, const char *what);

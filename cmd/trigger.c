@@ -5,6 +5,7 @@
 #include "base/utf8.h"
 #include "channel/channel.h"
 #include "cmd.h"
+#include "ops/template.h"
 #include "store/id.h"
 #include "store/import.h"
 #include "store/message.h"
@@ -224,9 +225,9 @@ CMD(trigger)
 			break;
 		}
 		job.n++;
-		if (tmpl)
-			ret = template_fill(&body, ctx, tmpl, NULL, t->uid);
-		else
+		if (tmpl && dlg_template_fill(&body, ctx->store, tmpl, NULL, t->uid) < 0)
+			ret = error_last();
+		else if (!tmpl)
 			strbuf_addbuf(&body, &text);
 		if (!ret) {
 			emoji_expand_in_place(&body);
