@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "ops/dialog.h"
+#include "store/id.h"
 #include "store/import.h"
 #include "store/layout.h"
 
@@ -25,6 +26,8 @@ int dialog_info_require(struct dialog_info *info, struct dlg_tx *tx, const char 
 	struct strbuf dir = STRBUF_INIT;
 	struct dialog_info unused;
 	int err;
+	if (!is_full_id(id))
+		return dlg_error(DLG_EINVALID, "'%s' is not a dialog id", id);
 	dialog_dir(&dir, id);
 	err = dialog_info_read(info ? info : &unused, tx, dir.buf);
 	strbuf_release(&dir);

@@ -31,7 +31,8 @@ int dlg_assignee_check(const char *operator);
 int dlg_tag_change_check(const char *change);
 
 /* Dialog id's info file, read in a change (info NULL: only whether there
-   is one); DLG_ENOTFOUND "no dialog 'ID'" when there is no such dialog. */
+   is one); DLG_ENOTFOUND "no dialog 'ID'" when there is no such dialog,
+   DLG_EINVALID when id is not a full one. */
 int dialog_info_require(struct dialog_info *info, struct dlg_tx *tx, const char *id);
 
 #endif
