@@ -1,20 +1,11 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "base/hex.h"
-#include "base/utf8.h"
 #include "channel/channel.h"
 #include "cmd.h"
 #include "ops/template.h"
-#include "store/id.h"
-#include "store/import.h"
-#include "store/message.h"
-#include "store/msgmap.h"
-#include "store/outbox.h"
-#include "store/layout.h"
-#include "store/record.h"
-#include "store/summary.h"
-#include "store/tx.h"
+#include "ops/trigger.h"
 
 static const char *const trigger_usage[] = {
 	"dlg trigger (--user USER... | --users-from FILE) --channel NAME",
@@ -29,127 +20,8 @@ static const char *const trigger_usage[] = {
 struct trigger_target {
 	char uid[17];
 	char *ident;         /* the user's identity on the channel */
-	char *name;          /* for the To: header */
 	char *text;
 };
-
-struct trigger_job {
-	struct channel *ch;
-	const char *kind;    /* the dialogs' channel, and the identity kind: the channel's type */
-	struct trigger_target *t;
-	size_t n;
-	struct strlist ids;
-};
-
-static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct trigger_target *t)
-{
-	struct strbuf msgid = STRBUF_INIT, email = STRBUF_INIT, from = STRBUF_INIT, to = STRBUF_INIT,
-		      subject = STRBUF_INIT, data = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT,
-		      file = STRBUF_INIT, udir = STRBUF_INIT;
-	struct dialog_info info = { 0 };
-	struct reply_spec r = { 0 };
-	const char *addr = channel_get(job->ch, "address"), *at;
-	char rnd[17], key[17], did[17];
-	int err;
-
-	if (addr && !strcmp(job->ch->type, "email"))
-		strbuf_addstr(&email, addr);
-	else
-		store_operator_email(&email, tx_store(tx));
-	strbuf_addf(&from, "%s <%s>", tx_operator(tx), email.buf);
-	random_hex(rnd, 16);
-	at = strrchr(email.buf, '@');
-	strbuf_addf(&msgid, "dlg.trigger.%s@%s", rnd, at && at[1] ? at + 1 : "dlg.invalid");
-	if ((err = message_key_for(key, "email", msgid.buf)) < 0 ||
-	    (err = key_make(did, "dialog", job->kind, key)) < 0)
-		goto out;
-	/* The dialog's subject: the message's first line. */
-	utf8_truncate_len(&subject, t->text, strcspn(t->text, "\n"), 60);
-	chan_address(&to, job->kind, t->ident);
-
-	dialog_dir(&dir, did);
-	info.channel = (char *)job->kind;
-	info.user = (char *)t->uid;
-	info.subject = subject.buf;
-	info.created = tx_time(tx);
-	dialog_info_format(&data, &info);
-	strbuf_addf(&path, "%s/info", dir.buf);
-	user_dir(&udir, t->uid);
-	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
-	    (err = record_op(tx, dir.buf, "create", job->kind, NULL, NULL)) < 0 ||
-	    /* the operator who wrote first has the dialog, as with a first reply */
-	    (err = record_op(tx, dir.buf, "assign", tx_operator(tx), NULL, NULL)) < 0 ||
-	    (err = record_op(tx, udir.buf, "dialog", did, NULL, NULL)) < 0)
-		goto out;
-	r.meta.channel = job->kind;
-	r.meta.user = t->uid;
-	r.meta.channel_user = t->ident;
-	r.meta.route = job->ch->name;
-	r.meta.conversation = strcmp(job->kind, "email") ? t->ident : NULL;
-	r.operator = tx_operator(tx);
-	r.from = from.buf;
-	r.to = to.buf;
-	r.subject = subject.buf;
-	r.message_id = msgid.buf;
-	r.text = t->text;
-	r.date = tx_time(tx);
-	strbuf_reset(&data);
-	if ((err = message_build_reply(&data, &r)) < 0)
-		goto out;
-	message_file_name(&file, tx_time(tx), key, 1);
-	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
-	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
-	    (err = msgmap_add(tx, key, did, file.buf)) < 0 ||
-	    (err = outbox_add(tx, key, did, file.buf)) < 0)
-		goto out;
-	strlist_push(&job->ids, did);
-out:
-	strbuf_release(&msgid);
-	strbuf_release(&email);
-	strbuf_release(&from);
-	strbuf_release(&to);
-	strbuf_release(&subject);
-	strbuf_release(&data);
-	strbuf_release(&dir);
-	strbuf_release(&path);
-	strbuf_release(&file);
-	strbuf_release(&udir);
-	return err;
-}
-
-static int trigger_fn(struct dlg_tx *tx, void *payload)
-{
-	struct trigger_job *job = payload;
-	int err = 0;
-	strlist_clear(&job->ids);
-	for (size_t i = 0; i < job->n && !err; i++)
-		err = trigger_one(tx, job, &job->t[i]);
-	if (!err && job->n == 1) {
-		tx_message(tx, "trigger %.7s via %s\n", job->ids.items[0], job->ch->name);
-	} else if (!err) {
-		struct strbuf msg = STRBUF_INIT;
-		strbuf_addf(&msg, "trigger: %zu dialogs via %s\n\n", job->n, job->ch->name);
-		for (size_t i = 0; i < job->ids.nr; i++)
-			strbuf_addf(&msg, "%s\n", job->ids.items[i]);
-		tx_message(tx, "%s", msg.buf);
-		strbuf_release(&msg);
-	}
-	return err;
-}
-
-/* The user's identity on the channel's kind, from the card; NULL when none. */
-static char *user_ident(struct dlg_ctx *ctx, const char *uid, const char *kind)
-{
-	struct user_state st;
-	const char *v;
-	char *found;
-	user_state_read(&st, ctx->store, uid);
-	v = user_state_ident(&st, kind);
-	found = v ? xstrdup(v) : NULL;
-	user_state_clear(&st);
-	return found;
-}
 
 static int read_users(struct strlist *out, const char *file)
 {
@@ -176,7 +48,11 @@ CMD(trigger)
 	struct strbuf text = STRBUF_INIT;
 	struct config c = CONFIG_INIT;
 	struct channel ch = { 0 };
-	struct trigger_job job = { 0 };
+	struct trigger_target *t = NULL;
+	struct dlg_trigger_target *targets = NULL;
+	struct dlg_trigger_opts trigger = { &ch, NULL, 0 };
+	struct strlist ids = STRLIST_INIT;
+	size_t n = 0;
 	const char *chan = NULL, *m = NULL, *file = NULL, *tmpl = NULL, *users_from = NULL;
 	int ret = 0, send_now = 0, quiet = 0, opened = 0;
 	const struct opt opts[] = {
@@ -211,51 +87,55 @@ CMD(trigger)
 	opened = 1;
 	if (!tmpl && (ret = text_from_sources(&text, m, file, "message")))
 		goto out;
-	job.ch = &ch;
-	job.kind = ch.type;
-	job.t = xcalloc(users.nr, sizeof(*job.t));
+	t = xcalloc(users.nr, sizeof(*t));
+	targets = xcalloc(users.nr, sizeof(*targets));
 	for (size_t i = 0; i < users.nr && !ret; i++) {
-		struct trigger_target *t = &job.t[job.n];
 		struct strbuf body = STRBUF_INIT;
-		if ((ret = user_from_arg(t->uid, ctx, users.items[i])))
+		if ((ret = user_from_arg(t[n].uid, ctx, users.items[i])))
 			break;
-		if (!(t->ident = user_ident(ctx, t->uid, ch.type))) {
+		if (dlg_trigger_ident(&t[n].ident, ctx->store, t[n].uid, ch.type) < 0) {
 			ret = error_msg("user %s has no %s identity to write to (see dlg user show)",
 					users.items[i], ch.type);
 			break;
 		}
-		job.n++;
-		if (tmpl && dlg_template_fill(&body, ctx->store, tmpl, NULL, t->uid) < 0)
+		if (tmpl && dlg_template_fill(&body, ctx->store, tmpl, NULL, t[n].uid) < 0)
 			ret = error_last();
 		else if (!tmpl)
 			strbuf_addbuf(&body, &text);
 		if (!ret) {
 			emoji_expand_in_place(&body);
-			t->text = strbuf_detach(&body, NULL);
+			t[n].text = strbuf_detach(&body, NULL);
 		}
 		strbuf_release(&body);
+		targets[n].user = t[n].uid;
+		targets[n].ident = t[n].ident;
+		targets[n].text = t[n].text;
+		n++;
 	}
 	/* Every user is checked first: all the dialogs start, or none. */
 	if (ret)
 		goto out;
-	if (store_change(ctx->store, trigger_fn, &job, NULL) < 0) {
+	trigger.targets = targets;
+	trigger.ntargets = n;
+	if (dlg_trigger(&ids, ctx->store, &trigger) < 0) {
 		ret = error_last();
 		goto out;
 	}
 	if (!quiet)
-		for (size_t i = 0; i < job.ids.nr; i++)
-			puts(job.ids.items[i]);
+		for (size_t i = 0; i < ids.nr; i++)
+			puts(ids.items[i]);
 	if (send_now) {
 		fflush(stdout);
-		ret = send_dialogs(ctx, &job.ids, 0, quiet);
+		ret = send_dialogs(ctx, &ids, 0, quiet);
 	}
 out:
-	for (size_t i = 0; i < job.n; i++) {
-		free(job.t[i].ident);
-		free(job.t[i].text);
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].ident);
+		free(t[i].text);
 	}
-	free(job.t);
-	strlist_clear(&job.ids);
+	free(t);
+	free(targets);
+	strlist_clear(&ids);
 	if (opened)
 		channel_close(&ch);
 	config_clear(&c);

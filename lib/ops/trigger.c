@@ -1,0 +1,212 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/utf8.h"
+#include "ops/text.h"
+#include "ops/trigger.h"
+#include "store/id.h"
+#include "store/import.h"
+#include "store/layout.h"
+#include "store/message.h"
+#include "store/msgmap.h"
+#include "store/outbox.h"
+#include "store/record.h"
+#include "store/summary.h"
+#include "store/tx.h"
+
+struct trigger_job {
+	const struct channel *ch;
+	const char *kind;    /* the dialogs' channel, and the identity kind: the channel's type */
+	const struct dlg_trigger_target *t;
+	const char *const *idents;   /* of t[i] */
+	size_t n;
+	struct strlist ids;
+};
+
+/*
+ * A new dialog's ids: its message's Message-ID, in our From address's
+ * domain and random, names the message (key), and the dialog is named
+ * after the message that started it, as an imported one is.
+ */
+static int trigger_ids(struct strbuf *msgid, char key[17], char did[17], const char *kind,
+		       const char *email)
+{
+	const char *at = strrchr(email, '@');
+	char rnd[17];
+	int err;
+	random_hex(rnd, 16);
+	strbuf_addf(msgid, "dlg.trigger.%s@%s", rnd, at && at[1] ? at + 1 : "dlg.invalid");
+	if ((err = message_key_for(key, "email", msgid->buf)) < 0)
+		return err;
+	return key_make(did, "dialog", kind, key);
+}
+
+static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct dlg_trigger_target *t,
+		       const char *ident)
+{
+	struct strbuf msgid = STRBUF_INIT, email = STRBUF_INIT, from = STRBUF_INIT, to = STRBUF_INIT,
+		      subject = STRBUF_INIT, data = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT,
+		      file = STRBUF_INIT, udir = STRBUF_INIT;
+	struct dialog_info info = { 0 };
+	struct reply_spec r = { 0 };
+	const char *addr = channel_get(job->ch, "address");
+	char key[17], did[17];
+	int err;
+
+	if (addr && !strcmp(job->ch->type, "email"))
+		strbuf_addstr(&email, addr);
+	else
+		store_operator_email(&email, tx_store(tx));
+	strbuf_addf(&from, "%s <%s>", tx_operator(tx), email.buf);
+	if ((err = trigger_ids(&msgid, key, did, job->kind, email.buf)) < 0)
+		goto out;
+	/* The dialog's subject: the message's first line. */
+	utf8_truncate_len(&subject, t->text, strcspn(t->text, "\n"), 60);
+	chan_address(&to, job->kind, ident);
+
+	dialog_dir(&dir, did);
+	info.channel = (char *)job->kind;
+	info.user = (char *)t->user;
+	info.subject = subject.buf;
+	info.created = tx_time(tx);
+	dialog_info_format(&data, &info);
+	strbuf_addf(&path, "%s/info", dir.buf);
+	user_dir(&udir, t->user);
+	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+	    (err = record_op(tx, dir.buf, "create", job->kind, NULL, NULL)) < 0 ||
+	    /* the operator who wrote first has the dialog, as with a first reply */
+	    (err = record_op(tx, dir.buf, "assign", tx_operator(tx), NULL, NULL)) < 0 ||
+	    (err = record_op(tx, udir.buf, "dialog", did, NULL, NULL)) < 0)
+		goto out;
+	r.meta.channel = job->kind;
+	r.meta.user = t->user;
+	r.meta.channel_user = ident;
+	r.meta.route = job->ch->name;
+	r.meta.conversation = strcmp(job->kind, "email") ? ident : NULL;
+	r.operator = tx_operator(tx);
+	r.from = from.buf;
+	r.to = to.buf;
+	r.subject = subject.buf;
+	r.message_id = msgid.buf;
+	r.text = t->text;
+	r.date = tx_time(tx);
+	strbuf_reset(&data);
+	if ((err = message_build_reply(&data, &r)) < 0)
+		goto out;
+	message_file_name(&file, tx_time(tx), key, 1);
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
+	    (err = msgmap_add(tx, key, did, file.buf)) < 0 ||
+	    (err = outbox_add(tx, key, did, file.buf)) < 0)
+		goto out;
+	strlist_push(&job->ids, did);
+out:
+	strbuf_release(&msgid);
+	strbuf_release(&email);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	strbuf_release(&subject);
+	strbuf_release(&data);
+	strbuf_release(&dir);
+	strbuf_release(&path);
+	strbuf_release(&file);
+	strbuf_release(&udir);
+	return err;
+}
+
+static int trigger_fn(struct dlg_tx *tx, void *payload)
+{
+	struct trigger_job *job = payload;
+	int err = 0;
+	strlist_clear(&job->ids);  /* the callback runs again after a lost race */
+	for (size_t i = 0; i < job->n && !err; i++)
+		err = trigger_one(tx, job, &job->t[i], job->idents[i]);
+	if (!err && job->n == 1) {
+		tx_message(tx, "trigger %.7s via %s\n", job->ids.items[0], job->ch->name);
+	} else if (!err) {
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addf(&msg, "trigger: %zu dialogs via %s\n\n", job->n, job->ch->name);
+		for (size_t i = 0; i < job->ids.nr; i++)
+			strbuf_addf(&msg, "%s\n", job->ids.items[i]);
+		tx_message(tx, "%s", msg.buf);
+		strbuf_release(&msg);
+	}
+	return err;
+}
+
+/* A user's state from the view: DLG_ENOTFOUND "no user 'UID'" when there is none. */
+static int user_read(struct user_state *st, struct dlg_store *s, const char *uid)
+{
+	if (!is_full_id(uid))
+		return dlg_error(DLG_EINVALID, "'%s' is not a user id", uid);
+	if (user_state_read(st, s, uid) < 0) {
+		user_state_clear(st);
+		return dlg_error(DLG_ENOTFOUND, "no user '%s'", uid);
+	}
+	return 0;
+}
+
+int dlg_trigger_ident(char **out, struct dlg_store *s, const char *uid, const char *kind)
+{
+	struct user_state st;
+	const char *v;
+	int err = user_read(&st, s, uid);
+	*out = NULL;
+	if (err < 0)
+		return err;
+	if ((v = user_state_ident(&st, kind)))
+		*out = xstrdup(v);
+	user_state_clear(&st);
+	if (!v)
+		return dlg_error(DLG_ENOTFOUND, "user %s has no %s identity to write to "
+				 "(see dlg user show)", uid, kind);
+	return 0;
+}
+
+/* Where target t is written to: the identity it names, else the one of its card. */
+static int target_ident(const char **ident, char **found, struct dlg_store *s,
+			const struct dlg_trigger_target *t, const char *kind)
+{
+	struct user_state st;
+	int err = dlg_text_check(t->text, "message");
+	if (err < 0)
+		return err;
+	if (!t->ident) {
+		err = dlg_trigger_ident(found, s, t->user, kind);
+		*ident = *found;
+		return err;
+	}
+	if ((err = user_read(&st, s, t->user)) < 0)
+		return err;
+	user_state_clear(&st);
+	*ident = t->ident;
+	return 0;
+}
+
+int dlg_trigger(struct strlist *out, struct dlg_store *s, const struct dlg_trigger_opts *opts)
+{
+	struct trigger_job job = { opts->channel, opts->channel->type, opts->targets, NULL,
+				   opts->ntargets, STRLIST_INIT };
+	char **found = xcalloc(opts->ntargets + 1, sizeof(*found));
+	const char **idents = xcalloc(opts->ntargets + 1, sizeof(*idents));
+	int err = 0;
+
+	if (!opts->ntargets)
+		err = dlg_error(DLG_EINVALID, "no users given");
+	/* Every user is checked first: all the dialogs start, or none. */
+	for (size_t i = 0; i < opts->ntargets && !err; i++)
+		err = target_ident(&idents[i], &found[i], s, &opts->targets[i], job.kind);
+	job.idents = idents;
+	if (!err && !(err = store_change(s, trigger_fn, &job, NULL)))
+		for (size_t i = 0; i < job.ids.nr; i++)
+			strlist_push(out, job.ids.items[i]);
+	for (size_t i = 0; i < opts->ntargets; i++)
+		free(found[i]);
+	free(found);
+	free(idents);
+	strlist_clear(&job.ids);
+	return err;
+}

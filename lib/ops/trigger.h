@@ -1,0 +1,36 @@
+#ifndef DLG_OPS_TRIGGER_H
+#define DLG_OPS_TRIGGER_H
+
+#include <stddef.h>
+
+#include "base/strbuf.h"
+#include "channel/channel.h"
+#include "store/store.h"
+
+/*
+ * A trigger: we write first.  Each target gets a dialog of its own on the
+ * channel's type, assigned to the operator, holding one outgoing message
+ * (queued in the outbox) to the user's identity there; the user's answer
+ * joins it.
+ */
+struct dlg_trigger_target {
+	const char *user;    /* a full user id */
+	const char *ident;   /* where on the channel; NULL: dlg_trigger_ident() */
+	const char *text;    /* the message; its first line is the subject */
+};
+struct dlg_trigger_opts {
+	const struct channel *channel;   /* opened with channel_open() */
+	const struct dlg_trigger_target *targets;
+	size_t ntargets;
+};
+
+/* The new dialogs' ids go to out, in the targets' order.  One change: every
+   dialog starts, or none (DLG_ENOTFOUND for an unknown user or one without
+   an identity on the channel, DLG_EINVALID for a blank text). */
+int dlg_trigger(struct strlist *out, struct dlg_store *s, const struct dlg_trigger_opts *opts);
+
+/* The user's first identity of kind (a channel type) on their card, which
+   the caller frees; DLG_ENOTFOUND when there is none to write to. */
+int dlg_trigger_ident(char **out, struct dlg_store *s, const char *uid, const char *kind);
+
+#endif
