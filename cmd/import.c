@@ -8,13 +8,9 @@
 #include <unistd.h>
 
 #include "base/fileio.h"
-#include "channel/channel.h"
 #include "cmd.h"
 #include "mail/mime.h"
-#include "store/assign.h"
-#include "store/import.h"
-#include "store/record.h"
-#include "store/tx.h"
+#include "ops/import.h"
 
 static const char *const import_usage[] = {
 	"dlg import [--channel NAME] [-q] [FILE|DIR...]",
@@ -26,43 +22,27 @@ static const char *const import_usage[] = {
 };
 
 #define MAX_MESSAGE (64u << 20)
-/* A mailbox larger than this goes in as several commits, so memory stays bounded. */
-#define IMPORT_BATCH 20000
 
-struct raw_msg {
-	char *source;
-	struct strbuf data;
-	time_t date;
-	size_t seq;
-};
-
-struct import_job {
-	struct raw_msg *msgs;
+/* The messages read, in the order they were read. */
+struct import_input {
+	struct raw_msg {
+		char *source;
+		struct strbuf data;
+	} *msgs;
 	size_t nr, alloc;
-	size_t first, count;       /* the batch being imported */
-	const char *channel;
-	int json;                  /* msgs are JSON lines of chat messages */
-	struct import_result res;  /* of the batch */
-	int failed;
 };
 
-static int add_msg(struct import_job *job, const char *source, const char *data, size_t len)
+static int add_msg(struct import_input *in, const char *source, const char *data, size_t len)
 {
 	struct raw_msg *m;
-	struct strbuf date = STRBUF_INIT;
 	if (len > MAX_MESSAGE)
 		return error_msg("%s: message larger than %u MB, skipped", source, MAX_MESSAGE >> 20);
-	ALLOC_GROW(job->msgs, job->nr + 1, job->alloc);
-	m = &job->msgs[job->nr];
+	ALLOC_GROW(in->msgs, in->nr + 1, in->alloc);
+	m = &in->msgs[in->nr];
 	m->source = xstrdup(source);
 	strbuf_init(&m->data, 0);
 	strbuf_add(&m->data, data, len);
-	m->date = 0;
-	m->seq = job->nr;
-	if (!mime_header_get(&date, data, len, "Date"))
-		mime_date_parse(&m->date, date.buf);
-	strbuf_release(&date);
-	job->nr++;
+	in->nr++;
 	return 0;
 }
 
@@ -94,7 +74,7 @@ static void multipart_boundary(struct strbuf *out, const char *msg, size_t len)
  * Inside an unfinished multipart body a "From " line is content (an
  * attached patch or mbox), not the next message.
  */
-static int split_mbox(struct import_job *job, const char *source, const char *buf, size_t len)
+static int split_mbox(struct import_input *in, const char *source, const char *buf, size_t len)
 {
 	struct strbuf msg = STRBUF_INIT, label = STRBUF_INIT, boundary = STRBUF_INIT;
 	size_t i = 0, n = 0;
@@ -106,7 +86,7 @@ static int split_mbox(struct import_job *job, const char *source, const char *bu
 			if (msg.len) {
 				strbuf_reset(&label);
 				strbuf_addf(&label, "%s#%zu", source, ++n);
-				ret |= add_msg(job, label.buf, msg.buf, msg.len);
+				ret |= add_msg(in, label.buf, msg.buf, msg.len);
 			}
 			strbuf_reset(&msg);
 			in_body = 0;
@@ -132,7 +112,7 @@ static int split_mbox(struct import_job *job, const char *source, const char *bu
 	if (msg.len) {
 		strbuf_reset(&label);
 		strbuf_addf(&label, "%s#%zu", source, ++n);
-		ret |= add_msg(job, label.buf, msg.buf, msg.len);
+		ret |= add_msg(in, label.buf, msg.buf, msg.len);
 	}
 	strbuf_release(&msg);
 	strbuf_release(&label);
@@ -141,18 +121,18 @@ static int split_mbox(struct import_job *job, const char *source, const char *bu
 }
 
 /* A file's messages: one, or each of an mbox. */
-static int add_file(struct import_job *job, const char *source, const struct strbuf *data)
+static int add_file(struct import_input *in, const char *source, const struct strbuf *data)
 {
 	if (data->len >= 5 && !strncmp(data->buf, "From ", 5))
-		return split_mbox(job, source, data->buf, data->len);
-	return add_msg(job, source, data->buf, data->len);
+		return split_mbox(in, source, data->buf, data->len);
+	return add_msg(in, source, data->buf, data->len);
 }
 
-static int read_entry(struct import_job *job, int dirfd, const char *name, const char *path,
+static int read_entry(struct import_input *in, int dirfd, const char *name, const char *path,
 		      int flags);
 
 /* A directory (a Maildir, or any tree of files), open on fd, which it takes. */
-static int read_dir(struct import_job *job, int fd, const char *path)
+static int read_dir(struct import_input *in, int fd, const char *path)
 {
 	struct strlist names = STRLIST_INIT;
 	struct strbuf child = STRBUF_INIT;
@@ -172,7 +152,7 @@ static int read_dir(struct import_job *job, int fd, const char *path)
 		strbuf_reset(&child);
 		strbuf_addf(&child, "%s/%s", path, names.items[i]);
 		/* whoever delivers into the Maildir could plant a link to any file of ours */
-		ret |= read_entry(job, dirfd(d), names.items[i], child.buf, FILE_NOFOLLOW);
+		ret |= read_entry(in, dirfd(d), names.items[i], child.buf, FILE_NOFOLLOW);
 	}
 	closedir(d);
 	strlist_clear(&names);
@@ -181,7 +161,7 @@ static int read_dir(struct import_job *job, int fd, const char *path)
 }
 
 /* name in dirfd (path in messages): a file or a directory, opened first and then looked at. */
-static int read_entry(struct import_job *job, int dirfd, const char *name, const char *path,
+static int read_entry(struct import_input *in, int dirfd, const char *name, const char *path,
 		      int flags)
 {
 	struct strbuf data = STRBUF_INIT;
@@ -193,7 +173,7 @@ static int read_entry(struct import_job *job, int dirfd, const char *name, const
 	if (fd < 0)
 		return error_msg("cannot read '%s': %s", path, dlg_error_last());
 	if (S_ISDIR(st.st_mode))
-		return read_dir(job, fd, path);
+		return read_dir(in, fd, path);
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return error_msg("'%s' is not a file or directory", path);
@@ -201,28 +181,28 @@ static int read_entry(struct import_job *job, int dirfd, const char *name, const
 	if (file_read_fd(&data, fd, &st, FILE_NO_LIMIT) < 0)
 		ret = error_msg("cannot read '%s': %s", path, dlg_error_last());
 	else
-		ret = add_file(job, path, &data);
+		ret = add_file(in, path, &data);
 	close(fd);
 	strbuf_release(&data);
 	return ret;
 }
 
-static int read_input(struct import_job *job, const char *path)
+static int read_input(struct import_input *in, const char *path)
 {
 	struct strbuf data = STRBUF_INIT;
 	int ret;
 	if (strcmp(path, "-"))
-		return read_entry(job, AT_FDCWD, path, path, 0); /* named by the operator: followed */
+		return read_entry(in, AT_FDCWD, path, path, 0); /* named by the operator: followed */
 	if (strbuf_read_fd(&data, 0) < 0)
 		ret = error_msg("cannot read standard input: %s", strerror(errno));
 	else
-		ret = add_file(job, "(stdin)", &data);
+		ret = add_file(in, "(stdin)", &data);
 	strbuf_release(&data);
 	return ret;
 }
 
 /* JSON Lines: one message a line; blank lines are passed over. */
-static int read_json_lines(struct import_job *job, const char *path)
+static int read_json_lines(struct import_input *in, const char *path)
 {
 	struct strbuf data = STRBUF_INIT, label = STRBUF_INIT;
 	size_t line = 0;
@@ -244,7 +224,7 @@ static int read_json_lines(struct import_job *job, const char *path)
 		if (strspn(p, " \t\r") < n) {
 			strbuf_reset(&label);
 			strbuf_addf(&label, "%s:%zu", strcmp(path, "-") ? path : "(stdin)", line);
-			ret |= add_msg(job, label.buf, p, n);
+			ret |= add_msg(in, label.buf, p, n);
 		}
 		p += n + (nl ? 1 : 0);
 	}
@@ -253,54 +233,13 @@ static int read_json_lines(struct import_job *job, const char *path)
 	return ret;
 }
 
-static int by_date(const void *pa, const void *pb)
-{
-	const struct raw_msg *a = pa, *b = pb;
-	/* Parents before replies, so a batch threads as it would one by one. */
-	if (a->date != b->date)
-		return a->date < b->date ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static int import_fn(struct dlg_tx *tx, void *payload)
-{
-	struct import_job *job = payload;
-	int err;
-	import_result_reset(&job->res);
-	auto_assign_begin(job->res.autoassign);
-	job->failed = 0;
-	for (size_t i = job->first; i < job->first + job->count; i++) {
-		if (job->json) {
-			struct chan_msg m;
-			err = chan_msg_from_json(&m, job->msgs[i].data.buf, job->msgs[i].data.len, NULL);
-			if (!err)
-				err = import_chan_msg(tx, &m, &job->res);
-			chan_msg_clear(&m);
-		} else {
-			err = import_email(tx, job->channel, job->msgs[i].data.buf, job->msgs[i].data.len,
-					   &job->res);
-		}
-		if (err == DLG_EINVALID) { /* this message only: the rest still goes in */
-			error_msg("%s: %s, skipped", job->msgs[i].source, dlg_error_last());
-			job->failed = 1;
-		} else if (err < 0) {
-			return err;
-		}
-	}
-	if (job->res.imported && (err = auto_assign_finish(job->res.autoassign, tx)) < 0)
-		return err;
-	if (job->res.imported)
-		tx_message(tx, "import: %zu message%s, %zu new dialog%s\n", job->res.imported,
-			   job->res.imported == 1 ? "" : "s", job->res.created,
-			   job->res.created == 1 ? "" : "s");
-	return 0;
-}
-
 CMD(import)
 {
-	struct import_job job = { 0 };
-	struct import_result total = { STRLIST_INIT, 0, 0, 0, NULL };
-	int quiet = 0, ret = 0;
+	struct dlg_import_opts job = { 0 };   /* what the options ask for */
+	struct dlg_import_result res = DLG_IMPORT_RESULT_INIT;
+	struct import_input in = { 0 };
+	struct dlg_import_msg *msgs;
+	int quiet = 0, ret = 0, err;
 	const struct opt opts[] = {
 		OPT_STRING('c', "channel", &job.channel, "NAME",
 			   "channel the mail came through (default: email)"),
@@ -314,54 +253,45 @@ CMD(import)
 	argc = parse_options(argc, argv, opts, import_usage, PARSE_OPT_STOP_AT_NON_OPTION);
 	if (argc < 0)
 		return parse_options_exit(argc);
-	if (!tag_valid(job.channel))
-		return error_msg("invalid channel name '%s'", job.channel);
+	/* before anything is read */
+	if (dlg_import_check(&job) < 0)
+		return error_last();
 	if (job.json) {
 		if (!argc)
-			ret |= read_json_lines(&job, "-");
+			ret |= read_json_lines(&in, "-");
 		for (int i = 0; i < argc; i++)
-			ret |= read_json_lines(&job, argv[i]);
+			ret |= read_json_lines(&in, argv[i]);
 	} else {
 		if (!argc)
-			ret |= read_input(&job, "-");
+			ret |= read_input(&in, "-");
 		for (int i = 0; i < argc; i++)
-			ret |= read_input(&job, argv[i]);
+			ret |= read_input(&in, argv[i]);
 	}
-	/* JSON lines keep their order: their dates were parsed by nobody yet. */
-	if (job.nr > 1 && !job.json)
-		qsort(job.msgs, job.nr, sizeof(*job.msgs), by_date);
-
-	if (job.nr && auto_assign_load(&job.res.autoassign, ctx->store) < 0) {
+	msgs = xcalloc(in.nr + 1, sizeof(*msgs));
+	for (size_t i = 0; i < in.nr; i++) {
+		msgs[i].source = in.msgs[i].source;
+		msgs[i].data = in.msgs[i].data.buf;
+		msgs[i].len = in.msgs[i].data.len;
+	}
+	job.msgs = msgs;
+	job.nmsgs = in.nr;
+	err = dlg_import(&res, ctx->store, &job);
+	for (size_t i = 0; i < res.skipped.nr; i++)
+		ret = error_msg("%s, skipped", res.skipped.items[i]);
+	if (err < 0)
 		ret = error_last();
-		job.nr = 0;
-	}
-	for (job.first = 0; job.first < job.nr; job.first += job.count) {
-		job.count = job.nr - job.first < IMPORT_BATCH ? job.nr - job.first : IMPORT_BATCH;
-		if (store_change(ctx->store, import_fn, &job, NULL) < 0) {
-			ret = error_last();
-			break;
-		}
-		ret |= job.failed;
-		auto_assign_committed(job.res.autoassign);
-		for (size_t i = 0; i < job.res.dialogs.nr; i++)
-			strlist_push(&total.dialogs, job.res.dialogs.items[i]);
-		total.duplicates += job.res.duplicates;
-	}
-	strlist_sort(&total.dialogs);
 	if (!quiet)
-		for (size_t i = 0; i < total.dialogs.nr; i++)
-			if (!i || strcmp(total.dialogs.items[i], total.dialogs.items[i - 1]))
-				printf("%s\n", total.dialogs.items[i]);
-	if (!quiet && total.duplicates)
+		for (size_t i = 0; i < res.dialogs.nr; i++)
+			printf("%s\n", res.dialogs.items[i]);
+	if (!quiet && res.duplicates)
 		fprintf(stderr, "dlg: import: %zu message%s already in the store\n",
-			total.duplicates, total.duplicates == 1 ? " was" : "s were");
-	import_result_reset(&total);
-	for (size_t i = 0; i < job.nr; i++) {
-		free(job.msgs[i].source);
-		strbuf_release(&job.msgs[i].data);
+			res.duplicates, res.duplicates == 1 ? " was" : "s were");
+	dlg_import_result_clear(&res);
+	for (size_t i = 0; i < in.nr; i++) {
+		free(in.msgs[i].source);
+		strbuf_release(&in.msgs[i].data);
 	}
-	free(job.msgs);
-	auto_assign_free(job.res.autoassign);
-	import_result_reset(&job.res);
+	free(in.msgs);
+	free(msgs);
 	return ret ? 1 : 0;
 }
