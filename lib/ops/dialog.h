@@ -12,8 +12,8 @@
  * What operators do to dialogs besides writing in them: assign, unassign,
  * close, reopen, tag.  Each takes full dialog ids (store_resolve() turns a
  * prefix into one) and makes one change: one commit, whose message is
- * "VERB ID ..." for one dialog and "VERB: N dialogs ..." with the ids below
- * for many.  Dialogs the operation leaves as they were are not touched;
+ * "VERB ID ..." for one dialog ("assign 3f9a2c1 to bob") and "VERB N
+ * dialogs ..." with the ids below for many.  Dialogs the operation leaves as they were are not touched;
  * *changed (when not NULL) counts the others.  An id without a dialog is
  * DLG_ENOTFOUND, and then no dialog changes.
  */
