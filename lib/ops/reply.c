@@ -172,7 +172,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		strbuf_reset(&file);
 		message_file_name(&file, tx_time(tx), key, 1);
 		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+		layout_message(&path, dir.buf, file.buf);
 		if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
 		    (err = msgmap_add(tx, key, job->id, file.buf)) < 0 ||
 		    (err = outbox_add(tx, key, job->id, file.buf)) < 0)

@@ -3,16 +3,12 @@
 #include "base/error.h"
 #include "ops/template.h"
 #include "ops/text.h"
+#include "store/layout.h"
 #include "store/record.h"
 #include "store/summary.h"
 #include "store/template.h"
 #include "store/tx.h"
 #include "store/view.h"
-
-static void template_path(struct strbuf *out, const char *name)
-{
-	strbuf_addf(out, "templates/%s", name);
-}
 
 int dlg_template_name_check(const char *name)
 {
@@ -28,7 +24,7 @@ int dlg_template_read(struct strbuf *out, struct dlg_store *s, const char *name)
 	int err;
 	if (!template_name_valid(name))
 		return dlg_error(DLG_EINVALID, "'%s' is not a template name", name);
-	template_path(&path, name);
+	layout_template(&path, name);
 	err = view_read(out, s, path.buf);
 	strbuf_release(&path);
 	if (err < 0)
@@ -118,7 +114,7 @@ static int template_fn(struct dlg_tx *tx, void *payload)
 	struct template_job *job = payload;
 	struct strbuf path = STRBUF_INIT, old = STRBUF_INIT;
 	int err, existed;
-	template_path(&path, job->name);
+	layout_template(&path, job->name);
 	err = tx_read(&old, tx, path.buf);
 	existed = !err;
 	if (err && err != DLG_ENOTFOUND)

@@ -72,7 +72,7 @@ static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct 
 	info.subject = subject.buf;
 	info.created = tx_time(tx);
 	dialog_info_format(&data, &info);
-	strbuf_addf(&path, "%s/info", dir.buf);
+	layout_record_file(&path, dir.buf, "info");
 	user_dir(&udir, t->user);
 	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
 	    (err = record_op(tx, dir.buf, "create", job->kind, NULL, NULL)) < 0 ||
@@ -97,7 +97,7 @@ static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct 
 		goto out;
 	message_file_name(&file, tx_time(tx), key, 1);
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/cur/%s", dir.buf, file.buf);
+	layout_message(&path, dir.buf, file.buf);
 	if ((err = tx_write(tx, path.buf, data.buf, data.len)) < 0 ||
 	    (err = msgmap_add(tx, key, did, file.buf)) < 0 ||
 	    (err = outbox_add(tx, key, did, file.buf)) < 0)
