@@ -34,6 +34,8 @@
 #include "store/tx.h"
 #include "store/view.h"
 
+#include "store-test.h"
+
 #define NOBODY "0123456789abcdef"   /* a full id no dialog or user has */
 
 static char scratch[] = "/tmp/dlg-unit-ops-XXXXXX";
@@ -72,31 +74,20 @@ static off_t quiet_end(void)
 	return written;
 }
 
+/* A store of its own for each test. */
 static int setup_store(void **state)
 {
-	struct dlg_store *s = NULL;
-	struct strbuf dir = STRBUF_INIT;
-	setenv("DLG_OPERATOR", "alice", 1);
 	setenv("DLG_EMAIL", "support@shop.example", 1);
-	setenv("DLG_NOW", "2026-11-25T10:00:00Z", 1);
 	memcpy(scratch, "/tmp/dlg-unit-ops-XXXXXX", sizeof(scratch));
-	assert_non_null(mkdtemp(scratch));
-	strbuf_addf(&dir, "%s/s", scratch);
-	assert_int_equal(store_init(&s, dir.buf), 0);
-	strbuf_release(&dir);
-	*state = s;
+	*state = scratch_store_new(scratch, "alice");
 	return 0;
 }
 
 static int teardown_store(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
 	if (saved_out >= 0) /* a test failed before quiet_end(): cmocka's report goes out */
 		quiet_end();
-	store_free(*state);
-	strbuf_addf(&cmd, "rm -rf '%s'", scratch);
-	assert_int_equal(system(cmd.buf), 0);
-	strbuf_release(&cmd);
+	scratch_store_free(*state, scratch);
 	return 0;
 }
 

@@ -22,6 +22,8 @@
 #include "store/tx.h"
 #include "store/branch.h"
 
+#include "store-test.h"
+
 static void test_field_encoding(void **state)
 {
 	struct strbuf enc = STRBUF_INIT, dec = STRBUF_INIT;
@@ -232,25 +234,13 @@ static char scratch[] = "/tmp/dlg-unit-XXXXXX";
 
 static int setup_store(void **state)
 {
-	struct dlg_store *s = NULL;
-	setenv("DLG_OPERATOR", "unit", 1);
-	setenv("DLG_NOW", "2026-11-25T10:00:00Z", 1);
-	assert_non_null(mkdtemp(scratch));
-	struct strbuf dir = STRBUF_INIT;
-	strbuf_addf(&dir, "%s/s", scratch);
-	assert_int_equal(store_init(&s, dir.buf), 0);
-	strbuf_release(&dir);
-	*state = s;
+	*state = scratch_store_new(scratch, "unit");
 	return 0;
 }
 
 static int teardown_store(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-	store_free(*state);
-	strbuf_addf(&cmd, "rm -rf '%s'", scratch);
-	assert_int_equal(system(cmd.buf), 0);
-	strbuf_release(&cmd);
+	scratch_store_free(*state, scratch);
 	return 0;
 }
 
