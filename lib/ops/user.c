@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "base/hex.h"
+#include "ops/text.h"
 #include "ops/user.h"
 #include "store/chanmsg.h"
 #include "store/id.h"
@@ -166,8 +167,8 @@ int dlg_user_note(struct dlg_store *s, const char *uid, const char *text)
 	int err;
 	if ((err = user_id_check(uid)) < 0)
 		return err;
-	if (!text[strspn(text, " \t\r\n")])
-		return dlg_error(DLG_EINVALID, "empty note; nothing was written");
+	if ((err = dlg_text_check(text, "note")) < 0)
+		return err;
 	return store_change(s, user_note_fn, &job, NULL);
 }
 
