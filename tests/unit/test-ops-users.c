@@ -29,6 +29,8 @@
 #include "store/store.h"
 #include "store/summary.h"
 
+#include "store-test.h"
+
 static char scratch[] = "/tmp/dlg-unit-ops-XXXXXX";
 static struct dlg_store *store;
 static int saved_stdout = -1, saved_stderr = -1, printed_fd = -1;
@@ -68,13 +70,8 @@ static void assert_nothing_printed(void)
 static int setup(void **state)
 {
 	struct strbuf path = STRBUF_INIT;
-	setenv("DLG_OPERATOR", "unit", 1);
-	setenv("DLG_NOW", "2026-11-25T10:00:00Z", 1);
 	memcpy(scratch + strlen(scratch) - 6, "XXXXXX", 6);
-	assert_non_null(mkdtemp(scratch));
-	strbuf_addf(&path, "%s/s", scratch);
-	assert_int_equal(store_init(&store, path.buf), 0);
-	strbuf_reset(&path);
+	store = scratch_store_new(scratch, "unit");
 	strbuf_addf(&path, "%s/printed", scratch);
 	printed_fd = open(path.buf, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(printed_fd >= 0);
@@ -86,16 +83,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
 	assert_nothing_printed();
 	close(printed_fd);
 	close(saved_stdout);
 	close(saved_stderr);
-	store_free(store);
+	scratch_store_free(store, scratch);
 	store = NULL;
-	strbuf_addf(&cmd, "rm -rf '%s'", scratch);
-	assert_int_equal(system(cmd.buf), 0);
-	strbuf_release(&cmd);
 	return 0;
 }
 
