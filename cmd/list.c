@@ -72,30 +72,6 @@ static int date_opt(const struct opt *o, const char *arg)
 	return 0;
 }
 
-json_t *dialog_summary_json(const struct dialog_summary *d)
-{
-	json_t *o = json_object(), *tags = json_array(), *user = json_object();
-	struct strbuf ts = STRBUF_INIT;
-	for (size_t i = 0; i < d->tags.nr; i++)
-		json_array_append_new(tags, jstr(d->tags.items[i]));
-	json_object_set_new(user, "id", jstr(d->info.user));
-	json_object_set_new(user, "name", jstr(d->user_name));
-	time_format_iso(&ts, d->last_at);
-	json_object_set_new(o, "id", jstr(d->id));
-	json_object_set_new(o, "status", jstr(d->closed ? "closed" : "open"));
-	json_object_set_new(o, "assignee", d->assignee ? jstr(d->assignee) : json_null());
-	json_object_set_new(o, "tags", tags);
-	json_object_set_new(o, "channel", jstr(d->info.channel));
-	json_object_set_new(o, "user", user);
-	json_object_set_new(o, "subject", jstr(d->info.subject));
-	json_object_set_new(o, "last_message_at", jstr(ts.buf));
-	json_object_set_new(o, "waiting", json_boolean(d->waiting));
-	json_object_set_new(o, "preview", jstr(d->preview));
-	json_object_set_new(o, "messages", json_integer((json_int_t)d->nmsgs));
-	strbuf_release(&ts);
-	return o;
-}
-
 /* Columns of the terminal, or 0 when stdout is not one (then lines are not cut). */
 static size_t terminal_width(void)
 {

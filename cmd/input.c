@@ -1,0 +1,132 @@
+/*
+ * What commands read besides their options: dialog ids from arguments or a
+ * pipe, users by id or address, and text from -m, -F, a pipe or $EDITOR.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "cmd.h"
+#include "input.h"
+#include "ops/user.h"
+
+static int stdin_is_data(void)
+{
+	struct stat st;
+	if (isatty(0) || fstat(0, &st) < 0)
+		return 0;
+	/* Pipes and files only: a socket is ssh's or a daemon's stdin, not ids. */
+	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode);
+}
+
+static int resolve_into(struct strlist *out, struct dlg_ctx *ctx, const char *arg)
+{
+	char id[17];
+	if (store_resolve(id, ctx->store, "dialogs", arg) < 0)
+		return error_last();
+	if (!strlist_has(out, id))
+		strlist_push(out, id);
+	return 0;
+}
+
+int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given)
+{
+	struct strbuf line = STRBUF_INIT;
+	int ret = 0;
+	*given = 0;
+	if (!stdin_is_data())
+		return 0;
+	*given = 1;
+	while (!ret && strbuf_getline(&line, stdin) != EOF) {
+		/* The first word: `dlg list` lines pipe straight in. */
+		size_t n = strcspn(line.buf, " \t\r");
+		strbuf_setlen(&line, n);
+		if (!line.len || line.buf[0] == '#')
+			continue;
+		ret = resolve_into(out, ctx, line.buf);
+	}
+	strbuf_release(&line);
+	return ret;
+}
+
+int ids_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv)
+{
+	int given = 0, ret;
+	for (int i = 0; i < argc; i++)
+		if ((ret = resolve_into(out, ctx, argv[i])))
+			return ret;
+	if (argc)
+		return 0;
+	if ((ret = ids_from_stdin(out, ctx, &given)))
+		return ret;
+	if (!given)
+		return error_msg("no dialog ids given (as arguments or on standard input)");
+	return 0;
+}
+
+int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
+{
+	return dlg_user_resolve(out, ctx->store, arg) < 0 ? error_last() : 0;
+}
+
+int edit_text(struct strbuf *out, const char *initial, const char *what)
+{
+	const char *editor = getenv("VISUAL");
+	struct strbuf path = STRBUF_INIT, cmd = STRBUF_INIT;
+	int fd, rc;
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	if (!editor || !*editor)
+		editor = "vi";
+	strbuf_addf(&path, "%s/dlg-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", what);
+	fd = mkstemp(path.buf);
+	if (fd < 0)
+		return error_msg("cannot create a temporary file: %s", strerror(errno));
+	if (write(fd, initial, strlen(initial)) != (ssize_t)strlen(initial)) {
+		close(fd);
+		unlink(path.buf);
+		strbuf_release(&path);
+		return error_msg("cannot write a temporary file: %s", strerror(errno));
+	}
+	close(fd);
+	/* The file name is ours (mkstemp), so quoting it is safe. */
+	strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
+	rc = system(cmd.buf);
+	/* $TMPDIR is everyone's: what the editor left there is read without following a link */
+	if (rc == 0 && file_read_regular(out, AT_FDCWD, path.buf, FILE_NOFOLLOW, TEXT_MAX) < 0)
+		rc = error_msg("cannot read what the editor saved in '%s': %s", path.buf, dlg_error_last());
+	else if (rc != 0)
+		rc = error_msg("the editor failed; nothing was written");
+	unlink(path.buf);
+	strbuf_release(&path);
+	strbuf_release(&cmd);
+	return rc;
+}
+
+int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what)
+{
+	if (m) {
+		strbuf_addstr(out, m);
+	} else if (file && strcmp(file, "-")) {
+		/* opened, then checked: a pipe (-F <(cmd)) is read, but never past the
+		   limit, so /dev/zero cannot keep dlg reading for ever */
+		if (file_read_regular(out, AT_FDCWD, file, FILE_STREAM, TEXT_MAX) < 0)
+			return error_msg("cannot read '%s': %s", file, dlg_error_last());
+	} else if (file || !isatty(0)) {
+		if (strbuf_read_fd(out, 0) < 0)
+			return error_msg("cannot read standard input: %s", strerror(errno));
+	} else {
+		int ret = edit_text(out, "", what);
+		if (ret)
+			return ret;
+	}
+	strbuf_rtrim(out);
+	if (!out->len)
+		return error_msg("empty %s; nothing was written", what);
+	strbuf_addch(out, '\n');
+	return 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * The front end's one output layer: errors and warnings as "dlg: CMD: ...",
+ * customer text with terminal controls neutralized, and the JSON that
+ * --json prints, one object a line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/redact.h"
+#include "base/time.h"
+#include "base/utf8.h"
+#include "cmd.h"
+#include "output.h"
+#include "store/summary.h"
+
+static void vreport(const char *prefix, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_redact(&sb);
+	fprintf(stderr, "dlg: %s%s", cmd_name, prefix);
+	print_safe(stderr, sb.buf, 0);
+	fputc('\n', stderr);
+	strbuf_release(&sb);
+}
+
+int error_msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(": ", fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+void warning_msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(": warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int error_last(void)
+{
+	return error_msg("%s", dlg_error_last());
+}
+
+/* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
+#define PRINT_PIECE 65536
+
+void print_safe(FILE *fp, const char *s, int keep_newlines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		size_t n = len - i <= PRINT_PIECE ? len - i : utf8_cut(s + i, PRINT_PIECE);
+		strbuf_reset(&sb);
+		term_sanitize(&sb, s + i, n, keep_newlines);
+		fwrite(sb.buf, 1, sb.len, fp);
+		i += n;
+	}
+	strbuf_release(&sb);
+}
+
+const char *color(struct dlg_ctx *ctx, const char *code)
+{
+	return ctx->color ? code : "";
+}
+
+static int has_c1(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 1;
+	return 0;
+}
+
+json_t *jstr(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j;
+	if (!s)
+		s = "";
+	if (has_c1(s)) {
+		/* C1 controls (U+0080-U+009F) are valid JSON but act on terminals;
+		   jansson escapes the C0 ones itself. */
+		for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+			if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+				strbuf_addstr(&sb, "\xef\xbf\xbd");
+				p++;
+			} else {
+				strbuf_addch(&sb, *p);
+			}
+		}
+		s = sb.buf;
+	}
+	j = json_string(s);
+	if (!j) { /* not valid UTF-8: repair rather than drop */
+		struct strbuf fixed = STRBUF_INIT;
+		utf8_sanitize(&fixed, s, strlen(s));
+		j = json_string(fixed.buf);
+		strbuf_release(&fixed);
+	}
+	strbuf_release(&sb);
+	return j ? j : json_string("");
+}
+
+void json_print_line(json_t *obj)
+{
+	/* straight to stdout: the text of a dialog of large messages is not
+	   built a second time */
+	if (!json_dumpf(obj, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER))
+		fputc('\n', stdout);
+}
+
+json_t *dialog_summary_json(const struct dialog_summary *d)
+{
+	json_t *o = json_object(), *tags = json_array(), *user = json_object();
+	struct strbuf ts = STRBUF_INIT;
+	for (size_t i = 0; i < d->tags.nr; i++)
+		json_array_append_new(tags, jstr(d->tags.items[i]));
+	json_object_set_new(user, "id", jstr(d->info.user));
+	json_object_set_new(user, "name", jstr(d->user_name));
+	time_format_iso(&ts, d->last_at);
+	json_object_set_new(o, "id", jstr(d->id));
+	json_object_set_new(o, "status", jstr(d->closed ? "closed" : "open"));
+	json_object_set_new(o, "assignee", d->assignee ? jstr(d->assignee) : json_null());
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "channel", jstr(d->info.channel));
+	json_object_set_new(o, "user", user);
+	json_object_set_new(o, "subject", jstr(d->info.subject));
+	json_object_set_new(o, "last_message_at", jstr(ts.buf));
+	json_object_set_new(o, "waiting", json_boolean(d->waiting));
+	json_object_set_new(o, "preview", jstr(d->preview));
+	json_object_set_new(o, "messages", json_integer((json_int_t)d->nmsgs));
+	strbuf_release(&ts);
+	return o;
+}
+
+json_t *notes_json(const struct note *notes, size_t n)
+{
+	struct strbuf ts = STRBUF_INIT;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		strbuf_reset(&ts);
+		time_format_iso(&ts, notes[i].date);
+		json_object_set_new(o, "author", jstr(notes[i].author));
+		json_object_set_new(o, "date", jstr(ts.buf));
+		json_object_set_new(o, "text", jstr(notes[i].text));
+		json_array_append_new(arr, o);
+	}
+	strbuf_release(&ts);
+	return arr;
+}

@@ -1,0 +1,31 @@
+#ifndef DLG_CMD_OUTPUT_H
+#define DLG_CMD_OUTPUT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+struct dlg_ctx;
+struct dialog_summary;
+struct note;
+
+/* "dlg: CMD: message" on stderr (redacted, controls neutralized); returns 1,
+   the failure exit code. */
+int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports the library's last error the same way; returns 1. */
+int error_last(void);
+void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes customer text to fp with terminal controls neutralized. */
+void print_safe(FILE *fp, const char *s, int keep_newlines);
+/* The escape code when stdout is a terminal that wants color, else "". */
+const char *color(struct dlg_ctx *ctx, const char *code);
+
+/* JSON helpers: strings are made valid UTF-8 first. */
+json_t *jstr(const char *s);
+void json_print_line(json_t *obj);
+/* The list fields of a dialog as a JSON object (list, show, user show). */
+json_t *dialog_summary_json(const struct dialog_summary *d);
+json_t *notes_json(const struct note *notes, size_t n);
+
+#endif
