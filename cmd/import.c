@@ -9,7 +9,7 @@
 
 #include "base/fileio.h"
 #include "cmd.h"
-#include "mail/mime.h"
+#include "mail/mbox.h"
 #include "ops/import.h"
 
 static const char *const import_usage[] = {
@@ -46,85 +46,29 @@ static int add_msg(struct import_input *in, const char *source, const char *data
 	return 0;
 }
 
-/* The boundary of a multipart message's header block, or "" . */
-static void multipart_boundary(struct strbuf *out, const char *msg, size_t len)
-{
-	struct strbuf ct = STRBUF_INIT;
-	strbuf_reset(out);
-	if (!mime_header_get(&ct, msg, len, "Content-Type")) {
-		const char *b = NULL;
-		for (const char *p = ct.buf; *p && !b; p++)
-			if (!strncasecmp(p, "boundary=", 9))
-				b = p;
-		if (b) {
-			b += 9;
-			if (*b == '"') {
-				const char *e = strchr(++b, '"');
-				strbuf_add(out, b, e ? (size_t)(e - b) : strlen(b));
-			} else {
-				strbuf_add(out, b, strcspn(b, "; \t"));
-			}
-		}
-	}
-	strbuf_release(&ct);
-}
+struct mbox_job {
+	struct import_input *in;
+	const char *source;
+};
 
-/*
- * mbox: messages start at "From " lines; ">From " quoting is undone (mboxrd).
- * Inside an unfinished multipart body a "From " line is content (an
- * attached patch or mbox), not the next message.
- */
-static int split_mbox(struct import_input *in, const char *source, const char *buf, size_t len)
+static int add_mbox_msg(const char *msg, size_t len, size_t n, void *payload)
 {
-	struct strbuf msg = STRBUF_INIT, label = STRBUF_INIT, boundary = STRBUF_INIT;
-	size_t i = 0, n = 0;
-	int in_body = 0, open_multipart = 0, ret = 0;
-	while (i < len) {
-		const char *line = buf + i, *nl = memchr(line, '\n', len - i);
-		size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
-		if (ll >= 5 && !strncmp(line, "From ", 5) && !open_multipart) {
-			if (msg.len) {
-				strbuf_reset(&label);
-				strbuf_addf(&label, "%s#%zu", source, ++n);
-				ret |= add_msg(in, label.buf, msg.buf, msg.len);
-			}
-			strbuf_reset(&msg);
-			in_body = 0;
-		} else {
-			size_t q = 0;
-			while (q < ll && line[q] == '>')
-				q++;
-			if (q && ll - q >= 5 && !strncmp(line + q, "From ", 5))
-				line++, ll--;
-			strbuf_add(&msg, line, ll);
-			if (!in_body && (ll == 1 || (ll == 2 && line[0] == '\r'))) {
-				in_body = 1;
-				multipart_boundary(&boundary, msg.buf, msg.len);
-				open_multipart = boundary.len > 0;
-			} else if (open_multipart && ll >= boundary.len + 4 && line[0] == '-' &&
-				   line[1] == '-' && !strncmp(line + 2, boundary.buf, boundary.len) &&
-				   !strncmp(line + 2 + boundary.len, "--", 2)) {
-				open_multipart = 0;
-			}
-		}
-		i += ll;
-	}
-	if (msg.len) {
-		strbuf_reset(&label);
-		strbuf_addf(&label, "%s#%zu", source, ++n);
-		ret |= add_msg(in, label.buf, msg.buf, msg.len);
-	}
-	strbuf_release(&msg);
+	struct mbox_job *job = payload;
+	struct strbuf label = STRBUF_INIT;
+	int ret;
+	strbuf_addf(&label, "%s#%zu", job->source, n);
+	ret = add_msg(job->in, label.buf, msg, len);
 	strbuf_release(&label);
-	strbuf_release(&boundary);
 	return ret;
 }
 
 /* A file's messages: one, or each of an mbox. */
 static int add_file(struct import_input *in, const char *source, const struct strbuf *data)
 {
-	if (data->len >= 5 && !strncmp(data->buf, "From ", 5))
-		return split_mbox(in, source, data->buf, data->len);
+	if (mbox_is(data->buf, data->len)) {
+		struct mbox_job job = { in, source };
+		return mbox_split(data->buf, data->len, add_mbox_msg, &job);
+	}
 	return add_msg(in, source, data->buf, data->len);
 }
 

@@ -8,7 +8,7 @@
 #include "cmd.h"
 #include "store/filter.h"
 #include "store/id.h"
-#include "store/index.h"
+#include "ops/list.h"
 
 static const char *const list_usage[] = {
 	"dlg list [options]",
@@ -82,28 +82,6 @@ static size_t terminal_width(void)
 	if (!ioctl(1, TIOCGWINSZ, &ws) && ws.ws_col)
 		return ws.ws_col;
 	return cols && atoi(cols) > 0 ? (size_t)atoi(cols) : 80;
-}
-
-static int by_last_desc(const void *pa, const void *pb)
-{
-	const struct dialog_summary *a = pa, *b = pb;
-	if (a->last_at != b->last_at)
-		return a->last_at > b->last_at ? -1 : 1;
-	return strcmp(a->id, b->id);
-}
-
-/* Like git's abbreviations: long enough that no two ids in the store share it. */
-static int abbrev_len(const struct strlist *all)
-{
-	int len = 7;
-	for (size_t i = 1; i < all->nr; i++) {
-		int common = 0;
-		while (all->items[i][common] && all->items[i][common] == all->items[i - 1][common])
-			common++;
-		if (common + 1 > len)
-			len = common + 1;
-	}
-	return len > DLG_ID_LEN ? DLG_ID_LEN : len;
 }
 
 /* Terminal columns of s, not counting colour escapes. */
@@ -195,8 +173,9 @@ static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct di
 struct list_out {
 	struct dlg_ctx *ctx;
 	struct line_bufs bufs;
-	int quiet, json, abbrev;
+	int quiet, json, warned, failed;
 	size_t width;
+	struct dlg_list_result res;
 	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
 };
 
@@ -216,9 +195,21 @@ static int in_sorted(const struct strlist *l, const char *s)
 	return 0;
 }
 
+static void warn_fallback(struct list_out *o)
+{
+	if (o->res.from_view && o->res.why.len && !o->warned)
+		warning_msg("%s; listing from the files", o->res.why.buf);
+	o->warned = 1;
+}
+
 static int print_row(const struct dialog_summary *d, void *payload)
 {
 	struct list_out *o = payload;
+	warn_fallback(o);
+	if (!d) {
+		o->failed = error_last();
+		return 0;
+	}
 	if (o->only && !in_sorted(o->only, d->id))
 		return 0;
 	if (o->quiet) {
@@ -228,41 +219,9 @@ static int print_row(const struct dialog_summary *d, void *payload)
 		json_print_line(j);
 		json_decref(j);
 	} else {
-		print_line(o->ctx, &o->bufs, d, o->abbrev, o->width);
+		print_line(o->ctx, &o->bufs, d, (int)o->res.abbrev, o->width);
 	}
 	return 0;
-}
-
-/* The listing computed from the files alone, without the index: what the
-   index must always agree with (DLG_NO_INDEX=1). */
-static int list_from_view(struct list_out *o, const struct dialog_filter *f)
-{
-	struct strlist all = STRLIST_INIT;
-	struct dialog_summary *rows;
-	size_t nrows = 0;
-	int ret = 0;
-	dialog_ids_all(&all, o->ctx->store);
-	o->abbrev = abbrev_len(&all);
-	rows = xcalloc(all.nr + 1, sizeof(*rows));
-	for (size_t i = 0; i < all.nr; i++) {
-		if (dialog_summary_load(&rows[nrows], o->ctx->store, all.items[i]) < 0) {
-			ret = error_last();
-			continue;
-		}
-		if (filter_match(f, &rows[nrows]))
-			nrows++;
-		else
-			dialog_summary_clear(&rows[nrows]);
-	}
-	if (nrows > 1)
-		qsort(rows, nrows, sizeof(*rows), by_last_desc);
-	for (size_t i = 0; i < nrows; i++) {
-		print_row(&rows[i], o);
-		dialog_summary_clear(&rows[i]);
-	}
-	free(rows);
-	strlist_clear(&all);
-	return ret;
 }
 
 CMD(list)
@@ -270,6 +229,7 @@ CMD(list)
 	struct dialog_filter f = DIALOG_FILTER_INIT;
 	struct strlist ids = STRLIST_INIT;
 	struct list_out out = { 0 };
+	out.res = (struct dlg_list_result)DLG_LIST_RESULT_INIT;
 	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 	struct list_filter_args fa = { ctx, &f, "" };
 	int quiet = 0, json = 0, given = 0, ret = 0;
@@ -304,28 +264,17 @@ CMD(list)
 	out.json = json;
 	out.width = terminal_width();
 	out.only = given ? &ids : NULL;
-	if (getenv("DLG_NO_INDEX")) {
-		ret = list_from_view(&out, &f);
-	} else {
-		struct dlg_index *ix = NULL;
-		trace_perf("list: ids read");
-		if (index_open(&ix, ctx->store) < 0 || index_update(ix, NULL) < 0) {
-			/* The index is a cache: without it the answer is the same, only slower. */
-			warning_msg("%s; listing from the files", dlg_error_last());
-			ret = list_from_view(&out, &f);
-		} else {
-			trace_perf("list: index current");
-			out.abbrev = index_abbrev(ix);
-			if (index_query(ix, &f, print_row, &out) < 0)
-				ret = error_last();
-			trace_perf("list: listed");
-		}
-		index_free(ix);
-	}
+	if (dlg_list(&out.res, ctx->store, &f, getenv("DLG_NO_INDEX") ? DLG_LIST_NO_INDEX : 0, print_row,
+		     &out) < 0)
+		ret = error_last();
+	warn_fallback(&out);
+	if (out.failed)
+		ret = out.failed;
 out:
 	strbuf_release(&out.bufs.line);
 	strbuf_release(&out.bufs.text);
 	strbuf_release(&out.bufs.ts);
+	strbuf_release(&out.res.why);
 	strlist_clear(&ids);
 	filter_clear(&f);
 	return ret;

@@ -1,10 +1,9 @@
 /*
- * A msgmap file (lib/store/import.c msgmap_entry): "KEY DIALOG FILE" lines that
+ * A msgmap file (lib/store/msgmap.c msgmap_entry): "KEY DIALOG FILE" lines that
  * say where a message is stored.  The input's first 8 bytes make the key
  * looked up (16 hex digits, as every key is), the rest is the file.
  */
 #include "fuzz.h"
-#include "store/import.h"
 #include "store/id.h"
 #include "store/msgmap.h"
 

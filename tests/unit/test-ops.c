@@ -22,6 +22,7 @@
 #include "channel/channel.h"
 #include "ops/dialog.h"
 #include "ops/import.h"
+#include "ops/list.h"
 #include "ops/note.h"
 #include "ops/reply.h"
 #include "ops/template.h"
@@ -458,6 +459,49 @@ static void test_trigger_after_chat_import(void **state)
 	free(uid);
 }
 
+static int collect_id(const struct dialog_summary *d, void *payload)
+{
+	assert_non_null(d);
+	strlist_push(payload, d->id);
+	return 0;
+}
+
+/* The list a front end gets, from the index and from the files alike. */
+static void test_list_index_and_view_agree(void **state)
+{
+	struct dlg_store *s = *state;
+	struct dlg_list_result res = DLG_LIST_RESULT_INIT;
+	struct dialog_filter f = DIALOG_FILTER_INIT;
+	struct strlist from_index = STRLIST_INIT, from_view = STRLIST_INIT, ids = STRLIST_INIT;
+	char a[17], b[17], c[17];
+
+	new_dialog(a, s, "ivan@example.ru", "m1@example.ru");
+	new_dialog(b, s, "olga@example.ru", "m2@example.ru");
+	new_dialog(c, s, "anna@example.ru", "m3@example.ru");
+	strlist_push(&ids, b);
+	quiet_begin();
+	assert_int_equal(dlg_close(NULL, s, &ids), 0);
+	assert_int_equal(dlg_list(&res, s, &f, 0, collect_id, &from_index), 0);
+	assert_false(res.from_view);
+	assert_int_equal(res.abbrev, 7);
+	assert_int_equal(dlg_list(&res, s, &f, DLG_LIST_NO_INDEX, collect_id, &from_view), 0);
+	assert_true(res.from_view);
+	assert_int_equal(res.why.len, 0);
+	assert_int_equal(quiet_end(), 0);
+	/* open dialogs only, by default; the same ones in the same order */
+	assert_int_equal(from_index.nr, 2);
+	assert_int_equal(from_view.nr, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(from_index.items[i], from_view.items[i]);
+		assert_string_not_equal(from_index.items[i], b);
+	}
+	strlist_clear(&from_index);
+	strlist_clear(&from_view);
+	strlist_clear(&ids);
+	strbuf_release(&res.why);
+	filter_clear(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +512,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_assign_close_tag, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_templates, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_trigger_after_chat_import, setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_list_index_and_view_agree, setup_store, teardown_store),
 	};
 	int failed;
 	if (gitlib_load() < 0)
