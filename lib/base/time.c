@@ -44,6 +44,13 @@ void time_format_short(struct strbuf *out, time_t t)
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int time_parse(time_t *out, const char *s)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
@@ -75,7 +82,8 @@ int time_parse(time_t *out, const char *s)
 	}
 	if (*s == 'Z')
 		s++;
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || sec < 0 || sec > 60)
 		return -1;
 	*out = (time_t)(days_from_civil(y, mo, d) * 86400 +
 			h * 3600 + mi * 60 + sec);
@@ -100,6 +108,56 @@ int time_parse_local(time_t *out, const char *s)
 	return 0;
 }
 
+/* The local day that holds t: its first second and its last. */
+static void local_day(time_t *start, time_t *end, time_t t)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	*start = mktime(&tm);
+	tm.tm_mday++; /* mktime carries into the month, and knows a 23- or 25-hour day */
+	tm.tm_isdst = -1;
+	*end = mktime(&tm) - 1;
+}
+
+/* "3h" ago: digits, then m, h, d or w; 0 when s is no such age. */
+static int parse_age(time_t *out, const char *s, time_t now)
+{
+	static const struct { char unit; long seconds; } units[] = {
+		{ 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	size_t digits = strspn(s, "0123456789");
+	/* at most 6 digits: a million weeks back is still a time_t */
+	if (!digits || digits > 6 || !s[digits] || s[digits + 1])
+		return 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (s[digits] == units[i].unit) {
+			*out = now - (time_t)(atol(s) * units[i].seconds);
+			return 1;
+		}
+	return 0;
+}
+
+int time_parse_span(time_t *start, time_t *end, const char *s, time_t now)
+{
+	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+		local_day(start, end, now);
+		if (*s == 'y')
+			local_day(start, end, *start - 1);
+		return 0;
+	}
+	if (parse_age(start, s, now)) {
+		*end = *start;
+		return 0;
+	}
+	if (time_parse_local(start, s) < 0)
+		return -1;
+	*end = *start;
+	if (strlen(s) == 10 && s[4] == '-') /* a day: all of it */
+		local_day(start, end, *start);
+	return 0;
+}
 
 static trace_perf_fn *trace_sink;
 

@@ -23,5 +23,10 @@ void time_format_short(struct strbuf *out, time_t t);
 int time_parse(time_t *out, const char *s);
 /* The same for dates people type: without a Z they are local time ($TZ). */
 int time_parse_local(time_t *out, const char *s);
+/* The span of time a date people type names, its first and last second:
+   a day (YYYY-MM-DD, "today", "yesterday") all of it, in local time; an age
+   before now ("30m", "3h", "2d", "1w") or a time (as time_parse_local())
+   that moment alone.  -1 for anything else, a day its month lacks too. */
+int time_parse_span(time_t *start, time_t *end, const char *s, time_t now);
 
 #endif

@@ -290,3 +290,50 @@ void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t col
 	if (w > cols)
 		strbuf_addstr(out, "\xe2\x80\xa6");
 }
+
+/* The lowercase of the capitals utf8_fold_case() knows; cp itself otherwise. */
+static unsigned fold_cp(unsigned cp)
+{
+	if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) || /* Latin-1 */
+	    (cp >= 0x391 && cp <= 0x3ab && cp != 0x3a2) ||                          /* Greek */
+	    (cp >= 0x410 && cp <= 0x42f))                                           /* Cyrillic А-Я */
+		return cp + 0x20;
+	if (cp >= 0x400 && cp <= 0x40f) /* Ѐ-Џ, Ё among them */
+		return cp + 0x50;
+	return cp;
+}
+
+void utf8_put(struct strbuf *out, unsigned cp)
+{
+	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		strbuf_addch(out, (int)cp);
+	} else if (cp < 0x800) {
+		strbuf_addch(out, (int)(0xC0 | cp >> 6));
+		strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		strbuf_addch(out, (int)(0xE0 | cp >> 12));
+		strbuf_addch(out, (int)(0x80 | (cp >> 6 & 0x3F)));
+		strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
+	} else {
+		strbuf_addch(out, (int)(0xF0 | cp >> 18));
+		strbuf_addch(out, (int)(0x80 | (cp >> 12 & 0x3F)));
+		strbuf_addch(out, (int)(0x80 | (cp >> 6 & 0x3F)));
+		strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
+	}
+}
+
+void utf8_fold_case(struct strbuf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		unsigned folded = fold_cp(cp);
+		if (folded == cp) /* as it was, broken bytes too: only capitals change */
+			strbuf_add(out, s + i, n);
+		else
+			utf8_put(out, folded);
+		i += n;
+	}
+}

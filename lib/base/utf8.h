@@ -14,6 +14,9 @@ size_t utf8_decode(const char *s, size_t n, unsigned *cp);
 /* Where to cut s, of more than n >= 4 bytes: at n or up to 3 bytes before,
    so that no valid character is split (texts are sanitized in pieces). */
 size_t utf8_cut(const char *s, size_t n);
+/* Appends the UTF-8 of code point cp; NUL, surrogates and what is past
+   U+10FFFF become U+FFFD. */
+void utf8_put(struct strbuf *out, unsigned cp);
 /* Appends in with invalid UTF-8 replaced by U+FFFD and NUL bytes dropped. */
 void utf8_sanitize(struct strbuf *out, const char *in, size_t len);
 
@@ -30,5 +33,9 @@ size_t term_sanitize_cut(struct strbuf *out, const char *s, size_t len, size_t c
    cut); invalid UTF-8 becomes U+FFFD, controls are left as they are. */
 void utf8_truncate_len(struct strbuf *out, const char *s, size_t len, size_t cols);
 void utf8_truncate(struct strbuf *out, const char *s, size_t cols);
+/* Appends s with the capitals of ASCII, Latin-1, Greek and Cyrillic
+   (Ё included) made lowercase, every other byte as it was: how tags are
+   compared (store-format.md, "Tags"). */
+void utf8_fold_case(struct strbuf *out, const char *s, size_t len);
 
 #endif

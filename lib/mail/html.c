@@ -20,27 +20,6 @@ struct html_state {
 	size_t no_quote[2];   /* no '"' resp. '\'' at or after these offsets */
 };
 
-static void utf8_put(struct strbuf *out, uint32_t cp)
-{
-	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		cp = 0xFFFD;
-	if (cp < 0x80) {
-		strbuf_addch(out, (int)cp);
-	} else if (cp < 0x800) {
-		strbuf_addch(out, (int)(0xC0 | cp >> 6));
-		strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		strbuf_addch(out, (int)(0xE0 | cp >> 12));
-		strbuf_addch(out, (int)(0x80 | (cp >> 6 & 0x3F)));
-		strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
-	} else {
-		strbuf_addch(out, (int)(0xF0 | cp >> 18));
-		strbuf_addch(out, (int)(0x80 | (cp >> 12 & 0x3F)));
-		strbuf_addch(out, (int)(0x80 | (cp >> 6 & 0x3F)));
-		strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
-	}
-}
-
 /* Ends the current line with at least n line breaks ("\n\n" is a blank line). */
 static void need_breaks(struct html_state *st, int n)
 {

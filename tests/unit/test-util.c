@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "base/strbuf.h"
+#include "base/time.h"
 #include "mail/mime.h"
 #include "base/utf8.h"
 
@@ -231,10 +232,72 @@ static void test_cut_matches_two_passes(void **state)
 	}
 }
 
+static void check_fold(const char *in, const char *expect)
+{
+	struct strbuf sb = STRBUF_INIT;
+	utf8_fold_case(&sb, in, strlen(in));
+	assert_string_equal(sb.buf, expect);
+	strbuf_release(&sb);
+}
+
+static void test_fold_case(void **state)
+{
+	(void)state;
+	check_fold("VIP", "vip");
+	check_fold("СРОЧНО-Ёлка", "срочно-ёлка");
+	check_fold("ÀÉÎ×ÞΑΩΪ", "àéî×þαωϊ");
+	check_fold("ЀЏ", "ѐџ");
+	check_fold("日本語-ß", "日本語-ß");
+	check_fold("\xff\xfe" "A", "\xff\xfe" "a"); /* broken bytes stay as they are */
+}
+
+static void test_time_parse_refuses_impossible_days(void **state)
+{
+	time_t t;
+	(void)state;
+	assert_int_equal(time_parse(&t, "2024-02-29"), 0);
+	assert_int_equal(time_parse(&t, "2000-02-29T23:59:60Z"), 0);
+	assert_int_equal(time_parse(&t, "2023-02-29"), -1);
+	assert_int_equal(time_parse(&t, "1900-02-29"), -1);
+	assert_int_equal(time_parse(&t, "2011-02-30"), -1);
+	assert_int_equal(time_parse(&t, "2026-04-31"), -1);
+	assert_int_equal(time_parse(&t, "2026-13-01"), -1);
+	assert_int_equal(time_parse(&t, "2026-11-25T-1:00"), -1);
+	assert_int_equal(time_parse(&t, "2026-11-25T10:-5"), -1);
+}
+
+static void test_time_parse_span(void **state)
+{
+	time_t now, start, end, day;
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(time_parse(&now, "2026-11-25T10:00:00Z"), 0);
+	assert_int_equal(time_parse(&day, "2026-11-25"), 0);
+	assert_int_equal(time_parse_span(&start, &end, "today", now), 0);
+	assert_true(start == day && end == day + 86399);
+	assert_int_equal(time_parse_span(&start, &end, "yesterday", now), 0);
+	assert_true(start == day - 86400 && end == day - 1);
+	assert_int_equal(time_parse_span(&start, &end, "3h", now), 0);
+	assert_true(start == now - 3 * 3600 && end == start);
+	assert_int_equal(time_parse_span(&start, &end, "2w", now), 0);
+	assert_true(start == now - 14 * 86400);
+	assert_int_equal(time_parse_span(&start, &end, "2026-11-23", now), 0);
+	assert_true(start == day - 2 * 86400 && end == day - 86400 - 1);
+	assert_int_equal(time_parse_span(&start, &end, "2026-11-23T10:30", now), 0);
+	assert_true(start == end);
+	const char *bad[] = { "", "d", "3y", "3hh", "1234567d", "-3d", "Today", "2011-02-30" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_int_equal(time_parse_span(&start, &end, bad[i], now), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sanitize_cut),
+		cmocka_unit_test(test_fold_case),
+		cmocka_unit_test(test_time_parse_refuses_impossible_days),
+		cmocka_unit_test(test_time_parse_span),
 		cmocka_unit_test(test_cut_matches_two_passes),
 		cmocka_unit_test(test_invalid_utf8_becomes_fffd),
 		cmocka_unit_test(test_reported_bytes),
