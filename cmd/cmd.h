@@ -17,7 +17,7 @@
 struct dlg_ctx {
 	const char *dir;           /* -C DIR */
 	struct dlg_store *store;   /* opened by the dispatcher for NEED_STORE commands */
-	int color;                 /* stdout is a terminal and NO_COLOR is unset */
+	int color;                 /* colour escapes in the output: color_auto() or --color */
 };
 
 #define CMD(name) int cmd_##name(int argc, char **argv, struct dlg_ctx *ctx)

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd_name = cmd->name;
-	ctx.color = isatty(1) && !getenv("NO_COLOR");
+	ctx.color = color_auto();
 
 	int wants_help = 0;
 	for (int k = i + 1; k < argc; k++)
@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 		if (errno != EPIPE)
 			ret = error_msg("write error: %s", strerror(errno));
 	}
+	pager_finish();
 out:
 	store_free(ctx.store);
 	dlg_error_clear();

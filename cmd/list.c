@@ -60,50 +60,96 @@ static int user_opt(const struct opt *o, const char *arg)
 	return ret;
 }
 
+/* --since takes the first second of what DATE names, --until the last:
+   "--until 2026-11-23" includes that day. */
 static int date_opt(const struct opt *o, const char *arg)
 {
 	struct list_filter_args *a = o->value;
-	int until = !strcmp(o->long_name, "until");
-	time_t *t = until ? &a->f->until : &a->f->since;
-	if (time_parse_local(t, arg) < 0)
-		return error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", arg);
-	if (until && strlen(arg) == 10 && arg[4] == '-')
-		*t += 86399; /* --until DAY includes that day */
+	time_t start, end;
+	if (time_parse_span(&start, &end, arg, dlg_now()) < 0) {
+		error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM], today, yesterday or an age: 30m, 3h, 2d, 1w)",
+			  arg);
+		return 2;
+	}
+	if (!strcmp(o->long_name, "until"))
+		a->f->until = end;
+	else
+		a->f->since = start;
 	return 0;
 }
 
-/* Columns of the terminal, or 0 when stdout is not one (then lines are not cut). */
-static size_t terminal_width(void)
+static int sort_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	return filter_parse_sort(a->f, arg) < 0 ? (error_last(), 2) : 0;
+}
+
+/* Columns to fit: $COLUMNS, else the terminal's; 0 when stdout is no
+   terminal (then lines are not cut).  Narrower than 60 is laid out as 60. */
+static size_t output_width(void)
 {
 	struct winsize ws;
 	const char *cols = getenv("COLUMNS");
-	if (!isatty(1))
-		return 0;
-	if (!ioctl(1, TIOCGWINSZ, &ws) && ws.ws_col)
-		return ws.ws_col;
-	return cols && atoi(cols) > 0 ? (size_t)atoi(cols) : 80;
+	size_t w = 0;
+	if (cols && atoi(cols) > 0)
+		w = (size_t)atoi(cols);
+	else if (isatty(1))
+		w = !ioctl(1, TIOCGWINSZ, &ws) && ws.ws_col ? ws.ws_col : 80;
+	return w && w < 60 ? 60 : w;
 }
 
-/* Terminal columns of s, not counting colour escapes. */
-static size_t visible_width(const char *s)
+/*
+ * The columns of a row: id, status and waiting mark, assignee, channel,
+ * user, last message, waiting age, then tags and text (subject and
+ * preview) in what is left.  When a width is to be fitted and that leaves
+ * the tags and text less than TEXT_ROOM, the fixed columns give way, in
+ * this order, down to their narrowest: user, assignee, date (without the
+ * year), channel, user again, the status word when all rows have the same,
+ * and last the channel.  The id is never cut.
+ */
+#define TEXT_ROOM 20
+struct columns {
+	size_t width;              /* 0: lines are not cut */
+	int status;                /* the status word is shown */
+	size_t assignee, channel, user;
+	int short_date;            /* "11-25 10:00" instead of "2026-11-25 10:00" */
+	size_t text;               /* room for tags and text; 0 when not cut */
+};
+
+static size_t fixed_width(const struct columns *c, size_t abbrev)
 {
-	size_t w = 0;
-	while (*s) {
-		size_t n = strcspn(s, "\033");
-		w += utf8_width(s, n);
-		s += n;
-		if (*s == '\033') {
-			s += strcspn(s, "m");
-			if (*s)
-				s++;
-		}
+	return abbrev + (c->status ? 11 : 3) + c->assignee + 1 + (c->channel ? c->channel + 1 : 0) +
+	       c->user + 1 + (c->short_date ? 11 : 16) + 5 + 2;
+}
+
+static void columns_fit(struct columns *c, size_t width, size_t abbrev, int one_status)
+{
+	struct { size_t *col; size_t narrowest; } steps[] = {
+		{ &c->user, 12 }, { &c->assignee, 6 }, { NULL, 0 }, { &c->channel, 5 }, { &c->user, 8 },
+	};
+	*c = (struct columns){ width, 1, 10, 8, 20, 0, 0 };
+	if (!width)
+		return;
+	size_t nsteps = sizeof(steps) / sizeof(*steps);
+	for (size_t i = 0; fixed_width(c, abbrev) + TEXT_ROOM > width && i < nsteps + 2; i++) {
+		size_t over = fixed_width(c, abbrev) + TEXT_ROOM - width;
+		if (i == nsteps)
+			c->status = !one_status;
+		else if (i == nsteps + 1)
+			c->channel = 0;
+		else if (!steps[i].col)
+			c->short_date = 1;
+		else if (*steps[i].col - steps[i].narrowest > over)
+			*steps[i].col -= over;
+		else
+			*steps[i].col = steps[i].narrowest;
 	}
-	return w;
+	c->text = width > fixed_width(c, abbrev) ? width - fixed_width(c, abbrev) : 1;
 }
 
 /* Buffers reused from line to line: a full listing prints 100 000 of them. */
 struct line_bufs {
-	struct strbuf line, text, ts;
+	struct strbuf line, text, ts, tags;
 };
 
 static void pad(struct strbuf *out, const char *s, size_t cols)
@@ -112,15 +158,54 @@ static void pad(struct strbuf *out, const char *s, size_t cols)
 		strbuf_addch(out, ' ');
 }
 
+/* The last message's time, in 16 columns or, short, 11 ("11-25 10:00"
+   this year, "2025-11-25" before). */
+static void add_date(struct strbuf *out, time_t t, int short_date, time_t now)
+{
+	struct tm tm, this;
+	if (!short_date) {
+		time_format_short(out, t);
+		return;
+	}
+	localtime_r(&t, &tm);
+	localtime_r(&now, &this);
+	if (!t)
+		strbuf_addstr(out, "(no date)  ");
+	else if (tm.tm_year == this.tm_year)
+		strbuf_addf(out, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	else
+		strbuf_addf(out, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* How long the customer has waited, in at most 4 columns: 59m, 23h, 364d, 2y. */
+static void add_age(struct strbuf *out, time_t since, time_t now)
+{
+	long long s = now > since ? (long long)(now - since) : 0;
+	char age[32];
+	if (s < 3600)
+		snprintf(age, sizeof(age), "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(age, sizeof(age), "%lldh", s / 3600);
+	else if (s < 365 * 86400LL)
+		snprintf(age, sizeof(age), "%lldd", s / 86400);
+	else
+		snprintf(age, sizeof(age), "%lldy", s / (365 * 86400LL) > 999 ? 999 : s / (365 * 86400LL));
+	strbuf_addf(out, "%4s", age);
+}
+
 static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct dialog_summary *d,
-		       int abbrev, size_t width)
+		       int abbrev, const struct columns *c, time_t now)
 {
 	struct strbuf *line = &b->line;
+	size_t tags_room = 0, text_room = c->text ? c->text : 100;
 	strbuf_reset(line);
 	strbuf_addstr(line, color(ctx, "\033[33m"));
 	strbuf_add(line, d->id, (size_t)abbrev);
 	strbuf_addstr(line, color(ctx, "\033[m"));
-	strbuf_addstr(line, d->closed ? "  closed " : "  open   ");
+	if (c->status)
+		strbuf_addstr(line, d->closed ? "  closed " : "  open   ");
+	else
+		strbuf_addch(line, ' ');
 	if (d->waiting) {
 		strbuf_addstr(line, color(ctx, "\033[1;31m"));
 		strbuf_addch(line, '*');
@@ -129,28 +214,48 @@ static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct di
 	} else {
 		strbuf_addstr(line, "  ");
 	}
-	pad(line, d->assignee ? d->assignee : "-", 10);
+	pad(line, d->assignee ? d->assignee : "-", c->assignee);
 	strbuf_addch(line, ' ');
-	pad(line, d->info.channel, 8);
-	strbuf_addch(line, ' ');
-	pad(line, d->user_name, 20);
+	if (c->channel) {
+		pad(line, d->info.channel, c->channel);
+		strbuf_addch(line, ' ');
+	}
+	pad(line, d->user_name, c->user);
 	strbuf_addch(line, ' ');
 	strbuf_reset(&b->ts);
-	time_format_short(&b->ts, d->last_at);
+	add_date(&b->ts, d->last_at, c->short_date, now);
 	strbuf_addbuf(line, &b->ts);
+	strbuf_addch(line, ' ');
+	if (d->waiting) {
+		strbuf_addstr(line, color(ctx, "\033[1;31m"));
+		add_age(line, d->waiting_since, now);
+		strbuf_addstr(line, color(ctx, "\033[m"));
+	} else {
+		strbuf_addstr(line, "    ");
+	}
 	strbuf_addstr(line, "  ");
 	if (d->tags.nr) {
-		strbuf_addstr(line, color(ctx, "\033[36m"));
-		strbuf_addch(line, '[');
+		/* dlg writes plain tags, a fetched commit may hold anything */
+		strbuf_reset(&b->tags);
 		for (size_t i = 0; i < d->tags.nr; i++) {
 			if (i)
-				strbuf_addch(line, ',');
-			/* dlg writes plain tags, a fetched commit may hold anything */
-			term_sanitize(line, d->tags.items[i], strlen(d->tags.items[i]), 0);
+				strbuf_addch(&b->tags, ',');
+			strbuf_addstr(&b->tags, d->tags.items[i]);
 		}
-		strbuf_addch(line, ']');
-		strbuf_addstr(line, color(ctx, "\033[m"));
-		strbuf_addch(line, ' ');
+		/* "[" "]" and a space: whole when they leave the text its share, else cut to half */
+		tags_room = utf8_width(b->tags.buf, b->tags.len) + 3;
+		if (c->text && tags_room + TEXT_ROOM / 2 > text_room)
+			tags_room = text_room / 2;
+		if (tags_room >= 6) { /* "[vi…] " says little; less, nothing */
+			strbuf_addstr(line, color(ctx, "\033[36m"));
+			strbuf_addch(line, '[');
+			term_sanitize_cut(line, b->tags.buf, b->tags.len, tags_room - 3);
+			strbuf_addch(line, ']');
+			strbuf_addstr(line, color(ctx, "\033[m"));
+			strbuf_addch(line, ' ');
+		} else {
+			tags_room = 0;
+		}
 	}
 	/* The subject says what it is about, the preview where it stands. */
 	strbuf_reset(&b->text);
@@ -160,12 +265,11 @@ static void print_line(struct dlg_ctx *ctx, struct line_bufs *b, const struct di
 			strbuf_addstr(&b->text, " \xe2\x80\x94 ");
 		strbuf_addstr(&b->text, d->preview);
 	}
-	if (width) {
-		size_t used = visible_width(line->buf);
-		term_sanitize_cut(line, b->text.buf, b->text.len, width > used + 10 ? width - used : 10);
-	} else {
-		term_sanitize_cut(line, b->text.buf, b->text.len, 100);
-	}
+	if (c->text)
+		text_room = text_room > tags_room ? text_room - tags_room : 0;
+	if (text_room)
+		term_sanitize_cut(line, b->text.buf, b->text.len, text_room);
+	strbuf_rtrim(line);
 	strbuf_addch(line, '\n');
 	fwrite(line->buf, 1, line->len, stdout);
 }
@@ -174,7 +278,12 @@ struct list_out {
 	struct dlg_ctx *ctx;
 	struct line_bufs bufs;
 	int quiet, json, warned, failed;
+	struct columns cols;
+	int fitted;
+	int one_status;         /* --status open or closed: every row has the same */
 	size_t width;
+	time_t now;
+	size_t limit, shown;    /* --limit: 0 for all */
 	struct dlg_list_result res;
 	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
 };
@@ -219,9 +328,12 @@ static int print_row(const struct dialog_summary *d, void *payload)
 		json_print_line(j);
 		json_decref(j);
 	} else {
-		print_line(o->ctx, &o->bufs, d, (int)o->res.abbrev, o->width);
+		if (!o->fitted++) /* the ids' width is known from the first row on */
+			columns_fit(&o->cols, o->width, o->res.abbrev, o->one_status);
+		print_line(o->ctx, &o->bufs, d, (int)o->res.abbrev, &o->cols, o->now);
 	}
-	return 0;
+	/* a listing stops once it has shown --limit rows: 1 is no error */
+	return o->limit && ++o->shown >= o->limit;
 }
 
 CMD(list)
@@ -230,7 +342,7 @@ CMD(list)
 	struct strlist ids = STRLIST_INIT;
 	struct list_out out = { 0 };
 	out.res = (struct dlg_list_result)DLG_LIST_RESULT_INIT;
-	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
 	struct list_filter_args fa = { ctx, &f, "" };
 	int quiet = 0, json = 0, given = 0, ret = 0;
 	const struct opt opts[] = {
@@ -244,8 +356,11 @@ CMD(list)
 		OPT_CALLBACK(0, "until", &fa, "DATE", "last message at or before DATE (a day: all of it)",
 			     date_opt),
 		OPT_FLAG(0, "waiting", &f.waiting, "the customer waits for an answer"),
+		OPT_CALLBACK(0, "sort", &fa, "oldest|newest", "by the last message (default: newest)", sort_opt),
+		OPT_CALLBACK(0, "limit", &out.limit, "N", "the first N dialogs only", opt_count_cb),
 		OPT_FLAG('q', "quiet", &quiet, "print full ids only"),
 		OPT_FLAG(0, "json", &json, "one JSON object per line"),
+		OPT_CALLBACK(0, "color", ctx, "auto|always|never", "(default: auto)", color_opt),
 		OPT_END(),
 	};
 
@@ -262,7 +377,9 @@ CMD(list)
 	out.ctx = ctx;
 	out.quiet = quiet;
 	out.json = json;
-	out.width = terminal_width();
+	out.width = output_width();
+	out.now = dlg_now();
+	out.one_status = f.status != FILTER_ALL;
 	out.only = given ? &ids : NULL;
 	if (dlg_list(&out.res, ctx->store, &f, getenv("DLG_NO_INDEX") ? DLG_LIST_NO_INDEX : 0, print_row,
 		     &out) < 0)
@@ -274,6 +391,7 @@ out:
 	strbuf_release(&out.bufs.line);
 	strbuf_release(&out.bufs.text);
 	strbuf_release(&out.bufs.ts);
+	strbuf_release(&out.bufs.tags);
 	strbuf_release(&out.res.why);
 	strlist_clear(&ids);
 	filter_clear(&f);

@@ -3,9 +3,13 @@
  * customer text with terminal controls neutralized, and the JSON that
  * --json prints, one object a line.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/redact.h"
 #include "base/time.h"
@@ -67,6 +71,74 @@ void print_safe(FILE *fp, const char *s, int keep_newlines)
 const char *color(struct dlg_ctx *ctx, const char *code)
 {
 	return ctx->color ? code : "";
+}
+
+int color_auto(void)
+{
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+	/* no-color.org: set to anything but empty; a terminal that says it is
+	   dumb, or nothing, shows escapes as they are */
+	return isatty(1) && !(no_color && *no_color) && term && strcmp(term, "dumb");
+}
+
+static pid_t pager_pid;
+
+void pager_start(void)
+{
+	const char *pager = getenv("DLG_PAGER");
+	int fds[2];
+	if (!isatty(1))
+		return;
+	if (!pager)
+		pager = getenv("PAGER");
+	if (!pager)
+		pager = "less -FRX"; /* quit when it fits on a screen, colours, no clearing */
+	if (!*pager || !strcmp(pager, "cat") || pipe(fds) < 0)
+		return;
+	fflush(stdout);
+	pager_pid = fork();
+	if (pager_pid < 0) {
+		pager_pid = 0;
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (!pager_pid) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		/* through the shell, as git does: PAGER may hold options */
+		execl("/bin/sh", "sh", "-c", pager, (char *)NULL);
+		_exit(127);
+	}
+	dup2(fds[1], 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+void pager_finish(void)
+{
+	if (!pager_pid)
+		return;
+	fflush(stdout);
+	close(1); /* the pager's end of file */
+	while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pager_pid = 0;
+}
+
+int color_opt(const struct opt *o, const char *arg)
+{
+	struct dlg_ctx *ctx = o->value;
+	if (!strcmp(arg, "always"))
+		ctx->color = 1;
+	else if (!strcmp(arg, "never"))
+		ctx->color = 0;
+	else if (!strcmp(arg, "auto"))
+		ctx->color = color_auto();
+	else
+		return error_msg("--color takes auto, always or never, not '%s'", arg), 2;
+	return 0;
 }
 
 static int has_c1(const char *s)
@@ -133,6 +205,13 @@ json_t *dialog_summary_json(const struct dialog_summary *d)
 	json_object_set_new(o, "subject", jstr(d->info.subject));
 	json_object_set_new(o, "last_message_at", jstr(ts.buf));
 	json_object_set_new(o, "waiting", json_boolean(d->waiting));
+	if (d->waiting) {
+		strbuf_reset(&ts);
+		time_format_iso(&ts, d->waiting_since);
+		json_object_set_new(o, "waiting_since", jstr(ts.buf));
+	} else {
+		json_object_set_new(o, "waiting_since", json_null());
+	}
 	json_object_set_new(o, "preview", jstr(d->preview));
 	json_object_set_new(o, "messages", json_integer((json_int_t)d->nmsgs));
 	strbuf_release(&ts);

@@ -18,8 +18,21 @@ void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Writes customer text to fp with terminal controls neutralized. */
 void print_safe(FILE *fp, const char *s, int keep_newlines);
-/* The escape code when stdout is a terminal that wants color, else "". */
+/* The escape code when the output is in colour (ctx->color), else "". */
 const char *color(struct dlg_ctx *ctx, const char *code);
+/* --color=auto: stdout is a terminal, $TERM is set and not "dumb", and
+   $NO_COLOR is unset or empty. */
+int color_auto(void);
+/* The --color=auto|always|never option of a table; its value is the
+   dlg_ctx. */
+struct opt;
+int color_opt(const struct opt *o, const char *arg);
+
+/* Like git: when stdout is a terminal, it goes from here on through
+   $DLG_PAGER, else $PAGER, else "less -FRX" (run by sh; "" or "cat": no
+   pager).  pager_finish() closes it and waits for the pager to end. */
+void pager_start(void);
+void pager_finish(void);
 
 /* JSON helpers: strings are made valid UTF-8 first. */
 json_t *jstr(const char *s);

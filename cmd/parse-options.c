@@ -81,6 +81,18 @@ static int bad_integer(const struct opt *o, const char *arg)
 	return ret;
 }
 
+int opt_count_cb(const struct opt *o, const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (*end || end == arg || n < 1) {
+		error_msg("--%s takes a number from 1 up, not '%s'", o->long_name, arg);
+		return 2;
+	}
+	*(size_t *)o->value = (size_t)n;
+	return 0;
+}
+
 /* Does what option o says with its argument arg; returns 0 or PARSE_OPT_EXIT(code). */
 static int apply(const struct parser *p, const struct opt *o, const char *arg)
 {

@@ -93,6 +93,10 @@ static inline int parse_options_exit(int ret)
 	return -1 - ret;
 }
 
+/* An OPT_CALLBACK for a count of at least 1 into the size_t at its value
+   ("--limit takes a number from 1 up, not '0'", a usage error). */
+int opt_count_cb(const struct opt *opt, const char *arg);
+
 /* The usage lines, then the table's lines: on stdout and 0 for --help,
    else on stderr and 2 (a usage error's exit code). */
 int usage_with_options(const char *const *usage, const struct opt *opts, int help);

@@ -8,10 +8,11 @@
 #include "store/summary.h"
 
 static const char *const show_usage[] = {
-	"dlg show [--json] [ID...]",
+	"dlg show [--json] [--last N] [--color=WHEN] [ID...]",
 	"",
 	"Shows dialogs (ids as arguments or on stdin): the user, every message",
-	"with author, time and channel, and the internal notes.",
+	"with author, time and channel, and the internal notes; on a terminal",
+	"through $DLG_PAGER, $PAGER or less -FRX.",
 	NULL,
 };
 
@@ -267,8 +268,11 @@ CMD(show)
 {
 	struct strlist ids = STRLIST_INIT;
 	int json = 0, ret;
+	size_t last = 0;
 	const struct opt opts[] = {
-		OPT_FLAG(0, "json", &json, NULL),
+		OPT_FLAG(0, "json", &json, "one JSON object per dialog, one a line"),
+		OPT_CALLBACK(0, "last", &last, "N", "only the last N messages (and the notes since)", opt_count_cb),
+		OPT_CALLBACK(0, "color", ctx, "auto|always|never", "(default: auto)", color_opt),
 		OPT_END(),
 	};
 
@@ -277,6 +281,7 @@ CMD(show)
 		return parse_options_exit(argc);
 	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
 		goto out;
+	pager_start();
 	for (size_t i = 0; i < ids.nr; i++) {
 		struct dialog_summary d;
 		struct dialog_conflicts conflicts;
@@ -292,12 +297,19 @@ CMD(show)
 		dialog_messages_load(&msgs, &n, ctx->store, d.id, 0);
 		notes_load(&notes, &nn, ctx->store, dir.buf);
 		dialog_conflicts_load(&conflicts, ctx->store, d.id);
+		/* --last N: the last N messages, and the notes from the first of them on */
+		size_t skip = last && n > last ? n - last : 0, skip_notes = 0;
+		while (skip && skip_notes < nn && notes[skip_notes].date < msgs[skip].date)
+			skip_notes++;
 		if (json) {
-			show_json(&d, &conflicts, msgs, n, notes, nn);
+			show_json(&d, &conflicts, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
 		} else {
 			if (i)
 				fputs("\n\n", stdout);
-			show_text(ctx, &d, &conflicts, msgs, n, notes, nn);
+			show_text(ctx, &d, &conflicts, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
+			if (skip)
+				printf("%s(%zu earlier messages not shown)%s\n", color(ctx, "\033[2m"), skip,
+				       color(ctx, "\033[m"));
 		}
 		dialog_conflicts_clear(&conflicts);
 		dialog_messages_free(msgs, n);

@@ -1,25 +1,63 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "ops/dialog.h"
+#include "ops/list.h"
 
 static const char *const tag_usage[] = {
 	"dlg tag +TAG|-TAG... [ID...]",
+	"dlg tag --list",
 	"",
-	"Adds (+) and removes (-) tags (ids as arguments or one per line on stdin).",
+	"Adds (+) and removes (-) tags (ids as arguments or one per line on stdin);",
+	"tags are written in lowercase and match in any case.",
 	NULL,
 };
 
+struct tag_list_out {
+	struct dlg_list_result res;
+	int warned;
+};
+
+static int print_tag_count(const char *tag, size_t dialogs, void *payload)
+{
+	struct tag_list_out *o = payload;
+	if (o->res.from_view && o->res.why.len && !o->warned++)
+		warning_msg("%s; counting from the files", o->res.why.buf);
+	printf("%7zu ", dialogs);
+	print_safe(stdout, tag, 0); /* a fetched commit's tags file may hold anything */
+	putchar('\n');
+	return 0;
+}
+
+/* dlg tag --list: each tag in use with its number of dialogs. */
+static int list_tags(struct dlg_ctx *ctx)
+{
+	struct tag_list_out out = { DLG_LIST_RESULT_INIT, 0 };
+	int ret = 0;
+	if (dlg_tag_counts(&out.res, ctx->store, getenv("DLG_NO_INDEX") ? DLG_LIST_NO_INDEX : 0,
+			   print_tag_count, &out) < 0)
+		ret = error_last();
+	strbuf_release(&out.res.why);
+	return ret;
+}
+
 CMD(tag)
 {
-	static const struct opt opts[] = { OPT_END() };
+	int list = 0;
+	const struct opt opts[] = {
+		OPT_FLAG(0, "list", &list, "the tags in use, each with its number of dialogs"),
+		OPT_END(),
+	};
 	struct strlist ids = STRLIST_INIT, args = STRLIST_INIT, changes = STRLIST_INIT;
 	int ret = 0, only_ids = 0;
 
-	/* "-spam" is a tag to remove, not an option: only -h and --help are */
+	/* "-spam" is a tag to remove, not an option: only --list, -h and --help are */
 	argc = parse_options(argc, argv, opts, tag_usage, PARSE_OPT_KEEP_UNKNOWN);
 	if (argc < 0)
 		return parse_options_exit(argc);
+	if (list)
+		return argc ? usage_with_options(tag_usage, opts, 0) : list_tags(ctx);
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (!only_ids && !strcmp(a, "--")) {

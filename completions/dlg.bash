@@ -222,6 +222,7 @@ _dlg()
         case ${COMP_WORDS[j]} in
         -m | -F | -a | -c | -w | --message | --file | --attach | --channel | --status | \
         --assignee | --tag | --user | --since | --until | --wait | --type | --api-url | \
+        --sort | --limit | --last | --color | \
         --token-file | --password-file | --group-id | --page-id | --imap | --smtp | \
         --address | --spool | --timeout | -t | --template | -o | --output | --email | \
         --users-from)
@@ -286,16 +287,23 @@ _dlg()
             ;;
         --user) _dlg_reply "$(_dlg_users)" ;;
         --channel) _dlg_reply "$_dlg_dialog_channels" ;;
-        --since | --until) ;;
+        --since | --until) _dlg_reply $'today\nyesterday' ;;
+        --sort) _dlg_reply $'oldest\nnewest' ;;
+        --limit) ;;
+        --color) _dlg_reply $'auto\nalways\nnever' ;;
         *)
-            _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n-q\n--quiet\n--json\n--help'
+            _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
             ;;
         esac
         ;;
     show | close | reopen)
-        if [[ $cur == -* ]]; then
+        if [[ $cmd == show && $prev == --color ]]; then
+            _dlg_reply $'auto\nalways\nnever'
+        elif [[ $cmd == show && $prev == --last ]]; then
+            :
+        elif [[ $cur == -* ]]; then
             if [[ $cmd == show ]]; then
-                _dlg_reply $'--json\n--help'
+                _dlg_reply $'--last\n--color\n--json\n--help'
             else
                 _dlg_reply --help
             fi
@@ -350,7 +358,11 @@ _dlg()
         elif [[ $cur == +* ]]; then
             _dlg_reply "$(_dlg_tags | sed 's/^/+/')"
         elif [[ $cur == --* ]]; then
-            _dlg_reply $'--\n--help'
+            if ((ops)); then
+                _dlg_reply $'--\n--help'
+            else
+                _dlg_reply $'--\n--list\n--help'
+            fi
         elif [[ $cur == -* ]]; then
             _dlg_reply "$(_dlg_tags | sed 's/^/-/')"
         elif ((ops)); then

@@ -20,7 +20,7 @@ export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=tester@example.com
 export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=99:detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-exitcode=99:print_stacktrace=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRCDIR/tests/lsan.supp:print_suppressions=0}
 export PATH="$SRCDIR:$PATH"
-unset DLG_DIR DLG_EMAIL VISUAL EDITOR
+unset DLG_DIR DLG_EMAIL VISUAL EDITOR COLUMNS DLG_PAGER
 exec </dev/null
 
 test_count=0

@@ -99,7 +99,7 @@ test_expect_success 'filters' '
 	dlg -C s list -q --status all --until 2026-11-23 >out && test_line_count = out 3 &&
 	dlg -C s list -q --waiting >out && test_line_count = out 2 &&
 	test_exit_code 1 dlg -C s list --status maybe 2>err && grep "takes open, closed or all" err &&
-	test_exit_code 1 dlg -C s list --since yesterday 2>err && grep "cannot read the date" err &&
+	test_exit_code 2 dlg -C s list --since someday 2>err && grep "cannot read the date" err &&
 	test_exit_code 1 dlg -C s list --user nobody@example.com 2>err && grep "no user" err
 '
 

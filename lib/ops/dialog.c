@@ -66,6 +66,50 @@ static void summary_with(struct strbuf *out, const char *summary, const char *wh
 	strbuf_addstr(out, p + 2);
 }
 
+/*
+ * A tag change as the dialog's tags stand, compared without case
+ * (store-format.md, "Tags"): +TAG adds the lowercase tag unless the dialog
+ * has it in some case already, -TAG removes it in every case it has.
+ */
+static int record_tag(struct dlg_tx *tx, const char *dir, const char *change, int *changed)
+{
+	struct strbuf path = STRBUF_INIT, tags = STRBUF_INIT, op = STRBUF_INIT;
+	char *want = tag_fold(change + 1);
+	int err = 0, has = 0;
+
+	*changed = 0;
+	layout_record_file(&path, dir, "tags");
+	if (!tx_read(&tags, tx, path.buf)) {
+		for (char *p = tags.buf, *nl; *p && !err; p = nl ? nl + 1 : p + strlen(p)) {
+			char *folded;
+			int one = 0;
+			nl = strchr(p, '\n');
+			if (nl)
+				*nl = '\0';
+			folded = tag_fold(p);
+			if (tag_valid(p) && !strcmp(folded, want)) {
+				has = 1;
+				strbuf_reset(&op);
+				strbuf_addf(&op, "-%s", p);
+				if (*change == '-')
+					err = record_op(tx, dir, "tag", op.buf, NULL, &one);
+				*changed |= one;
+			}
+			free(folded);
+		}
+	}
+	if (!err && *change == '+' && !has) {
+		strbuf_reset(&op);
+		strbuf_addf(&op, "+%s", want);
+		err = record_op(tx, dir, "tag", op.buf, NULL, changed);
+	}
+	free(want);
+	strbuf_release(&path);
+	strbuf_release(&tags);
+	strbuf_release(&op);
+	return err;
+}
+
 static int apply_fn(struct dlg_tx *tx, void *payload)
 {
 	struct apply_ctx *c = payload;
@@ -82,7 +126,10 @@ static int apply_fn(struct dlg_tx *tx, void *payload)
 		dialog_dir(&dir, c->ids->items[i]);
 		for (size_t k = 0; k < c->nops && !err; k++) {
 			int changed = 0;
-			err = record_op(tx, dir.buf, c->ops[k].verb, c->ops[k].arg, NULL, &changed);
+			if (!strcmp(c->ops[k].verb, "tag"))
+				err = record_tag(tx, dir.buf, c->ops[k].arg, &changed);
+			else
+				err = record_op(tx, dir.buf, c->ops[k].verb, c->ops[k].arg, NULL, &changed);
 			any |= changed;
 		}
 		if (any) {
@@ -163,6 +210,7 @@ int dlg_tag(size_t *changed, struct dlg_store *s, const struct strlist *ids,
 	    const struct strlist *changes)
 {
 	struct dialog_op *ops;
+	struct strlist folded = STRLIST_INIT;
 	struct strbuf summary = STRBUF_INIT;
 	int err = 0;
 
@@ -171,14 +219,18 @@ int dlg_tag(size_t *changed, struct dlg_store *s, const struct strlist *ids,
 	ops = xcalloc(changes->nr, sizeof(*ops));
 	strbuf_addstr(&summary, "tag %s");
 	for (size_t i = 0; i < changes->nr && !err; i++) {
-		err = dlg_tag_change_check(changes->items[i]);
-		ops[i].verb = "tag";
-		ops[i].arg = changes->items[i];
-		strbuf_addf(&summary, " %s", changes->items[i]);
+		/* in the commit message as written: lowercase */
+		if ((err = dlg_tag_change_check(changes->items[i])) < 0)
+			break;
+		strlist_push_nodup(&folded, tag_fold(changes->items[i]));
+		strbuf_addf(&summary, " %s", folded.items[i]);
 	}
+	for (size_t i = 0; i < folded.nr; i++)
+		ops[i] = (struct dialog_op){ "tag", folded.items[i] };
 	if (!err)
 		err = dialogs_apply(changed, s, ids, ops, changes->nr, summary.buf);
 	free(ops);
+	strlist_clear(&folded);
 	strbuf_release(&summary);
 	return err;
 }

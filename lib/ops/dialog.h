@@ -21,7 +21,8 @@ int dlg_assign(size_t *changed, struct dlg_store *s, const struct strlist *ids, 
 int dlg_unassign(size_t *changed, struct dlg_store *s, const struct strlist *ids);
 int dlg_close(size_t *changed, struct dlg_store *s, const struct strlist *ids);
 int dlg_reopen(size_t *changed, struct dlg_store *s, const struct strlist *ids);
-/* changes: "+TAG" adds a tag, "-TAG" removes one, in that order. */
+/* changes: "+TAG" adds a tag, "-TAG" removes one, in that order; tags are
+   compared without case and written lowercase (store-format.md, "Tags"). */
 int dlg_tag(size_t *changed, struct dlg_store *s, const struct strlist *ids,
 	    const struct strlist *changes);
 

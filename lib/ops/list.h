@@ -5,11 +5,12 @@
 
 #include "base/strbuf.h"
 #include "store/filter.h"
+#include "store/index.h"
 #include "store/store.h"
 #include "store/summary.h"
 
 /*
- * Listing dialogs: those matching a filter, newest activity first, from the
+ * Listing dialogs: those matching a filter, in the filter's order, from the
  * derived index (.git/dlg/index.sqlite), brought to the tip first.  The
  * index is a cache: when it cannot be used the same list comes from the
  * view's files, only slower, and out says so.
@@ -34,5 +35,11 @@ enum {
    stopped with, or a DLG_E* code. */
 int dlg_list(struct dlg_list_result *out, struct dlg_store *s, const struct dialog_filter *f,
 	     unsigned flags, dlg_list_fn each, void *payload);
+
+/* The tags in use: each (case-folded, as tags are compared) with the
+   number of dialogs that have it, sorted bytewise, from the index or
+   (flags, or when it cannot be used) the files; out as for dlg_list(). */
+int dlg_tag_counts(struct dlg_list_result *out, struct dlg_store *s, unsigned flags, index_tag_fn each,
+		   void *payload);
 
 #endif

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -10,8 +11,31 @@ int filter_add_tag(struct dialog_filter *f, const char *arg)
 	const char *tag = exclude || arg[0] == '+' ? arg + 1 : arg;
 	if (!tag_valid(tag))
 		return dlg_error(DLG_EINVALID, "invalid tag '%s'", tag);
-	strlist_push(exclude ? &f->not_tags : &f->tags, tag);
+	strlist_push_nodup(exclude ? &f->not_tags : &f->tags, tag_fold(tag));
 	return 0;
+}
+
+int filter_parse_sort(struct dialog_filter *f, const char *arg)
+{
+	if (!strcmp(arg, "newest"))
+		f->sort = FILTER_NEWEST;
+	else if (!strcmp(arg, "oldest"))
+		f->sort = FILTER_OLDEST;
+	else
+		return dlg_error(DLG_EINVALID, "--sort takes oldest or newest, not '%s'", arg);
+	return 0;
+}
+
+/* Whether one of tags is folded (already case-folded) in another case. */
+static int has_tag_folded(const struct strlist *tags, const char *folded)
+{
+	int found = 0;
+	for (size_t i = 0; i < tags->nr && !found; i++) {
+		char *t = tag_fold(tags->items[i]);
+		found = !strcmp(t, folded);
+		free(t);
+	}
+	return found;
 }
 
 int filter_parse_status(struct dialog_filter *f, const char *arg)
@@ -37,10 +61,10 @@ int filter_match(const struct dialog_filter *f, const struct dialog_summary *d)
 			return 0;
 	}
 	for (size_t i = 0; i < f->tags.nr; i++)
-		if (!strlist_has(&d->tags, f->tags.items[i]))
+		if (!has_tag_folded(&d->tags, f->tags.items[i]))
 			return 0;
 	for (size_t i = 0; i < f->not_tags.nr; i++)
-		if (strlist_has(&d->tags, f->not_tags.items[i]))
+		if (has_tag_folded(&d->tags, f->not_tags.items[i]))
 			return 0;
 	if (f->channel && strcmp(f->channel, d->info.channel))
 		return 0;

@@ -12,7 +12,7 @@
 #include "store/index.h"
 #include "store/view.h"
 
-#define INDEX_FORMAT "dlg-index 5"
+#define INDEX_FORMAT "dlg-index 6"
 
 struct dlg_index {
 	struct dlg_store *store;
@@ -25,11 +25,12 @@ static const char schema[] =
 	"CREATE TABLE dialogs(id TEXT PRIMARY KEY, closed INT NOT NULL, assignee TEXT,"
 	" channel TEXT NOT NULL, user TEXT NOT NULL, user_name TEXT NOT NULL, subject TEXT NOT NULL,"
 	" created INT NOT NULL, last_at INT NOT NULL, waiting INT NOT NULL, preview TEXT NOT NULL,"
-	" nmsgs INT NOT NULL, tags TEXT NOT NULL) WITHOUT ROWID;" /* a lookup by id is one b-tree */
+	" nmsgs INT NOT NULL, tags TEXT NOT NULL, waiting_since INT NOT NULL) WITHOUT ROWID;" /* a lookup by id is one b-tree */
+	/* tag: case-folded (tag_fold()), as tags are compared */
 	"CREATE TABLE tags(tag TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(tag, id)) WITHOUT ROWID;"
 	/* Covering: the listing is one walk of this index, no lookup per row. */
 	"CREATE INDEX dialogs_by_time ON dialogs(last_at DESC, id, closed, assignee, channel, user,"
-	" user_name, subject, created, waiting, preview, nmsgs, tags);"
+	" user_name, subject, created, waiting, preview, nmsgs, tags, waiting_since);"
 	"CREATE INDEX dialogs_by_assignee ON dialogs(assignee);"
 	"CREATE INDEX dialogs_by_user ON dialogs(user);"
 	"CREATE INDEX dialogs_by_channel ON dialogs(channel);"
@@ -147,12 +148,14 @@ static int put_dialog(struct dlg_index *ix, sqlite3_stmt *ins, sqlite3_stmt *del
 	if (err < 0)
 		return err;
 	for (size_t i = 0; i < d.tags.nr; i++) {
+		char *folded = tag_fold(d.tags.items[i]);
 		strbuf_addf(&tags, "%s%s", i ? "," : "", d.tags.items[i]);
 		sqlite3_reset(instag);
-		sqlite3_bind_text(instag, 1, d.tags.items[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(instag, 1, folded, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(instag, 2, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(instag) != SQLITE_DONE)
 			err = sql_error(ix, "update");
+		free(folded);
 	}
 	sqlite3_reset(ins);
 	sqlite3_bind_text(ins, 1, d.id, -1, SQLITE_STATIC);
@@ -171,6 +174,7 @@ static int put_dialog(struct dlg_index *ix, sqlite3_stmt *ins, sqlite3_stmt *del
 	sqlite3_bind_text(ins, 11, d.preview, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(ins, 12, (sqlite3_int64)d.nmsgs);
 	sqlite3_bind_text(ins, 13, tags.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 14, (sqlite3_int64)d.waiting_since);
 	if (!err && sqlite3_step(ins) != SQLITE_DONE)
 		err = sql_error(ix, "update");
 	strbuf_release(&tags);
@@ -185,7 +189,7 @@ struct writer {
 static int writer_open(struct writer *w, struct dlg_index *ix)
 {
 	memset(w, 0, sizeof(*w));
-	if (sqlite3_prepare_v2(ix->db, "INSERT OR REPLACE INTO dialogs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &w->ins, NULL) ||
+	if (sqlite3_prepare_v2(ix->db, "INSERT OR REPLACE INTO dialogs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &w->ins, NULL) ||
 	    sqlite3_prepare_v2(ix->db, "DELETE FROM dialogs WHERE id=?", -1, &w->del, NULL) ||
 	    sqlite3_prepare_v2(ix->db, "DELETE FROM tags WHERE id=?", -1, &w->deltags, NULL) ||
 	    sqlite3_prepare_v2(ix->db, "INSERT OR IGNORE INTO tags VALUES (?,?)", -1, &w->instag, NULL))
@@ -460,7 +464,7 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 	int n = 0, rc, err = 0;
 
 	strbuf_addstr(&sql, "SELECT id, closed, assignee, channel, user, user_name, subject, created,"
-			    " last_at, waiting, preview, nmsgs, tags FROM dialogs d WHERE 1");
+			    " last_at, waiting, preview, nmsgs, tags, waiting_since FROM dialogs d WHERE 1");
 	if (f->status != FILTER_ALL)
 		strbuf_addf(&sql, " AND closed=%d", f->status == FILTER_CLOSED);
 	if (f->assignee)
@@ -479,7 +483,8 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 		strbuf_addstr(&sql, " AND last_at<=?");
 	if (f->waiting)
 		strbuf_addstr(&sql, " AND waiting=1");
-	strbuf_addstr(&sql, " ORDER BY last_at DESC, id");
+	/* oldest first is the same walk of dialogs_by_time, backwards */
+	strbuf_addstr(&sql, f->sort == FILTER_OLDEST ? " ORDER BY last_at, id DESC" : " ORDER BY last_at DESC, id");
 	if (sqlite3_prepare_v2(ix->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		err = sql_error(ix, "query");
 		goto out;
@@ -516,15 +521,16 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 		d.waiting = sqlite3_column_int(st, 9);
 		d.preview = (char *)col_text(st, 10);
 		d.nmsgs = (size_t)sqlite3_column_int64(st, 11);
+		d.waiting_since = (time_t)sqlite3_column_int64(st, 13);
 		for (const char *p = tags; *p;) {
 			size_t len = strcspn(p, ",");
 			strlist_push_nodup(&d.tags, xstrndup(p, len));
 			p += len + (p[len] == ',');
 		}
-		rc = fn(&d, payload);
+		err = fn(&d, payload);
 		strlist_clear(&d.tags);
-		if (rc)
-			break;
+		if (err)
+			break; /* what fn stopped with is returned */
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE && !err)
 		err = sql_error(ix, "query");
@@ -542,6 +548,22 @@ int index_ids(struct dlg_index *ix, struct strlist *out)
 		return sql_error(ix, "query");
 	while (sqlite3_step(st) == SQLITE_ROW)
 		strlist_push(out, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return err;
+}
+
+int index_tag_counts(struct dlg_index *ix, index_tag_fn fn, void *payload)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, err = 0;
+	if (sqlite3_prepare_v2(ix->db, "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sql_error(ix, "query");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((err = fn(col_text(st, 0), (size_t)sqlite3_column_int64(st, 1), payload)) != 0)
+			break;
+	if (!err && rc != SQLITE_DONE)
+		err = sql_error(ix, "query");
 	sqlite3_finalize(st);
 	return err;
 }

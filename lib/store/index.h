@@ -22,10 +22,14 @@ void index_free(struct dlg_index *ix);
 int index_update(struct dlg_index *ix, int *rebuilt);
 int index_rebuild(struct dlg_index *ix);
 
-/* Calls fn for each dialog that passes the filter, newest activity first.
+/* Calls fn for each dialog that passes the filter, in its order.
    The summary is valid during the call only.  fn returning non-zero stops. */
 typedef int (*index_row_fn)(const struct dialog_summary *d, void *payload);
 int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_fn fn, void *payload);
+/* Each tag in use (case-folded) with its number of dialogs, by tag
+   (bytewise).  fn returning non-zero stops, and is returned. */
+typedef int (*index_tag_fn)(const char *tag, size_t dialogs, void *payload);
+int index_tag_counts(struct dlg_index *ix, index_tag_fn fn, void *payload);
 /* Every dialog id, sorted. */
 int index_ids(struct dlg_index *ix, struct strlist *out);
 /* How many digits keep every dialog id unique (at least 7). */

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/hex.h"
 #include "base/time.h"
+#include "base/utf8.h"
 #include "store/id.h"
 #include "store/layout.h"
 #include "store/record.h"
@@ -260,6 +261,13 @@ int tag_valid(const char *tag)
 		if (*p <= ' ' || *p == 0x7f || *p == ',')
 			return 0;
 	return 1;
+}
+
+char *tag_fold(const char *tag)
+{
+	struct strbuf sb = STRBUF_INIT;
+	utf8_fold_case(&sb, tag, strlen(tag));
+	return strbuf_detach(&sb, NULL);
 }
 
 void operator_state_replay(struct operator_state *st, const struct oplog *log)

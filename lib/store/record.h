@@ -121,5 +121,8 @@ char *kv_get(const char *buf, size_t len, const char *key);
 
 /* Validates a tag name (no white space, controls or commas; not empty). */
 int tag_valid(const char *tag);
+/* A tag as tags are compared and as dlg tag writes it: lowercase
+   (utf8_fold_case(); store-format.md, "Tags").  The caller frees it. */
+char *tag_fold(const char *tag);
 
 #endif

@@ -104,6 +104,32 @@ static char *first_line(struct strbuf *sb)
 	return nl ? xstrndup(sb->buf, (size_t)(nl - sb->buf)) : xstrdup(sb->buf);
 }
 
+/* When the customer began to wait: the time of the first of the messages
+   that follow the operators' last one (files sorted by time, the last one
+   from the customer).  Only dlg's block is read, of those messages alone. */
+static time_t first_unanswered(struct dlg_store *s, const char *dir, const struct strlist *files)
+{
+	struct strbuf rel = STRBUF_INIT, data = STRBUF_INIT, direction = STRBUF_INIT;
+	time_t since = message_name_time(files->items[files->nr - 1]);
+	for (size_t i = files->nr - 1; i-- > 0;) {
+		strbuf_reset(&rel);
+		strbuf_reset(&data);
+		strbuf_reset(&direction);
+		layout_message(&rel, dir, files->items[i]);
+		if (view_read(&data, s, rel.buf) < 0)
+			continue;
+		message_block_get(&direction, data.buf, data.len, "X-Dlg-Direction");
+		if (!strcmp(direction.buf, "out"))
+			break;
+		if (message_name_time(files->items[i]))
+			since = message_name_time(files->items[i]);
+	}
+	strbuf_release(&rel);
+	strbuf_release(&data);
+	strbuf_release(&direction);
+	return since;
+}
+
 int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const char *id)
 {
 	struct strbuf dir = STRBUF_INIT, rel = STRBUF_INIT, data = STRBUF_INIT;
@@ -163,6 +189,8 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 			struct strbuf pv = STRBUF_INIT;
 			d->last_at = message_name_time(m.name);
 			d->waiting = !m.out && !d->closed;
+			if (d->waiting)
+				d->waiting_since = first_unanswered(s, dir.buf, &files);
 			text_preview(&pv, *m.mime->text ? m.mime->text : m.mime->subject, 200);
 			d->preview = strbuf_detach(&pv, NULL);
 			stored_msg_clear(&m);
@@ -172,6 +200,8 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 		d->preview = xstrdup("");
 	if (!d->last_at)
 		d->last_at = d->info.created;
+	if (d->waiting && !d->waiting_since)
+		d->waiting_since = d->last_at;
 out:
 	strlist_clear(&files);
 	strbuf_release(&dir);

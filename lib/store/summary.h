@@ -22,6 +22,7 @@ struct dialog_summary {
 	size_t nmsgs;
 	time_t last_at;
 	int waiting;             /* open, and the last message came from the customer */
+	time_t waiting_since;    /* waiting: the time of the first message after the operators' last; else 0 */
 	char *preview;           /* one line from the last message */
 };
 
