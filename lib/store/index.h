@@ -26,6 +26,17 @@ int index_rebuild(struct dlg_index *ix);
    The summary is valid during the call only.  fn returning non-zero stops. */
 typedef int (*index_row_fn)(const struct dialog_summary *d, void *payload);
 int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_fn fn, void *payload);
+/* The same with a search (ops/search.c makes one): match, an FTS5
+   expression over the table `search` (store/search.h), and where, an SQL
+   condition on the dialog's row `d`; either may be NULL.  fn gets a line
+   of the matching text ("" without match). */
+struct index_search {
+	const char *match;
+	const char *where;
+};
+typedef int (*index_hit_fn)(const struct dialog_summary *d, const char *snippet, void *payload);
+int index_search(struct dlg_index *ix, const struct dialog_filter *f, const struct index_search *q,
+		 index_hit_fn fn, void *payload);
 /* Every dialog id, sorted. */
 int index_ids(struct dlg_index *ix, struct strlist *out);
 /* How many digits keep every dialog id unique (at least 7). */
