@@ -19,7 +19,8 @@ DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra 
 dynamic_section = $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir $(1))/$(1).so 2>/dev/null | \
 	awk '$$1 == "SONAME" || $$1 == "NEEDED" { print $$1 "=" $$2 }')
 # libgit2 is opened with dlopen() on first use (lib/git/gitlib.h says why).
-DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2,$(PKGS)))
+# Snowball's stemmers (the search tokenizer) have no pkg-config file.
+DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2,$(PKGS))) -lstemmer
 GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
 GIT2_DYNAMIC := $(call dynamic_section,libgit2)
 GIT2_SONAME = $(patsubst SONAME=%,%,$(filter SONAME=%,$(GIT2_DYNAMIC)))
@@ -85,6 +86,14 @@ lib/base/emoji-table.h: lib/base/emoji.tsv
 		printf "\t{ \"%s\", \"%s\" },\n", k, e }' lib/base/emoji.tsv > $@.tmp || { rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 lib/base/emoji.o: lib/base/emoji-table.h
+
+# Said plainly before the compiler says "libstemmer.h: No such file".
+STEMMER_MISSING = dlg needs libstemmer (Snowball stemmers; Debian: libstemmer-dev, which make deps installs)
+.stemmer-ok:
+	@printf '\043include <libstemmer.h>\nint main(void) { return !sb_stemmer_list(); }\n' | \
+		$(CC) -x c -o /dev/null - -lstemmer 2>/dev/null || { echo '$(STEMMER_MISSING)' >&2; exit 1; }
+	@touch $@
+lib/store/search-token.o $(FUZZ_DIR)/lib/store/search-token.o: | .stemmer-ok
 
 lib/libdlg.a: $(LIB_OBJ)
 	rm -f $@
@@ -179,7 +188,7 @@ install: dlg
 	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
 
 clean:
-	rm -f dlg lib/*/*.o lib/libdlg.a lib/base/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags bench/gen bench/floor bench/clock
+	rm -f dlg lib/*/*.o lib/libdlg.a lib/base/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags .stemmer-ok bench/gen bench/floor bench/clock
 	rm -rf demo.store demo.spool demo.peer tests/trash $(FUZZ_DIR)
 
 .PHONY: all deps fuzz fuzz-check fuzz-run unit test check lint demo bench install clean FORCE

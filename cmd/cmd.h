@@ -24,9 +24,15 @@ struct dlg_ctx {
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
 CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send); CMD(operator); CMD(config); CMD(template); CMD(emoji); CMD(trigger);
-CMD(attachment);
+CMD(attachment); CMD(search);
 /* The command being run, as messages name it ("dlg: CMD: ..."). */
 extern const char *cmd_name;
+
+/* dlg list, and dlg search (search set): the listing, of the query the
+   arguments make when there are some (list.c). */
+int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const *usage, int search);
+/* The line under a dialog that dlg search found: where the words are (search.c). */
+void search_snippet_print(struct dlg_ctx *ctx, const char *snippet, size_t width);
 
 /* dlg send's work, which reply --send and trigger --send run too: sends the
    outbox of ids (all when NULL) and reports each message (send.c). */

@@ -32,6 +32,7 @@ static const struct cmd_struct commands[] = {
 	{ "clone",  cmd_clone,  0,          "make a second store from another one" },
 	{ "import", cmd_import, NEED_STORE, "import email from files, mbox, Maildir or stdin" },
 	{ "list",   cmd_list,   NEED_STORE, "list dialogs, filtered" },
+	{ "search", cmd_search, NEED_STORE, "find dialogs by what was said in them" },
 	{ "show",   cmd_show,   NEED_STORE, "show dialogs with their messages and notes" },
 	{ "reply",  cmd_reply,  NEED_STORE, "queue an answer to a dialog" },
 	{ "note",   cmd_note,   NEED_STORE, "add an internal note to a dialog" },

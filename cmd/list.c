@@ -9,11 +9,13 @@
 #include "store/filter.h"
 #include "store/id.h"
 #include "ops/list.h"
+#include "ops/search.h"
 
 static const char *const list_usage[] = {
-	"dlg list [options]",
+	"dlg list [options] [QUERY...]",
 	"",
-	"Lists dialogs, newest activity first; ids piped on stdin restrict the set.",
+	"Lists dialogs, newest activity first; ids piped on stdin restrict the set,",
+	"and search terms (dlg-search(1)) too.",
 	NULL,
 };
 
@@ -182,7 +184,9 @@ static void add_age(struct strbuf *out, time_t since, time_t now)
 {
 	long long s = now > since ? (long long)(now - since) : 0;
 	char age[32];
-	if (s < 3600)
+	if (!since) /* messages without a date (no Date:, no Received:): no age to tell */
+		snprintf(age, sizeof(age), "?");
+	else if (s < 3600)
 		snprintf(age, sizeof(age), "%lldm", s / 60);
 	else if (s < 86400)
 		snprintf(age, sizeof(age), "%lldh", s / 3600);
@@ -286,6 +290,7 @@ struct list_out {
 	size_t limit, shown;    /* --limit: 0 for all */
 	struct dlg_list_result res;
 	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
+	int snippets;               /* dlg search: a line of the matching text under each */
 };
 
 static int in_sorted(const struct strlist *l, const char *s)
@@ -311,7 +316,7 @@ static void warn_fallback(struct list_out *o)
 	o->warned = 1;
 }
 
-static int print_row(const struct dialog_summary *d, void *payload)
+static int print_hit(const struct dialog_summary *d, const char *snippet, void *payload)
 {
 	struct list_out *o = payload;
 	warn_fallback(o);
@@ -325,20 +330,35 @@ static int print_row(const struct dialog_summary *d, void *payload)
 		puts(d->id);
 	} else if (o->json) {
 		json_t *j = dialog_summary_json(d);
+		if (o->snippets)
+			json_object_set_new(j, "snippet", jstr(snippet));
 		json_print_line(j);
 		json_decref(j);
 	} else {
 		if (!o->fitted++) /* the ids' width is known from the first row on */
 			columns_fit(&o->cols, o->width, o->res.abbrev, o->one_status);
 		print_line(o->ctx, &o->bufs, d, (int)o->res.abbrev, &o->cols, o->now);
+		if (o->snippets)
+			search_snippet_print(o->ctx, snippet, o->width);
 	}
 	/* a listing stops once it has shown --limit rows: 1 is no error */
 	return o->limit && ++o->shown >= o->limit;
 }
 
+static int print_row(const struct dialog_summary *d, void *payload)
+{
+	return print_hit(d, NULL, payload);
+}
+
 CMD(list)
 {
+	return list_or_search(argc, argv, ctx, list_usage, 0);
+}
+
+int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const *usage, int search)
+{
 	struct dialog_filter f = DIALOG_FILTER_INIT;
+	struct strbuf query = STRBUF_INIT;
 	struct strlist ids = STRLIST_INIT;
 	struct list_out out = { 0 };
 	out.res = (struct dlg_list_result)DLG_LIST_RESULT_INIT;
@@ -346,7 +366,7 @@ CMD(list)
 	struct list_filter_args fa = { ctx, &f, "" };
 	int quiet = 0, json = 0, given = 0, ret = 0;
 	const struct opt opts[] = {
-		OPT_CALLBACK(0, "status", &fa, "open|closed|all", "(default: open)", status_opt),
+		OPT_CALLBACK(0, "status", &fa, "open|closed|all", search ? "(default: all)" : "(default: open)", status_opt),
 		OPT_CALLBACK(0, "assignee", &fa, "NAME|me|none", "", assignee_opt),
 		OPT_CALLBACK(0, "tag", &fa, "[-]TAG", "require / exclude a tag (repeatable)", tag_opt),
 		OPT_STRING(0, "channel", &f.channel, "NAME", ""),
@@ -364,12 +384,25 @@ CMD(list)
 		OPT_END(),
 	};
 
-	argc = parse_options(argc, argv, opts, list_usage, 0);
-	if (argc) {
-		filter_clear(&f);
-		return argc < 0 ? parse_options_exit(argc) : usage_with_options(list_usage, opts, 0);
+	if (search)
+		f.status = FILTER_ALL; /* what was said is found whenever it was said */
+	/* "-refund" is a term of the query; "--refund" an option we lack */
+	argc = parse_options(argc, argv, opts, usage, PARSE_OPT_KEEP_UNKNOWN);
+	for (int i = 0, terms = 0; i < argc && !ret; i++) {
+		if (!strcmp(argv[i], "--") && !terms) {
+			terms = 1;
+			continue;
+		}
+		if (!terms && argv[i][0] == '-' && argv[i][1] == '-')
+			ret = error_msg("unknown option '%s'", argv[i]) + 1;
+		strbuf_addf(&query, "%s%s", query.len ? " " : "", argv[i]); /* as notmuch joins them */
 	}
-	if ((ret = ids_from_stdin(&ids, ctx, &given)))
+	if (argc < 0 || ret || (search && !query.len)) {
+		filter_clear(&f);
+		strbuf_release(&query);
+		return argc < 0 ? parse_options_exit(argc) : ret ? ret : usage_with_options(usage, opts, 0);
+	}
+	if (!search && (ret = ids_from_stdin(&ids, ctx, &given)))
 		goto out;
 	if (given && !ids.nr)
 		warning_msg("no dialog ids on standard input; nothing to list (use </dev/null to list all)");
@@ -381,9 +414,15 @@ CMD(list)
 	out.now = dlg_now();
 	out.one_status = f.status != FILTER_ALL;
 	out.only = given ? &ids : NULL;
-	if (dlg_list(&out.res, ctx->store, &f, getenv("DLG_NO_INDEX") ? DLG_LIST_NO_INDEX : 0, print_row,
-		     &out) < 0)
+	out.snippets = search;
+	if (query.len) {
+		int err = dlg_search(&out.res, ctx->store, &f, query.buf, print_hit, &out);
+		if (err < 0)
+			ret = error_last() + (err == DLG_EINVALID); /* a malformed query: usage, 2 */
+	} else if (dlg_list(&out.res, ctx->store, &f, getenv("DLG_NO_INDEX") ? DLG_LIST_NO_INDEX : 0,
+			    print_row, &out) < 0) {
 		ret = error_last();
+	}
 	warn_fallback(&out);
 	if (out.failed)
 		ret = out.failed;
@@ -394,6 +433,7 @@ out:
 	strbuf_release(&out.bufs.tags);
 	strbuf_release(&out.res.why);
 	strlist_clear(&ids);
+	strbuf_release(&query);
 	filter_clear(&f);
 	return ret;
 }

@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
+_dlg_commands="init clone import list search show reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -272,7 +272,7 @@ _dlg()
             ;;
         esac
         ;;
-    list)
+    list | search)
         case $prev in
         --status) _dlg_reply $'open\nclosed\nall' ;;
         --assignee) _dlg_reply "$( (printf 'none\n'; _dlg_operator_names; _dlg_dialog_files assignee) | sort -u)" ;;
@@ -292,7 +292,12 @@ _dlg()
         --limit) ;;
         --color) _dlg_reply $'auto\nalways\nnever' ;;
         *)
-            _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
+            if [[ $cur == -* || $cmd == list ]]; then
+                _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
+            else # the query's fields
+                _dlg_reply $'from:\nto:\nsubject:\nbody:\nnote:\nuser:\nfile:\ntag:\nchannel:\nstatus:\nassignee:\nafter:\nbefore:'
+                compopt -o nospace 2>/dev/null
+            fi
             ;;
         esac
         ;;

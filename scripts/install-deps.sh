@@ -4,7 +4,7 @@
 set -e
 pkgs="build-essential pkg-config libgit2-dev libjansson-dev libmagic-dev libcmocka-dev
 libsqlite3-dev libcurl4-openssl-dev python3 python3-aiosmtpd dovecot-imapd git mblaze notmuch
-mandoc perl strace clang libclang-rt-14-dev"
+mandoc perl strace clang libclang-rt-14-dev libstemmer-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

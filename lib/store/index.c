@@ -10,9 +10,10 @@
 #include "git/treediff.h"
 #include "store/id.h"
 #include "store/index.h"
+#include "store/search.h"
 #include "store/view.h"
 
-#define INDEX_FORMAT "dlg-index 6"
+#define INDEX_FORMAT "dlg-index 7"
 
 struct dlg_index {
 	struct dlg_store *store;
@@ -60,6 +61,8 @@ static int open_db(struct dlg_index *ix)
 	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_busy_timeout(ix->db, 60000);
+	if (search_register(ix->db) < 0)
+		return -1;
 	/* A cache: losing the last write to a power cut only costs a rebuild.
 	   The page cache stays at 4 MB whatever the page size. */
 	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
@@ -75,6 +78,7 @@ static int open_db(struct dlg_index *ix)
 static int recreate(struct dlg_index *ix)
 {
 	struct strbuf side = STRBUF_INIT;
+	int err;
 	close_db(ix);
 	unlink(ix->path);
 	strbuf_addf(&side, "%s-journal", ix->path);
@@ -83,12 +87,16 @@ static int recreate(struct dlg_index *ix)
 	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return sql_error(ix, "create");
 	sqlite3_busy_timeout(ix->db, 60000);
+	if ((err = search_register(ix->db)) < 0)
+		return err;
 	/* Bigger pages: a full listing walks the whole time index, and reads it
 	   in 16 KB instead of 4 KB pieces.  A rebuild inserts in id order into
 	   the time index, so it gets a bigger page cache for the while. */
 	sqlite3_exec(ix->db, "PRAGMA synchronous=OFF; PRAGMA page_size=16384; PRAGMA cache_size=-65536",
 		     NULL, NULL, NULL);
-	return exec(ix, schema);
+	if ((err = exec(ix, schema)) < 0)
+		return err;
+	return exec(ix, search_schema);
 }
 
 int index_open(struct dlg_index **out, struct dlg_store *s)
@@ -129,9 +137,14 @@ void index_free(struct dlg_index *ix)
 	free(ix);
 }
 
-static int put_dialog(struct dlg_index *ix, sqlite3_stmt *ins, sqlite3_stmt *del, sqlite3_stmt *deltags,
-		      sqlite3_stmt *instag, const char *id)
+struct writer {
+	sqlite3_stmt *ins, *del, *deltags, *instag;
+	struct search_writer *search;
+};
+
+static int put_dialog(struct dlg_index *ix, struct writer *w, const char *id)
 {
+	sqlite3_stmt *ins = w->ins, *del = w->del, *deltags = w->deltags, *instag = w->instag;
 	struct dialog_summary d;
 	struct strbuf tags = STRBUF_INIT;
 	int err = dialog_summary_load(&d, ix->store, id);
@@ -143,7 +156,9 @@ static int put_dialog(struct dlg_index *ix, sqlite3_stmt *ins, sqlite3_stmt *del
 	if (err == DLG_ENOTFOUND) { /* the dialog is gone */
 		sqlite3_reset(del);
 		sqlite3_bind_text(del, 1, id, -1, SQLITE_STATIC);
-		return sqlite3_step(del) == SQLITE_DONE ? 0 : sql_error(ix, "update");
+		if (sqlite3_step(del) != SQLITE_DONE)
+			return sql_error(ix, "update");
+		return search_put(w->search, ix->store, id, NULL);
 	}
 	if (err < 0)
 		return err;
@@ -177,14 +192,12 @@ static int put_dialog(struct dlg_index *ix, sqlite3_stmt *ins, sqlite3_stmt *del
 	sqlite3_bind_int64(ins, 14, (sqlite3_int64)d.waiting_since);
 	if (!err && sqlite3_step(ins) != SQLITE_DONE)
 		err = sql_error(ix, "update");
+	if (!err)
+		err = search_put(w->search, ix->store, id, &d);
 	strbuf_release(&tags);
 	dialog_summary_clear(&d);
 	return err;
 }
-
-struct writer {
-	sqlite3_stmt *ins, *del, *deltags, *instag;
-};
 
 static int writer_open(struct writer *w, struct dlg_index *ix)
 {
@@ -194,7 +207,7 @@ static int writer_open(struct writer *w, struct dlg_index *ix)
 	    sqlite3_prepare_v2(ix->db, "DELETE FROM tags WHERE id=?", -1, &w->deltags, NULL) ||
 	    sqlite3_prepare_v2(ix->db, "INSERT OR IGNORE INTO tags VALUES (?,?)", -1, &w->instag, NULL))
 		return sql_error(ix, "prepare");
-	return 0;
+	return search_writer_open(&w->search, ix->db);
 }
 
 static void writer_close(struct writer *w)
@@ -203,6 +216,7 @@ static void writer_close(struct writer *w)
 	sqlite3_finalize(w->del);
 	sqlite3_finalize(w->deltags);
 	sqlite3_finalize(w->instag);
+	search_writer_close(w->search);
 }
 
 static int set_commit(struct dlg_index *ix, const git_oid *tip)
@@ -301,7 +315,7 @@ static int rebuild_locked(struct dlg_index *ix, const git_oid *tip)
 		goto out;
 	if ((err = writer_open(&w, ix)) == 0) {
 		for (size_t i = 0; i < ids.nr && !err; i++)
-			err = put_dialog(ix, w.ins, w.del, w.deltags, w.instag, ids.items[i]);
+			err = put_dialog(ix, &w, ids.items[i]);
 		writer_close(&w);
 	}
 	if (!err) {
@@ -429,7 +443,7 @@ int index_update(struct dlg_index *ix, int *rebuilt)
 	if ((err = writer_open(&w, ix)) == 0) {
 		for (size_t i = 0; i < dialogs.nr && !err; i++)
 			if (!i || strcmp(dialogs.items[i], dialogs.items[i - 1]))
-				err = put_dialog(ix, w.ins, w.del, w.deltags, w.instag, dialogs.items[i]);
+				err = put_dialog(ix, &w, dialogs.items[i]);
 		writer_close(&w);
 	}
 	if (!err)
@@ -457,14 +471,23 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_fn fn, void *payload)
+int index_search(struct dlg_index *ix, const struct dialog_filter *f, const struct index_search *q,
+		 index_hit_fn fn, void *payload)
 {
 	struct strbuf sql = STRBUF_INIT;
 	sqlite3_stmt *st = NULL;
 	int n = 0, rc, err = 0;
 
-	strbuf_addstr(&sql, "SELECT id, closed, assignee, channel, user, user_name, subject, created,"
-			    " last_at, waiting, preview, nmsgs, tags, waiting_since FROM dialogs d WHERE 1");
+	strbuf_addstr(&sql, "SELECT d.id, closed, assignee, channel, d.user, user_name, d.subject, created,"
+			    " last_at, waiting, preview, nmsgs, tags, waiting_since");
+	if (q && q->match)
+		/* the column that matched best, from its first match on: where the words are */
+		strbuf_addstr(&sql, ", snippet(search, -1, '', '', 'â¦', 12)"
+				    " FROM search s JOIN dialogs d ON d.id=s.id WHERE search MATCH ?");
+	else
+		strbuf_addstr(&sql, ", '' FROM dialogs d WHERE 1");
+	if (q && q->where)
+		strbuf_addf(&sql, " AND (%s)", q->where);
 	if (f->status != FILTER_ALL)
 		strbuf_addf(&sql, " AND closed=%d", f->status == FILTER_CLOSED);
 	if (f->assignee)
@@ -474,9 +497,9 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 	for (size_t i = 0; i < f->not_tags.nr; i++)
 		strbuf_addstr(&sql, " AND d.id NOT IN (SELECT id FROM tags WHERE tag=?)");
 	if (f->channel)
-		strbuf_addstr(&sql, " AND channel=?");
+		strbuf_addstr(&sql, " AND d.channel=?");
 	if (f->user)
-		strbuf_addstr(&sql, " AND user=?");
+		strbuf_addstr(&sql, " AND d.user=?");
 	if (f->since)
 		strbuf_addstr(&sql, " AND last_at>=?");
 	if (f->until)
@@ -484,11 +507,13 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 	if (f->waiting)
 		strbuf_addstr(&sql, " AND waiting=1");
 	/* oldest first is the same walk of dialogs_by_time, backwards */
-	strbuf_addstr(&sql, f->sort == FILTER_OLDEST ? " ORDER BY last_at, id DESC" : " ORDER BY last_at DESC, id");
+	strbuf_addstr(&sql, f->sort == FILTER_OLDEST ? " ORDER BY last_at, d.id DESC" : " ORDER BY last_at DESC, d.id");
 	if (sqlite3_prepare_v2(ix->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		err = sql_error(ix, "query");
 		goto out;
 	}
+	if (q && q->match)
+		sqlite3_bind_text(st, ++n, q->match, -1, SQLITE_STATIC);
 	if (f->assignee && *f->assignee)
 		sqlite3_bind_text(st, ++n, f->assignee, -1, SQLITE_STATIC);
 	for (size_t i = 0; i < f->tags.nr; i++)
@@ -527,7 +552,7 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
 			strlist_push_nodup(&d.tags, xstrndup(p, len));
 			p += len + (p[len] == ',');
 		}
-		err = fn(&d, payload);
+		err = fn(&d, col_text(st, 14), payload);
 		strlist_clear(&d.tags);
 		if (err)
 			break; /* what fn stopped with is returned */
@@ -538,6 +563,23 @@ out:
 	sqlite3_finalize(st);
 	strbuf_release(&sql);
 	return err;
+}
+
+struct row_only {
+	index_row_fn fn;
+	void *payload;
+};
+
+static int row_only(const struct dialog_summary *d, const char *snippet, void *payload)
+{
+	struct row_only *r = payload;
+	return r->fn(d, r->payload);
+}
+
+int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_fn fn, void *payload)
+{
+	struct row_only r = { fn, payload };
+	return index_search(ix, f, NULL, row_only, &r);
 }
 
 int index_ids(struct dlg_index *ix, struct strlist *out)

@@ -30,6 +30,17 @@ int index_query(struct dlg_index *ix, const struct dialog_filter *f, index_row_f
    (bytewise).  fn returning non-zero stops, and is returned. */
 typedef int (*index_tag_fn)(const char *tag, size_t dialogs, void *payload);
 int index_tag_counts(struct dlg_index *ix, index_tag_fn fn, void *payload);
+/* The same with a search (ops/search.c makes one): match, an FTS5
+   expression over the table `search` (store/search.h), and where, an SQL
+   condition on the dialog's row `d`; either may be NULL.  fn gets a line
+   of the matching text ("" without match). */
+struct index_search {
+	const char *match;
+	const char *where;
+};
+typedef int (*index_hit_fn)(const struct dialog_summary *d, const char *snippet, void *payload);
+int index_search(struct dlg_index *ix, const struct dialog_filter *f, const struct index_search *q,
+		 index_hit_fn fn, void *payload);
 /* Every dialog id, sorted. */
 int index_ids(struct dlg_index *ix, struct strlist *out);
 /* How many digits keep every dialog id unique (at least 7). */
