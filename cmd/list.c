@@ -11,9 +11,9 @@
 #include "ops/list.h"
 
 static const char *const list_usage[] = {
-	"dlg list [options]",
+	"dlg list [options] [-]",
 	"",
-	"Lists dialogs, newest activity first; ids piped on stdin restrict the set.",
+	"Lists dialogs, newest activity first; with -, only those whose ids are on stdin.",
 	NULL,
 };
 
@@ -176,7 +176,7 @@ struct list_out {
 	int quiet, json, warned, failed;
 	size_t width;
 	struct dlg_list_result res;
-	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
+	const struct strlist *only; /* ids from stdin (-), sorted; NULL for all */
 };
 
 static int in_sorted(const struct strlist *l, const char *s)
@@ -250,14 +250,14 @@ CMD(list)
 	};
 
 	argc = parse_options(argc, argv, opts, list_usage, 0);
-	if (argc) {
+	/* stdin only when asked: `dlg list` in a `while read` loop leaves the loop's input alone */
+	given = argc == 1 && !strcmp(argv[0], "-");
+	if (argc && !given) {
 		filter_clear(&f);
 		return argc < 0 ? parse_options_exit(argc) : usage_with_options(list_usage, opts, 0);
 	}
-	if ((ret = ids_from_stdin(&ids, ctx, &given)))
+	if (given && (ret = ids_from_stdin(&ids, ctx)))
 		goto out;
-	if (given && !ids.nr)
-		warning_msg("no dialog ids on standard input; nothing to list (use </dev/null to list all)");
 	strlist_sort(&ids);
 	out.ctx = ctx;
 	out.quiet = quiet;

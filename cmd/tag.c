@@ -4,9 +4,9 @@
 #include "ops/dialog.h"
 
 static const char *const tag_usage[] = {
-	"dlg tag +TAG|-TAG... [ID...]",
+	"dlg tag +TAG|-TAG... [ID...|-]",
 	"",
-	"Adds (+) and removes (-) tags (ids as arguments or one per line on stdin).",
+	"Adds (+) and removes (-) tags (ids as arguments, or one per line on stdin).",
 	NULL,
 };
 
@@ -24,11 +24,12 @@ CMD(tag)
 		const char *a = argv[i];
 		if (!only_ids && !strcmp(a, "--")) {
 			only_ids = 1;
-		} else if (!only_ids && (a[0] == '+' || a[0] == '-')) {
+		} else if (!only_ids && (a[0] == '+' || (a[0] == '-' && a[1]))) {
 			if (dlg_tag_change_check(a) < 0) {
 				strlist_clear(&changes);
 				strlist_clear(&args);
-				return error_last();
+				error_last();
+				return 2;
 			}
 			strlist_push(&changes, a);
 		} else {

@@ -105,7 +105,7 @@ test_expect_success 'filters' '
 
 test_expect_success 'ids on stdin restrict list and drive actions' '
 	printf "%s\n" $C >in &&
-	dlg -C s list -q <in >out && echo $C >expect && test_cmp expect out &&
+	dlg -C s list -q - <in >out && echo $C >expect && test_cmp expect out &&
 	dlg -C s list --status all -q | dlg -C s tag +triage &&
 	dlg -C s list --tag triage --status all -q >out && test_line_count = out 3 &&
 	git -C s log -1 --format=%B >msg &&
@@ -114,7 +114,7 @@ test_expect_success 'ids on stdin restrict list and drive actions' '
 	dlg -C s list -q --assignee carol >out && test_line_count = out 2 &&
 	dlg -C s assign --none $C &&
 	test ! -e s/dialogs/*/*/$C/assignee &&
-	test_exit_code 1 dlg -C s close 2>err </dev/null && grep "no dialog ids given" err
+	test_exit_code 2 dlg -C s close 2>err </dev/null && grep "no dialog ids given" err
 '
 
 test_expect_success 'reply: queued, addressed, threaded, assigns the first replier' '

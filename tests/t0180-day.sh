@@ -1,0 +1,59 @@
+#!/bin/bash
+# An operator's day at the terminal: stdin is read only when asked, typos
+# are refused, dlg knows who you are before it writes, and usage errors
+# exit 2 with a message that names the command.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'setup: three dialogs, a chat channel' '
+	dlg init -q s &&
+	mail a.eml a@ex ann@example.com "Kettle" "" "Mon, 23 Nov 2026 09:00:00 +0000" &&
+	mail b.eml b@ex bob@example.com "Invoice" "" "Mon, 23 Nov 2026 10:00:00 +0000" &&
+	mail c.eml c@ex cy@example.com "Chat" "" "Mon, 23 Nov 2026 11:00:00 +0000" &&
+	dlg -C s import a.eml >A && dlg -C s import b.eml >B && dlg -C s import --channel chat c.eml >C &&
+	mkdir -p spool/new spool/tmp && dlg -C s channel add site --type chat --spool "$PWD/spool"
+'
+A=$(cat A 2>/dev/null) B=$(cat B 2>/dev/null) C=$(cat C 2>/dev/null)
+
+# stdin
+
+test_expect_success 'list reads no stdin unless given -: an open pipe does not hold it up' '
+	mkfifo fifo && { sleep 20 >fifo & } && writer=$! &&
+	timeout 5 dlg -C s list -q <fifo >out; rc=$?; kill $writer; test $rc = 0 &&
+	test_line_count = out 3
+'
+
+test_expect_success 'list in a while-read loop leaves the loop its input' '
+	printf "%s\n" $A $B $C | while read id; do
+		dlg -C s list -q --assignee nobody >/dev/null && echo $id
+	done >seen &&
+	printf "%s\n" $A $B $C >expect && test_cmp expect seen
+'
+
+test_expect_success 'list - lists the dialogs whose ids are on stdin' '
+	echo $B | dlg -C s list -q - >out && echo $B >expect && test_cmp expect out &&
+	dlg -C s list -q - </dev/null >out && test_line_count = out 0 &&
+	test_exit_code 2 dlg -C s list -q $A 2>err && grep "^usage: dlg list" err
+'
+
+test_expect_success '- reads the ids from stdin in every command that takes ids' '
+	echo $A | dlg -C s tag +seen - &&
+	dlg -C s list -q --tag seen >out && echo $A >expect && test_cmp expect out &&
+	echo $A | dlg -C s assign bob - &&
+	echo $A | dlg -C s show - >out && grep "^subject: *Kettle" out &&
+	echo $A | dlg -C s note -m "checked" - &&
+	echo $A | dlg -C s reply -m "On its way" - &&
+	dlg -C s show $A >out && grep "^checked" out && grep "^On its way" out &&
+	echo $A | dlg -C s close - && echo $A | dlg -C s reopen - &&
+	echo $A | dlg -C s attachment - >out && test_line_count = out 0 &&
+	echo $A | test_exit_code 2 dlg -C s note - 2>err &&
+	grep "^dlg: note: standard input holds the id" err
+'
+
+test_expect_success 'no ids and stdin not a pipe: a usage error' '
+	test_exit_code 2 dlg -C s close 2>err </dev/null &&
+	grep "^dlg: close: no dialog ids given" err &&
+	echo $B | dlg -C s close && dlg -C s list -q --status closed >out &&
+	echo $B >expect && test_cmp expect out && dlg -C s reopen $B
+'
+
+test_done
