@@ -34,7 +34,7 @@ CMD(assign)
 		if (!strcmp(who, "me") && store_operator(&who, ctx->store) < 0)
 			return error_last();
 		if (dlg_assignee_check(who) < 0)
-			return error_last();
+			return error_usage_last();
 	}
 	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
 		goto out;

@@ -226,8 +226,7 @@ static int save_attachment(struct dlg_ctx *ctx, const char *id, const char *arg,
 	int ret = 0, dirfd = -1;
 
 	if (!*arg || strspn(arg, "0123456789") != strlen(arg)) {
-		error_msg("'%s' is not an attachment number", arg);
-		return 2;
+		return error_usage("'%s' is not an attachment number", arg);
 	}
 	n = strlen(arg) > 9 ? (size_t)-1 : strtoul(arg, NULL, 10);
 	dialog_messages_load(&msgs, &nmsgs, ctx->store, id, MIME_WANT_DATA);

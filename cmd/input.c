@@ -79,10 +79,8 @@ static int read_ids(struct id_reader *r, int argc, char **argv)
 	}
 	if (ret)
 		return ret;
-	if (!argc && !stdin_read) {
-		error_msg("no dialog ids given (as arguments, or - for standard input)");
-		return 2;
-	}
+	if (!argc && !stdin_read)
+		return error_usage("no dialog ids given (as arguments, or - for standard input)");
 	return r->failed;
 }
 
@@ -104,10 +102,8 @@ int one_id_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **
 	if (ret || out->nr == 1)
 		return ret;
 	if (!out->nr)
-		error_msg("no dialog id given");
-	else
-		error_msg("one dialog at a time, not %zu", out->nr);
-	return 2;
+		return error_usage("no dialog id given");
+	return error_usage("one dialog at a time, not %zu", out->nr);
 }
 
 int text_wants_stdin(const char *m, const char *file)

@@ -30,7 +30,11 @@ struct list_filter_args {
 static int status_opt(const struct opt *o, const char *arg)
 {
 	struct list_filter_args *a = o->value;
-	return filter_parse_status(a->f, arg) < 0 ? error_last() : 0;
+	if (filter_parse_status(a->f, arg) < 0) {
+		error_usage_last();
+		return OPT_BAD_VALUE;
+	}
+	return 0;
 }
 
 static int assignee_opt(const struct opt *o, const char *arg)
@@ -65,8 +69,10 @@ static int date_opt(const struct opt *o, const char *arg)
 	struct list_filter_args *a = o->value;
 	int until = !strcmp(o->long_name, "until");
 	time_t *t = until ? &a->f->until : &a->f->since;
-	if (time_parse_local(t, arg) < 0)
-		return error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", arg);
+	if (time_parse_local(t, arg) < 0) {
+		error_usage("cannot read the date '%s' (use YYYY-MM-DD[THH:MM])", arg);
+		return OPT_BAD_VALUE;
+	}
 	if (until && strlen(arg) == 10 && arg[4] == '-')
 		*t += 86399; /* --until DAY includes that day */
 	return 0;

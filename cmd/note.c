@@ -26,10 +26,8 @@ CMD(note)
 		return parse_options_exit(argc);
 	if (argc != 1 || (m && file))
 		return usage_with_options(note_usage, opts, 0);
-	if (!strcmp(argv[0], "-") && text_wants_stdin(m, file)) {
-		error_msg("standard input holds the id: give the note with -m or -F FILE");
-		return 2;
-	}
+	if (!strcmp(argv[0], "-") && text_wants_stdin(m, file))
+		return error_usage("standard input holds the id: give the note with -m or -F FILE");
 	/* the id first: "-" reads it from stdin, which the text may not then */
 	if ((ret = one_id_from_args(&ids, ctx, 1, argv)))
 		goto out;

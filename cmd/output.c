@@ -47,6 +47,20 @@ int error_last(void)
 	return error_msg("%s", dlg_error_last());
 }
 
+int error_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(": ", fmt, ap);
+	va_end(ap);
+	return 2;
+}
+
+int error_usage_last(void)
+{
+	return error_usage("%s", dlg_error_last());
+}
+
 /* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
 #define PRINT_PIECE 65536
 

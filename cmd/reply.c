@@ -47,10 +47,8 @@ CMD(reply)
 		if (dlg_attachment_load(&files[i], paths.items[i]) < 0)
 			ret = error_last();
 	if (!ret && !strcmp(argv[0], "-") && !tmpl && (!paths.nr || m || file) &&
-	    text_wants_stdin(m, file)) {
-		error_msg("standard input holds the id: give the reply with -m, -F FILE or -t NAME");
-		ret = 2;
-	}
+	    text_wants_stdin(m, file))
+		ret = error_usage("standard input holds the id: give the reply with -m, -F FILE or -t NAME");
 	if (!ret)
 		ret = one_id_from_args(&ids, ctx, 1, argv);
 	if (!ret && tmpl) {

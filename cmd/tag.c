@@ -28,8 +28,7 @@ CMD(tag)
 			if (dlg_tag_change_check(a) < 0) {
 				strlist_clear(&changes);
 				strlist_clear(&args);
-				error_last();
-				return 2;
+				return error_usage_last();
 			}
 			strlist_push(&changes, a);
 		} else {

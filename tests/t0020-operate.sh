@@ -46,14 +46,15 @@ test_expect_success 'id prefixes: unique works, short, unknown and ambiguous fai
 	grep "^dlg: close: .xyz1. is not a dialog id" err
 '
 
-test_expect_success 'ambiguous prefix' '
+test_expect_success 'an ambiguous prefix lists the candidates' '
 	dlg init -q amb &&
 	i=0 && while [ $i -lt 1000 ]; do mail x$i.eml x$i@ex u$i@example.com "s$i"; i=$((i+1)); done &&
 	mkdir -p m && mv x*.eml m/ && dlg -C amb import m >/dev/null &&
 	dlg -C amb list -q | cut -c1-4 | sort | uniq -d | head -1 >dup &&
 	test -s dup &&
 	test_exit_code 1 dlg -C amb show $(cat dup) 2>err &&
-	grep "is ambiguous" err
+	p=$(cat dup) && dlg -C amb list -q | grep "^$p" | sort | paste -sd, | sed "s/,/, /g" >cands &&
+	echo "dlg: show: ambiguous id '"'"'$p'"'"': $(cat cands)" >expect && test_cmp expect err
 '
 
 test_expect_success 'assign, tag, close in one commit each, with clear messages' '
@@ -98,8 +99,8 @@ test_expect_success 'filters' '
 	dlg -C s list -q --until 2026-11-23T10:30 >out && echo $A >expect && test_cmp expect out &&
 	dlg -C s list -q --status all --until 2026-11-23 >out && test_line_count = out 3 &&
 	dlg -C s list -q --waiting >out && test_line_count = out 2 &&
-	test_exit_code 1 dlg -C s list --status maybe 2>err && grep "takes open, closed or all" err &&
-	test_exit_code 1 dlg -C s list --since yesterday 2>err && grep "cannot read the date" err &&
+	test_exit_code 2 dlg -C s list --status maybe 2>err && grep "takes open, closed or all" err &&
+	test_exit_code 2 dlg -C s list --since yesterday 2>err && grep "cannot read the date" err &&
 	test_exit_code 1 dlg -C s list --user nobody@example.com 2>err && grep "no user" err
 '
 

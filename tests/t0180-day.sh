@@ -56,4 +56,31 @@ test_expect_success 'no ids and stdin not a pipe: a usage error' '
 	echo $B >expect && test_cmp expect out && dlg -C s reopen $B
 '
 
+# Exit codes
+
+test_expect_success 'unknown options and bad values: dlg: CMD: reason, exit 2' '
+	test_exit_code 2 dlg -C s list --bogus 2>err &&
+	head -1 err >first && echo "dlg: list: unknown option '"'"'--bogus'"'"'" >expect && test_cmp expect first &&
+	grep "^usage: dlg list" err &&
+	test_exit_code 2 dlg -C s close -x $A 2>err && grep "^dlg: close: unknown option .-x.$" err &&
+	test_exit_code 2 dlg -C s list --status 2>err &&
+	grep "^dlg: list: option .--status. requires an argument" err &&
+	test_exit_code 2 dlg -C s list --status maybe 2>err && grep "^dlg: list: .*open, closed or all" err &&
+	test_exit_code 2 dlg -C s list --since 2026-13-45 2>err && grep "^dlg: list: cannot read the date" err &&
+	test_exit_code 2 dlg -C s fetch --wait forever 2>err && grep "^dlg: fetch: --wait takes" err &&
+	test_exit_code 2 dlg -C s tag + $A 2>err && grep "^dlg: tag: invalid tag" err &&
+	test_exit_code 2 dlg -C s tag $A 2>err && grep "^usage: dlg tag" err
+'
+
+# An ambiguous id lists its candidates: t0020-operate.sh, which makes enough
+# dialogs for two to share a prefix.
+
+test_expect_success 'show GOOD BAD shows GOOD, says why not BAD, and exits 1' '
+	test_exit_code 1 dlg -C s show $A ffffffffffffffff >out 2>err &&
+	grep "^subject: *Kettle" out &&
+	echo "dlg: show: no dialog '"'"'ffffffffffffffff'"'"'" >expect && test_cmp expect err &&
+	test_exit_code 1 dlg -C s show --json zz $B >out 2>err &&
+	test_line_count = out 1 && grep "not a dialog id" err
+'
+
 test_done
