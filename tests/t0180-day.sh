@@ -56,6 +56,23 @@ test_expect_success 'no ids and stdin not a pipe: a usage error' '
 	echo $B >expect && test_cmp expect out && dlg -C s reopen $B
 '
 
+# Who am I
+
+test_expect_success 'no DLG_OPERATOR nor dlg.operator: a change refuses, whatever user.name says' '
+	mkdir gh && git config -f gh/.gitconfig user.name Gita &&
+	git -C s rev-parse main >before &&
+	DLG_OPERATOR= HOME=$PWD/gh test_exit_code 1 dlg -C s reply -m hi $A 2>err &&
+	echo "dlg: reply: who are you? set DLG_OPERATOR or git config dlg.operator NAME" >expect &&
+	test_cmp expect err &&
+	git -C s rev-parse main >after && test_cmp before after &&
+	DLG_OPERATOR= HOME=$PWD/gh test_exit_code 1 dlg init -q other 2>err &&
+	grep "^dlg: init: who are you? set DLG_OPERATOR or git config --global dlg.operator NAME" err &&
+	test ! -e other &&
+	git config -f gh/.gitconfig dlg.operator gita &&
+	DLG_OPERATOR= HOME=$PWD/gh dlg -C s tag +gita $A &&
+	test "$(git -C s log -1 --format=%an)" = gita
+'
+
 # Exit codes
 
 test_expect_success 'unknown options and bad values: dlg: CMD: reason, exit 2' '

@@ -345,16 +345,16 @@ int store_operator(const char **out, struct dlg_store *s)
 	} else if (!s->repo && gitlib_load() < 0) {
 		return DLG_ERROR; /* no store yet, but git's own settings need libgit2 */
 	} else if (s->repo ? !git_repository_config(&cfg, s->repo) : !git_config_open_default(&cfg)) {
-		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator") ||
-		    !git_config_get_string_buf(&buf, cfg, "user.name"))
+		/* not git's user.name: customers would read a name nobody chose for them */
+		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator"))
 			s->operator = xstrdup(buf.ptr);
 		git_buf_dispose(&buf);
 		git_config_free(cfg);
 	}
 	if (!s->operator)
 		return dlg_error(DLG_EINVALID, s->repo ?
-				 "who are you? set DLG_OPERATOR, or 'git config dlg.operator NAME' in the store" :
-				 "who are you? set DLG_OPERATOR, or git's user.name");
+				 "who are you? set DLG_OPERATOR or git config dlg.operator NAME" :
+				 "who are you? set DLG_OPERATOR or git config --global dlg.operator NAME");
 	if (!operator_valid(s->operator)) {
 		int err = dlg_error(DLG_EINVALID, "invalid operator name '%s'", s->operator);
 		free(s->operator);
