@@ -327,7 +327,7 @@ _dlg()
             [[ $w == --none ]] && none=1
         done
         if [[ $cur == -* ]]; then
-            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--help'
+            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--force\n--help'
         elif ((none == 0 && ${#args[@]} == 0)); then
             _dlg_reply "$( (_dlg_operator_names; _dlg_dialog_files assignee) | sort -u)"
         else

@@ -56,6 +56,21 @@ test_expect_success 'no ids and stdin not a pipe: a usage error' '
 	echo $B >expect && test_cmp expect out && dlg -C s reopen $B
 '
 
+# Typos are refused
+
+test_expect_success 'assign: a name that is no operator is refused, unless --force' '
+	dlg -C s assign anybody $B &&
+	dlg -C s operator add bob && dlg -C s operator add carol &&
+	git -C s rev-parse main >before &&
+	test_exit_code 1 dlg -C s assign bbo $B 2>err &&
+	echo "dlg: assign: no operator '"'"'bbo'"'"' (dlg operator add bbo, or --force)" >expect &&
+	test_cmp expect err &&
+	git -C s rev-parse main >after && test_cmp before after &&
+	dlg -C s assign --force bbo $B && dlg -C s list -q --assignee bbo >out &&
+	echo $B >expect && test_cmp expect out &&
+	dlg -C s assign carol $B
+'
+
 # Who am I
 
 test_expect_success 'no DLG_OPERATOR nor dlg.operator: a change refuses, whatever user.name says' '
