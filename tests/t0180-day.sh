@@ -71,6 +71,15 @@ test_expect_success 'assign: a name that is no operator is refused, unless --for
 	dlg -C s assign carol $B
 '
 
+test_expect_success 'template add refuses an unknown variable' '
+	git -C s rev-parse main >before &&
+	test_exit_code 1 dlg -C s template add bad -m "Hello {{nonsense}}" 2>err &&
+	grep "^dlg: template: unknown variable {{nonsense}}" err &&
+	test_exit_code 1 dlg -C s template add bad -m "Hello {{user.name" 2>err &&
+	git -C s rev-parse main >after && test_cmp before after &&
+	dlg -C s template add good -m "Hello {{user.name}}, {{user.plan}}, {{operator}}"
+'
+
 # Who am I
 
 test_expect_success 'no DLG_OPERATOR nor dlg.operator: a change refuses, whatever user.name says' '
