@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "store/filter.h"
 #include "store/id.h"
+#include "ops/channel.h"
 #include "ops/list.h"
 
 static const char *const list_usage[] = {
@@ -25,6 +26,7 @@ struct list_filter_args {
 	struct dlg_ctx *ctx;
 	struct dialog_filter *f;
 	char uid[17];
+	struct strbuf channel;
 };
 
 static int status_opt(const struct opt *o, const char *arg)
@@ -62,6 +64,19 @@ static int user_opt(const struct opt *o, const char *arg)
 	if (!ret)
 		a->f->user = a->uid;
 	return ret;
+}
+
+static int channel_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	a->f->channel = arg;
+	if (!a->ctx->store)
+		return 0;
+	strbuf_reset(&a->channel);
+	if (dlg_channel_kind(&a->channel, a->ctx->store, arg) < 0)
+		return error_last();
+	a->f->channel = a->channel.buf;
+	return 0;
 }
 
 static int date_opt(const struct opt *o, const char *arg)
@@ -237,13 +252,13 @@ CMD(list)
 	struct list_out out = { 0 };
 	out.res = (struct dlg_list_result)DLG_LIST_RESULT_INIT;
 	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-	struct list_filter_args fa = { ctx, &f, "" };
+	struct list_filter_args fa = { ctx, &f, "", STRBUF_INIT };
 	int quiet = 0, json = 0, given = 0, ret = 0;
 	const struct opt opts[] = {
 		OPT_CALLBACK(0, "status", &fa, "open|closed|all", "(default: open)", status_opt),
 		OPT_CALLBACK(0, "assignee", &fa, "NAME|me|none", "", assignee_opt),
 		OPT_CALLBACK(0, "tag", &fa, "[-]TAG", "require / exclude a tag (repeatable)", tag_opt),
-		OPT_STRING(0, "channel", &f.channel, "NAME", ""),
+		OPT_CALLBACK(0, "channel", &fa, "NAME|TYPE", "a configured channel, or a channel type", channel_opt),
 		OPT_CALLBACK(0, "user", &fa, "ID|ADDRESS", "", user_opt),
 		OPT_CALLBACK(0, "since", &fa, "DATE", "last message at or after DATE (YYYY-MM-DD[THH:MM])",
 			     date_opt),
@@ -260,6 +275,7 @@ CMD(list)
 	given = argc == 1 && !strcmp(argv[0], "-");
 	if (argc && !given) {
 		filter_clear(&f);
+		strbuf_release(&fa.channel);
 		return argc < 0 ? parse_options_exit(argc) : usage_with_options(list_usage, opts, 0);
 	}
 	if (given && (ret = ids_from_stdin(&ids, ctx)))
@@ -283,5 +299,6 @@ out:
 	strbuf_release(&out.res.why);
 	strlist_clear(&ids);
 	filter_clear(&f);
+	strbuf_release(&fa.channel);
 	return ret;
 }

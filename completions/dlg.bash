@@ -261,7 +261,7 @@ _dlg()
         ;;
     import)
         case $prev in
-        -c | --channel) _dlg_reply "$_dlg_dialog_channels" ;;
+        -c | --channel) _dlg_reply "$_dlg_dialog_channels"$'\n'"$(_dlg_channels)" ;;
         *)
             if [[ $cur == -* ]]; then
                 _dlg_reply $'-c\n--channel\n-j\n--json\n-q\n--quiet\n--help'
@@ -285,7 +285,7 @@ _dlg()
             fi
             ;;
         --user) _dlg_reply "$(_dlg_users)" ;;
-        --channel) _dlg_reply "$_dlg_dialog_channels" ;;
+        --channel) _dlg_reply "$_dlg_dialog_channels"$'\n'"$(_dlg_channels)" ;;
         --since | --until) ;;
         *)
             _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n-q\n--quiet\n--json\n--help'

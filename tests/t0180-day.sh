@@ -71,6 +71,21 @@ test_expect_success 'assign: a name that is no operator is refused, unless --for
 	dlg -C s assign carol $B
 '
 
+test_expect_success '--channel takes a configured name as well as a type' '
+	dlg -C s list -q --channel chat >want && test_line_count = want 1 &&
+	dlg -C s list -q --channel site >got && test_cmp want got &&
+	dlg -C s channel add mail --type email --address support@shop.example --smtp smtp://127.0.0.1:9 &&
+	mail m.eml m@ex ann@example.com "More" &&
+	dlg -C s import --channel mail m.eml >M && dlg -C s show --json $(cat M) | grep "\"channel\":\"email\"" &&
+	dlg -C s trigger --user ann@example.com --channel email -m "Hello" >T &&
+	grep "^X-Dlg-Route: mail$" s/dialogs/*/*/$(cat T)/cur/* &&
+	dlg -C s channel add mail2 --type email --address help@shop.example --smtp smtp://127.0.0.1:9 &&
+	test_exit_code 1 dlg -C s trigger --user ann@example.com --channel email -m "Hello" 2>err &&
+	grep "^dlg: trigger: 2 channels are of type email (mail, mail2): name one$" err &&
+	test_exit_code 1 dlg -C s trigger --user ann@example.com --channel fax -m "Hello" 2>err &&
+	grep "^dlg: trigger: no channel .fax." err
+'
+
 test_expect_success 'template add refuses an unknown variable' '
 	git -C s rev-parse main >before &&
 	test_exit_code 1 dlg -C s template add bad -m "Hello {{nonsense}}" 2>err &&
