@@ -4,7 +4,7 @@
 #include "ops/dialog.h"
 
 static const char *const assign_usage[] = {
-	"dlg assign OPERATOR [ID...]",
+	"dlg assign [--force] OPERATOR [ID...]",
 	"dlg assign --none [ID...]",
 	"",
 	"Assigns dialogs (ids as arguments or one per line on stdin).",
@@ -14,11 +14,12 @@ static const char *const assign_usage[] = {
 CMD(assign)
 {
 	struct strlist ids = STRLIST_INIT;
-	int none = 0, ret;
+	int none = 0, force = 0, ret;
 	const char *who = NULL;
 	const struct opt opts[] = {
 		OPT_COLUMN(13),
 		OPT_FLAG(0, "none", &none, "unassign"),
+		OPT_FLAG('f', "force", &force, "assign to a name that is no operator of the store"),
 		OPT_END(),
 	};
 
@@ -31,14 +32,20 @@ CMD(assign)
 		who = argv[0];
 		argc--;
 		argv++;
-		if (!strcmp(who, "me") && store_operator(&who, ctx->store) < 0)
-			return error_last();
+		if (!strcmp(who, "me")) {
+			force = 1; /* "me" is no typo */
+			if (store_operator(&who, ctx->store) < 0)
+				return error_last();
+		}
 		if (dlg_assignee_check(who) < 0)
-			return error_last();
+			return error_usage_last();
+		/* before stdin is read for ids */
+		if (!force && dlg_assignee_known(ctx->store, who) < 0)
+			return error_msg("%s (dlg operator add %s, or --force)", dlg_error_last(), who);
 	}
 	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
 		goto out;
-	if ((none ? dlg_unassign(NULL, ctx->store, &ids) : dlg_assign(NULL, ctx->store, &ids, who)) < 0)
+	if ((none ? dlg_unassign(NULL, ctx->store, &ids) : dlg_assign(NULL, ctx->store, &ids, who, force ? DLG_ASSIGN_ANY_NAME : 0)) < 0)
 		ret = error_last();
 out:
 	strlist_clear(&ids);

@@ -226,8 +226,7 @@ static int save_attachment(struct dlg_ctx *ctx, const char *id, const char *arg,
 	int ret = 0, dirfd = -1;
 
 	if (!*arg || strspn(arg, "0123456789") != strlen(arg)) {
-		error_msg("'%s' is not an attachment number", arg);
-		return 2;
+		return error_usage("'%s' is not an attachment number", arg);
 	}
 	n = strlen(arg) > 9 ? (size_t)-1 : strtoul(arg, NULL, 10);
 	dialog_messages_load(&msgs, &nmsgs, ctx->store, id, MIME_WANT_DATA);
@@ -292,17 +291,8 @@ CMD(attachment)
 	/* Listing takes --json and the id on stdin too; writing takes -o and -f. */
 	if (nargs > 2 || (nargs == 2 && json) || (nargs < 2 && (output || force)))
 		return usage_with_options(attachment_usage, opts, 0);
-	if ((ret = ids_from_args(&ids, ctx, nargs ? 1 : 0, argv)))
+	if ((ret = one_id_from_args(&ids, ctx, nargs ? 1 : 0, argv)))
 		goto out;
-	if (!ids.nr) {
-		ret = error_msg("no dialog id given");
-		goto out;
-	}
-	if (ids.nr > 1) {
-		error_msg("one dialog at a time, not %zu", ids.nr);
-		ret = 2;
-		goto out;
-	}
 	if (nargs == 2) {
 		ret = save_attachment(ctx, ids.items[0], argv[1], output, force);
 	} else {

@@ -84,13 +84,13 @@ static int channel_add(struct dlg_ctx *ctx, int argc, char **argv, const struct 
 	job.name = argv[0];
 	/* before the secret is read: a mistyped command does not ask for it */
 	if (dlg_channel_check(&job) < 0)
-		return error_last();
+		return error_usage_last();
 	if (secret_file) {
 		if (!strcmp(job.type, "chat"))
-			return error_msg("%s does not apply to chat channels", secret_opt);
+			return error_usage("%s does not apply to chat channels", secret_opt);
 		if (!strcmp(job.type, "email") != !strcmp(secret_opt, "--password-file"))
-			return error_msg("%s channels take %s", job.type,
-					 !strcmp(job.type, "email") ? "--password-file" : "--token-file");
+			return error_usage("%s channels take %s", job.type,
+					   !strcmp(job.type, "email") ? "--password-file" : "--token-file");
 		if ((ret = read_secret(&secret, secret_file)))
 			goto out;
 		job.secret = secret.buf;

@@ -199,7 +199,7 @@ CMD(import)
 		return parse_options_exit(argc);
 	/* before anything is read */
 	if (dlg_import_check(&job) < 0)
-		return error_last();
+		return error_usage_last();
 	if (job.json) {
 		if (!argc)
 			ret |= read_json_lines(&in, "-");

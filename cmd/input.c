@@ -14,7 +14,7 @@
 #include "input.h"
 #include "ops/user.h"
 
-static int stdin_is_data(void)
+int stdin_is_data(void)
 {
 	struct stat st;
 	if (isatty(0) || fstat(0, &st) < 0)
@@ -23,49 +23,92 @@ static int stdin_is_data(void)
 	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode);
 }
 
-static int resolve_into(struct strlist *out, struct dlg_ctx *ctx, const char *arg)
+struct id_reader {
+	struct strlist *out;
+	struct dlg_ctx *ctx;
+	int keep_going;   /* a bad id is reported, and the others still count */
+	int failed;
+};
+
+static int add_id(struct id_reader *r, const char *arg)
 {
 	char id[17];
-	if (store_resolve(id, ctx->store, "dialogs", arg) < 0)
-		return error_last();
-	if (!strlist_has(out, id))
-		strlist_push(out, id);
+	if (store_resolve(id, r->ctx->store, "dialogs", arg) < 0) {
+		r->failed = error_last();
+		return r->keep_going ? 0 : r->failed;
+	}
+	if (!strlist_has(r->out, id))
+		strlist_push(r->out, id);
 	return 0;
 }
 
-int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given)
+static int add_ids_from_stdin(struct id_reader *r)
 {
 	struct strbuf line = STRBUF_INIT;
 	int ret = 0;
-	*given = 0;
-	if (!stdin_is_data())
-		return 0;
-	*given = 1;
 	while (!ret && strbuf_getline(&line, stdin) != EOF) {
 		/* The first word: `dlg list` lines pipe straight in. */
 		size_t n = strcspn(line.buf, " \t\r");
 		strbuf_setlen(&line, n);
 		if (!line.len || line.buf[0] == '#')
 			continue;
-		ret = resolve_into(out, ctx, line.buf);
+		ret = add_id(r, line.buf);
 	}
 	strbuf_release(&line);
 	return ret;
 }
 
+int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx)
+{
+	struct id_reader r = { out, ctx, 0, 0 };
+	return add_ids_from_stdin(&r);
+}
+
+static int read_ids(struct id_reader *r, int argc, char **argv)
+{
+	int ret = 0, stdin_read = 0;
+	for (int i = 0; i < argc && !ret; i++) {
+		if (strcmp(argv[i], "-"))
+			ret = add_id(r, argv[i]);
+		else if (!stdin_read++) /* a second "-" finds stdin at its end */
+			ret = add_ids_from_stdin(r);
+	}
+	if (!argc && stdin_is_data()) {
+		stdin_read = 1;
+		ret = add_ids_from_stdin(r);
+	}
+	if (ret)
+		return ret;
+	if (!argc && !stdin_read)
+		return error_usage("no dialog ids given (as arguments, or - for standard input)");
+	return r->failed;
+}
+
 int ids_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv)
 {
-	int given = 0, ret;
-	for (int i = 0; i < argc; i++)
-		if ((ret = resolve_into(out, ctx, argv[i])))
-			return ret;
-	if (argc)
-		return 0;
-	if ((ret = ids_from_stdin(out, ctx, &given)))
+	struct id_reader r = { out, ctx, 0, 0 };
+	return read_ids(&r, argc, argv);
+}
+
+int ids_from_args_each(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv)
+{
+	struct id_reader r = { out, ctx, 1, 0 };
+	return read_ids(&r, argc, argv);
+}
+
+int one_id_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv)
+{
+	int ret = ids_from_args(out, ctx, argc, argv);
+	if (ret || out->nr == 1)
 		return ret;
-	if (!given)
-		return error_msg("no dialog ids given (as arguments or on standard input)");
-	return 0;
+	if (!out->nr)
+		return error_usage("no dialog id given");
+	return error_usage("one dialog at a time, not %zu", out->nr);
+}
+
+int text_wants_stdin(const char *m, const char *file)
+{
+	return !m && (file ? !strcmp(file, "-") : !isatty(0));
 }
 
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)

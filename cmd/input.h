@@ -5,12 +5,24 @@
 
 struct dlg_ctx;
 
-/* Dialog ids from argv, else from stdin (one per line, first word) when it
-   is not a terminal; every prefix resolved to a full id.  Returns 0, or 1/2
-   after printing the reason. */
+/* Dialog ids from argv, where "-" reads them from stdin (one per line, the
+   first word), or with none there, from stdin when it is a pipe or a file;
+   every prefix resolved to a full id.  Returns 0, or 1 (a bad id) or 2 (no
+   ids at all) after printing the reason. */
 int ids_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv);
-/* Dialog ids piped on stdin, if stdin is a pipe or a file; *given says so. */
-int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx, int *given);
+/* The same, but a bad id is reported and passed over: out gets the good
+   ones, and 1 comes back at the end should one have been bad (show). */
+int ids_from_args_each(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv);
+/* Dialog ids on stdin, whatever it is: what "-" asks for. */
+int ids_from_stdin(struct strlist *out, struct dlg_ctx *ctx);
+/* Whether stdin is a pipe or a file, which commands that act on dialogs
+   read ids from when given none (a terminal, /dev/null or a socket is not). */
+int stdin_is_data(void);
+/* ids_from_args() that wants exactly one id (reply, note, attachment):
+   none or more are a usage error, 2. */
+int one_id_from_args(struct strlist *out, struct dlg_ctx *ctx, int argc, char **argv);
+/* Whether text_from_sources() would read stdin, which an id "-" has taken. */
+int text_wants_stdin(const char *m, const char *file);
 /* Resolves a user given as id prefix or address/handle; prints why not. */
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg);
 

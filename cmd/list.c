@@ -8,14 +8,15 @@
 #include "cmd.h"
 #include "store/filter.h"
 #include "store/id.h"
+#include "ops/channel.h"
 #include "ops/list.h"
 #include "ops/search.h"
 
 static const char *const list_usage[] = {
-	"dlg list [options] [QUERY...]",
+	"dlg list [options] [-] [QUERY...]",
 	"",
-	"Lists dialogs, newest activity first; ids piped on stdin restrict the set,",
-	"and search terms (dlg-search(1)) too.",
+	"Lists dialogs, newest activity first; with -, only those whose ids are on",
+	"stdin; search terms (dlg-search(1)) narrow the set too.",
 	NULL,
 };
 
@@ -27,12 +28,17 @@ struct list_filter_args {
 	struct dlg_ctx *ctx;
 	struct dialog_filter *f;
 	char uid[17];
+	struct strbuf channel;
 };
 
 static int status_opt(const struct opt *o, const char *arg)
 {
 	struct list_filter_args *a = o->value;
-	return filter_parse_status(a->f, arg) < 0 ? error_last() : 0;
+	if (filter_parse_status(a->f, arg) < 0) {
+		error_usage_last();
+		return OPT_BAD_VALUE;
+	}
+	return 0;
 }
 
 static int assignee_opt(const struct opt *o, const char *arg)
@@ -62,6 +68,19 @@ static int user_opt(const struct opt *o, const char *arg)
 	return ret;
 }
 
+static int channel_opt(const struct opt *o, const char *arg)
+{
+	struct list_filter_args *a = o->value;
+	a->f->channel = arg;
+	if (!a->ctx->store)
+		return 0;
+	strbuf_reset(&a->channel);
+	if (dlg_channel_kind(&a->channel, a->ctx->store, arg) < 0)
+		return error_last();
+	a->f->channel = a->channel.buf;
+	return 0;
+}
+
 /* --since takes the first second of what DATE names, --until the last:
    "--until 2026-11-23" includes that day. */
 static int date_opt(const struct opt *o, const char *arg)
@@ -69,9 +88,9 @@ static int date_opt(const struct opt *o, const char *arg)
 	struct list_filter_args *a = o->value;
 	time_t start, end;
 	if (time_parse_span(&start, &end, arg, dlg_now()) < 0) {
-		error_msg("cannot read the date '%s' (use YYYY-MM-DD[THH:MM], today, yesterday or an age: 30m, 3h, 2d, 1w)",
-			  arg);
-		return 2;
+		error_usage("cannot read the date '%s' (use YYYY-MM-DD[THH:MM], today, yesterday or an age: 30m, 3h, 2d, 1w)",
+			    arg);
+		return OPT_BAD_VALUE;
 	}
 	if (!strcmp(o->long_name, "until"))
 		a->f->until = end;
@@ -83,7 +102,7 @@ static int date_opt(const struct opt *o, const char *arg)
 static int sort_opt(const struct opt *o, const char *arg)
 {
 	struct list_filter_args *a = o->value;
-	return filter_parse_sort(a->f, arg) < 0 ? (error_last(), 2) : 0;
+	return filter_parse_sort(a->f, arg) < 0 ? (error_usage_last(), OPT_BAD_VALUE) : 0;
 }
 
 /* Columns to fit: $COLUMNS, else the terminal's; 0 when stdout is no
@@ -289,7 +308,7 @@ struct list_out {
 	time_t now;
 	size_t limit, shown;    /* --limit: 0 for all */
 	struct dlg_list_result res;
-	const struct strlist *only; /* ids from stdin, sorted; NULL for all */
+	const struct strlist *only; /* ids from stdin (-), sorted; NULL for all */
 	int snippets;               /* dlg search: a line of the matching text under each */
 };
 
@@ -363,13 +382,13 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 	struct list_out out = { 0 };
 	out.res = (struct dlg_list_result)DLG_LIST_RESULT_INIT;
 	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-	struct list_filter_args fa = { ctx, &f, "" };
+	struct list_filter_args fa = { ctx, &f, "", STRBUF_INIT };
 	int quiet = 0, json = 0, given = 0, ret = 0;
 	const struct opt opts[] = {
 		OPT_CALLBACK(0, "status", &fa, "open|closed|all", search ? "(default: all)" : "(default: open)", status_opt),
 		OPT_CALLBACK(0, "assignee", &fa, "NAME|me|none", "", assignee_opt),
 		OPT_CALLBACK(0, "tag", &fa, "[-]TAG", "require / exclude a tag (repeatable)", tag_opt),
-		OPT_STRING(0, "channel", &f.channel, "NAME", ""),
+		OPT_CALLBACK(0, "channel", &fa, "NAME|TYPE", "a configured channel, or a channel type", channel_opt),
 		OPT_CALLBACK(0, "user", &fa, "ID|ADDRESS", "", user_opt),
 		OPT_CALLBACK(0, "since", &fa, "DATE", "last message at or after DATE (YYYY-MM-DD[THH:MM])",
 			     date_opt),
@@ -386,26 +405,34 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 
 	if (search)
 		f.status = FILTER_ALL; /* what was said is found whenever it was said */
-	/* "-refund" is a term of the query; "--refund" an option we lack */
+	/* "-refund" is a term of the query; "--refund" an option we lack; a lone
+	   "-" asks for ids on stdin, which is read only when asked: `dlg list` in
+	   a `while read` loop leaves the loop's input alone */
 	argc = parse_options(argc, argv, opts, usage, PARSE_OPT_KEEP_UNKNOWN);
 	for (int i = 0, terms = 0; i < argc && !ret; i++) {
 		if (!strcmp(argv[i], "--") && !terms) {
 			terms = 1;
 			continue;
 		}
-		if (!terms && argv[i][0] == '-' && argv[i][1] == '-')
-			ret = error_msg("unknown option '%s'", argv[i]) + 1;
+		if (!terms && !strcmp(argv[i], "-")) {
+			given = 1;
+			continue;
+		}
+		if (!terms && argv[i][0] == '-' && argv[i][1] == '-') {
+			/* as parse_options() says it of the options it knows are not its */
+			error_usage("unknown option '%s'", argv[i]);
+			ret = usage_with_options(usage, opts, 0);
+		}
 		strbuf_addf(&query, "%s%s", query.len ? " " : "", argv[i]); /* as notmuch joins them */
 	}
 	if (argc < 0 || ret || (search && !query.len)) {
 		filter_clear(&f);
 		strbuf_release(&query);
+		strbuf_release(&fa.channel);
 		return argc < 0 ? parse_options_exit(argc) : ret ? ret : usage_with_options(usage, opts, 0);
 	}
-	if (!search && (ret = ids_from_stdin(&ids, ctx, &given)))
+	if (given && (ret = ids_from_stdin(&ids, ctx)))
 		goto out;
-	if (given && !ids.nr)
-		warning_msg("no dialog ids on standard input; nothing to list (use </dev/null to list all)");
 	strlist_sort(&ids);
 	out.ctx = ctx;
 	out.quiet = quiet;
@@ -435,5 +462,6 @@ out:
 	strlist_clear(&ids);
 	strbuf_release(&query);
 	filter_clear(&f);
+	strbuf_release(&fa.channel);
 	return ret;
 }

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "cmd.h"
 #include "ops/note.h"
 
@@ -24,11 +26,14 @@ CMD(note)
 		return parse_options_exit(argc);
 	if (argc != 1 || (m && file))
 		return usage_with_options(note_usage, opts, 0);
+	if (!strcmp(argv[0], "-") && text_wants_stdin(m, file))
+		return error_usage("standard input holds the id: give the note with -m or -F FILE");
+	/* the id first: "-" reads it from stdin, which the text may not then */
+	if ((ret = one_id_from_args(&ids, ctx, 1, argv)))
+		goto out;
 	if ((ret = text_from_sources(&text, m, file, "note")))
 		goto out;
 	emoji_expand_in_place(&text);
-	if ((ret = ids_from_args(&ids, ctx, 1, argv)))
-		goto out;
 	if (dlg_note(ctx->store, ids.items[0], text.buf) < 0)
 		ret = error_last();
 out:

@@ -51,6 +51,20 @@ int error_last(void)
 	return error_msg("%s", dlg_error_last());
 }
 
+int error_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(": ", fmt, ap);
+	va_end(ap);
+	return 2;
+}
+
+int error_usage_last(void)
+{
+	return error_usage("%s", dlg_error_last());
+}
+
 /* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
 #define PRINT_PIECE 65536
 
@@ -137,7 +151,7 @@ int color_opt(const struct opt *o, const char *arg)
 	else if (!strcmp(arg, "auto"))
 		ctx->color = color_auto();
 	else
-		return error_msg("--color takes auto, always or never, not '%s'", arg), 2;
+		return error_usage("--color takes auto, always or never, not '%s'", arg), OPT_BAD_VALUE;
 	return 0;
 }
 

@@ -14,6 +14,9 @@ struct note;
 int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reports the library's last error the same way; returns 1. */
 int error_last(void);
+/* The same for a usage error (a bad argument or option value): returns 2. */
+int error_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int error_usage_last(void);
 void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Writes customer text to fp with terminal controls neutralized. */

@@ -1,7 +1,8 @@
 /*
  * The option parser of every command (parse-options.h).  Its messages are
- * getopt_long()'s, word for word, since scripts and people have seen them
- * since the first dlg: "list: option '--status' requires an argument".
+ * every other error's, "dlg: list: option '--status' requires an argument",
+ * followed by the usage; they name an unknown option without its value,
+ * which may be the password a misspelt option was to read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@ int parse_options_list_only;
 static const struct opt implicit_help = OPT_FLAG('h', "help", NULL, NULL);
 
 struct parser {
-	const char *name;          /* argv[0] */
 	int argc;
 	char **argv;
 	int i;                     /* the word being parsed */
@@ -73,12 +73,10 @@ static void add_lowercase(struct strbuf *sb, const char *s)
 static int bad_integer(const struct opt *o, const char *arg)
 {
 	struct strbuf what = STRBUF_INIT;
-	int ret;
 	add_lowercase(&what, o->argh);
-	ret = error_msg("--%s takes %s from %ld to %ld, not '%s'", o->long_name, what.buf, o->min,
-			o->max, arg);
+	error_msg("--%s takes %s from %ld to %ld, not '%s'", o->long_name, what.buf, o->min, o->max, arg);
 	strbuf_release(&what);
-	return ret;
+	return 2;
 }
 
 int opt_count_cb(const struct opt *o, const char *arg)
@@ -86,8 +84,8 @@ int opt_count_cb(const struct opt *o, const char *arg)
 	char *end;
 	long n = strtol(arg, &end, 10);
 	if (*end || end == arg || n < 1) {
-		error_msg("--%s takes a number from 1 up, not '%s'", o->long_name, arg);
-		return 2;
+		error_usage("--%s takes a number from 1 up, not '%s'", o->long_name, arg);
+		return OPT_BAD_VALUE;
 	}
 	*(size_t *)o->value = (size_t)n;
 	return 0;
@@ -126,6 +124,8 @@ static int apply(const struct parser *p, const struct opt *o, const char *arg)
 		ret = o->callback(o, arg);
 		if (ret == 2)
 			return usage_error(p);
+		if (ret == OPT_BAD_VALUE)
+			return PARSE_OPT_EXIT(2);
 		if (ret)
 			return PARSE_OPT_EXIT(ret);
 		break;
@@ -158,11 +158,12 @@ static int parse_long(struct parser *p, const char *arg)
 		if (!strncmp(o->long_name, arg, len))
 			matches++;
 	if (matches > 1) {
-		fprintf(stderr, "%s: option '--%s' is ambiguous; possibilities:", p->name, arg);
+		struct strbuf names = STRBUF_INIT;
 		for (size_t k = 0; (o = long_option(p, k)); k++)
 			if (!strncmp(o->long_name, arg, len))
-				fprintf(stderr, " '--%s'", o->long_name);
-		fputc('\n', stderr);
+				strbuf_addf(&names, " '--%s'", o->long_name);
+		error_msg("option '--%.*s' is ambiguous; possibilities:%s", (int)len, arg, names.buf);
+		strbuf_release(&names);
 		return usage_error(p);
 	}
 	for (size_t k = 0; matches && !found && (o = long_option(p, k)); k++)
@@ -171,19 +172,16 @@ static int parse_long(struct parser *p, const char *arg)
 	if (!found) {
 		if (lenient)
 			return 1;
-		fprintf(stderr, "%s: unrecognized option '--%s'\n", p->name, arg);
+		error_msg("unknown option '--%.*s'", (int)len, arg);
 		return usage_error(p);
 	}
+	/* a word that names an option is that option, lenient or not */
 	if (eq && !found->argh) {
-		if (lenient)
-			return 1;
-		fprintf(stderr, "%s: option '--%s' doesn't allow an argument\n", p->name, found->long_name);
+		error_msg("option '--%s' doesn't allow an argument", found->long_name);
 		return usage_error(p);
 	}
 	if (!eq && found->argh && p->i + 1 >= p->argc) {
-		if (lenient)
-			return 1;
-		fprintf(stderr, "%s: option '--%s' requires an argument\n", p->name, found->long_name);
+		error_msg("option '--%s' requires an argument", found->long_name);
 		return usage_error(p);
 	}
 	return apply(p, found, eq ? eq + 1 : found->argh ? p->argv[++p->i] : NULL);
@@ -202,7 +200,11 @@ static int parse_short(struct parser *p, const char *arg)
 		const struct opt *o = find_short(p, *s);
 		int ret;
 		if (!o) {
-			fprintf(stderr, "%s: invalid option -- '%c'\n", p->name, *s);
+			/* the whole character, should it be UTF-8 */
+			int n = 1;
+			while ((s[n] & 0xc0) == 0x80)
+				n++;
+			error_msg("unknown option '-%.*s'", n, s);
 			return usage_error(p);
 		}
 		if (o->argh) {
@@ -210,7 +212,7 @@ static int parse_short(struct parser *p, const char *arg)
 				return apply(p, o, s + 1);
 			if (p->i + 1 < p->argc)
 				return apply(p, o, p->argv[++p->i]);
-			fprintf(stderr, "%s: option requires an argument -- '%c'\n", p->name, *s);
+			error_msg("option '-%c' requires an argument", *s);
 			return usage_error(p);
 		}
 		if ((ret = apply(p, o, NULL)))
@@ -254,7 +256,7 @@ static int parse_for_subcommand(struct parser *p)
 int parse_options(int argc, char **argv, const struct opt *opts, const char *const *usage,
 		  unsigned flags)
 {
-	struct parser p = { argv[0], argc, argv, 1, 0, opts, usage, flags, has_own_help(opts) };
+	struct parser p = { argc, argv, 1, 0, opts, usage, flags, has_own_help(opts) };
 	int stop = (flags & PARSE_OPT_STOP_AT_NON_OPTION) || getenv("POSIXLY_CORRECT");
 
 	if (flags & PARSE_OPT_SUBCOMMAND)

@@ -5,8 +5,8 @@
  * One option parser for every command, in the manner of git's
  * parse-options: a command describes its options in a table, and the same
  * table parses argv and writes the option lines of --help.  Options parse
- * as getopt_long() parsed them before (dlg's usage errors kept their
- * wording): bundled short flags (-qf), -xVALUE and -x VALUE, --name=VALUE
+ * as getopt_long() parsed them before: bundled short flags (-qf), -xVALUE
+ * and -x VALUE, --name=VALUE
  * and --name VALUE, unique abbreviations of long names, "--" ending the
  * options, options among the arguments unless the command stops at the
  * first argument; -h and --help in every table.
@@ -28,9 +28,11 @@ struct opt;
 /*
  * An option's own handling; arg is NULL for an option without an
  * argument.  Returns 0, else the command's exit code: 1 after saying why,
- * or 2 for a usage error (parse_options() then prints the usage).
+ * 2 for a usage error (parse_options() then prints the usage), or
+ * OPT_BAD_VALUE after saying what is wrong with arg (exit 2, no usage).
  */
 typedef int parse_opt_cb(const struct opt *opt, const char *arg);
+#define OPT_BAD_VALUE (-2)
 
 struct opt {
 	enum opt_kind kind;
@@ -55,7 +57,7 @@ struct opt {
 #define OPT_STRING(s, l, v, a, h)    { OPT_KIND_STRING, (s), (l), (v), (a), (h), 0, 0, NULL }
 #define OPT_STRING_LIST(s, l, v, a, h) { OPT_KIND_STRING_LIST, (s), (l), (v), (a), (h), 0, 0, NULL }
 /* A bad number is "--NAME takes argh from MIN to MAX, not '...'" with argh
-   in lowercase (SECONDS: "--wait takes seconds from 0 to 3600"), exit 1. */
+   in lowercase (SECONDS: "--wait takes seconds from 0 to 3600"), exit 2. */
 #define OPT_INTEGER(s, l, v, a, h, lo, hi) { OPT_KIND_INTEGER, (s), (l), (v), (a), (h), (lo), (hi), NULL }
 #define OPT_CALLBACK(s, l, v, a, h, cb) { OPT_KIND_CALLBACK, (s), (l), (v), (a), (h), 0, 0, (cb) }
 
@@ -75,8 +77,8 @@ enum parse_opt_flags {
 };
 
 /*
- * Parses the options of argv[1..argc-1]; argv[0] is the command's name,
- * which starts getopt's messages ("close: unrecognized option '--x'").
+ * Parses the options of argv[1..argc-1]; argv[0] is the command's name.
+ * Errors are reported as every error is, "dlg: CMD: unknown option '--x'".
  * usage: NULL-terminated; the first line follows "usage: ", the next ones
  * are more forms of the command, up to an "" after which lines are printed
  * as they are.  Returns how many arguments are left, moved to argv[0],

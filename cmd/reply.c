@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -45,8 +46,11 @@ CMD(reply)
 	for (size_t i = 0; i < paths.nr && !ret; i++, reply.nfiles++)
 		if (dlg_attachment_load(&files[i], paths.items[i]) < 0)
 			ret = error_last();
+	if (!ret && !strcmp(argv[0], "-") && !tmpl && (!paths.nr || m || file) &&
+	    text_wants_stdin(m, file))
+		ret = error_usage("standard input holds the id: give the reply with -m, -F FILE or -t NAME");
 	if (!ret)
-		ret = ids_from_args(&ids, ctx, 1, argv);
+		ret = one_id_from_args(&ids, ctx, 1, argv);
 	if (!ret && tmpl) {
 		struct strbuf draft = STRBUF_INIT;
 		if (dlg_template_fill(&draft, ctx->store, tmpl, ids.items[0], NULL) < 0) {

@@ -51,7 +51,7 @@ int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int 
 CMD(send)
 {
 	struct strlist ids = STRLIST_INIT;
-	int force = 0, quiet = 0, given = 0, ret;
+	int force = 0, quiet = 0, given, ret = 0;
 	const struct opt opts[] = {
 		OPT_FLAG('f', "force", &force, "retry failed messages now, whatever their back-off"),
 		OPT_FLAG('q', "quiet", &quiet, "print only failures (on stderr)"),
@@ -61,10 +61,9 @@ CMD(send)
 	argc = parse_options(argc, argv, opts, send_usage, 0);
 	if (argc < 0)
 		return parse_options_exit(argc);
-	if (argc)
-		ret = ids_from_args(&ids, ctx, argc, argv), given = 1;
-	else
-		ret = ids_from_stdin(&ids, ctx, &given);
+	given = argc || stdin_is_data();
+	if (given)
+		ret = ids_from_args(&ids, ctx, argc, argv);
 	if (!ret)
 		ret = send_dialogs(ctx, given ? &ids : NULL, force, quiet);
 	strlist_clear(&ids);

@@ -279,7 +279,8 @@ CMD(show)
 	argc = parse_options(argc, argv, opts, show_usage, 0);
 	if (argc < 0)
 		return parse_options_exit(argc);
-	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
+	/* show GOOD BAD shows GOOD, says why not BAD, and fails */
+	if ((ret = ids_from_args_each(&ids, ctx, argc, argv)) == 2)
 		goto out;
 	pager_start();
 	for (size_t i = 0; i < ids.nr; i++) {

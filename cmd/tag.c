@@ -6,10 +6,10 @@
 #include "ops/list.h"
 
 static const char *const tag_usage[] = {
-	"dlg tag +TAG|-TAG... [ID...]",
+	"dlg tag +TAG|-TAG... [ID...|-]",
 	"dlg tag --list",
 	"",
-	"Adds (+) and removes (-) tags (ids as arguments or one per line on stdin);",
+	"Adds (+) and removes (-) tags (ids as arguments, or one per line on stdin);",
 	"tags are written in lowercase and match in any case.",
 	NULL,
 };
@@ -62,11 +62,11 @@ CMD(tag)
 		const char *a = argv[i];
 		if (!only_ids && !strcmp(a, "--")) {
 			only_ids = 1;
-		} else if (!only_ids && (a[0] == '+' || a[0] == '-')) {
+		} else if (!only_ids && (a[0] == '+' || (a[0] == '-' && a[1]))) {
 			if (dlg_tag_change_check(a) < 0) {
 				strlist_clear(&changes);
 				strlist_clear(&args);
-				return error_last();
+				return error_usage_last();
 			}
 			strlist_push(&changes, a);
 		} else {

@@ -4,6 +4,7 @@
 
 #include "channel/channel.h"
 #include "cmd.h"
+#include "ops/channel.h"
 #include "ops/template.h"
 #include "ops/trigger.h"
 
@@ -45,7 +46,7 @@ static int read_users(struct strlist *out, const char *file)
 CMD(trigger)
 {
 	struct strlist users = STRLIST_INIT;
-	struct strbuf text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, chan_name = STRBUF_INIT;
 	struct config c = CONFIG_INIT;
 	struct channel ch = { 0 };
 	struct trigger_target *t = NULL;
@@ -59,7 +60,8 @@ CMD(trigger)
 		OPT_COLUMN(25),
 		OPT_STRING_LIST('u', "user", &users, "USER", "a user id, address or handle (may repeat)"),
 		OPT_STRING(0, "users-from", &users_from, "FILE", "users one per line (- for stdin)"),
-		OPT_STRING('c', "channel", &chan, "NAME", "a configured channel (dlg channel list)"),
+		OPT_STRING('c', "channel", &chan, "NAME", "a configured channel (dlg channel list), or\n"
+			   "the type of the one channel of that type"),
 		OPT_STRING('m', "message", &m, "TEXT", "the message; -F FILE reads it (- for stdin)"),
 		OPT_STRING('F', "file", &file, "FILE", NULL),
 		OPT_STRING('t', "template", &tmpl, "NAME",
@@ -80,7 +82,8 @@ CMD(trigger)
 		ret = error_msg("no users given");
 		goto out;
 	}
-	if (config_load(&c, ctx->store) < 0 || channel_open(&ch, ctx->store, &c, chan) < 0) {
+	if (dlg_channel_find(&chan_name, ctx->store, chan) < 0 || config_load(&c, ctx->store) < 0 ||
+	    channel_open(&ch, ctx->store, &c, chan_name.buf) < 0) {
 		ret = error_last();
 		goto out;
 	}
@@ -141,5 +144,6 @@ out:
 	config_clear(&c);
 	strlist_clear(&users);
 	strbuf_release(&text);
+	strbuf_release(&chan_name);
 	return ret;
 }

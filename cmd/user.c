@@ -217,7 +217,7 @@ static int user_set(struct dlg_ctx *ctx, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq || !user_prop_key_valid(argv[i], (size_t)(eq - argv[i])))
-			return error_msg("expected KEY=VALUE with KEY of letters, digits, '_', '-', '.', not '%s'", argv[i]);
+			return error_usage("expected KEY=VALUE with KEY of letters, digits, '_', '-', '.', not '%s'", argv[i]);
 	}
 	if ((ret = user_from_arg(uid, ctx, argv[0])))
 		return ret;

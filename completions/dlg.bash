@@ -262,7 +262,7 @@ _dlg()
         ;;
     import)
         case $prev in
-        -c | --channel) _dlg_reply "$_dlg_dialog_channels" ;;
+        -c | --channel) _dlg_reply "$_dlg_dialog_channels"$'\n'"$(_dlg_channels)" ;;
         *)
             if [[ $cur == -* ]]; then
                 _dlg_reply $'-c\n--channel\n-j\n--json\n-q\n--quiet\n--help'
@@ -286,7 +286,7 @@ _dlg()
             fi
             ;;
         --user) _dlg_reply "$(_dlg_users)" ;;
-        --channel) _dlg_reply "$_dlg_dialog_channels" ;;
+        --channel) _dlg_reply "$_dlg_dialog_channels"$'\n'"$(_dlg_channels)" ;;
         --since | --until) _dlg_reply $'today\nyesterday' ;;
         --sort) _dlg_reply $'oldest\nnewest' ;;
         --limit) ;;
@@ -340,7 +340,7 @@ _dlg()
             [[ $w == --none ]] && none=1
         done
         if [[ $cur == -* ]]; then
-            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--help'
+            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--force\n--help'
         elif ((none == 0 && ${#args[@]} == 0)); then
             _dlg_reply "$( (_dlg_operator_names; _dlg_dialog_files assignee) | sort -u)"
         else

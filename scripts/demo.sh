@@ -5,9 +5,9 @@
 set -e
 
 cd "$(dirname "$0")/.."
-# dlg commands read dialog ids from standard input when it is a pipe or a file
-# (`dlg list -q | dlg close`); under ssh, CI or `... | make demo` it could be
-# one, and `dlg list` would then list only the ids found there.
+# Commands that act on dialogs read ids from standard input when they are
+# given none and it is a pipe or a file (`dlg list -q | dlg close`); under
+# ssh, CI or `... | make demo` it could be one.  The demo names its ids.
 exec </dev/null
 STORE=demo.store
 DLG="./dlg -C $STORE"

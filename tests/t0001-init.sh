@@ -49,10 +49,13 @@ test_expect_success 'no operator: a clear error, nothing written' '
 	test_cmp before after
 '
 
-# Without DLG_OPERATOR the operator comes from git's configuration, read
-# before anything else has needed libgit2.
-test_expect_success 'the operator from git user.name, on init and on a change' '
+# Without DLG_OPERATOR the operator comes from git's dlg.operator, read
+# before anything else has needed libgit2; git's user.name is not enough.
+test_expect_success 'the operator from git dlg.operator, on init and on a change' '
 	mkdir gh && git config -f gh/.gitconfig user.name Gita &&
+	DLG_OPERATOR= HOME=$PWD/gh test_exit_code 1 dlg init -q byname 2>err &&
+	grep "^dlg: init: who are you?" err && test ! -e byname &&
+	git config -f gh/.gitconfig dlg.operator Gita &&
 	DLG_OPERATOR= HOME=$PWD/gh dlg init -q byname &&
 	git -C byname log -1 --format=%an >who && echo Gita >expect && test_cmp expect who &&
 	mail m.eml m@ex cu@example.com "Hello" "" "Mon, 23 Nov 2026 09:00:00 +0000" &&

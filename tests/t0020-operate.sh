@@ -46,14 +46,15 @@ test_expect_success 'id prefixes: unique works, short, unknown and ambiguous fai
 	grep "^dlg: close: .xyz1. is not a dialog id" err
 '
 
-test_expect_success 'ambiguous prefix' '
+test_expect_success 'an ambiguous prefix lists the candidates' '
 	dlg init -q amb &&
 	i=0 && while [ $i -lt 1000 ]; do mail x$i.eml x$i@ex u$i@example.com "s$i"; i=$((i+1)); done &&
 	mkdir -p m && mv x*.eml m/ && dlg -C amb import m >/dev/null &&
 	dlg -C amb list -q | cut -c1-4 | sort | uniq -d | head -1 >dup &&
 	test -s dup &&
 	test_exit_code 1 dlg -C amb show $(cat dup) 2>err &&
-	grep "is ambiguous" err
+	p=$(cat dup) && dlg -C amb list -q | grep "^$p" | sort | paste -sd, | sed "s/,/, /g" >cands &&
+	echo "dlg: show: ambiguous id '"'"'$p'"'"': $(cat cands)" >expect && test_cmp expect err
 '
 
 test_expect_success 'assign, tag, close in one commit each, with clear messages' '
@@ -98,14 +99,14 @@ test_expect_success 'filters' '
 	dlg -C s list -q --until 2026-11-23T10:30 >out && echo $A >expect && test_cmp expect out &&
 	dlg -C s list -q --status all --until 2026-11-23 >out && test_line_count = out 3 &&
 	dlg -C s list -q --waiting >out && test_line_count = out 2 &&
-	test_exit_code 1 dlg -C s list --status maybe 2>err && grep "takes open, closed or all" err &&
+	test_exit_code 2 dlg -C s list --status maybe 2>err && grep "takes open, closed or all" err &&
 	test_exit_code 2 dlg -C s list --since someday 2>err && grep "cannot read the date" err &&
 	test_exit_code 1 dlg -C s list --user nobody@example.com 2>err && grep "no user" err
 '
 
 test_expect_success 'ids on stdin restrict list and drive actions' '
 	printf "%s\n" $C >in &&
-	dlg -C s list -q <in >out && echo $C >expect && test_cmp expect out &&
+	dlg -C s list -q - <in >out && echo $C >expect && test_cmp expect out &&
 	dlg -C s list --status all -q | dlg -C s tag +triage &&
 	dlg -C s list --tag triage --status all -q >out && test_line_count = out 3 &&
 	git -C s log -1 --format=%B >msg &&
@@ -114,7 +115,7 @@ test_expect_success 'ids on stdin restrict list and drive actions' '
 	dlg -C s list -q --assignee carol >out && test_line_count = out 2 &&
 	dlg -C s assign --none $C &&
 	test ! -e s/dialogs/*/*/$C/assignee &&
-	test_exit_code 1 dlg -C s close 2>err </dev/null && grep "no dialog ids given" err
+	test_exit_code 2 dlg -C s close 2>err </dev/null && grep "no dialog ids given" err
 '
 
 test_expect_success 'reply: queued, addressed, threaded, assigns the first replier' '

@@ -108,11 +108,11 @@ test_expect_success 'broken MIME: missing boundary, truncated base64, empty part
 
 test_expect_success 'tags, operators and keys with control characters are refused' '
 	id=$(cat ids | head -1) &&
-	test_exit_code 1 dlg -C s tag "+a$(printf "\033")b" $id 2>err && grep "invalid tag" err &&
-	test_exit_code 1 dlg -C s tag "+a b" $id 2>err &&
+	test_exit_code 2 dlg -C s tag "+a$(printf "\033")b" $id 2>err && grep "invalid tag" err &&
+	test_exit_code 2 dlg -C s tag "+a b" $id 2>err &&
 	DLG_OPERATOR="$(printf "x\033y")" test_exit_code 1 dlg -C s close $id 2>err &&
 	grep "invalid operator name" err && no_controls err &&
-	test_exit_code 1 dlg -C s user set m@example.com "a b=c" 2>err && grep "expected KEY=VALUE" err
+	test_exit_code 2 dlg -C s user set m@example.com "a b=c" 2>err && grep "expected KEY=VALUE" err
 '
 
 test_done

@@ -18,11 +18,11 @@ test_expect_success 'channel add: settings versioned, listed, validated' '
 	test_cmp expect cfg &&
 	git -C s log -1 --format=%s >msg && echo "channel add site (chat)" >expect && test_cmp expect msg &&
 	dlg -C s channel list --json | grep "\"name\":\"site\",\"type\":\"chat\"" &&
-	test_exit_code 1 dlg -C s channel add Bad_Name --type chat --spool x 2>err &&
+	test_exit_code 2 dlg -C s channel add Bad_Name --type chat --spool x 2>err &&
 	grep "not a channel name" err &&
-	test_exit_code 1 dlg -C s channel add x --type fax 2>err && grep "unknown channel type" err &&
+	test_exit_code 2 dlg -C s channel add x --type fax 2>err && grep "unknown channel type" err &&
 	test_exit_code 1 dlg -C s channel add x --type chat 2>err && grep "needs --spool" err &&
-	test_exit_code 1 dlg -C s channel add x --type chat --group-id 5 --spool y 2>err &&
+	test_exit_code 2 dlg -C s channel add x --type chat --group-id 5 --spool y 2>err &&
 	grep "does not apply to chat" err &&
 	test_exit_code 1 dlg -C s channel add site --type telegram 2>err && grep "is of type chat" err
 '
@@ -42,7 +42,7 @@ test_expect_success 'secrets: mode 0600 outside the tree, never in any commit' '
 		git -C s cat-file --batch >all && test -s all &&
 	! grep -a "SECRETTOKEN\|hunter2" all &&
 	! grep -r "SECRETTOKEN\|hunter2" s --exclude-dir=.git &&
-	test_exit_code 1 dlg -C s channel add tg2 --type telegram --password-file tok 2>err &&
+	test_exit_code 2 dlg -C s channel add tg2 --type telegram --password-file tok 2>err &&
 	grep "take --token-file" err &&
 	test_exit_code 1 dlg -C s channel add tg2 --type telegram --token-file /dev/null 2>err &&
 	grep "is empty" err

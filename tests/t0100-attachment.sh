@@ -164,7 +164,7 @@ test_expect_success 'errors: N out of range, a bad id, an unwritable target' '
 	test_exit_code 1 dlg -C s attachment -o no/such/dir/x $D 1 2>err &&
 	grep "^dlg: attachment: cannot write .no/such/dir/x.: No such file or directory$" err &&
 	test ! -e no &&
-	test_exit_code 1 dlg -C s attachment 2>err && grep "no dialog ids given" err &&
+	test_exit_code 2 dlg -C s attachment 2>err && grep "no dialog ids given" err &&
 	mail plain.eml plain@ex petr@example.ru "no files" &&
 	P=$(dlg -C s import plain.eml) &&
 	dlg -C s attachment $P >out && test ! -s out &&

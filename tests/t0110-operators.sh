@@ -54,11 +54,13 @@ test_expect_success 'round-robin: available operators in turn, across runs; away
 	test "$(assignee_of 7)" = carol
 '
 
-test_expect_success 'a message to an existing dialog assigns nobody; manual assignment works' '
+test_expect_success 'a message to an existing dialog assigns nobody; manual assignment works, a removed operator with --force' '
 	printf "From: u1@example.com\nSubject: Re: question 1\nMessage-ID: <q1b@example.com>\nIn-Reply-To: <q1@example.com>\nDate: Tue, 24 Nov 2026 11:00:00 +0000\n\nagain\n" >q1b.eml &&
 	last=$(cat s/operators/.last) && dlg -C s import q1b.eml >/dev/null &&
 	test "$(cat s/operators/.last)" = "$last" && test "$(assignee_of 1)" = alice &&
-	dlg -C s assign dave $(dlg -C s list -q --user u1@example.com) && test "$(assignee_of 1)" = dave
+	test_exit_code 1 dlg -C s assign dave $(dlg -C s list -q --user u1@example.com) 2>err &&
+	grep "no operator .dave. (dlg operator add dave, or --force)" err &&
+	dlg -C s assign --force dave $(dlg -C s list -q --user u1@example.com) && test "$(assignee_of 1)" = dave
 '
 
 test_expect_success 'least-open: the operator with the fewest open dialogs' '

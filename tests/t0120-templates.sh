@@ -37,11 +37,12 @@ test_expect_success 'reply --template fills in the variables and expands shortco
 test_expect_success 'an unknown variable, or one without a value, writes nothing' '
 	D=$(cat D) && head=$(git -C s rev-parse HEAD) &&
 	dlg -C s template add bad -m "Hello {{user.nickname}}" &&
-	dlg -C s template add worse -m "Hello {{nonsense}}" &&
+	test_exit_code 1 dlg -C s template add worse -m "Hello {{nonsense}}" 2>err &&
+	grep "unknown variable {{nonsense}}" err &&
 	head=$(git -C s rev-parse HEAD) &&
 	test_exit_code 1 dlg -C s reply -t bad $D 2>err &&
 	grep "template bad: {{user.nickname}}: the user card has no property nickname" err &&
-	test_exit_code 1 dlg -C s reply -t worse $D 2>err && grep "unknown variable {{nonsense}}" err &&
+	test_exit_code 1 dlg -C s reply -t worse $D 2>err && grep "no template .worse." err &&
 	test_exit_code 1 dlg -C s reply -t nope $D 2>err && grep "no template .nope." err &&
 	test_exit_code 2 dlg -C s reply -t bad -m x $D &&
 	test "$(git -C s rev-parse HEAD)" = "$head"

@@ -220,13 +220,13 @@ test_expect_success 'config: URLs with a password are refused and never reach hi
 	test_exit_code 1 dlg -C s config channel.mail.smtp smtp://support:Pa55w0rd@127.0.0.1:25 2>err &&
 	grep "password-file" err && grep "\.git/dlg/secrets/mail" err && grep "DLG_SECRET_MAIL" err &&
 	! grep Pa55w0rd err &&
-	test_exit_code 1 dlg -C s channel add mail --type email --smtp smtp://support:Pa55w0rd@127.0.0.1:25 2>err &&
+	test_exit_code 2 dlg -C s channel add mail --type email --smtp smtp://support:Pa55w0rd@127.0.0.1:25 2>err &&
 	! grep Pa55w0rd err && grep "password-file" err &&
-	test_exit_code 1 dlg -C s channel add mail --type email --imap imaps://support:Pa55w0rd@127.0.0.1/INBOX 2>err &&
+	test_exit_code 2 dlg -C s channel add mail --type email --imap imaps://support:Pa55w0rd@127.0.0.1/INBOX 2>err &&
 	! grep Pa55w0rd err &&
-	test_exit_code 1 dlg -C s channel add tg --type telegram --api-url "https://api.telegram.org/bot123:Pa55w0rd/" 2>err &&
+	test_exit_code 2 dlg -C s channel add tg --type telegram --api-url "https://api.telegram.org/bot123:Pa55w0rd/" 2>err &&
 	! grep Pa55w0rd err && grep "token-file" err &&
-	test_exit_code 1 dlg -C s channel add tg --type telegram --api-url "https://graph.example/?access_token=Pa55w0rd" 2>err &&
+	test_exit_code 2 dlg -C s channel add tg --type telegram --api-url "https://graph.example/?access_token=Pa55w0rd" 2>err &&
 	! grep Pa55w0rd err &&
 	test_exit_code 1 dlg -C s config channel.tg.api-url "https://api.telegram.org/bot123:Pa55w0rd" 2>err &&
 	! grep Pa55w0rd err &&

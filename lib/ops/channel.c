@@ -35,6 +35,62 @@ static int type_has(const char *types, const char *type)
 	return 0;
 }
 
+static const char *configured_type(const struct config *c, const char *name)
+{
+	struct strbuf key = STRBUF_INIT;
+	const char *type;
+	strbuf_addf(&key, "channel.%s.type", name);
+	type = config_get(c, key.buf);
+	strbuf_release(&key);
+	return type;
+}
+
+int dlg_channel_kind(struct strbuf *out, struct dlg_store *s, const char *arg)
+{
+	struct config c = CONFIG_INIT;
+	const char *type;
+	int err = config_load(&c, s);
+	type = err < 0 ? NULL : configured_type(&c, arg);
+	strbuf_addstr(out, type ? type : arg);
+	config_clear(&c);
+	return err;
+}
+
+int dlg_channel_find(struct strbuf *out, struct dlg_store *s, const char *arg)
+{
+	struct config c = CONFIG_INIT;
+	struct strlist names = STRLIST_INIT;
+	struct strbuf of_type = STRBUF_INIT;
+	size_t n = 0;
+	int err = config_load(&c, s);
+
+	if (err < 0 || configured_type(&c, arg)) {
+		if (!err)
+			strbuf_addstr(out, arg);
+		config_clear(&c);
+		return err;
+	}
+	channel_names(&names, &c);
+	for (size_t i = 0; i < names.nr; i++) {
+		if (strcmp(configured_type(&c, names.items[i]), arg))
+			continue;
+		strbuf_addf(&of_type, "%s%s", n++ ? ", " : "", names.items[i]);
+		if (n == 1)
+			strbuf_addstr(out, names.items[i]);
+	}
+	if (!n)
+		err = dlg_error(DLG_ENOTFOUND, "no channel '%s' (see dlg channel list)", arg);
+	else if (n > 1)
+		err = dlg_error(DLG_EAMBIGUOUS, "%zu channels are of type %s (%s): name one", n, arg,
+				of_type.buf);
+	if (err < 0)
+		strbuf_reset(out);
+	strbuf_release(&of_type);
+	strlist_clear(&names);
+	config_clear(&c);
+	return err;
+}
+
 int dlg_channel_check(const struct dlg_channel_spec *spec)
 {
 	if (!channel_name_valid(spec->name))

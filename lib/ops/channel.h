@@ -48,4 +48,17 @@ int dlg_channel_add(struct dlg_store *s, const struct dlg_channel_spec *spec);
 /* Removes the channel's settings and its secret; DLG_ENOTFOUND "no channel 'NAME'". */
 int dlg_channel_remove(struct dlg_store *s, const char *name);
 
+/*
+ * What a --channel argument names, for commands that take a configured
+ * channel's name as well as a type (dlg list, import, trigger).
+ * dlg_channel_kind(): the channel of dialogs, as their info holds it: a
+ * configured channel's name stands for its type, anything else is taken
+ * as it is (a type, or a label dlg import --channel gave).
+ * dlg_channel_find(): the name of a configured channel: the channel of that
+ * name, else the one channel of that type (DLG_ENOTFOUND when there is
+ * none, DLG_EAMBIGUOUS when several have it).
+ */
+int dlg_channel_kind(struct strbuf *out, struct dlg_store *s, const char *arg);
+int dlg_channel_find(struct strbuf *out, struct dlg_store *s, const char *arg);
+
 #endif

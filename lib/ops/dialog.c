@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "ops/dialog.h"
+#include "store/assign.h"
 #include "store/id.h"
 #include "store/import.h"
 #include "store/layout.h"
@@ -43,6 +44,19 @@ int dlg_assignee_check(const char *operator)
 	if (!*operator || strchr(operator, '\n'))
 		return dlg_error(DLG_EINVALID, "invalid operator name '%s'", operator);
 	return 0;
+}
+
+int dlg_assignee_known(struct dlg_store *s, const char *operator)
+{
+	struct operator_info *ops;
+	size_t n;
+	int known;
+	operators_load(&ops, &n, s);
+	known = !n; /* a store without operators takes any name */
+	for (size_t i = 0; i < n && !known; i++)
+		known = !strcmp(ops[i].name, operator);
+	operators_free(ops, n);
+	return known ? 0 : dlg_error(DLG_ENOTFOUND, "no operator '%s'", operator);
 }
 
 int dlg_tag_change_check(const char *change)
@@ -174,11 +188,14 @@ static int dialogs_apply(size_t *changed, struct dlg_store *s, const struct strl
 	return err;
 }
 
-int dlg_assign(size_t *changed, struct dlg_store *s, const struct strlist *ids, const char *operator)
+int dlg_assign(size_t *changed, struct dlg_store *s, const struct strlist *ids, const char *operator,
+	       unsigned flags)
 {
 	const struct dialog_op op = { "assign", operator };
 	struct strbuf summary = STRBUF_INIT;
 	int err = dlg_assignee_check(operator);
+	if (!err && !(flags & DLG_ASSIGN_ANY_NAME))
+		err = dlg_assignee_known(s, operator);
 	if (err < 0)
 		return err;
 	/* the name goes in as it is, even with a "%s" of its own */

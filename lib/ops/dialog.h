@@ -17,7 +17,10 @@
  * *changed (when not NULL) counts the others.  An id without a dialog is
  * DLG_ENOTFOUND, and then no dialog changes.
  */
-int dlg_assign(size_t *changed, struct dlg_store *s, const struct strlist *ids, const char *operator);
+int dlg_assign(size_t *changed, struct dlg_store *s, const struct strlist *ids, const char *operator,
+	       unsigned flags);
+/* dlg_assign() to a name that is no operator of the store (dlg_assignee_known()). */
+#define DLG_ASSIGN_ANY_NAME 1
 int dlg_unassign(size_t *changed, struct dlg_store *s, const struct strlist *ids);
 int dlg_close(size_t *changed, struct dlg_store *s, const struct strlist *ids);
 int dlg_reopen(size_t *changed, struct dlg_store *s, const struct strlist *ids);
@@ -29,6 +32,9 @@ int dlg_tag(size_t *changed, struct dlg_store *s, const struct strlist *ids,
 /* DLG_EINVALID with the reason, else 0: the operations check their input
    with these, and a front end can check before it reads any more. */
 int dlg_assignee_check(const char *operator);
+/* DLG_ENOTFOUND "no operator 'NAME'" when the store has operators
+   (dlg_operator_add()) and the name is none of them: a typo, most likely. */
+int dlg_assignee_known(struct dlg_store *s, const char *operator);
 int dlg_tag_change_check(const char *change);
 
 /* Dialog id's info file, read in a change (info NULL: only whether there

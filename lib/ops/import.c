@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "mail/mime.h"
 #include "mail/rfc5322.h"
+#include "ops/channel.h"
 #include "ops/import.h"
 #include "store/assign.h"
 #include "store/chanmsg.h"
@@ -126,14 +127,21 @@ static void dialogs_unique(struct strlist *l)
 
 int dlg_import(struct dlg_import_result *out, struct dlg_store *s, const struct dlg_import_opts *opts)
 {
-	struct import_job job = { opts, opts->channel ? opts->channel : "email", NULL, 0, 0,
-				  { STRLIST_INIT, 0, 0, 0, NULL }, STRLIST_INIT };
+	struct import_job job = { opts, "email", NULL, 0, 0, { STRLIST_INIT, 0, 0, 0, NULL }, STRLIST_INIT };
+	struct strbuf channel = STRBUF_INIT;
 	int err;
 
 	if ((err = dlg_import_check(opts)) < 0 || !opts->nmsgs)
 		return err;
-	if ((err = auto_assign_load(&job.res.autoassign, s)) < 0)
+	/* a configured channel's name stands for its type, which dialogs record */
+	if (opts->channel && (err = dlg_channel_kind(&channel, s, opts->channel)) < 0)
 		return err;
+	if (opts->channel)
+		job.channel = channel.buf;
+	if ((err = auto_assign_load(&job.res.autoassign, s)) < 0) {
+		strbuf_release(&channel);
+		return err;
+	}
 	job.order = import_order(opts);
 	for (job.first = 0; job.first < opts->nmsgs; job.first += job.count) {
 		job.count = opts->nmsgs - job.first < DLG_IMPORT_BATCH ? opts->nmsgs - job.first
@@ -155,5 +163,6 @@ int dlg_import(struct dlg_import_result *out, struct dlg_store *s, const struct 
 	auto_assign_free(job.res.autoassign);
 	import_result_reset(&job.res);
 	strlist_clear(&job.skipped);
+	strbuf_release(&channel);
 	return err;
 }

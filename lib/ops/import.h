@@ -17,7 +17,8 @@ struct dlg_import_msg {
 	size_t len;
 };
 struct dlg_import_opts {
-	const char *channel;   /* email: the channel the mail came through; NULL: "email" */
+	const char *channel;   /* email: the channel the mail came through (a configured
+				  channel's name stands for its type); NULL: "email" */
 	int json;              /* the messages are chat messages as JSON */
 	const struct dlg_import_msg *msgs;
 	size_t nmsgs;

@@ -7,6 +7,7 @@
 #include "store/record.h"
 #include "store/summary.h"
 #include "store/template.h"
+#include "store/users.h"
 #include "store/tx.h"
 #include "store/view.h"
 
@@ -77,6 +78,21 @@ static int template_var(struct strbuf *value, const char *name, void *data)
 	return 0;
 }
 
+/* The variables template_var() knows, without their values: what a
+   template may hold when it is saved. */
+static int template_var_known(struct strbuf *value, const char *name, void *data)
+{
+	static const char *const names[] = {
+		"operator", "dialog.subject", "dialog.id", "user.name", "user.email", "user.id",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(name, names[i]))
+			return 0;
+	if (!strncmp(name, "user.", 5) && user_prop_key_valid(name + 5, strlen(name + 5)))
+		return 0;
+	return DLG_ENOTFOUND;
+}
+
 int dlg_template_fill(struct strbuf *out, struct dlg_store *s, const char *name,
 		      const char *dialog, const char *uid)
 {
@@ -138,10 +154,14 @@ out:
 int dlg_template_save(struct dlg_store *s, const char *name, const char *text)
 {
 	struct template_job job = { name, text };
+	struct strbuf expanded = STRBUF_INIT;
 	int err;
 	if ((err = dlg_template_name_check(name)) < 0 || (err = dlg_text_check(text, "template")) < 0)
 		return err;
-	return store_change(s, template_fn, &job, NULL);
+	/* a typo in a variable is found now, not at the first reply */
+	err = template_expand(&expanded, text, template_var_known, NULL);
+	strbuf_release(&expanded);
+	return err < 0 ? err : store_change(s, template_fn, &job, NULL);
 }
 
 int dlg_template_remove(struct dlg_store *s, const char *name)

@@ -25,7 +25,8 @@ int dlg_template_fill(struct strbuf *out, struct dlg_store *s, const char *name,
 		      const char *dialog, const char *uid);
 
 /* Adds template name, or changes its text (no commit when it is the same);
-   DLG_EINVALID for a bad name or blank text. */
+   DLG_EINVALID for a bad name, blank text, a variable that is none of the
+   above ("unknown variable {{NAME}}") or a '{{' without '}}'. */
 int dlg_template_save(struct dlg_store *s, const char *name, const char *text);
 /* DLG_ENOTFOUND when there is no such template. */
 int dlg_template_remove(struct dlg_store *s, const char *name);

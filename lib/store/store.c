@@ -345,16 +345,16 @@ int store_operator(const char **out, struct dlg_store *s)
 	} else if (!s->repo && gitlib_load() < 0) {
 		return DLG_ERROR; /* no store yet, but git's own settings need libgit2 */
 	} else if (s->repo ? !git_repository_config(&cfg, s->repo) : !git_config_open_default(&cfg)) {
-		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator") ||
-		    !git_config_get_string_buf(&buf, cfg, "user.name"))
+		/* not git's user.name: customers would read a name nobody chose for them */
+		if (!git_config_get_string_buf(&buf, cfg, "dlg.operator"))
 			s->operator = xstrdup(buf.ptr);
 		git_buf_dispose(&buf);
 		git_config_free(cfg);
 	}
 	if (!s->operator)
 		return dlg_error(DLG_EINVALID, s->repo ?
-				 "who are you? set DLG_OPERATOR, or 'git config dlg.operator NAME' in the store" :
-				 "who are you? set DLG_OPERATOR, or git's user.name");
+				 "who are you? set DLG_OPERATOR or git config dlg.operator NAME" :
+				 "who are you? set DLG_OPERATOR or git config --global dlg.operator NAME");
 	if (!operator_valid(s->operator)) {
 		int err = dlg_error(DLG_EINVALID, "invalid operator name '%s'", s->operator);
 		free(s->operator);
@@ -398,52 +398,43 @@ void store_operator_email(struct strbuf *out, struct dlg_store *s)
 		strbuf_addf(out, "%s@dlg.invalid", op);
 }
 
-/* Counts the names in one shard listing that start with prefix; the first goes to out. */
-static size_t match_prefix(char out[17], const char *name, const char *prefix, size_t plen, size_t found)
+/* The names of one shard listing that are ids starting with prefix. */
+static void match_prefix(struct strlist *found, const char *name, const char *prefix, size_t plen)
 {
-	if (strncmp(name, prefix, plen) || strlen(name) != DLG_ID_LEN)
-		return found;
-	if (!found) {
-		memcpy(out, name, DLG_ID_LEN);
-		out[DLG_ID_LEN] = '\0';
-	}
-	return found + 1;
+	if (!strncmp(name, prefix, plen) && strlen(name) == DLG_ID_LEN)
+		strlist_push(found, name);
 }
 
 /* The view holds every dialog and user of the tip (store_view_update runs
    before each command), so a shard directory answers without libgit2. */
-static size_t resolve_in_view(char out[17], struct dlg_store *s, const char *dir, const char *prefix,
-			      size_t plen)
+static void resolve_in_view(struct strlist *found, struct dlg_store *s, const char *dir,
+			    const char *prefix, size_t plen)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct dirent *de;
-	size_t found = 0;
 	DIR *d;
 	strbuf_addf(&path, "%s/%s", s->root, dir);
 	if ((d = opendir(path.buf))) {
-		while ((de = readdir(d)) && found < 2)
-			found = match_prefix(out, de->d_name, prefix, plen, found);
+		while ((de = readdir(d)))
+			match_prefix(found, de->d_name, prefix, plen);
 		closedir(d);
 	}
 	strbuf_release(&path);
-	return found;
 }
 
-static int resolve_in_tree(size_t *found, char out[17], struct dlg_store *s, const char *dir,
+static int resolve_in_tree(struct strlist *found, struct dlg_store *s, const char *dir,
 			   const char *prefix, size_t plen)
 {
 	git_tree *tree = NULL, *leaf = NULL;
 	git_tree_entry *e = NULL;
 	int err;
-	*found = 0;
 	if ((err = store_git(s)) < 0 || (err = store_tip_tree(&tree, s)) < 0)
 		return err;
 	if (!git_tree_entry_bypath(&e, tree, dir) && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
 	    !git_tree_lookup(&leaf, s->repo, git_tree_entry_id(e))) {
 		size_t n = git_tree_entrycount(leaf);
-		for (size_t i = 0; i < n && *found < 2; i++)
-			*found = match_prefix(out, git_tree_entry_name(git_tree_entry_byindex(leaf, i)),
-					      prefix, plen, *found);
+		for (size_t i = 0; i < n; i++)
+			match_prefix(found, git_tree_entry_name(git_tree_entry_byindex(leaf, i)), prefix, plen);
 	}
 	git_tree_entry_free(e);
 	git_tree_free(leaf);
@@ -451,11 +442,30 @@ static int resolve_in_tree(size_t *found, char out[17], struct dlg_store *s, con
 	return 0;
 }
 
+/* The most candidates an ambiguous id's message lists. */
+#define AMBIGUOUS_SHOWN 8
+
+static int ambiguous(struct strlist *found, const char *what, const char *prefix)
+{
+	struct strbuf names = STRBUF_INIT;
+	int err;
+	strlist_sort(found);
+	for (size_t i = 0; i < found->nr && i < AMBIGUOUS_SHOWN; i++)
+		strbuf_addf(&names, "%s%s", i ? ", " : "", found->items[i]);
+	if (found->nr > AMBIGUOUS_SHOWN)
+		strbuf_addf(&names, " and %zu more", found->nr - AMBIGUOUS_SHOWN);
+	err = dlg_error(DLG_EAMBIGUOUS, "ambiguous %sid '%s': %s", strcmp(what, "dialog") ? "user " : "",
+			prefix, names.buf);
+	strbuf_release(&names);
+	return err;
+}
+
 int store_resolve(char out[17], struct dlg_store *s, const char *top, const char *prefix)
 {
 	const char *what = !strcmp(top, "users") ? "user" : "dialog";
 	struct strbuf dir = STRBUF_INIT;
-	size_t plen = strlen(prefix), found;
+	struct strlist found = STRLIST_INIT;
+	size_t plen = strlen(prefix);
 	int err = 0;
 
 	if (!is_hex_prefix(prefix) || plen > DLG_ID_LEN)
@@ -465,17 +475,20 @@ int store_resolve(char out[17], struct dlg_store *s, const char *top, const char
 				 what, prefix, DLG_ID_MIN);
 	/* Four digits name the shard directory, so a lookup reads one small directory. */
 	strbuf_addf(&dir, "%s/%.2s/%.2s", top, prefix, prefix + 2);
-	found = resolve_in_view(out, s, dir.buf, prefix, plen);
-	if (found != 1) /* the tree is the truth should the view be damaged */
-		err = resolve_in_tree(&found, out, s, dir.buf, prefix, plen);
+	resolve_in_view(&found, s, dir.buf, prefix, plen);
+	if (found.nr != 1) { /* the tree is the truth should the view be damaged */
+		strlist_clear(&found);
+		err = resolve_in_tree(&found, s, dir.buf, prefix, plen);
+	}
 	strbuf_release(&dir);
-	if (err < 0)
-		return err;
-	if (!found)
-		return dlg_error(DLG_ENOTFOUND, "no %s '%s'", what, prefix);
-	if (found > 1)
-		return dlg_error(DLG_EAMBIGUOUS, "%s id '%s' is ambiguous: give more digits", what, prefix);
-	return 0;
+	if (!err && !found.nr)
+		err = dlg_error(DLG_ENOTFOUND, "no %s '%s'", what, prefix);
+	else if (!err && found.nr > 1)
+		err = ambiguous(&found, what, prefix);
+	else if (!err)
+		memcpy(out, found.items[0], DLG_ID_LEN + 1);
+	strlist_clear(&found);
+	return err;
 }
 
 int store_commit_object(git_oid *out, struct dlg_store *s, git_repository *repo, const git_oid *tree_oid,

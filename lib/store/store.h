@@ -46,7 +46,8 @@ void store_unlock(struct dlg_store *s);
 
 int store_tip(git_oid *out, struct dlg_store *s);
 int store_tip_tree(git_tree **out, struct dlg_store *s);
-/* Operator identity: $DLG_OPERATOR, else dlg.operator, else user.name. */
+/* Operator identity: $DLG_OPERATOR, else git's dlg.operator (the store's
+   config, or the user's before there is a store); never user.name. */
 int store_operator(const char **out, struct dlg_store *s);
 
 /* The operator's address: $DLG_EMAIL, else dlg.email, else user.email when the

@@ -281,7 +281,7 @@ static void test_errors_are_codes(void **state)
 	strlist_push(&ids, NOBODY);
 	assert_int_equal(dlg_close(&changed, s, &ids), DLG_ENOTFOUND);
 	assert_int_equal(changed, 0);
-	assert_int_equal(dlg_assign(NULL, s, &ids, ""), DLG_EINVALID);
+	assert_int_equal(dlg_assign(NULL, s, &ids, "", 0), DLG_EINVALID);
 	assert_string_equal(dlg_error_last(), "invalid operator name ''");
 	strlist_push(&changes, "+two words");
 	assert_int_equal(dlg_tag(NULL, s, &ids, &changes), DLG_EINVALID);
@@ -313,7 +313,7 @@ static void test_assign_close_tag(void **state)
 	new_dialog(b, s, "olga@example.ru", "m2@example.ru");
 	strlist_push(&ids, a);
 	quiet_begin();
-	assert_int_equal(dlg_assign(&changed, s, &ids, "bob"), 0);
+	assert_int_equal(dlg_assign(&changed, s, &ids, "bob", 0), 0);
 	assert_int_equal(quiet_end(), 0);
 	assert_int_equal(changed, 1);
 	strbuf_addf(&expect, "assign %.7s to bob\n", a);

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the option parser of every command (cmd/parse-options.c):
- * what it takes from argv, what is left, and what it prints: getopt_long's
+ * what it takes from argv, what is left, and what it prints: "dlg: CMD:"
  * messages, the usage on stderr after a usage error, --help on stdout.
  */
 #include <setjmp.h>
@@ -31,6 +31,18 @@ int error_msg(const char *fmt, ...)
 	return 1;
 }
 
+/* The same for a usage error (cmd/output.c): exit 2. */
+int error_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "dlg: %s: ", cmd_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 2;
+}
+
 /* What the options of the table below were given. */
 static struct {
 	int quiet, force, verbose, wait, called;
@@ -44,6 +56,10 @@ static int record_cb(const struct opt *o, const char *arg)
 	got.last_arg = arg;
 	if (arg && !strcmp(arg, "fail"))
 		return error_msg("'%s' is not good", arg);
+	if (arg && !strcmp(arg, "bad")) {
+		error_msg("'%s' is no value for --call", arg);
+		return OPT_BAD_VALUE;
+	}
 	return arg && !strcmp(arg, "misuse") ? 2 : 0;
 }
 
@@ -184,7 +200,7 @@ static void test_bundled_short_options(void **state)
 	run_release(&r);
 
 	parse(&r, opts, 0, "-qZ", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: invalid option -- 'Z'\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: unknown option '-Z'\n"));
 	assert_true(got.quiet); /* as getopt: what came before was done */
 	run_release(&r);
 }
@@ -203,7 +219,7 @@ static void test_long_option_values(void **state)
 	run_release(&r);
 
 	parse(&r, opts, 0, "--quiet=1", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: option '--quiet' doesn't allow an argument\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--quiet' doesn't allow an argument\n"));
 	run_release(&r);
 }
 
@@ -225,13 +241,13 @@ static void test_abbreviations(void **state)
 	run_release(&r);
 
 	parse(&r, opts, 0, "--us=x", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: option '--us=x' is ambiguous; possibilities: "
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--us' is ambiguous; possibilities: "
 					"'--user' '--users-from'\n"));
 	run_release(&r);
 
 	/* the name getopt reports is the whole one */
 	parse(&r, opts, 0, "--mes", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: option '--message' requires an argument\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--message' requires an argument\n"));
 	run_release(&r);
 }
 
@@ -281,12 +297,12 @@ static void test_missing_argument(void **state)
 	struct run r;
 	(void)state;
 	parse(&r, opts, 0, "x", "-m", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: option requires an argument -- 'm'\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '-m' requires an argument\n"));
 	assert_string_equal(r.out.buf, "");
 	run_release(&r);
 
 	parse(&r, opts, 0, "--message", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: option '--message' requires an argument\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--message' requires an argument\n"));
 	run_release(&r);
 }
 
@@ -295,12 +311,12 @@ static void test_unknown_option(void **state)
 	struct run r;
 	(void)state;
 	parse(&r, opts, 0, "--bogus=1", "-q", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: unrecognized option '--bogus=1'\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: unknown option '--bogus'\n"));
 	assert_false(got.quiet); /* the parse ended there */
 	run_release(&r);
 
 	parse(&r, opts, 0, "-\xc3\xa9", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: invalid option -- '\xc3'\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: unknown option '-\xc3\xa9'\n"));
 	run_release(&r);
 }
 
@@ -330,11 +346,11 @@ static void test_integer(void **state)
 	run_release(&r);
 
 	parse(&r, opts, 0, "-w", "3601", NULL);
-	assert_ended(&r, 1, "dlg: test: --wait takes seconds from 0 to 3600, not '3601'\n");
+	assert_ended(&r, 2, "dlg: test: --wait takes seconds from 0 to 3600, not '3601'\n");
 	run_release(&r);
 
 	parse(&r, opts, 0, "-w5s", NULL);
-	assert_ended(&r, 1, "dlg: test: --wait takes seconds from 0 to 3600, not '5s'\n");
+	assert_ended(&r, 2, "dlg: test: --wait takes seconds from 0 to 3600, not '5s'\n");
 	run_release(&r);
 }
 
@@ -355,6 +371,11 @@ static void test_callbacks(void **state)
 	parse(&r, opts, 0, "-c", "misuse", NULL);
 	assert_ended(&r, 2, HELP_TEXT);
 	run_release(&r);
+
+	/* a bad value is a usage error, which its message explains alone */
+	parse(&r, opts, 0, "--call=bad", NULL);
+	assert_ended(&r, 2, "dlg: test: 'bad' is no value for --call\n");
+	run_release(&r);
 }
 
 static void test_help(void **state)
@@ -372,7 +393,7 @@ static void test_help(void **state)
 	run_release(&r);
 
 	parse(&r, opts, 0, "--help=1", NULL);
-	assert_ended(&r, 2, USAGE_ERROR("test: option '--help' doesn't allow an argument\n"));
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--help' doesn't allow an argument\n"));
 	run_release(&r);
 }
 
@@ -418,10 +439,18 @@ static void test_keep_unknown(void **state)
 	assert_ended(&r, 0, "");
 	run_release(&r);
 
-	/* only whole words: no bundles, no abbreviations, no misuse */
-	parse(&r, opts, PARSE_OPT_KEEP_UNKNOWN, "-qf", "--qu", "--quiet=1", "-m", NULL);
-	assert_left(&r, "-qf|--qu|--quiet=1|-m");
+	/* only whole words: no bundles, no abbreviations */
+	parse(&r, opts, PARSE_OPT_KEEP_UNKNOWN, "-qf", "--qu", "-m", NULL);
+	assert_left(&r, "-qf|--qu|-m");
 	assert_false(got.quiet);
+	run_release(&r);
+
+	/* but a word that names a long option is that option, misused or not */
+	parse(&r, opts, PARSE_OPT_KEEP_UNKNOWN, "--quiet=1", NULL);
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--quiet' doesn't allow an argument\n"));
+	run_release(&r);
+	parse(&r, opts, PARSE_OPT_KEEP_UNKNOWN, "--message", NULL);
+	assert_ended(&r, 2, USAGE_ERROR("dlg: test: option '--message' requires an argument\n"));
 	run_release(&r);
 
 	parse(&r, opts, PARSE_OPT_KEEP_UNKNOWN, "-q", "--message", "x", "y", NULL);
