@@ -312,22 +312,6 @@ struct list_out {
 	int snippets;               /* dlg search: a line of the matching text under each */
 };
 
-static int in_sorted(const struct strlist *l, const char *s)
-{
-	size_t lo = 0, hi = l->nr;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(l->items[mid], s);
-		if (!c)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 static void warn_fallback(struct list_out *o)
 {
 	if (o->res.from_view && o->res.why.len && !o->warned)
@@ -343,7 +327,7 @@ static int print_hit(const struct dialog_summary *d, const char *snippet, void *
 		o->failed = error_last();
 		return 0;
 	}
-	if (o->only && !in_sorted(o->only, d->id))
+	if (o->only && !strlist_has_sorted(o->only, d->id))
 		return 0;
 	if (o->quiet) {
 		puts(d->id);

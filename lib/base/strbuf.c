@@ -270,6 +270,11 @@ void strlist_sort(struct strlist *l)
 		qsort(l->items, l->nr, sizeof(*l->items), cmp_str);
 }
 
+int strlist_has_sorted(const struct strlist *l, const char *s)
+{
+	return l->nr && bsearch(&s, l->items, l->nr, sizeof(*l->items), cmp_str) != NULL;
+}
+
 void strlist_clear(struct strlist *l)
 {
 	for (size_t i = 0; i < l->nr; i++)

@@ -72,6 +72,8 @@ void strlist_push(struct strlist *l, const char *s);
 void strlist_push_nodup(struct strlist *l, char *s);
 int strlist_has(const struct strlist *l, const char *s);
 void strlist_sort(struct strlist *l);
+/* strlist_has() for a list strlist_sort() sorted: a binary search. */
+int strlist_has_sorted(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 
 #include "base/banned.h"

@@ -142,7 +142,9 @@ struct writer {
 	struct search_writer *search;
 };
 
-static int put_dialog(struct dlg_index *ix, struct writer *w, const char *id)
+/* search_too: the dialog's text may have changed, so its row of the search
+   table is written again (it is the costly part: every message decoded). */
+static int put_dialog(struct dlg_index *ix, struct writer *w, const char *id, int search_too)
 {
 	sqlite3_stmt *ins = w->ins, *del = w->del, *deltags = w->deltags, *instag = w->instag;
 	struct dialog_summary d;
@@ -192,7 +194,7 @@ static int put_dialog(struct dlg_index *ix, struct writer *w, const char *id)
 	sqlite3_bind_int64(ins, 14, (sqlite3_int64)d.waiting_since);
 	if (!err && sqlite3_step(ins) != SQLITE_DONE)
 		err = sql_error(ix, "update");
-	if (!err)
+	if (!err && search_too)
 		err = search_put(w->search, ix->store, id, &d);
 	strbuf_release(&tags);
 	dialog_summary_clear(&d);
@@ -315,7 +317,7 @@ static int rebuild_locked(struct dlg_index *ix, const git_oid *tip)
 		goto out;
 	if ((err = writer_open(&w, ix)) == 0) {
 		for (size_t i = 0; i < ids.nr && !err; i++)
-			err = put_dialog(ix, &w, ids.items[i]);
+			err = put_dialog(ix, &w, ids.items[i], 1);
 		writer_close(&w);
 	}
 	if (!err) {
@@ -360,7 +362,16 @@ static const char *record_id(const char *path, const char *top, char out[17])
 
 struct changed {
 	struct strlist *dialogs, *users;
+	struct strlist *texts;   /* dialogs whose searchable text may have changed */
 };
+
+/* A dialog's files that hold none of the text search finds: its state. */
+static int is_state_file(const char *path)
+{
+	const char *name = strrchr(path, '/');
+	return name && (!strcmp(name, "/log") || !strcmp(name, "/status") ||
+			!strcmp(name, "/assignee") || !strcmp(name, "/tags"));
+}
 
 static int note_changed(const char *path, const git_oid *old_id, const git_oid *new_id, void *payload)
 {
@@ -370,6 +381,8 @@ static int note_changed(const char *path, const git_oid *old_id, const git_oid *
 	if (record_id(path, "dialogs/", id)) {
 		if (!c->dialogs->nr || strcmp(c->dialogs->items[c->dialogs->nr - 1], id))
 			strlist_push(c->dialogs, id);
+		if (!is_state_file(path) && (!c->texts->nr || strcmp(c->texts->items[c->texts->nr - 1], id)))
+			strlist_push(c->texts, id);
 	} else if (record_id(path, "users/", id)) {
 		if (!c->users->nr || strcmp(c->users->items[c->users->nr - 1], id))
 			strlist_push(c->users, id);
@@ -377,12 +390,12 @@ static int note_changed(const char *path, const git_oid *old_id, const git_oid *
 	return 0;
 }
 
-static int changed_records(struct strlist *dialogs, struct strlist *users, struct dlg_store *s,
-			   const git_oid *from, const git_oid *to)
+static int changed_records(struct strlist *dialogs, struct strlist *users, struct strlist *texts,
+			   struct dlg_store *s, const git_oid *from, const git_oid *to)
 {
 	git_commit *a = NULL, *b = NULL;
 	git_tree *ta = NULL, *tb = NULL;
-	struct changed c = { dialogs, users };
+	struct changed c = { dialogs, users, texts };
 	int err;
 	if ((err = git_commit_lookup(&a, s->repo, from)) < 0 || (err = git_commit_tree(&ta, a)) < 0 ||
 	    (err = git_commit_lookup(&b, s->repo, to)) < 0 || (err = git_commit_tree(&tb, b)) < 0 ||
@@ -397,7 +410,7 @@ static int changed_records(struct strlist *dialogs, struct strlist *users, struc
 
 int index_update(struct dlg_index *ix, int *rebuilt)
 {
-	struct strlist dialogs = STRLIST_INIT, users = STRLIST_INIT;
+	struct strlist dialogs = STRLIST_INIT, users = STRLIST_INIT, texts = STRLIST_INIT;
 	git_oid built, tip;
 	struct writer w;
 	int err, locked = 0;
@@ -415,7 +428,7 @@ int index_update(struct dlg_index *ix, int *rebuilt)
 	if ((err = store_view_update(ix->store)) < 0 || (err = store_tip(&tip, ix->store)) < 0)
 		goto out;
 	if (get_commit(&built, ix) < 0 ||
-	    changed_records(&dialogs, &users, ix->store, &built, &tip) < 0) {
+	    changed_records(&dialogs, &users, &texts, ix->store, &built, &tip) < 0) {
 		if (rebuilt)
 			*rebuilt = 1;
 		err = rebuild_locked(ix, &tip);
@@ -433,17 +446,21 @@ int index_update(struct dlg_index *ix, int *rebuilt)
 				sqlite3_reset(st);
 				sqlite3_bind_text(st, 1, users.items[i], -1, SQLITE_STATIC);
 				while (sqlite3_step(st) == SQLITE_ROW) {
+					/* the user's card and notes are in each dialog's search row */
 					strlist_push(&dialogs, (const char *)sqlite3_column_text(st, 0));
+					strlist_push(&texts, (const char *)sqlite3_column_text(st, 0));
 				}
 			}
 		}
 		sqlite3_finalize(st);
 	}
 	strlist_sort(&dialogs);
+	strlist_sort(&texts);
 	if ((err = writer_open(&w, ix)) == 0) {
 		for (size_t i = 0; i < dialogs.nr && !err; i++)
 			if (!i || strcmp(dialogs.items[i], dialogs.items[i - 1]))
-				err = put_dialog(ix, &w, dialogs.items[i]);
+				err = put_dialog(ix, &w, dialogs.items[i],
+						 strlist_has_sorted(&texts, dialogs.items[i]));
 		writer_close(&w);
 	}
 	if (!err)
@@ -462,6 +479,7 @@ out:
 		store_unlock(ix->store);
 	strlist_clear(&dialogs);
 	strlist_clear(&users);
+	strlist_clear(&texts);
 	return err;
 }
 
