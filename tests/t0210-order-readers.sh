@@ -102,4 +102,128 @@ test_expect_success 'dlg send delivers replies of one second in the order they w
 	test_cmp expect actual
 '
 
+# A notmuch configuration that keeps its database outside the store and
+# reads only the dialogs' Maildirs, as the README shows.
+cat >nm.cfg <<EOF
+[database]
+path=$TRASH/nmdb
+mail_root=$TRASH/r/dialogs
+[new]
+tags=unread;inbox
+ignore=info;log;status;assignee;tags;notes
+[maildir]
+synchronize_flags=true
+EOF
+export NOTMUCH_CONFIG="$TRASH/nm.cfg"
+
+test_expect_success 'setup: a store a mail reader reads' '
+	dlg init -q r &&
+	mail m1.eml m1@ex mia@example.com "Refund" &&
+	mail m2.eml m2@ex mia@example.com "Re: Refund" m1@ex "Tue, 24 Nov 2026 11:00:00 +0000" &&
+	dlg -C r import m1.eml m2.eml >R && test "$(sort -u R | wc -l)" = 1 &&
+	R=$(head -1 R) && echo $R >R &&
+	dlg -C r reply -m "we refund" $R && dlg -C r note -m "checked" $R
+'
+R=$(cat R)
+
+if command -v notmuch >/dev/null; then
+test_expect_success 'notmuch indexes the view with its database outside the store' '
+	mkdir nmdb && notmuch new >out 2>&1 &&
+	test "$(notmuch count)" = 3 &&
+	ls -A r >top && printf "%s\n" .git dialogs format outbox users >expect &&
+	test_cmp expect top
+'
+
+test_expect_success 'notmuch marks messages read by renaming them: not damage' '
+	notmuch tag -unread -- "*" &&
+	ls r/dialogs/*/*/$R/cur >names && ! grep ":2,\$" names &&
+	dlg -C r fsck >out && test_line_count = out 0 &&
+	dlg -C r fsck --repair >out && test_line_count = out 0 &&
+	test ! -e r/.git/dlg/lost+found &&
+	ls r/dialogs/*/*/$R/cur >after && test_cmp names after &&
+	dlg -C r show $R >show && test "$(grep -c "^── " show)" = 4 &&
+	notmuch new >out 2>&1 && test "$(notmuch count)" = 3
+'
+
+test_expect_success 'a notmuch database inside the store is not the store own' '
+	sed -e "s|^path=.*|path=$TRASH/r|" -e "s|^mail_root=.*|mail_root=$TRASH/r|" nm.cfg >nm-in.cfg &&
+	NOTMUCH_CONFIG=$TRASH/nm-in.cfg notmuch new >out 2>&1 &&
+	test -d r/.notmuch &&
+	dlg -C r fsck >out && test_line_count = out 0 &&
+	dlg -C r fsck --repair >out && test_line_count = out 0 &&
+	test -d r/.notmuch && test ! -e r/.git/dlg/lost+found
+'
+else
+	test_skip 'notmuch over the view' 'notmuch is not installed'
+fi
+
+if command -v mflag >/dev/null; then
+test_expect_success 'mflag renames: fsck, show and changes take them for the stored files' '
+	d=$(echo r/dialogs/*/*/$R) &&
+	mflag -s $d/cur/* >/dev/null && mflag -F $d/cur/* >/dev/null &&
+	ls $d/cur >names && test "$(grep -c ":2,F" names)" = 3 &&
+	dlg -C r fsck >out && test_line_count = out 0 &&
+	dlg -C r tag +vip $R && dlg -C r reply -m "second answer" $R &&
+	dlg -C r fsck >out && test_line_count = out 0 &&
+	dlg -C r show --json $R >json && test "$(jq ".messages | length" <json)" = 4
+'
+
+test_expect_success 'a message the branch loses goes with its renamed file' '
+	d=$(echo r/dialogs/*/*/$R) &&
+	mflag -F $d/cur/* >/dev/null &&
+	git -C r update-ref refs/heads/main main~2 &&
+	dlg -C r list -q >/dev/null &&
+	ls $d/cur >names && test_line_count = names 3 && ! grep -v ":2,F" names &&
+	dlg -C r fsck >out && test_line_count = out 0
+'
+
+test_expect_success 'a message changed in the commit is written under the reader name' '
+	d=$(echo r/dialogs/*/*/$R) &&
+	f=$(ls $d/cur | head -1) && base=${f%%:2,*} &&
+	printf "Subject: changed\n\nchanged\n" >changed.eml &&
+	blob=$(git -C r hash-object -w --stdin <changed.eml) &&
+	path=$(git -C r ls-tree -r --name-only main | grep "/cur/$base:") &&
+	idx=$TRASH/idx && rm -f $idx &&
+	GIT_INDEX_FILE=$idx git -C r read-tree main &&
+	GIT_INDEX_FILE=$idx git -C r update-index --cacheinfo 100644,$blob,$path &&
+	tree=$(GIT_INDEX_FILE=$idx git -C r write-tree) &&
+	git -C r update-ref refs/heads/main $(git -C r commit-tree -p main -m change $tree) &&
+	dlg -C r list -q >/dev/null &&
+	ls $d/cur | grep "^$base" >names && test_line_count = names 1 &&
+	grep -q ":2,F" names && grep -q "^changed" "$d/cur/$(cat names)" &&
+	dlg -C r fsck >out && test_line_count = out 0
+'
+
+test_expect_success 'dlg send rewrites a renamed answer in place' '
+	d=$(echo t/dialogs/*/*/$(cat T)) &&
+	dlg -C t reply -m "flagged" $(cat T) &&
+	f=$(grep -l "^X-Dlg-Delivery: queued" $d/cur/*) && mflag -F $f >/dev/null &&
+	dlg -C t send >out && test_line_count = out 1 &&
+	grep -l "^X-Dlg-Delivery: queued" $d/cur/* >queued || true &&
+	test_line_count = queued 0 &&
+	test "$(ls $d/cur | wc -l)" = 8 &&
+	grep -q "^X-Dlg-Delivery: sent" $d/cur/*:2,FS &&
+	dlg -C t fsck >out && test_line_count = out 0
+'
+else
+	test_skip 'mblaze renaming the view' 'mblaze is not installed'
+fi
+
+test_expect_success 'files other mail tools keep in a Maildir are theirs' '
+	d=$(echo r/dialogs/*/*/$R) &&
+	for f in dovecot-uidlist dovecot.index.log dovecot-keywords .mbsyncstate .uidvalidity \
+		 .isyncuidmap.db .mutt_hcache maildirfolder courierimapuiddb; do
+		echo x >$d/$f || exit 1
+	done &&
+	mkdir $d/.mutt r/.mutt && echo x >$d/.mutt/cache && echo x >r/.mutt/cache &&
+	dlg -C r fsck >out && test_line_count = out 0 &&
+	dlg -C r fsck --repair >out && test_line_count = out 0 &&
+	test -f $d/dovecot-uidlist && test -f $d/.mutt/cache && test -f $d/.mbsyncstate &&
+	echo x >$d/stray && mkdir r/.other r/dialogs/.notmuch &&
+	test_exit_code 1 dlg -C r fsck >out &&
+	sed "s|dialogs/../../||" out | sort >actual &&
+	printf "extra $R/stray\nextra .other\nextra dialogs/.notmuch\n" | sort >expect &&
+	test_cmp expect actual
+'
+
 test_done
