@@ -138,15 +138,31 @@ static int find_renamed(struct strbuf *out, int *dirfd, struct viewfs *v, const 
 	return found ? 0 : DLG_ENOTFOUND;
 }
 
+/* Whether the tree the view showed has path: only a message that was
+   there can a mail reader have renamed, and new ones (an import of
+   thousands into one dialog) need not look.  Without the tree: look. */
+static int tree_has(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	if (!tree)
+		return 1;
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
+		return 0;
+	git_tree_entry_free(e);
+	return 1;
+}
+
 /* Writes data at rel unless the file already holds exactly that; a message
-   a mail reader renamed is written under the reader's name. */
-static int write_view_data(struct viewfs *v, const char *rel, const char *data, size_t len)
+   a mail reader renamed is written under the reader's name.  from: the
+   tree the view showed. */
+static int write_view_data(struct viewfs *v, git_tree *from, const char *rel, const char *data,
+			   size_t len)
 {
 	int created = 0, dirfd;
 	size_t dialog = dialog_dir_len(rel);
 	struct strbuf renamed = STRBUF_INIT;
 	int err;
-	if (!find_renamed(&renamed, &dirfd, v, rel)) {
+	if (layout_is_message(rel) && tree_has(from, rel) && !find_renamed(&renamed, &dirfd, v, rel)) {
 		err = viewfs_write_at(v, dirfd, renamed.buf, rel, data, len);
 		strbuf_release(&renamed);
 		return err;
@@ -176,12 +192,13 @@ int view_write_blob(struct viewfs *v, struct dlg_store *s, int dirfd, const char
 	return err;
 }
 
-static int write_view_file(struct viewfs *v, struct dlg_store *s, const char *rel, const git_oid *oid)
+static int write_view_file(struct viewfs *v, struct dlg_store *s, git_tree *from, const char *rel,
+			   const git_oid *oid)
 {
 	git_blob *blob = NULL;
 	int err = read_blob(&blob, s, rel, oid);
 	if (!err)
-		err = write_view_data(v, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		err = write_view_data(v, from, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return err;
 }
@@ -307,7 +324,7 @@ static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to, const c
 		for (size_t i = 0; i < st.removed.nr && !err; i++)
 			err = remove_view_file(&v, st.removed.items[i]);
 		for (size_t i = 0; i < st.written.nr && !err; i++)
-			err = write_view_file(&v, s, st.written.items[i], &st.ids[i]);
+			err = write_view_file(&v, s, from, st.written.items[i], &st.ids[i]);
 		viewfs_close(&v);
 	}
 	strlist_clear(&st.removed);
@@ -332,7 +349,7 @@ int view_record(struct dlg_store *s, const git_oid *commit)
 	return err;
 }
 
-static int apply_edits(struct viewfs *v, const struct view_edit *edits, size_t n)
+static int apply_edits(struct viewfs *v, git_tree *from, const struct view_edit *edits, size_t n)
 {
 	const char *why;
 	int err = 0;
@@ -349,7 +366,7 @@ static int apply_edits(struct viewfs *v, const struct view_edit *edits, size_t n
 			err = remove_view_file(v, edits[i].path);
 	for (size_t i = 0; i < n && !err; i++)
 		if (!edits[i].remove && view_has(edits[i].path))
-			err = write_view_data(v, edits[i].path, edits[i].data, edits[i].len);
+			err = write_view_data(v, from, edits[i].path, edits[i].data, edits[i].len);
 	return err;
 }
 
@@ -357,6 +374,7 @@ int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *t
 		      const struct view_edit *edits, size_t n)
 {
 	struct viewfs v;
+	git_tree *from_tree = NULL;
 	git_oid shown;
 	int err;
 
@@ -364,7 +382,10 @@ int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *t
 		return store_view_update(s);
 	if ((err = viewfs_open(&v, s->root, s->tmpdir)) < 0)
 		return err;
-	err = apply_edits(&v, edits, n);
+	if (tree_of_commit(&from_tree, s->repo, from) < 0)
+		from_tree = NULL;
+	err = apply_edits(&v, from_tree, edits, n);
+	git_tree_free(from_tree);
 	viewfs_close(&v);
 	if (err > 0)
 		return store_view_update(s);
