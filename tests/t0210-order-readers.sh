@@ -209,6 +209,18 @@ else
 	test_skip 'mblaze renaming the view' 'mblaze is not installed'
 fi
 
+if command -v mutt >/dev/null && command -v script >/dev/null; then
+test_expect_success 'mutt -R reads a dialog and changes nothing in it' '
+	d=$(echo r/dialogs/*/*/$R) && ls -R r >before &&
+	TERM=vt100 timeout 20 script -qec "mutt -n -F /dev/null -R -f $d -e \"set folder=$TRASH\" -e \"push \\\"<pipe-entry>cat >$TRASH/piped<enter><exit>\\\"\"" /dev/null >screen 2>&1 &&
+	grep -a "Msgs:3 " screen >/dev/null && grep "^Subject: " piped &&
+	ls -R r >after && test_cmp before after &&
+	dlg -C r fsck >out && test_line_count = out 0
+'
+else
+	test_skip 'mutt over the view' 'mutt is not installed'
+fi
+
 test_expect_success 'files other mail tools keep in a Maildir are theirs' '
 	d=$(echo r/dialogs/*/*/$R) &&
 	for f in dovecot-uidlist dovecot.index.log dovecot-keywords .mbsyncstate .uidvalidity \
