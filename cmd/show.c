@@ -198,7 +198,10 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 
 	/* Messages and notes in one timeline. */
 	while (i < n || k < nn) {
-		int take_note = k < nn && (i >= n || notes[k].date < msgs[i].date);
+		struct order_key mk;
+		if (i < n)
+			order_key_message(&mk, &msgs[i]);
+		int take_note = k < nn && (i >= n || order_cmp(&notes[k].order, &mk) < 0);
 		strbuf_reset(&ts);
 		if (take_note) {
 			time_format_short(&ts, notes[k].date);

@@ -3,7 +3,7 @@
 # clang and its runtime (libFuzzer, the sanitizers) build the fuzz harnesses (tests/fuzz/README).
 set -e
 pkgs="build-essential pkg-config libgit2-dev libjansson-dev libmagic-dev libcmocka-dev
-libsqlite3-dev libcurl4-openssl-dev python3 python3-aiosmtpd dovecot-imapd git mblaze notmuch
+libsqlite3-dev libcurl4-openssl-dev python3 python3-aiosmtpd dovecot-imapd git mblaze mutt notmuch
 mandoc perl strace clang libclang-rt-14-dev libstemmer-dev"
 missing=
 for p in $pkgs; do

@@ -18,6 +18,7 @@
 #include "channel/send.h"
 #include "store/id.h"
 #include "store/import.h"
+#include "store/order.h"
 #include "store/outbox.h"
 #include "store/layout.h"
 #include "store/record.h"
@@ -30,10 +31,13 @@
 #define BACKOFF_FIRST 60
 #define BACKOFF_MAX 3600
 
-static int entry_by_file(const void *pa, const void *pb)
+/* In the order they were written (store/order.h), dialog by dialog in a second. */
+static int entry_cmp(const void *pa, const void *pb)
 {
 	const struct outbox_entry *a = pa, *b = pb;
-	int c = strcmp(a->file, b->file);
+	struct order_key ka = { message_name_time(a->file), a->seq, 0, a->file },
+			 kb = { message_name_time(b->file), b->seq, 0, b->file };
+	int c = order_cmp(&ka, &kb);
 	return c ? c : strcmp(a->dialog, b->dialog);
 }
 
@@ -78,6 +82,7 @@ static int plan_fn(struct dlg_tx *tx, void *payload)
 			job->dropped++;
 			free(e.file);
 		} else if (!err) {
+			e.seq = message_seq(raw.buf, raw.len);
 			ALLOC_GROW(job->e, job->n + 1, job->alloc);
 			job->e[job->n++] = e;
 		} else {
@@ -87,9 +92,9 @@ static int plan_fn(struct dlg_tx *tx, void *payload)
 	if (!err && job->dropped)
 		tx_message(tx, "send: drop %zu stale outbox entr%s\n", job->dropped,
 			   job->dropped == 1 ? "y" : "ies");
-	/* Oldest first: file names start with the message's time. */
+	/* Oldest first, in the order they were written. */
 	if (job->n)
-		qsort(job->e, job->n, sizeof(*job->e), entry_by_file);
+		qsort(job->e, job->n, sizeof(*job->e), entry_cmp);
 	strlist_clear(&keys);
 	strbuf_release(&path);
 	strbuf_release(&raw);

@@ -15,6 +15,7 @@
 #include "store/layout.h"
 #include "store/message.h"
 #include "store/msgmap.h"
+#include "store/order.h"
 #include "store/outbox.h"
 #include "store/record.h"
 #include "store/tx.h"
@@ -88,6 +89,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	struct dialog_state st;
 	struct strlist msgids = STRLIST_INIT;
 	char key[17], rnd[17];
+	unsigned long seq;
 	int err, have_last;
 
 	job->assigned = 0;
@@ -122,7 +124,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	/*
 	 * The text first, then each file as a message of its own.  Their files
 	 * are named DATE.KEY and share the date, so the keys are handed out in
-	 * ascending order: readers and dlg send keep the order they were written.
+	 * ascending order: a dlg that sorts by name alone keeps it too.
 	 */
 	for (size_t part = 0; part <= job->nfiles; part++) {
 		const char *at = strrchr(email.buf, '@');
@@ -138,6 +140,10 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		strlist_push(&msgids, file.buf);
 	}
 	strlist_sort(&msgids);
+	/* Their sequence says the order they were made in, whatever their keys
+	   (store/order.h): the text, then each file, after all of the second. */
+	if ((err = order_next_seq(&seq, tx, dir.buf)) < 0)
+		goto out;
 	for (size_t part = *job->text ? 0 : 1; part <= job->nfiles; part++) {
 		const struct dlg_attachment *a = part ? &job->files[part - 1] : NULL;
 		struct reply_spec r = { 0 };
@@ -160,6 +166,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		r.references = refs.buf;
 		r.text = a ? "" : job->text;
 		r.date = tx_time(tx);
+		r.seq = seq < ORDER_SEQ_MAX ? seq++ : seq;
 		if (a) {
 			r.file_name = a->name;
 			r.file_type = a->type;

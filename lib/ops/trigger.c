@@ -11,6 +11,7 @@
 #include "store/layout.h"
 #include "store/message.h"
 #include "store/msgmap.h"
+#include "store/order.h"
 #include "store/outbox.h"
 #include "store/record.h"
 #include "store/summary.h"
@@ -92,6 +93,8 @@ static int trigger_one(struct dlg_tx *tx, struct trigger_job *job, const struct 
 	r.message_id = msgid.buf;
 	r.text = t->text;
 	r.date = tx_time(tx);
+	if ((err = order_next_seq(&r.seq, tx, dir.buf)) < 0)
+		goto out;
 	strbuf_reset(&data);
 	if ((err = message_build_reply(&data, &r)) < 0)
 		goto out;

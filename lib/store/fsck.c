@@ -31,6 +31,9 @@ struct fsck_state {
 	int problems;
 	int invalid;         /* tree paths no store may hold */
 	int err;
+	/* In a dialog's cur/: the names on disk, and those taken for messages a
+	   mail reader renamed (view_renamed_message). */
+	struct strlist *cur_names, *renamed;
 };
 
 static void fsck_problem(struct fsck_state *st, const char *kind, const char *rel, const char *why)
@@ -96,7 +99,7 @@ static void fsck_subtree(struct fsck_state *st, const git_tree_entry *e, int dir
 
 static void fsck_entry(struct fsck_state *st, const git_tree_entry *e, int dirfd, const char *rel)
 {
-	const char *name = git_tree_entry_name(e), *why;
+	const char *name = git_tree_entry_name(e), *why, *renamed;
 	int is_tree = git_tree_entry_type(e) == GIT_OBJECT_TREE, exists;
 	struct stat sb;
 
@@ -106,6 +109,13 @@ static void fsck_entry(struct fsck_state *st, const git_tree_entry *e, int dirfd
 		return;
 	}
 	exists = dirfd >= 0 && !fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW);
+	/* a message a mail reader marked is the message, under its new name */
+	if (!exists && !is_tree && st->cur_names && (renamed = view_renamed_message(st->cur_names, name)) &&
+	    !fstatat(dirfd, renamed, &sb, AT_SYMLINK_NOFOLLOW)) {
+		strlist_push(st->renamed, renamed);
+		name = st->renamed->items[st->renamed->nr - 1];
+		exists = 1;
+	}
 	if (exists && S_ISLNK(sb.st_mode)) {
 		fsck_problem(st, "symlink", rel, NULL);
 		if (!st->repair)
@@ -155,6 +165,8 @@ static void fsck_extras(struct fsck_state *st, git_tree *tree, int dirfd, const 
 		strbuf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", n);
 		if (e && view_has(child.buf) && !tree_entry_problem(child.buf, e))
 			continue; /* fsck_entry's */
+		if (view_reader_file(rel, n) || (st->renamed && strlist_has(st->renamed, n)))
+			continue; /* a mail reader's */
 		if (fstatat(dirfd, n, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			continue; /* gone meanwhile */
 		if (dialog && S_ISDIR(sb.st_mode) && (!strcmp(n, "new") || !strcmp(n, "tmp"))) {
@@ -201,11 +213,30 @@ static void fsck_paths(struct fsck_state *st, const git_tree_entry *e, const cha
 	git_tree_free(sub);
 }
 
+/* dialogs/xx/yy/ID/cur */
+static int is_cur_dir(const char *rel)
+{
+	size_t len = strlen(rel);
+	struct strbuf dialog = STRBUF_INIT;
+	int is;
+	if (len < 4 || strcmp(rel + len - 4, "/cur"))
+		return 0;
+	strbuf_add(&dialog, rel, len - 4);
+	is = view_is_dialog_dir(dialog.buf);
+	strbuf_release(&dialog);
+	return is;
+}
+
 static void fsck_tree(struct fsck_state *st, git_tree *tree, int dirfd, const char *rel)
 {
 	size_t n = git_tree_entrycount(tree);
 	struct strbuf child = STRBUF_INIT;
+	struct strlist cur_names = STRLIST_INIT, renamed = STRLIST_INIT;
 
+	if (dirfd >= 0 && is_cur_dir(rel) && !list_dir_at(&cur_names, dirfd, ".")) {
+		st->cur_names = &cur_names;
+		st->renamed = &renamed;
+	}
 	for (size_t i = 0; i < n && !st->err; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		strbuf_reset(&child);
@@ -221,12 +252,15 @@ static void fsck_tree(struct fsck_state *st, git_tree *tree, int dirfd, const ch
 	}
 	if (dirfd >= 0 && !st->err)
 		fsck_extras(st, tree, dirfd, rel);
+	st->cur_names = st->renamed = NULL;
+	strlist_clear(&cur_names);
+	strlist_clear(&renamed);
 	strbuf_release(&child);
 }
 
 int store_fsck(struct strbuf *report, struct dlg_store *s, int repair)
 {
-	struct fsck_state st = { s, { 0 }, report, STRBUF_INIT, -1, repair, 0, 0, 0 };
+	struct fsck_state st = { s, { 0 }, report, STRBUF_INIT, -1, repair, 0, 0, 0, NULL, NULL };
 	git_tree *tree = NULL;
 	git_oid tip;
 	char hex[GIT_OID_HEXSZ + 1];

@@ -11,6 +11,7 @@
 #include "store/import.h"
 #include "store/message.h"
 #include "store/msgmap.h"
+#include "store/order.h"
 #include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
@@ -44,29 +45,41 @@ int dialog_info_read(struct dialog_info *info, struct dlg_tx *tx, const char *di
 	return err;
 }
 
+struct tx_msgs {
+	struct dlg_tx *tx;
+	const char *dir;
+	struct strbuf path, data;
+};
+
+/* A customer's message, header fields only. */
+static int read_incoming(struct stored_msg *m, const char *name, void *ctx)
+{
+	struct tx_msgs *t = ctx;
+	int err;
+	strbuf_reset(&t->path);
+	strbuf_reset(&t->data);
+	layout_message(&t->path, t->dir, name);
+	if ((err = tx_read(&t->data, t->tx, t->path.buf)) < 0 ||
+	    (err = stored_msg_parse(m, name, t->data.buf, mime_body_offset(t->data.buf, t->data.len), 0)) < 0)
+		return err;
+	if (m->out) {
+		stored_msg_clear(m);
+		return DLG_ENOTFOUND;
+	}
+	return 0;
+}
+
 int dialog_last_incoming(struct stored_msg *out, struct dlg_tx *tx, const char *dir)
 {
 	struct strlist names = STRLIST_INIT;
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	int found = 0;
-	strbuf_addf(&path, "%s/cur", dir);
-	tx_list(&names, tx, path.buf);
-	/* names start with the message's time: the newest is last */
-	for (size_t i = names.nr; i-- > 0 && !found;) {
-		strbuf_reset(&path);
-		strbuf_reset(&data);
-		layout_message(&path, dir, names.items[i]);
-		if (tx_read(&data, tx, path.buf) < 0 ||
-		    stored_msg_parse(out, names.items[i], data.buf, mime_body_offset(data.buf, data.len), 0) < 0)
-			continue;
-		if (!out->out)
-			found = 1;
-		else
-			stored_msg_clear(out);
-	}
+	struct tx_msgs t = { tx, dir, STRBUF_INIT, STRBUF_INIT };
+	int found;
+	strbuf_addf(&t.path, "%s/cur", dir);
+	tx_list(&names, tx, t.path.buf);
+	found = !order_last_message(out, &names, read_incoming, &t);
 	strlist_clear(&names);
-	strbuf_release(&path);
-	strbuf_release(&data);
+	strbuf_release(&t.path);
+	strbuf_release(&t.data);
 	return found;
 }
 

@@ -10,6 +10,7 @@
 #include "git/hash.h"
 #include "mail/charset.h"
 #include "store/message.h"
+#include "store/order.h"
 
 /* "X-Dlg-" as dlg spells it, at the start of a field line. */
 #define DLG_PREFIX "X-Dlg-"
@@ -137,6 +138,14 @@ static char *block_field_if(struct strlist *ignored, const char *buf, size_t len
 	return v;
 }
 
+unsigned long message_seq(const char *buf, size_t len)
+{
+	char *v = block_dup(buf, len, "X-Dlg-Sequence");
+	unsigned long seq = order_seq_parse(v);
+	free(v);
+	return seq;
+}
+
 time_t message_name_time(const char *name)
 {
 	char *end;
@@ -163,6 +172,7 @@ int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, si
 	m->channel_user = block_dup(buf, len, "X-Dlg-Channel-User");
 	m->channel_message = block_dup(buf, len, "X-Dlg-Channel-Message");
 	m->route = block_dup(buf, len, "X-Dlg-Route");
+	m->seq = message_seq(buf, len);
 	/* Messages stored before senders' fields were renamed may carry some in
 	   the block; what cannot be dlg's own is dropped by meaning too. */
 	m->conversation = block_field_if(&m->ignored, buf, len, "X-Dlg-Conversation",
@@ -197,12 +207,18 @@ void stored_msg_clear(struct stored_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void message_file_name(struct strbuf *out, time_t date, const char *key, int out_dir)
+void message_name_second(struct strbuf *out, time_t date)
 {
 	long long t = date < 0 ? 0 : (long long)date;
 	if (t > 9999999999LL)
 		t = 9999999999LL;
-	strbuf_addf(out, "%010lld.%s:2,%s", t, key, out_dir ? "S" : "");
+	strbuf_addf(out, "%010lld", t);
+}
+
+void message_file_name(struct strbuf *out, time_t date, const char *key, int out_dir)
+{
+	message_name_second(out, date);
+	strbuf_addf(out, ".%s:2,%s", key, out_dir ? "S" : "");
 }
 
 /* Header values from channels are untrusted: one line, no control characters. */
@@ -344,6 +360,11 @@ int message_build_reply(struct strbuf *out, const struct reply_spec *r)
 	message_add_meta(out, &r->meta, "out", eol);
 	message_add_header(out, "X-Dlg-Operator", r->operator, eol);
 	message_add_header(out, "X-Dlg-Delivery", "queued", eol);
+	if (r->seq) {
+		strbuf_addf(&sb, "%lu", r->seq);
+		message_add_header(out, "X-Dlg-Sequence", sb.buf, eol);
+		strbuf_reset(&sb);
+	}
 	mime_date_format(&sb, r->date);
 	message_add_header(out, "Date", sb.buf, eol);
 	strbuf_reset(&sb);

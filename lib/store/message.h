@@ -37,6 +37,7 @@ struct stored_msg {
 	char *sent_via;          /* outgoing, sent: the channel */
 	char *error;             /* outgoing, failed: why */
 	char *next_attempt;      /* outgoing, failed: when dlg send tries again (ISO 8601), or NULL */
+	unsigned long seq;       /* X-Dlg-Sequence: its place in its second (store/order.h), 0 when none */
 	struct strlist ignored;  /* "Name: value" of X-Dlg-* fields outside the block, and renamed ones */
 	time_t date;
 	struct mime_message *mime;
@@ -53,9 +54,13 @@ int message_block_get(struct strbuf *out, const char *buf, size_t len, const cha
 int stored_msg_parse(struct stored_msg *m, const char *name, const char *buf, size_t len,
 		     unsigned mime_flags);
 void stored_msg_clear(struct stored_msg *m);
+/* Its X-Dlg-Sequence, 0 when it has none (store/order.h). */
+unsigned long message_seq(const char *buf, size_t len);
 /* Message time from a file name (DATE.KEY…), or 0. */
 time_t message_name_time(const char *name);
 void message_file_name(struct strbuf *out, time_t date, const char *key, int out_dir);
+/* The DATE a message file name starts with: ten digits, clamped. */
+void message_name_second(struct strbuf *out, time_t date);
 
 struct msg_meta {
 	const char *channel;
@@ -84,6 +89,7 @@ struct reply_spec {
 	const char *references;    /* "<a> <b>", may be NULL */
 	const char *text;          /* may be empty when a file goes */
 	time_t date;
+	unsigned long seq;         /* X-Dlg-Sequence (store/order.h); 0 writes none */
 	const char *file_name;     /* one attached file, or NULL */
 	const char *file_type;
 	const char *file_data;

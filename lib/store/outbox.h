@@ -12,6 +12,7 @@ struct outbox_entry {
 	char key[17];
 	char dialog[17];
 	char *file;
+	unsigned long seq;  /* its message's X-Dlg-Sequence, once someone read it */
 };
 void outbox_free(struct outbox_entry *e, size_t n);
 /* outbox/KEY of the tree: "DIALOG FILE".  DLG_ENOTFOUND when absent or unreadable. */

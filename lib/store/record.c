@@ -9,6 +9,7 @@
 #include "base/utf8.h"
 #include "store/id.h"
 #include "store/layout.h"
+#include "store/order.h"
 #include "store/record.h"
 #include "store/tx.h"
 
@@ -536,19 +537,23 @@ int record_note(struct dlg_tx *tx, const char *dir, const char *text)
 {
 	struct strbuf path = STRBUF_INIT, body = STRBUF_INIT, ts = STRBUF_INIT;
 	char rnd[9];
+	unsigned long seq;
 	int err;
-	struct tm tm;
 	time_t now = tx_time(tx);
 
-	gmtime_r(&now, &tm);
+	if ((err = order_next_seq(&seq, tx, dir)) < 0)
+		goto out;
 	random_hex(rnd, 8);
-	strbuf_addf(&path, "%s/notes/%04d%02d%02dT%02d%02d%02dZ-%s", dir, tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd);
+	layout_notes(&path, dir);
+	strbuf_addch(&path, '/');
+	note_name_second(&path, now);
+	strbuf_addf(&path, "-%s", rnd);
 	time_format_iso(&ts, now);
-	strbuf_addf(&body, "Author: %s\nDate: %s\n\n%s", tx_operator(tx), ts.buf, text);
+	strbuf_addf(&body, "Author: %s\nDate: %s\nSequence: %lu\n\n%s", tx_operator(tx), ts.buf, seq, text);
 	if (!body.len || body.buf[body.len - 1] != '\n')
 		strbuf_addch(&body, '\n');
 	err = tx_write(tx, path.buf, body.buf, body.len);
+out:
 	strbuf_release(&path);
 	strbuf_release(&body);
 	strbuf_release(&ts);

@@ -104,14 +104,32 @@ static char *first_line(struct strbuf *sb)
 	return nl ? xstrndup(sb->buf, (size_t)(nl - sb->buf)) : xstrdup(sb->buf);
 }
 
+/* A message's place and direction, for first_unanswered(). */
+struct placed_msg {
+	struct order_key order;
+	int out;
+};
+
+static int placed_cmp(const void *a, const void *b)
+{
+	return order_cmp(&((const struct placed_msg *)a)->order, &((const struct placed_msg *)b)->order);
+}
+
 /* When the customer began to wait: the time of the first of the messages
-   that follow the operators' last one (files sorted by time, the last one
-   from the customer).  Only dlg's block is read, of those messages alone. */
+   that follow the operators' last one (the last one from the customer).
+   Names sort by second, so only the messages back to the operators' last
+   answer and the rest of its second are read, dlg's block alone; the order
+   (store/order.h) decides within that second. */
 static time_t first_unanswered(struct dlg_store *s, const char *dir, const struct strlist *files)
 {
 	struct strbuf rel = STRBUF_INIT, data = STRBUF_INIT, direction = STRBUF_INIT;
-	time_t since = message_name_time(files->items[files->nr - 1]);
-	for (size_t i = files->nr - 1; i-- > 0;) {
+	struct placed_msg *m = xcalloc(files->nr, sizeof(*m));
+	time_t since = message_name_time(files->items[files->nr - 1]), stop = -1;
+	size_t n = 0;
+	for (size_t i = files->nr; i-- > 0;) {
+		time_t t = message_name_time(files->items[i]);
+		if (stop >= 0 && t != stop)
+			break;
 		strbuf_reset(&rel);
 		strbuf_reset(&data);
 		strbuf_reset(&direction);
@@ -119,15 +137,38 @@ static time_t first_unanswered(struct dlg_store *s, const char *dir, const struc
 		if (view_read(&data, s, rel.buf) < 0)
 			continue;
 		message_block_get(&direction, data.buf, data.len, "X-Dlg-Direction");
-		if (!strcmp(direction.buf, "out"))
-			break;
-		if (message_name_time(files->items[i]))
-			since = message_name_time(files->items[i]);
+		m[n].order = (struct order_key){ t, message_seq(data.buf, data.len), 0, files->items[i] };
+		m[n].out = !strcmp(direction.buf, "out");
+		if (m[n++].out && stop < 0)
+			stop = t;
 	}
+	qsort(m, n, sizeof(*m), placed_cmp);
+	for (size_t i = n; i-- > 0 && !m[i].out;)
+		if (m[i].order.time)
+			since = m[i].order.time;
+	free(m);
 	strbuf_release(&rel);
 	strbuf_release(&data);
 	strbuf_release(&direction);
 	return since;
+}
+
+struct view_msgs {
+	struct dlg_store *s;
+	const char *dir;
+	struct strbuf rel, data;
+};
+
+static int read_view_msg(struct stored_msg *m, const char *name, void *ctx)
+{
+	struct view_msgs *v = ctx;
+	int err;
+	strbuf_reset(&v->rel);
+	strbuf_reset(&v->data);
+	layout_message(&v->rel, v->dir, name);
+	if ((err = view_read(&v->data, v->s, v->rel.buf)) < 0)
+		return err;
+	return stored_msg_parse(m, name, v->data.buf, v->data.len, 0);
 }
 
 int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const char *id)
@@ -179,13 +220,12 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 	view_list(&files, s, rel.buf);
 	d->nmsgs = files.nr;
 	if (files.nr) {
-		/* Names start with the message time, so the last name is the newest. */
 		struct stored_msg m;
-		strbuf_reset(&rel);
-		strbuf_reset(&data);
-		layout_message(&rel, dir.buf, files.items[files.nr - 1]);
-		if (!view_read(&data, s, rel.buf) &&
-		    !stored_msg_parse(&m, files.items[files.nr - 1], data.buf, data.len, 0)) {
+		struct view_msgs v = { s, dir.buf, STRBUF_INIT, STRBUF_INIT };
+		int none = order_last_message(&m, &files, read_view_msg, &v);
+		strbuf_release(&v.rel);
+		strbuf_release(&v.data);
+		if (!none) {
 			struct strbuf pv = STRBUF_INIT;
 			d->last_at = message_name_time(m.name);
 			d->waiting = !m.out && !d->closed;
@@ -224,8 +264,16 @@ void dialog_summary_clear(struct dialog_summary *d)
 
 static int msg_cmp(const void *pa, const void *pb)
 {
-	const struct stored_msg *a = pa, *b = pb;
-	return strcmp(a->name, b->name);
+	struct order_key a, b;
+	order_key_message(&a, pa);
+	order_key_message(&b, pb);
+	return order_cmp(&a, &b);
+}
+
+static int note_cmp(const void *pa, const void *pb)
+{
+	const struct note *a = pa, *b = pb;
+	return order_cmp(&a->order, &b->order);
 }
 
 int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
@@ -282,6 +330,8 @@ int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *di
 		layout_note(&rel, dir, files.items[i]);
 		if (view_read(&data, s, rel.buf) < 0)
 			continue;
+		notes[k].name = xstrdup(files.items[i]);
+		order_key_note(&notes[k].order, notes[k].name, data.buf, data.len);
 		notes[k].author = kv_get(data.buf, data.len, "Author");
 		date = kv_get(data.buf, data.len, "Date");
 		if (date)
@@ -293,6 +343,7 @@ int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *di
 			notes[k].author = xstrdup("?");
 		k++;
 	}
+	qsort(notes, k, sizeof(*notes), note_cmp);
 	*out = notes;
 	*n = k;
 	strlist_clear(&files);
@@ -304,6 +355,7 @@ int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *di
 void notes_free(struct note *notes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		free(notes[i].name);
 		free(notes[i].author);
 		free(notes[i].text);
 	}

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "store/message.h"
+#include "store/order.h"
 #include "store/record.h"
 #include "store/store.h"
 #include "store/view.h"
@@ -32,17 +33,19 @@ void dialog_summary_clear(struct dialog_summary *d);
 /* Every dialog id in the view, sorted. */
 int dialog_ids_all(struct strlist *out, struct dlg_store *s);
 
-/* A dialog's messages, by time. */
+/* A dialog's messages, in timeline order (store/order.h). */
 int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
 			 const char *id, unsigned mime_flags);
 void dialog_messages_free(struct stored_msg *msgs, size_t n);
 
 struct note {
+	char *name;
 	char *author;
 	time_t date;
 	char *text;
+	struct order_key order;  /* its name is the note's */
 };
-/* Notes of the record at dir ("dialogs/…" or "users/…"), by time. */
+/* Notes of the record at dir ("dialogs/…" or "users/…"), in timeline order. */
 int notes_load(struct note **out, size_t *n, struct dlg_store *s, const char *dir);
 void notes_free(struct note *notes, size_t n);
 

@@ -84,12 +84,90 @@ void view_make_maildir(int dirfd)
 	mkdirat(dirfd, "tmp", 0755);
 }
 
-/* Writes data at rel unless the file already holds exactly that. */
-static int write_view_data(struct viewfs *v, const char *rel, const char *data, size_t len)
+const char *view_renamed_message(const struct strlist *names, const char *name)
+{
+	const char *info = strstr(name, ":2,");
+	size_t base = info ? (size_t)(info - name) + 3 : 0;
+	if (!base)
+		return NULL;
+	for (size_t i = 0; i < names->nr; i++)
+		if (!strncmp(names->items[i], name, base) && strcmp(names->items[i], name) &&
+		    !strchr(names->items[i] + base, '/'))
+			return names->items[i];
+	return NULL;
+}
+
+int view_reader_file(const char *rel, const char *name)
+{
+	/* notmuch's database (database.path in the store), mutt's caches,
+	   isync's and dovecot's state, Courier's and Maildir++'s markers */
+	static const char *const prefixes[] = { ".mutt", ".mbsyncstate", "dovecot", "courierimap", NULL };
+	static const char *const names[] = { ".notmuch", ".uidvalidity", ".isyncuidmap.db",
+					     "maildirfolder", NULL };
+	if (*rel && !view_is_dialog_dir(rel))
+		return 0;
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	for (int i = 0; prefixes[i]; i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/* The name a mail reader gave message rel by renaming it, when the file is
+   not under its own (*dirfd: its directory, v's). */
+static int find_renamed(struct strbuf *out, int *dirfd, struct viewfs *v, const char *rel)
+{
+	const char *slash = strrchr(rel, '/'), *found;
+	struct strlist names = STRLIST_INIT;
+	struct stat st;
+	int err;
+	if (!slash || !layout_is_message(rel))
+		return DLG_ENOTFOUND;
+	if ((err = viewfs_dir(dirfd, v, rel, (size_t)(slash - rel), 0, NULL)) < 0) {
+		dlg_error_clear();
+		return DLG_ENOTFOUND;
+	}
+	if (!fstatat(*dirfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) || errno != ENOENT ||
+	    list_dir_at(&names, *dirfd, ".") < 0)
+		return DLG_ENOTFOUND;
+	if ((found = view_renamed_message(&names, slash + 1)))
+		strbuf_addstr(out, found);
+	strlist_clear(&names);
+	return found ? 0 : DLG_ENOTFOUND;
+}
+
+/* Whether the tree the view showed has path: only a message that was
+   there can a mail reader have renamed, and new ones (an import of
+   thousands into one dialog) need not look.  Without the tree: look. */
+static int tree_has(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	if (!tree)
+		return 1;
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
+		return 0;
+	git_tree_entry_free(e);
+	return 1;
+}
+
+/* Writes data at rel unless the file already holds exactly that; a message
+   a mail reader renamed is written under the reader's name.  from: the
+   tree the view showed. */
+static int write_view_data(struct viewfs *v, git_tree *from, const char *rel, const char *data,
+			   size_t len)
 {
 	int created = 0, dirfd;
 	size_t dialog = dialog_dir_len(rel);
-	int err = viewfs_write(v, rel, data, len, &created);
+	struct strbuf renamed = STRBUF_INIT;
+	int err;
+	if (layout_is_message(rel) && tree_has(from, rel) && !find_renamed(&renamed, &dirfd, v, rel)) {
+		err = viewfs_write_at(v, dirfd, renamed.buf, rel, data, len);
+		strbuf_release(&renamed);
+		return err;
+	}
+	err = viewfs_write(v, rel, data, len, &created);
 	/* A new directory: if it belongs to a dialog, Maildir wants new/ and tmp/ too. */
 	if (!err && created && dialog && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
 		view_make_maildir(dirfd);
@@ -114,12 +192,13 @@ int view_write_blob(struct viewfs *v, struct dlg_store *s, int dirfd, const char
 	return err;
 }
 
-static int write_view_file(struct viewfs *v, struct dlg_store *s, const char *rel, const git_oid *oid)
+static int write_view_file(struct viewfs *v, struct dlg_store *s, git_tree *from, const char *rel,
+			   const git_oid *oid)
 {
 	git_blob *blob = NULL;
 	int err = read_blob(&blob, s, rel, oid);
 	if (!err)
-		err = write_view_data(v, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		err = write_view_data(v, from, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return err;
 }
@@ -166,6 +245,7 @@ static void prune_dirs(struct viewfs *v, const char *rel)
 static int remove_view_file(struct viewfs *v, const char *rel)
 {
 	const char *slash = strrchr(rel, '/');
+	struct strbuf renamed = STRBUF_INIT;
 	int dirfd, err = viewfs_dir(&dirfd, v, rel, slash ? (size_t)(slash - rel) : 0, 0, NULL);
 	if (err == DLG_ENOTFOUND) {
 		dlg_error_clear(); /* already gone */
@@ -173,8 +253,17 @@ static int remove_view_file(struct viewfs *v, const char *rel)
 	}
 	if (err < 0)
 		return err;
-	if (unlinkat(dirfd, slash ? slash + 1 : rel, 0) < 0 && errno != ENOENT)
-		return dlg_error(DLG_ERROR, "cannot remove '%s': %s", rel, strerror(errno));
+	if (unlinkat(dirfd, slash ? slash + 1 : rel, 0) < 0) {
+		if (errno != ENOENT)
+			return dlg_error(DLG_ERROR, "cannot remove '%s': %s", rel, strerror(errno));
+		/* gone, or a mail reader renamed it */
+		if (!find_renamed(&renamed, &dirfd, v, rel) && unlinkat(dirfd, renamed.buf, 0) < 0 &&
+		    errno != ENOENT)
+			err = dlg_error(DLG_ERROR, "cannot remove '%s': %s", rel, strerror(errno));
+		strbuf_release(&renamed);
+		if (err < 0)
+			return err;
+	}
 	prune_dirs(v, rel);
 	return 0;
 }
@@ -235,7 +324,7 @@ static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to, const c
 		for (size_t i = 0; i < st.removed.nr && !err; i++)
 			err = remove_view_file(&v, st.removed.items[i]);
 		for (size_t i = 0; i < st.written.nr && !err; i++)
-			err = write_view_file(&v, s, st.written.items[i], &st.ids[i]);
+			err = write_view_file(&v, s, from, st.written.items[i], &st.ids[i]);
 		viewfs_close(&v);
 	}
 	strlist_clear(&st.removed);
@@ -260,7 +349,7 @@ int view_record(struct dlg_store *s, const git_oid *commit)
 	return err;
 }
 
-static int apply_edits(struct viewfs *v, const struct view_edit *edits, size_t n)
+static int apply_edits(struct viewfs *v, git_tree *from, const struct view_edit *edits, size_t n)
 {
 	const char *why;
 	int err = 0;
@@ -277,7 +366,7 @@ static int apply_edits(struct viewfs *v, const struct view_edit *edits, size_t n
 			err = remove_view_file(v, edits[i].path);
 	for (size_t i = 0; i < n && !err; i++)
 		if (!edits[i].remove && view_has(edits[i].path))
-			err = write_view_data(v, edits[i].path, edits[i].data, edits[i].len);
+			err = write_view_data(v, from, edits[i].path, edits[i].data, edits[i].len);
 	return err;
 }
 
@@ -285,6 +374,7 @@ int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *t
 		      const struct view_edit *edits, size_t n)
 {
 	struct viewfs v;
+	git_tree *from_tree = NULL;
 	git_oid shown;
 	int err;
 
@@ -292,7 +382,10 @@ int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *t
 		return store_view_update(s);
 	if ((err = viewfs_open(&v, s->root, s->tmpdir)) < 0)
 		return err;
-	err = apply_edits(&v, edits, n);
+	if (tree_of_commit(&from_tree, s->repo, from) < 0)
+		from_tree = NULL;
+	err = apply_edits(&v, from_tree, edits, n);
+	git_tree_free(from_tree);
 	viewfs_close(&v);
 	if (err > 0)
 		return store_view_update(s);

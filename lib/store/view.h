@@ -29,6 +29,17 @@ int view_is_dialog_dir(const char *rel);
 /* Makes the Maildir's new/ and tmp/ (git keeps no empty directory) in the
    dialog directory dirfd. */
 void view_make_maildir(int dirfd);
+/*
+ * Mail readers (store-format.md, "The view and mail readers").  A reader
+ * marks a message by renaming cur/BASE:2,FLAGS to other flags: the same
+ * message.  Returns the name in names that is name's up to and including
+ * ":2," with other flags, else NULL.
+ */
+const char *view_renamed_message(const struct strlist *names, const char *name);
+/* A file or directory that mail tools keep in directory rel of the view
+   (the store's top, a dialog's Maildir): never dlg's, never extra. */
+int view_reader_file(const char *rel, const char *name);
+
 /* Writes blob oid at name in dirfd (rel names it). */
 int view_write_blob(struct viewfs *v, struct dlg_store *s, int dirfd, const char *name, const char *rel,
 		    const git_oid *oid);

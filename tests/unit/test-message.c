@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "store/message.h"
+#include "store/order.h"
 #include "base/strbuf.h"
 
 static void assert_block_value(const char *msg, const char *name, const char *want)
@@ -161,6 +162,42 @@ static void test_multipart_deterministic(void **state)
 	strbuf_release(&b);
 }
 
+/* Sequences from another clone's commit are hostile: only plain digits up
+   to 2^62 count, and the key orders by time, sequence, kind, then name. */
+static void test_order(void **state)
+{
+	struct order_key a = { 100, 2, 0, "0000000100.b" }, b = { 100, 2, 1, "0000000100.a" },
+			 c = { 100, 3, 0, "0000000100.0" }, d = { 99, 9, 1, "z" };
+	struct stored_msg m;
+	const char *raw = "X-Dlg-Direction: out\nX-Dlg-Sequence: 7\nSubject: s\n\nbody\n";
+	(void)state;
+	assert_int_equal(order_seq_parse("12"), 12);
+	assert_int_equal(order_seq_parse("4611686018427387904"), ORDER_SEQ_MAX);
+	assert_int_equal(order_seq_parse("4611686018427387905"), 0);
+	assert_int_equal(order_seq_parse("99999999999999999999"), 0);
+	assert_int_equal(order_seq_parse("-1"), 0);
+	assert_int_equal(order_seq_parse(" 1"), 0);
+	assert_int_equal(order_seq_parse("1x"), 0);
+	assert_int_equal(order_seq_parse(""), 0);
+	assert_int_equal(order_seq_parse(NULL), 0);
+	assert_true(order_cmp(&a, &b) < 0);  /* messages before notes */
+	assert_true(order_cmp(&b, &c) < 0);  /* then the sequence */
+	assert_true(order_cmp(&d, &a) < 0);  /* the second first */
+	assert_int_equal(order_cmp(&a, &a), 0);
+	assert_int_equal(note_name_time("20261125T100000Z-1a2b3c4d"), 1795600800);
+	assert_int_equal(note_name_time("2026112XT100000Z-1a2b3c4d"), 0);
+	assert_int_equal(stored_msg_parse(&m, "1795514400.0123456789abcdef:2,S", raw, strlen(raw), 0), 0);
+	assert_int_equal(m.seq, 7);
+	order_key_message(&a, &m);
+	assert_int_equal(a.time, 1795514400);
+	stored_msg_clear(&m);
+	/* below the block it is someone else's */
+	raw = "X-Dlg-Direction: out\nSubject: s\nX-Dlg-Sequence: 7\n\nbody\n";
+	assert_int_equal(stored_msg_parse(&m, "1.0123456789abcdef:2,S", raw, strlen(raw), 0), 0);
+	assert_int_equal(m.seq, 0);
+	stored_msg_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_renames),
 		cmocka_unit_test(test_boundary_avoids_parts),
 		cmocka_unit_test(test_multipart_deterministic),
+		cmocka_unit_test(test_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
