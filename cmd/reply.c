@@ -1,19 +1,73 @@
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "base/time.h"
+#include "base/utf8.h"
 #include "cmd.h"
 #include "ops/reply.h"
 #include "ops/template.h"
+#include "store/summary.h"
 
 static const char *const reply_usage[] = {
 	"dlg reply [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID",
 	NULL,
 };
 
+/* How much of the customer's message the editor file quotes. */
+#define QUOTE_LINES 200
+
+/*
+ * The customer's newest message, quoted under "# " lines in the editor
+ * file: what the operator answers is in view while writing, and is never
+ * sent.  Their text is made safe for the terminal the editor runs in.
+ */
+static void quote_last_customer(struct strbuf *out, struct dlg_store *s, const char *id)
+{
+	struct strbuf who = STRBUF_INIT, when = STRBUF_INIT, safe = STRBUF_INIT;
+	const struct stored_msg *last = NULL;
+	struct stored_msg *msgs;
+	size_t n, lines = 0;
+	const char *p;
+
+	if (dialog_messages_load(&msgs, &n, s, id, 0) < 0)
+		return;
+	for (size_t i = n; i-- > 0 && !last;)
+		if (!msgs[i].out)
+			last = &msgs[i];
+	if (!last)
+		goto out;
+	if (*last->mime->from.name)
+		strbuf_addf(&who, "%s <%s>", last->mime->from.name, last->mime->from.addr);
+	else
+		strbuf_addstr(&who, *last->mime->from.addr ? last->mime->from.addr : "the customer");
+	time_format_short(&when, last->date);
+	term_sanitize(&safe, who.buf, who.len, 0);
+	strbuf_addf(out, "#\n# %s wrote on %s:\n", safe.buf, when.buf);
+	strbuf_reset(&safe);
+	term_sanitize(&safe, last->mime->text, strlen(last->mime->text), 1);
+	strbuf_rtrim(&safe);
+	for (p = safe.buf; *p && lines < QUOTE_LINES; lines++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		strbuf_addstr(out, len ? "# > " : "# >");
+		strbuf_add(out, p, len);
+		strbuf_addch(out, '\n');
+		p += len + !!nl;
+	}
+	if (*p)
+		strbuf_addstr(out, "# > [...]\n");
+out:
+	dialog_messages_free(msgs, n);
+	strbuf_release(&who);
+	strbuf_release(&when);
+	strbuf_release(&safe);
+}
+
 CMD(reply)
 {
 	struct strlist ids = STRLIST_INIT, paths = STRLIST_INIT;
-	struct strbuf text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, quote = STRBUF_INIT;
 	struct dlg_reply_opts reply = { 0 };
 	struct dlg_attachment *files;
 	const char *m = NULL, *file = NULL, *tmpl = NULL;
@@ -53,10 +107,12 @@ CMD(reply)
 			ret = error_last();
 		} else {
 			/* like git commit: on a terminal, the draft is the operator's to edit */
-			if (!no_edit && isatty(0) && isatty(1))
-				ret = edit_text(&text, draft.buf, "reply");
-			else
+			if (!no_edit && isatty(0) && isatty(1)) {
+				quote_last_customer(&quote, ctx->store, ids.items[0]);
+				ret = edit_text(&text, draft.buf, "reply", quote.buf);
+			} else {
 				strbuf_addbuf(&text, &draft);
+			}
 		}
 		strbuf_release(&draft);
 		strbuf_rtrim(&text);
@@ -68,7 +124,13 @@ CMD(reply)
 		}
 	} else if (!ret && (!paths.nr || m || file)) {
 		/* With files, the text is what -m or -F say: no editor opens for it. */
-		if (!(ret = text_from_sources(&text, m, file, "reply")))
+		if (!m && !file && isatty(0)) {
+			quote_last_customer(&quote, ctx->store, ids.items[0]);
+			ret = text_from_editor(&text, "", "reply", quote.buf);
+		} else {
+			ret = text_from_sources(&text, m, file, "reply");
+		}
+		if (!ret)
 			emoji_expand_in_place(&text);
 	}
 	if (ret)
@@ -87,5 +149,6 @@ out:
 	strlist_clear(&paths);
 	strlist_clear(&ids);
 	strbuf_release(&text);
+	strbuf_release(&quote);
 	return ret;
 }
