@@ -50,6 +50,22 @@ int error_last(void)
 /* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
 #define PRINT_PIECE 65536
 
+void report_change(const char *verb, const struct strlist *ids, size_t changed, const char *what)
+{
+	struct strbuf line = STRBUF_INIT;
+	if (!changed)
+		strbuf_addf(&line, "%s: nothing to change", verb);
+	else if (ids->nr == 1)
+		strbuf_addf(&line, "%s %.7s: %s", verb, ids->items[0], what);
+	else
+		strbuf_addf(&line, "%s: %zu dialog%s %s", verb, changed, changed == 1 ? "" : "s", what);
+	if (changed && changed < ids->nr)
+		strbuf_addf(&line, " (%zu unchanged)", ids->nr - changed);
+	strbuf_addch(&line, '\n');
+	print_safe(stderr, line.buf, 1);
+	strbuf_release(&line);
+}
+
 void print_safe(FILE *fp, const char *s, int keep_newlines)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -16,6 +16,14 @@ int error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error_last(void);
 void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * What a change did, one line on stderr, so stdout stays for ids in a
+ * pipe: "VERB 3f9a2c1: WHAT" for one dialog, "VERB: N dialogs WHAT" for
+ * several, "VERB: nothing to change" when none changed.
+ */
+struct strlist;
+void report_change(const char *verb, const struct strlist *ids, size_t changed, const char *what);
+
 /* Writes customer text to fp with terminal controls neutralized. */
 void print_safe(FILE *fp, const char *s, int keep_newlines);
 /* The escape code when stdout is a terminal that wants color, else "". */

@@ -10,7 +10,7 @@
 #include "store/summary.h"
 
 static const char *const reply_usage[] = {
-	"dlg reply [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID",
+	"dlg reply [-q] [-m TEXT | -F FILE | -t NAME [--no-edit]] [-a FILE]... [--send] ID",
 	NULL,
 };
 
@@ -69,9 +69,10 @@ CMD(reply)
 	struct strlist ids = STRLIST_INIT, paths = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT, quote = STRBUF_INIT;
 	struct dlg_reply_opts reply = { 0 };
+	struct dlg_reply_result done = { 0 };
 	struct dlg_attachment *files;
 	const char *m = NULL, *file = NULL, *tmpl = NULL;
-	int ret = 0, send_now = 0, no_edit = 0;
+	int ret = 0, send_now = 0, no_edit = 0, quiet = 0;
 	const struct opt opts[] = {
 		OPT_COLUMN(23),
 		OPT_STRING('m', "message", &m, "TEXT", "the answer"),
@@ -82,6 +83,7 @@ CMD(reply)
 		OPT_STRING_LIST('a', "attach", &paths, "FILE",
 				"send FILE too, as a message of its own (at most 2 MB)"),
 		OPT_FLAG('s', "send", &send_now, "deliver it now (dlg send), not only queue it"),
+		OPT_FLAG('q', "quiet", &quiet, "do not say what was done, nor warn"),
 		OPT_TEXT("Queues an answer to the dialog, addressed through its channel.  The text"),
 		OPT_TEXT("comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR; with"),
 		OPT_TEXT("--attach it may be left out.  Replying to an unassigned dialog assigns"),
@@ -138,11 +140,28 @@ CMD(reply)
 	reply.dialog = ids.items[0];
 	reply.text = text.buf;
 	reply.files = files;
-	if (dlg_reply(NULL, ctx->store, &reply) < 0)
+	if (dlg_reply(&done, ctx->store, &reply) < 0) {
 		ret = error_last();
-	else if (send_now)
+		goto out;
+	}
+	if (!quiet) {
+		struct strbuf what = STRBUF_INIT;
+		strbuf_addstr(&what, "queued");
+		if (done.channel)
+			strbuf_addf(&what, " for %s", done.channel);
+		const char *me;
+		if (done.assigned && !store_operator(&me, ctx->store))
+			strbuf_addf(&what, " (assigned to %s)", me);
+		report_change("reply", &ids, 1, what.buf);
+		strbuf_release(&what);
+		if (done.undeliverable)
+			warning_msg("no channel can deliver this reply yet; it stays queued: %s",
+				    done.undeliverable);
+	}
+	if (send_now)
 		ret = send_dialogs(ctx, &ids, 0, 0);
 out:
+	dlg_reply_result_clear(&done);
 	for (size_t i = 0; i < reply.nfiles; i++)
 		dlg_attachment_release(&files[i]);
 	free(files);

@@ -297,7 +297,7 @@ _dlg()
             if [[ $cmd == show ]]; then
                 _dlg_reply $'--json\n--help'
             else
-                _dlg_reply --help
+                _dlg_reply $'-q\n--quiet\n--help'
             fi
         else
             _dlg_reply "$(_dlg_ids)"
@@ -311,9 +311,9 @@ _dlg()
         *)
             if [[ $cur == -* ]]; then
                 if [[ $cmd == reply ]]; then
-                    _dlg_reply $'-m\n--message\n-F\n--file\n-t\n--template\n--no-edit\n-a\n--attach\n-s\n--send\n--help'
+                    _dlg_reply $'-m\n--message\n-F\n--file\n-t\n--template\n--no-edit\n-a\n--attach\n-s\n--send\n-q\n--quiet\n--help'
                 else
-                    _dlg_reply $'-m\n--message\n-F\n--file\n--help'
+                    _dlg_reply $'-m\n--message\n-F\n--file\n-q\n--quiet\n--help'
                 fi
             elif ((${#args[@]} == 0)); then
                 _dlg_reply "$(_dlg_ids)"
@@ -327,7 +327,7 @@ _dlg()
             [[ $w == --none ]] && none=1
         done
         if [[ $cur == -* ]]; then
-            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--help'
+            ((${#args[@]} == 0)) && _dlg_reply $'--none\n-q\n--quiet\n--help'
         elif ((none == 0 && ${#args[@]} == 0)); then
             _dlg_reply "$( (_dlg_operator_names; _dlg_dialog_files assignee) | sort -u)"
         else
@@ -350,9 +350,9 @@ _dlg()
         elif [[ $cur == +* ]]; then
             _dlg_reply "$(_dlg_tags | sed 's/^/+/')"
         elif [[ $cur == --* ]]; then
-            _dlg_reply $'--\n--help'
+            _dlg_reply $'--\n--quiet\n--help'
         elif [[ $cur == -* ]]; then
-            _dlg_reply "$(_dlg_tags | sed 's/^/-/')"
+            _dlg_reply "$(_dlg_tags | sed 's/^/-/'; echo -q)"
         elif ((ops)); then
             _dlg_reply "$(_dlg_ids)"
         else

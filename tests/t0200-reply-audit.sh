@@ -56,4 +56,86 @@ test_expect_success 'reply in $EDITOR: a .txt file quoting the customer under # 
 	test "$(git -C s rev-parse HEAD)" = "$head"
 '
 
+test_expect_success 'reply, note, assign, tag, close say on stderr what they did; -q does not; stdout stays empty' '
+	D=$(cat D) &&
+	dlg -C s reply -m "Checking." $D >out 2>err && test ! -s out &&
+	echo "reply ${D:0:7}: queued for mail" >expect && test_cmp expect err &&
+	dlg -C s note -m "VIP customer" $D >out 2>err && test ! -s out &&
+	echo "note ${D:0:7}: added" >expect && test_cmp expect err &&
+	dlg -C s assign bob $D >out 2>err && test ! -s out &&
+	echo "assign ${D:0:7}: to bob" >expect && test_cmp expect err &&
+	dlg -C s tag +vip -spam $D >out 2>err && test ! -s out &&
+	echo "tag ${D:0:7}: +vip -spam" >expect && test_cmp expect err &&
+	dlg -C s close $D >out 2>err && test ! -s out &&
+	echo "close ${D:0:7}: closed" >expect && test_cmp expect err &&
+	dlg -C s close $D 2>err && echo "close: nothing to change" >expect && test_cmp expect err &&
+	dlg -C s reopen -q $D 2>err && test ! -s err &&
+	dlg -C s reply -q -m "Quiet." $D 2>err && test ! -s err &&
+	dlg -C s note -q -m "quiet" $D 2>err && test ! -s err &&
+	dlg -C s assign -q carol $D 2>err && test ! -s err &&
+	dlg -C s tag -q +later $D 2>err && test ! -s err &&
+	dlg -C s close -q $D 2>err && test ! -s err &&
+	dlg -C s reopen $D 2>/dev/null &&
+	# a reply that takes an unassigned dialog says so
+	dlg -C s assign --none -q $D &&
+	dlg -C s reply -m "Mine now." $D 2>err &&
+	echo "reply ${D:0:7}: queued for mail (assigned to alice)" >expect && test_cmp expect err
+'
+
+test_expect_success 'reply keeps the customer'"'"'s Cc; -m with -a is one email carrying the file' '
+	test -n "$have_smtp" || exit 0
+	D=$(cat D) && n=$(smtp_mail | wc -l) &&
+	printf "%%PDF-1.4 счёт\n" >invoice.pdf &&
+	dlg -C s reply -q -m "Счёт во вложении." -a invoice.pdf $D &&
+	dlg -C s send >/dev/null &&
+	test $(smtp_mail | wc -l) = $((n + 5)) &&
+	last=$(grep -l "invoice.pdf" $(smtp_mail)) && test $(echo "$last" | wc -l) = 1 &&
+	/usr/bin/python3 - "$last" <<-\EOF
+	import email, email.policy, sys
+	m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+	rcpt = sorted(m["X-RcptTo"].split(","))
+	assert rcpt == ["boss@example.ru", "ivan@example.ru", "maria@example.ru"], rcpt
+	cc = sorted(a.addr_spec for a in m["Cc"].addresses)
+	assert cc == ["boss@example.ru", "maria@example.ru"], cc
+	assert m["To"] == "ivan@example.ru", m["To"]
+	text = [p for p in m.walk() if p.get_content_type() == "text/plain"]
+	assert text and "Счёт во вложении." in text[0].get_content()
+	files = list(m.iter_attachments())
+	assert len(files) == 1 and files[0].get_filename() == "invoice.pdf"
+	assert files[0].get_content() == open("invoice.pdf", "rb").read()
+	EOF
+'
+
+test_expect_success 'reply -a on a chat dialog: each file goes as a message of its own' '
+	printf "%s\n" "{\"id\":\"w-1\",\"visitor\":{\"id\":\"v1\",\"name\":\"Анна\"},\"text\":\"Пришлите счёт\",\"date\":\"2026-11-24T10:00:00Z\"}" |
+		dlg -C s import --json >W &&
+	W=$(cat W) && printf "one" >a.txt && printf "two" >b.txt &&
+	dlg -C s reply -q -m "Вот" -a a.txt -a b.txt $W 2>/dev/null &&
+	ls s/dialogs/*/*/$W/cur/*:2,S >outs && test_line_count = outs 3
+'
+
+test_expect_success 'reply with no channel able to deliver it warns at once; it stays queued' '
+	W=$(cat W) &&
+	dlg -C s reply -m "Hello" $W >out 2>err && test ! -s out &&
+	grep "^dlg: reply: warning: no channel can deliver this reply yet; it stays queued: no chat channel is configured" err &&
+	grep "^reply ${W:0:7}: queued$" err &&
+	grep -l "^$W " s/outbox/* >/dev/null
+'
+
+test_expect_success 'commit messages name the action in full: the first words, one line, terminal-safe' '
+	D=$(cat D) &&
+	dlg -C s assign --none -q $D &&
+	printf "Иван, добрый день! Ваш заказ уже в пути и прибудет завтра\nвторая строка\n" >t.txt &&
+	dlg -C s reply -q -F t.txt $D &&
+	git -C s log -1 --format=%B >msg &&
+	printf "reply %s: \"Иван, добрый день! Ваш заказ уже в пути…\" (assign to alice)\n\n" "${D:0:7}" >expect &&
+	test_cmp expect msg &&
+	printf "a\033[31mred\ttab\n" >n.txt && dlg -C s note -q -F n.txt $D &&
+	git -C s log -1 --format=%s >msg &&
+	printf "note %s: \"a [31mred tab\"\n" "${D:0:7}" >expect && test_cmp expect msg &&
+	dlg -C s reply -q -a invoice.pdf $D &&
+	git -C s log -1 --format=%s >msg &&
+	printf "reply %s: invoice.pdf\n" "${D:0:7}" >expect && test_cmp expect msg
+'
+
 test_done
