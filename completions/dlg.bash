@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list show reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
+_dlg_commands="init clone import list show log reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -291,6 +291,13 @@ _dlg()
             _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n-q\n--quiet\n--json\n--help'
             ;;
         esac
+        ;;
+    log)
+        if [[ $cur == -* ]]; then
+            _dlg_reply $'--json\n--help'
+        elif ((${#args[@]} == 0)); then
+            _dlg_reply "$(_dlg_ids)"
+        fi
         ;;
     show | close | reopen)
         if [[ $cur == -* ]]; then

@@ -138,4 +138,27 @@ test_expect_success 'commit messages name the action in full: the first words, o
 	printf "reply %s: invoice.pdf\n" "${D:0:7}" >expect && test_cmp expect msg
 '
 
+test_expect_success 'dlg log ID: who did what when, newest first, with the operations' '
+	D=$(cat D) &&
+	dlg -C s log ${D:0:6} >log &&
+	head -1 log | grep "^[0-9a-f]\{7\} 2026-11-25 10:00 alice  reply ${D:0:7}: invoice.pdf$" &&
+	grep "  assign ${D:0:7} to bob$" log && grep "^    assign bob$" log &&
+	grep "  tag ${D:0:7} +vip -spam$" log && grep "^    tag +vip$" log &&
+	grep "  close ${D:0:7}$" log &&
+	tail -2 log >last2 && head -1 last2 | grep "^[0-9a-f]\{7\} 2026-11-25 10:00 alice  import: 1 message, 1 new dialog$" && tail -1 last2 | grep "^    create email$" &&
+	git -C s log --format=%s -- dialogs/${D:0:2}/${D:2:2}/$D >git.log &&
+	grep -c "^[0-9a-f]\{7\} " log >n && test "$(cat n)" = "$(wc -l <git.log)" &&
+	dlg -C s log --json $D >json && head -1 json | grep "\"author\":\"alice\"" &&
+	test_exit_code 1 dlg -C s log ffffffffffffffff 2>err && grep "dlg: log: no dialog" err &&
+	test_exit_code 2 dlg -C s log 2>err && grep "^usage: dlg log" err
+'
+
+test_expect_success 'the README'"'"'s audit example works' '
+	D=$(cat D) &&
+	cmd=$(sed -n "s/^\(git log [^#]*\) *# .*a dialog.s audit trail$/\1/p" "$SRCDIR/README.md") &&
+	test -n "$cmd" &&
+	(cd s && eval "$(echo "$cmd" | sed "s/3f9a/${D:0:4}/")") >out &&
+	grep "import: 1 message" out
+'
+
 test_done
