@@ -21,7 +21,7 @@ CMD(fetch)
 	struct fetch_opts fo = { 0 };
 	struct config c = CONFIG_INIT;
 	struct strlist names = STRLIST_INIT, warnings = STRLIST_INIT;
-	struct import_result res = { STRLIST_INIT, 0, 0, 0, NULL };
+	struct import_result res = { STRLIST_INIT, 0, 0, 0, NULL, STRLIST_INIT };
 	int quiet = 0, ret = 0;
 	const struct opt opts[] = {
 		OPT_INTEGER('w', "wait", &fo.wait, "SECONDS",

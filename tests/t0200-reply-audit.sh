@@ -161,4 +161,13 @@ test_expect_success 'the README'"'"'s audit example works' '
 	grep "import: 1 message" out
 '
 
+test_expect_success 'import rerun after an interruption prints the ids of every message given' '
+	dlg init -q r &&
+	for i in 1 2 3; do mail m$i.eml m$i@ex u$i@example.com "Subject $i"; done &&
+	dlg -C r import m1.eml >first &&
+	dlg -C r import m1.eml m2.eml m3.eml >ids 2>err &&
+	test_line_count = ids 3 && grep "$(cat first)" ids &&
+	grep "1 message was already in the store" err
+'
+
 test_done

@@ -57,7 +57,7 @@ int channel_fetch(struct import_result *res, struct strlist *warnings, int *more
 {
 	const struct channel_driver *drv = channel_driver_for(ch->type);
 	struct fetch_batch b;
-	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0, NULL } };
+	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0, NULL, STRLIST_INIT } };
 	int err;
 
 	if (!drv || !drv->fetch)

@@ -127,7 +127,7 @@ static void dialogs_unique(struct strlist *l)
 int dlg_import(struct dlg_import_result *out, struct dlg_store *s, const struct dlg_import_opts *opts)
 {
 	struct import_job job = { opts, opts->channel ? opts->channel : "email", NULL, 0, 0,
-				  { STRLIST_INIT, 0, 0, 0, NULL }, STRLIST_INIT };
+				  { STRLIST_INIT, 0, 0, 0, NULL, STRLIST_INIT }, STRLIST_INIT };
 	int err;
 
 	if ((err = dlg_import_check(opts)) < 0 || !opts->nmsgs)
@@ -146,6 +146,10 @@ int dlg_import(struct dlg_import_result *out, struct dlg_store *s, const struct 
 		auto_assign_committed(job.res.autoassign);
 		for (size_t i = 0; i < job.res.dialogs.nr; i++)
 			strlist_push(&out->dialogs, job.res.dialogs.items[i]);
+		/* a rerun after an interruption names them too, so a pipeline
+		   (dlg import | dlg assign bob) still reaches every dialog */
+		for (size_t i = 0; i < job.res.known.nr; i++)
+			strlist_push(&out->dialogs, job.res.known.items[i]);
 		out->imported += job.res.imported;
 		out->duplicates += job.res.duplicates;
 		out->created += job.res.created;
