@@ -24,6 +24,16 @@ void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct strlist;
 void report_change(const char *verb, const struct strlist *ids, size_t changed, const char *what);
 
+/*
+ * Progress of long work (import, fetch, reindex, sync) on stderr when it
+ * is a terminal: "CMD: N [of TOTAL] UNITS, RATE/s, ELAPSED s" on one line
+ * rewritten with \r, at most about ten times a second, and left standing
+ * at the end.  Nothing when stderr is a file or a pipe.  progress_begin()
+ * sets the library's callback (base/progress.h), progress_end() removes it.
+ */
+void progress_begin(void);
+void progress_end(void);
+
 /* Writes customer text to fp with terminal controls neutralized. */
 void print_safe(FILE *fp, const char *s, int keep_newlines);
 /* The escape code when stdout is a terminal that wants color, else "". */

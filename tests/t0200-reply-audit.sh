@@ -170,4 +170,29 @@ test_expect_success 'import rerun after an interruption prints the ids of every 
 	grep "1 message was already in the store" err
 '
 
+test_expect_success 'progress on a terminal: count, rate and time on one line rewritten; none through a pipe' '
+	command -v script >/dev/null || exit 0
+	for i in $(seq 1 30); do mail p$i.eml p$i@ex p$i@example.com "P $i"; done &&
+	on_tty tty.out dlg -C r import p*.eml &&
+	tr "\r" "\n" <tty.out >lines &&
+	grep -a "^import: 30 of 30 messages, [0-9]*/s, [0-9.]* s" lines &&
+	dlg -C r import p*.eml 2>err >/dev/null &&
+	! grep "/s" err &&
+	on_tty tty.out dlg -C r reindex && grep -a "reindex: 33 of 33 dialogs, [0-9]*/s" tty.out &&
+	dlg -C r reindex 2>err && test ! -s err &&
+	# fetch, from a website chat spool
+	mkdir -p spool/new spool/tmp && dlg -C r channel add site --type chat --spool "$PWD/spool" &&
+	printf "{\"id\":\"c-1\",\"visitor\":{\"id\":\"v1\"},\"text\":\"hi\",\"date\":\"2026-11-24T10:00:00Z\"}\n" >spool/new/1.json &&
+	on_tty tty.out dlg -C r fetch && tr "\r" "\n" <tty.out | grep -a "^fetch: 1 message, [0-9]*/s, [0-9.]* s" &&
+	printf "{\"id\":\"c-2\",\"visitor\":{\"id\":\"v2\"},\"text\":\"hi\",\"date\":\"2026-11-24T10:00:00Z\"}\n" >spool/new/2.json &&
+	dlg -C r fetch >ids 2>err && test_line_count = ids 1 && test ! -s err &&
+	# sync: the dialogs both clones changed are merged one by one
+	fresh && dlg -C a tag -q +x $(D) && dlg -C b note -q -m n $(D) &&
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	on_tty tty.out dlg -C b sync a/main && tr "\r" "\n" <tty.out | grep -a "^sync: [1-9][0-9]* records\{0,1\}, [0-9]*/s" &&
+	dlg -C a note -q -m again $(D) && dlg -C b tag -q +y $(D) &&
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	dlg -C b sync a/main >out 2>err && test ! -s err && grep merged out
+'
+
 test_done

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "mail/mime.h"
 #include "mail/rfc5322.h"
 #include "ops/import.h"
@@ -89,6 +90,7 @@ static int import_fn(struct dlg_tx *tx, void *payload)
 		} else {
 			err = import_email(tx, job->channel, msg->data, msg->len, &job->res);
 		}
+		dlg_progress("messages", i + 1, job->opts->nmsgs);
 		if (err == DLG_EINVALID) { /* this message only: the rest still goes in */
 			strbuf_reset(&why);
 			strbuf_addf(&why, "%s: %s", msg->source, dlg_error_last());
