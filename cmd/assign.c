@@ -4,8 +4,8 @@
 #include "ops/dialog.h"
 
 static const char *const assign_usage[] = {
-	"dlg assign [--force] OPERATOR [ID...]",
-	"dlg assign --none [ID...]",
+	"dlg assign [-q] [--force] OPERATOR [ID...]",
+	"dlg assign [-q] --none [ID...]",
 	"",
 	"Assigns dialogs (ids as arguments or one per line on stdin).",
 	NULL,
@@ -14,12 +14,15 @@ static const char *const assign_usage[] = {
 CMD(assign)
 {
 	struct strlist ids = STRLIST_INIT;
-	int none = 0, force = 0, ret;
+	struct strbuf what = STRBUF_INIT;
+	size_t changed = 0;
+	int none = 0, force = 0, quiet = 0, ret;
 	const char *who = NULL;
 	const struct opt opts[] = {
 		OPT_COLUMN(13),
 		OPT_FLAG(0, "none", &none, "unassign"),
 		OPT_FLAG('f', "force", &force, "assign to a name that is no operator of the store"),
+		OPT_FLAG('q', "quiet", &quiet, "do not say what changed"),
 		OPT_END(),
 	};
 
@@ -45,9 +48,15 @@ CMD(assign)
 	}
 	if ((ret = ids_from_args(&ids, ctx, argc, argv)))
 		goto out;
-	if ((none ? dlg_unassign(NULL, ctx->store, &ids) : dlg_assign(NULL, ctx->store, &ids, who, force ? DLG_ASSIGN_ANY_NAME : 0)) < 0)
+	if ((none ? dlg_unassign(&changed, ctx->store, &ids) :
+		    dlg_assign(&changed, ctx->store, &ids, who, force ? DLG_ASSIGN_ANY_NAME : 0)) < 0) {
 		ret = error_last();
+	} else if (!quiet) {
+		strbuf_addf(&what, "to %s", none ? "nobody" : who);
+		report_change("assign", &ids, changed, what.buf);
+	}
 out:
+	strbuf_release(&what);
 	strlist_clear(&ids);
 	return ret;
 }

@@ -34,6 +34,7 @@ static const struct cmd_struct commands[] = {
 	{ "list",   cmd_list,   NEED_STORE, "list dialogs, filtered" },
 	{ "search", cmd_search, NEED_STORE, "find dialogs by what was said in them" },
 	{ "show",   cmd_show,   NEED_STORE, "show dialogs with their messages and notes" },
+	{ "log",    cmd_log,    NEED_STORE, "show a dialog's history: who did what when" },
 	{ "reply",  cmd_reply,  NEED_STORE, "queue an answer to a dialog" },
 	{ "note",   cmd_note,   NEED_STORE, "add an internal note to a dialog" },
 	{ "assign", cmd_assign, NEED_STORE, "assign dialogs to an operator" },

@@ -21,7 +21,7 @@ CMD(fetch)
 	struct fetch_opts fo = { 0 };
 	struct config c = CONFIG_INIT;
 	struct strlist names = STRLIST_INIT, warnings = STRLIST_INIT;
-	struct import_result res = { STRLIST_INIT, 0, 0, 0, NULL };
+	struct import_result res = { STRLIST_INIT, 0, 0, 0, NULL, STRLIST_INIT };
 	int quiet = 0, ret = 0;
 	const struct opt opts[] = {
 		OPT_INTEGER('w', "wait", &fo.wait, "SECONDS",
@@ -43,6 +43,8 @@ CMD(fetch)
 		if (!names.nr)
 			warning_msg("no channels are configured (see dlg channel add)");
 	}
+	if (!quiet)
+		progress_begin();
 	for (size_t i = 0; i < names.nr; i++) {
 		struct channel chan;
 		int err = channel_open(&chan, ctx->store, &c, names.items[i]);
@@ -55,6 +57,7 @@ CMD(fetch)
 		/* A page at a time, each committed before the next is asked for. */
 		for (int page = 0; !err && more && page < MAX_PAGES; page++)
 			err = channel_fetch(&res, &warnings, &more, &chan, &fo);
+		progress_end(); /* what follows goes on lines of its own */
 		if (err < 0)
 			ret = error_msg("%s", dlg_error_last());
 		for (size_t k = 0; k < warnings.nr; k++)

@@ -219,7 +219,10 @@ CMD(import)
 	}
 	job.msgs = msgs;
 	job.nmsgs = in.nr;
+	if (!quiet)
+		progress_begin();
 	err = dlg_import(&res, ctx->store, &job);
+	progress_end();
 	for (size_t i = 0; i < res.skipped.nr; i++)
 		ret = error_msg("%s, skipped", res.skipped.items[i]);
 	if (err < 0)

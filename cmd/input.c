@@ -116,27 +116,59 @@ int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg)
 	return dlg_user_resolve(out, ctx->store, arg) < 0 ? error_last() : 0;
 }
 
-int edit_text(struct strbuf *out, const char *initial, const char *what)
+/*
+ * Drops the lines the editor file explains itself in: a lone "#" or "#"
+ * and a space, as git commit does, but only those, so a line that starts
+ * with an order number ("#10482 ships today") stays.
+ */
+static void strip_comment_lines(struct strbuf *sb)
+{
+	struct strbuf kept = STRBUF_INIT;
+	const char *p = sb->buf, *end = sb->buf + sb->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		if (!(p[0] == '#' && (n == 1 || p[1] == ' ' || p[1] == '\n' || p[1] == '\r')))
+			strbuf_add(&kept, p, n);
+		p += n;
+	}
+	strbuf_reset(sb);
+	strbuf_addbuf(sb, &kept);
+	strbuf_release(&kept);
+}
+
+int edit_text(struct strbuf *out, const char *initial, const char *what, const char *comment)
 {
 	const char *editor = getenv("VISUAL");
-	struct strbuf path = STRBUF_INIT, cmd = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, cmd = STRBUF_INIT, text = STRBUF_INIT;
 	int fd, rc;
 	if (!editor || !*editor)
 		editor = getenv("EDITOR");
 	if (!editor || !*editor)
 		editor = "vi";
-	strbuf_addf(&path, "%s/dlg-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", what);
-	fd = mkstemp(path.buf);
-	if (fd < 0)
-		return error_msg("cannot create a temporary file: %s", strerror(errno));
-	if (write(fd, initial, strlen(initial)) != (ssize_t)strlen(initial)) {
+	strbuf_addstr(&text, initial);
+	/* an empty first line for the text, as git commit gives */
+	if (!text.len || text.buf[text.len - 1] != '\n')
+		strbuf_addch(&text, '\n');
+	strbuf_addf(&text, "# Write the %s above.  Lines starting with '# ' are removed;\n"
+		    "# an empty %s aborts.\n", what, what);
+	if (comment)
+		strbuf_addstr(&text, comment);
+	/* ".txt": editors pick plain text, and spell checkers its language */
+	strbuf_addf(&path, "%s/dlg-%s-XXXXXX.txt", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", what);
+	fd = mkstemps(path.buf, 4);
+	if (fd < 0) {
+		rc = error_msg("cannot create a temporary file: %s", strerror(errno));
+		goto out;
+	}
+	if (write(fd, text.buf, text.len) != (ssize_t)text.len) {
 		close(fd);
 		unlink(path.buf);
-		strbuf_release(&path);
-		return error_msg("cannot write a temporary file: %s", strerror(errno));
+		rc = error_msg("cannot write a temporary file: %s", strerror(errno));
+		goto out;
 	}
 	close(fd);
-	/* The file name is ours (mkstemp), so quoting it is safe. */
+	/* The file name is ours (mkstemps), so quoting it is safe. */
 	strbuf_addf(&cmd, "%s '%s'", editor, path.buf);
 	rc = system(cmd.buf);
 	/* $TMPDIR is everyone's: what the editor left there is read without following a link */
@@ -144,10 +176,26 @@ int edit_text(struct strbuf *out, const char *initial, const char *what)
 		rc = error_msg("cannot read what the editor saved in '%s': %s", path.buf, dlg_error_last());
 	else if (rc != 0)
 		rc = error_msg("the editor failed; nothing was written");
+	else
+		strip_comment_lines(out);
 	unlink(path.buf);
+out:
 	strbuf_release(&path);
 	strbuf_release(&cmd);
+	strbuf_release(&text);
 	return rc;
+}
+
+int text_from_editor(struct strbuf *out, const char *initial, const char *what, const char *comment)
+{
+	int ret = edit_text(out, initial, what, comment);
+	if (ret)
+		return ret;
+	strbuf_rtrim(out);
+	if (!out->len)
+		return error_msg("empty %s; nothing was written", what);
+	strbuf_addch(out, '\n');
+	return 0;
 }
 
 int text_from_sources(struct strbuf *out, const char *m, const char *file, const char *what)
@@ -163,9 +211,7 @@ int text_from_sources(struct strbuf *out, const char *m, const char *file, const
 		if (strbuf_read_fd(out, 0) < 0)
 			return error_msg("cannot read standard input: %s", strerror(errno));
 	} else {
-		int ret = edit_text(out, "", what);
-		if (ret)
-			return ret;
+		return text_from_editor(out, "", what, NULL);
 	}
 	strbuf_rtrim(out);
 	if (!out->len)

@@ -26,8 +26,13 @@ int text_wants_stdin(const char *m, const char *file);
 /* Resolves a user given as id prefix or address/handle; prints why not. */
 int user_from_arg(char out[17], struct dlg_ctx *ctx, const char *arg);
 
-/* Opens $VISUAL, $EDITOR or vi on a file holding initial; out gets what was saved. */
-int edit_text(struct strbuf *out, const char *initial, const char *what);
+/* Opens $VISUAL, $EDITOR or vi on a file NAME.txt holding initial, then
+   "# " lines saying what to do and comment (NULL: none; each of its lines
+   starts with "# "); out gets what was saved, without those lines. */
+int edit_text(struct strbuf *out, const char *initial, const char *what, const char *comment);
+/* edit_text(), then trailing white space dropped and an empty text refused
+   ("empty WHAT; nothing was written"); the text ends in one newline. */
+int text_from_editor(struct strbuf *out, const char *initial, const char *what, const char *comment);
 /* The most text -F FILE or the editor may give: what one message may carry. */
 #define TEXT_MAX (2u << 20)
 /* Message text: -m, -F FILE ("-" is stdin; a FILE must be a regular file of

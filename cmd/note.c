@@ -4,7 +4,7 @@
 #include "ops/note.h"
 
 static const char *const note_usage[] = {
-	"dlg note [-m TEXT | -F FILE] ID",
+	"dlg note [-q] [-m TEXT | -F FILE] ID",
 	NULL,
 };
 
@@ -13,10 +13,11 @@ CMD(note)
 	struct strlist ids = STRLIST_INIT;
 	struct strbuf text = STRBUF_INIT;
 	const char *m = NULL, *file = NULL;
-	int ret;
+	int ret, quiet = 0;
 	const struct opt opts[] = {
 		OPT_STRING('m', "message", &m, "TEXT", "the note"),
 		OPT_STRING('F', "file", &file, "FILE", "read it from FILE (- for stdin)"),
+		OPT_FLAG('q', "quiet", &quiet, "do not say what was done"),
 		OPT_TEXT("Adds an internal note to a dialog; notes never reach the customer."),
 		OPT_END(),
 	};
@@ -36,6 +37,8 @@ CMD(note)
 	emoji_expand_in_place(&text);
 	if (dlg_note(ctx->store, ids.items[0], text.buf) < 0)
 		ret = error_last();
+	else if (!quiet)
+		report_change("note", &ids, 1, "added");
 out:
 	strlist_clear(&ids);
 	strbuf_release(&text);

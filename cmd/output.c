@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "base/redact.h"
 #include "base/time.h"
 #include "base/utf8.h"
@@ -67,6 +69,86 @@ int error_usage_last(void)
 
 /* Texts are sanitized a piece at a time: a message's 60 MB are not copied. */
 #define PRINT_PIECE 65536
+
+void report_change(const char *verb, const struct strlist *ids, size_t changed, const char *what)
+{
+	struct strbuf line = STRBUF_INIT;
+	if (!changed)
+		strbuf_addf(&line, "%s: nothing to change", verb);
+	else if (ids->nr == 1)
+		strbuf_addf(&line, "%s %.7s: %s", verb, ids->items[0], what);
+	else
+		strbuf_addf(&line, "%s: %zu dialog%s %s", verb, changed, changed == 1 ? "" : "s", what);
+	if (changed && changed < ids->nr)
+		strbuf_addf(&line, " (%zu unchanged)", ids->nr - changed);
+	strbuf_addch(&line, '\n');
+	print_safe(stderr, line.buf, 1);
+	strbuf_release(&line);
+}
+
+/* The progress line: what the library last reported, and when it was shown. */
+static struct {
+	struct timespec start, shown_at;
+	char what[32];
+	size_t done, total, width;
+	int reported;
+} progress;
+
+/* Seconds since progress_begin() (or since "since", when given). */
+static double seconds_since(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static void progress_show(const char *end)
+{
+	double elapsed = seconds_since(&progress.start);
+	struct strbuf line = STRBUF_INIT;
+	strbuf_addf(&line, "%s: %zu", cmd_name, progress.done);
+	if (progress.total)
+		strbuf_addf(&line, " of %zu", progress.total);
+	/* "1 message", "2 messages", "1 of 30 messages" */
+	strbuf_addf(&line, " %.*s, %.0f/s, %.1f s",
+		    (int)strlen(progress.what) - (progress.done == 1 && !progress.total), progress.what,
+		    elapsed > 0 ? (double)progress.done / elapsed : 0.0, elapsed);
+	/* the line is rewritten in place: blanks over what a longer one left */
+	fprintf(stderr, "\r%s%*s%s", line.buf,
+		(int)(progress.width > line.len ? progress.width - line.len : 0), "", end);
+	progress.width = line.len;
+	clock_gettime(CLOCK_MONOTONIC, &progress.shown_at);
+	strbuf_release(&line);
+}
+
+static void progress_report(const char *what, size_t done, size_t total)
+{
+	snprintf(progress.what, sizeof(progress.what), "%s", what);
+	progress.done = done;
+	progress.total = total;
+	/* about ten a second: a terminal that scrolls slowly must not slow the
+	   work; the last of a known total at once, as writing it out may take a while */
+	if (progress.reported && done != total && seconds_since(&progress.shown_at) < 0.1)
+		return;
+	progress.reported = 1;
+	progress_show("");
+}
+
+void progress_begin(void)
+{
+	memset(&progress, 0, sizeof(progress));
+	clock_gettime(CLOCK_MONOTONIC, &progress.start);
+	if (isatty(2))
+		dlg_progress_to(progress_report);
+}
+
+void progress_end(void)
+{
+	dlg_progress_to(NULL);
+	if (progress.reported)
+		progress_show("\n");
+	progress.reported = 0;
+}
 
 void print_safe(FILE *fp, const char *s, int keep_newlines)
 {

@@ -19,6 +19,24 @@ int error_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error_usage_last(void);
 void warning_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * What a change did, one line on stderr, so stdout stays for ids in a
+ * pipe: "VERB 3f9a2c1: WHAT" for one dialog, "VERB: N dialogs WHAT" for
+ * several, "VERB: nothing to change" when none changed.
+ */
+struct strlist;
+void report_change(const char *verb, const struct strlist *ids, size_t changed, const char *what);
+
+/*
+ * Progress of long work (import, fetch, reindex, sync) on stderr when it
+ * is a terminal: "CMD: N [of TOTAL] UNITS, RATE/s, ELAPSED s" on one line
+ * rewritten with \r, at most about ten times a second, and left standing
+ * at the end.  Nothing when stderr is a file or a pipe.  progress_begin()
+ * sets the library's callback (base/progress.h), progress_end() removes it.
+ */
+void progress_begin(void);
+void progress_end(void);
+
 /* Writes customer text to fp with terminal controls neutralized. */
 void print_safe(FILE *fp, const char *s, int keep_newlines);
 /* The escape code when the output is in colour (ctx->color), else "". */

@@ -14,7 +14,7 @@ CMD(reindex)
 {
 	struct dlg_index *ix = NULL;
 	struct strlist ids = STRLIST_INIT;
-	int quiet = 0, ret = 0;
+	int quiet = 0, ret = 0, failed;
 	const struct opt opts[] = {
 		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
 		OPT_END(),
@@ -25,7 +25,11 @@ CMD(reindex)
 		return parse_options_exit(argc);
 	if (argc)
 		return usage_with_options(reindex_usage, opts, 0);
-	if (index_open(&ix, ctx->store) < 0 || index_rebuild(ix) < 0 || index_ids(ix, &ids) < 0)
+	if (!quiet)
+		progress_begin();
+	failed = index_open(&ix, ctx->store) < 0 || index_rebuild(ix) < 0 || index_ids(ix, &ids) < 0;
+	progress_end();
+	if (failed)
 		ret = error_last();
 	else if (!quiet)
 		printf("indexed %zu dialog%s\n", ids.nr, ids.nr == 1 ? "" : "s");

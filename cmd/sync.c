@@ -14,7 +14,7 @@ static const char *const sync_usage[] = {
 CMD(sync)
 {
 	enum sync_result r;
-	int quiet = 0;
+	int quiet = 0, err;
 	const struct opt opts[] = {
 		OPT_FLAG('q', "quiet", &quiet, "print nothing"),
 		OPT_END(),
@@ -25,7 +25,11 @@ CMD(sync)
 		return parse_options_exit(argc);
 	if (argc != 1)
 		return usage_with_options(sync_usage, opts, 0);
-	if (store_sync(&r, ctx->store, argv[0]) < 0)
+	if (!quiet)
+		progress_begin();
+	err = store_sync(&r, ctx->store, argv[0]);
+	progress_end();
+	if (err < 0)
 		return error_last();
 	if (!quiet)
 		puts(r == SYNC_UP_TO_DATE ? "already up to date" :

@@ -6,7 +6,7 @@
 #include "ops/list.h"
 
 static const char *const tag_usage[] = {
-	"dlg tag +TAG|-TAG... [ID...|-]",
+	"dlg tag [-q] +TAG|-TAG... [ID...|-]",
 	"dlg tag --list",
 	"",
 	"Adds (+) and removes (-) tags (ids as arguments, or one per line on stdin);",
@@ -44,15 +44,18 @@ static int list_tags(struct dlg_ctx *ctx)
 
 CMD(tag)
 {
-	int list = 0;
+	struct strlist ids = STRLIST_INIT, args = STRLIST_INIT, changes = STRLIST_INIT;
+	struct strbuf what = STRBUF_INIT;
+	size_t changed = 0;
+	int ret = 0, only_ids = 0, quiet = 0, list = 0;
 	const struct opt opts[] = {
 		OPT_FLAG(0, "list", &list, "the tags in use, each with its number of dialogs"),
+		OPT_FLAG('q', "quiet", &quiet, "do not say what changed"),
 		OPT_END(),
 	};
-	struct strlist ids = STRLIST_INIT, args = STRLIST_INIT, changes = STRLIST_INIT;
-	int ret = 0, only_ids = 0;
 
-	/* "-spam" is a tag to remove, not an option: only --list, -h and --help are */
+	/* "-spam" is a tag to remove, not an option: only --list, -h, -q and
+	   their long names are */
 	argc = parse_options(argc, argv, opts, tag_usage, PARSE_OPT_KEEP_UNKNOWN);
 	if (argc < 0)
 		return parse_options_exit(argc);
@@ -64,11 +67,13 @@ CMD(tag)
 			only_ids = 1;
 		} else if (!only_ids && (a[0] == '+' || (a[0] == '-' && a[1]))) {
 			if (dlg_tag_change_check(a) < 0) {
+				strbuf_release(&what);
 				strlist_clear(&changes);
 				strlist_clear(&args);
 				return error_usage_last();
 			}
 			strlist_push(&changes, a);
+			strbuf_addf(&what, "%s%s", what.len ? " " : "", a);
 		} else {
 			strlist_push(&args, a);
 		}
@@ -78,8 +83,11 @@ CMD(tag)
 		return usage_with_options(tag_usage, opts, 0);
 	}
 	if ((ret = ids_from_args(&ids, ctx, (int)args.nr, args.items)) == 0 &&
-	    dlg_tag(NULL, ctx->store, &ids, &changes) < 0)
+	    dlg_tag(&changed, ctx->store, &ids, &changes) < 0)
 		ret = error_last();
+	else if (!ret && !quiet)
+		report_change("tag", &ids, changed, what.buf);
+	strbuf_release(&what);
 	strlist_clear(&changes);
 	strlist_clear(&ids);
 	strlist_clear(&args);

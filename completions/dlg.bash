@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list search show reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
+_dlg_commands="init clone import list search show log reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -301,6 +301,13 @@ _dlg()
             ;;
         esac
         ;;
+    log)
+        if [[ $cur == -* ]]; then
+            _dlg_reply $'--json\n--help'
+        elif ((${#args[@]} == 0)); then
+            _dlg_reply "$(_dlg_ids)"
+        fi
+        ;;
     show | close | reopen)
         if [[ $cmd == show && $prev == --color ]]; then
             _dlg_reply $'auto\nalways\nnever'
@@ -310,7 +317,7 @@ _dlg()
             if [[ $cmd == show ]]; then
                 _dlg_reply $'--last\n--color\n--json\n--help'
             else
-                _dlg_reply --help
+                _dlg_reply $'-q\n--quiet\n--help'
             fi
         else
             _dlg_reply "$(_dlg_ids)"
@@ -324,9 +331,9 @@ _dlg()
         *)
             if [[ $cur == -* ]]; then
                 if [[ $cmd == reply ]]; then
-                    _dlg_reply $'-m\n--message\n-F\n--file\n-t\n--template\n--no-edit\n-a\n--attach\n-s\n--send\n--help'
+                    _dlg_reply $'-m\n--message\n-F\n--file\n-t\n--template\n--no-edit\n-a\n--attach\n-s\n--send\n-q\n--quiet\n--help'
                 else
-                    _dlg_reply $'-m\n--message\n-F\n--file\n--help'
+                    _dlg_reply $'-m\n--message\n-F\n--file\n-q\n--quiet\n--help'
                 fi
             elif ((${#args[@]} == 0)); then
                 _dlg_reply "$(_dlg_ids)"
@@ -340,7 +347,7 @@ _dlg()
             [[ $w == --none ]] && none=1
         done
         if [[ $cur == -* ]]; then
-            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--force\n--help'
+            ((${#args[@]} == 0)) && _dlg_reply $'--none\n--force\n-q\n--quiet\n--help'
         elif ((none == 0 && ${#args[@]} == 0)); then
             _dlg_reply "$( (_dlg_operator_names; _dlg_dialog_files assignee) | sort -u)"
         else
@@ -364,12 +371,12 @@ _dlg()
             _dlg_reply "$(_dlg_tags | sed 's/^/+/')"
         elif [[ $cur == --* ]]; then
             if ((ops)); then
-                _dlg_reply $'--\n--help'
+                _dlg_reply $'--\n--quiet\n--help'
             else
-                _dlg_reply $'--\n--list\n--help'
+                _dlg_reply $'--\n--list\n--quiet\n--help'
             fi
         elif [[ $cur == -* ]]; then
-            _dlg_reply "$(_dlg_tags | sed 's/^/-/')"
+            _dlg_reply "$(_dlg_tags | sed 's/^/-/'; echo -q)"
         elif ((ops)); then
             _dlg_reply "$(_dlg_ids)"
         else

@@ -20,10 +20,10 @@ test_expect_success 'a new message opens a dialog and prints its id' '
 	cp ids first
 '
 
-test_expect_success 'importing the same message twice adds nothing' '
+test_expect_success 'importing the same message twice adds nothing, and names its dialog' '
 	git -C s rev-parse main >before &&
 	dlg -C s import m1.eml >ids 2>err &&
-	test_line_count = ids 0 &&
+	test "$(cat ids)" = "$(dlg -C s list -q --status all --user ivan@example.ru)" &&
 	grep "1 message was already in the store" err &&
 	git -C s rev-parse main >after &&
 	test_cmp before after

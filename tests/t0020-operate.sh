@@ -120,7 +120,7 @@ test_expect_success 'ids on stdin restrict list and drive actions' '
 
 test_expect_success 'reply: queued, addressed, threaded, assigns the first replier' '
 	dlg -C s reply -m "Привет! 🚚 It ships today." $C &&
-	test "$(git -C s log -1 --format=%s)" = "reply ${C:0:7} (assign to alice)" &&
+	test "$(git -C s log -1 --format=%s)" = "reply ${C:0:7}: \"Привет! 🚚 It ships today.\" (assign to alice)" &&
 	echo alice >expect && test_cmp expect s/dialogs/*/*/$C/assignee &&
 	f=$(ls s/dialogs/*/*/$C/cur/*:2,S) &&
 	grep "^X-Dlg-Direction: out" $f && grep "^X-Dlg-Delivery: queued" $f &&
@@ -133,7 +133,7 @@ test_expect_success 'reply: queued, addressed, threaded, assigns the first repli
 test_expect_success 'reply to an assigned dialog keeps the assignee; text from stdin and -F' '
 	echo "Checking." | DLG_OPERATOR=dave dlg -C s reply $A &&
 	echo carol >expect && test_cmp expect s/dialogs/*/*/$A/assignee &&
-	test "$(git -C s log -1 --format=%s)" = "reply ${A:0:7}" &&
+	test "$(git -C s log -1 --format=%s)" = "reply ${A:0:7}: \"Checking.\"" &&
 	echo "From a file" >r.txt && dlg -C s reply -F r.txt $A &&
 	test_exit_code 1 dlg -C s reply -m "   " $A 2>err && grep "empty reply" err
 '

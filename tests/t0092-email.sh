@@ -55,12 +55,12 @@ test_expect_success 'fetch: nothing new makes no commit; only new UIDs are read'
 	cursor=$(cat s/.git/dlg/cursors/mail) && test "${cursor#* }" = 3
 '
 
-test_expect_success 'send: the answer arrives over SMTP, threaded, the attachment intact' '
+test_expect_success 'send: the answer arrives over SMTP, threaded, the attachment intact, in one email' '
 	D=$(dlg -C s list -q --user ivan@example.ru) &&
 	head -c 300000 /dev/urandom >scan.pdf &&
 	dlg -C s reply -m "Иван, заказ уже в пути! 🚚" -a scan.pdf --send $D >out &&
-	test_line_count = out 2 && grep -c " sent mail " out &&
-	smtp_mail >got && test_line_count = got 2 &&
+	test_line_count = out 1 && grep -c " sent mail " out &&
+	smtp_mail >got && test_line_count = got 1 &&
 	/usr/bin/python3 - $(cat got) <<-\EOF
 	import email, email.policy, hashlib, sys
 	msgs = [email.message_from_binary_file(open(f, "rb"), policy=email.policy.default) for f in sys.argv[1:]]
@@ -74,7 +74,7 @@ test_expect_success 'send: the answer arrives over SMTP, threaded, the attachmen
 	    assert m["References"] == "<m1@example.ru> <m2@example.ru>", m["References"]
 	    assert m["Message-ID"].endswith("@shop.example>"), m["Message-ID"]
 	    assert not any(k.lower().startswith("x-dlg-") for k in m.keys())
-	text = [m for m in msgs if m.get_content_type() == "text/plain"]
+	text = [p for m in msgs for p in m.walk() if p.get_content_type() == "text/plain"]
 	assert text and "Иван, заказ уже в пути! 🚚" in text[0].get_content()
 	files = [p for m in msgs for p in m.iter_attachments()]
 	assert len(files) == 1 and files[0].get_filename() == "scan.pdf"

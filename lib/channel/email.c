@@ -160,6 +160,19 @@ static int email_send(struct delivery *d, struct channel *ch, const struct outgo
 	strbuf_addf(&env, "<%s>", address);
 	strbuf_addf(&rcpt, "<%s>", o->to);
 	rcpts = curl_slist_append(NULL, rcpt.buf);
+	/* the answer's Cc (the customer's, kept by dlg reply) gets it too;
+	   an address that could end the SMTP command is left out */
+	for (size_t i = mm->nto - mm->ncc; i < mm->nto && rcpts; i++) {
+		const char *cc = mm->to[i].addr;
+		struct curl_slist *more;
+		if (!strchr(cc, '@') || strpbrk(cc, " \t\r\n<>\"") || !strcasecmp(cc, o->to))
+			continue;
+		strbuf_reset(&rcpt);
+		strbuf_addf(&rcpt, "<%s>", cc);
+		if (!(more = curl_slist_append(rcpts, rcpt.buf)))
+			curl_slist_free_all(rcpts);
+		rcpts = more;
+	}
 	up = (struct upload){ wire.buf, wire.len, 0 };
 	if (!(c = curl_easy_init()) || !rcpts) {
 		err = dlg_error(DLG_ERROR, "cannot start libcurl");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "channel/driver.h"
 #include "channel/fetch.h"
 #include "store/assign.h"
@@ -15,6 +16,7 @@ struct fetch_job {
 	struct fetch_batch *batch;
 	struct channel *ch;
 	struct import_result res;
+	size_t before;   /* messages the fetch went through before this page */
 };
 
 static int fetch_fn(struct dlg_tx *tx, void *payload)
@@ -25,6 +27,7 @@ static int fetch_fn(struct dlg_tx *tx, void *payload)
 	import_result_reset(&job->res);
 	auto_assign_begin(job->res.autoassign);
 	for (size_t i = 0; !err && i < b->nemails; i++) {
+		dlg_progress("messages", job->before + i + 1, 0);
 		err = import_email_routed(tx, "email", job->ch->name, b->emails[i].buf, b->emails[i].len,
 					  &job->res);
 		if (err == DLG_EINVALID) {
@@ -36,8 +39,10 @@ static int fetch_fn(struct dlg_tx *tx, void *payload)
 			err = 0;
 		}
 	}
-	for (size_t i = 0; !err && i < b->nmsgs; i++)
+	for (size_t i = 0; !err && i < b->nmsgs; i++) {
+		dlg_progress("messages", job->before + b->nemails + i + 1, 0);
 		err = import_chan_msg(tx, &b->msgs[i], &job->res);
+	}
 	if (!err && job->res.imported)
 		err = auto_assign_finish(job->res.autoassign, tx);
 	if (!err && job->res.imported)
@@ -57,7 +62,8 @@ int channel_fetch(struct import_result *res, struct strlist *warnings, int *more
 {
 	const struct channel_driver *drv = channel_driver_for(ch->type);
 	struct fetch_batch b;
-	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0, NULL } };
+	struct fetch_job job = { &b, ch, { STRLIST_INIT, 0, 0, 0, NULL, STRLIST_INIT },
+				 res->imported + res->duplicates };
 	int err;
 
 	if (!drv || !drv->fetch)

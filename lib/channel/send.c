@@ -116,48 +116,42 @@ static const char *kind_type(const char *kind)
 	return !strcmp(kind, "popup") ? "chat" : kind;
 }
 
-/*
- * The channel a dialog's answers go through: the one the customer's most
- * recent message came through (or, before the customer wrote, the one a
- * trigger message named), else the only configured channel of that kind.
- * Fails with the reason when there is none or several.
- */
-static int route_for(struct channel *ch, struct dlg_store *s, struct config *c,
-		     const struct stored_msg *last_in, const struct stored_msg *msg,
-		     const char *dialog_kind)
+int outbox_route(struct strbuf *name, struct config *c, const char *kind, const char *route)
 {
 	struct strlist names = STRLIST_INIT;
-	const char *kind = last_in ? last_in->channel : dialog_kind, *type = kind_type(kind);
-	const char *route = last_in ? last_in->route : msg->route, *pick = NULL;
+	struct strbuf k = STRBUF_INIT;
+	const char *type = kind_type(kind), *t, *pick = NULL;
 	size_t matches = 0;
-	int err;
+	int err = 0;
 
+	strbuf_reset(name);
 	if (route) {
-		err = channel_open(ch, s, c, route);
-		if (err == DLG_ENOTFOUND)
+		strbuf_addf(&k, "channel.%s.type", route);
+		t = config_get(c, k.buf);
+		strbuf_release(&k);
+		if (!t)
 			return dlg_error(DLG_ENOTFOUND,
 					 "the customer wrote through channel %s, which is not configured "
 					 "(see dlg channel add)", route);
-		if (err < 0 || !strcmp(ch->type, type))
-			return err;
+		if (!strcmp(t, type)) {
+			strbuf_addstr(name, route);
+			return 0;
+		}
 		/* Not dlg's word (a message stored before senders' fields were
 		   renamed): no message comes through a channel of another kind. */
-		channel_close(ch);
 	}
 	channel_names(&names, c);
 	for (size_t i = 0; i < names.nr; i++) {
-		struct strbuf k = STRBUF_INIT;
-		const char *t;
+		strbuf_reset(&k);
 		strbuf_addf(&k, "channel.%s.type", names.items[i]);
 		t = config_get(c, k.buf);
-		strbuf_release(&k);
 		if (t && !strcmp(t, type)) {
 			matches++;
 			pick = names.items[i];
 		}
 	}
 	if (matches == 1)
-		err = channel_open(ch, s, c, pick);
+		strbuf_addstr(name, pick);
 	else if (!matches)
 		err = dlg_error(DLG_ENOTFOUND, "no %s channel is configured (see dlg channel add)", type);
 	else
@@ -165,6 +159,21 @@ static int route_for(struct channel *ch, struct dlg_store *s, struct config *c,
 				"%zu %s channels are configured and the customer's messages name none",
 				matches, type);
 	strlist_clear(&names);
+	strbuf_release(&k);
+	return err;
+}
+
+/* The channel a dialog's answers go through (outbox_route()), opened. */
+static int route_for(struct channel *ch, struct dlg_store *s, struct config *c,
+		     const struct stored_msg *last_in, const struct stored_msg *msg,
+		     const char *dialog_kind)
+{
+	struct strbuf name = STRBUF_INIT;
+	int err = outbox_route(&name, c, last_in ? last_in->channel : dialog_kind,
+			       last_in ? last_in->route : msg->route);
+	if (!err)
+		err = channel_open(ch, s, c, name.buf);
+	strbuf_release(&name);
 	return err;
 }
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "base/strbuf.h"
+#include "store/config.h"
 #include "store/store.h"
 
 /* What became of one message in a send run. */
@@ -24,5 +25,14 @@ void send_reports_free(struct send_report *r, size_t n);
  */
 int outbox_send(struct send_report **out, size_t *n, struct dlg_store *s,
 		const struct strlist *ids, int force);
+
+/*
+ * The configured channel answers in a dialog go through: route (the
+ * channel the customer's newest message came through, or a trigger's),
+ * when it is configured and of the dialog's kind, else the only channel of
+ * that kind.  Its name in *name; no secret is read.  DLG_ENOTFOUND or
+ * DLG_EAMBIGUOUS, with the reason, when there is none or several.
+ */
+int outbox_route(struct strbuf *name, struct config *c, const char *kind, const char *route);
 
 #endif

@@ -37,7 +37,10 @@
 	X(git_clone_options_init) \
 	X(git_commit_create) \
 	X(git_commit_free) \
+	X(git_commit_author) \
 	X(git_commit_lookup) \
+	X(git_commit_message) \
+	X(git_commit_parent_id) \
 	X(git_commit_parentcount) \
 	X(git_commit_tree) \
 	X(git_config_free) \
@@ -91,6 +94,7 @@
 	X(git_revwalk_new) \
 	X(git_revwalk_next) \
 	X(git_revwalk_push) \
+	X(git_revwalk_sorting) \
 	X(git_signature_free) \
 	X(git_signature_new) \
 	X(git_tree_create_updated) \
@@ -183,7 +187,10 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_clone_options_init (gitlib_get()->git_clone_options_init)
 #define git_commit_create (gitlib_get()->git_commit_create)
 #define git_commit_free gitlib_commit_free
+#define git_commit_author (gitlib_get()->git_commit_author)
 #define git_commit_lookup (gitlib_get()->git_commit_lookup)
+#define git_commit_message (gitlib_get()->git_commit_message)
+#define git_commit_parent_id (gitlib_get()->git_commit_parent_id)
 #define git_commit_tree (gitlib_get()->git_commit_tree)
 #define git_config_free gitlib_config_free
 #define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
@@ -236,6 +243,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_revwalk_new (gitlib_get()->git_revwalk_new)
 #define git_revwalk_next (gitlib_get()->git_revwalk_next)
 #define git_revwalk_push (gitlib_get()->git_revwalk_push)
+#define git_revwalk_sorting (gitlib_get()->git_revwalk_sorting)
 #define git_signature_free gitlib_signature_free
 #define git_signature_new (gitlib_get()->git_signature_new)
 #define git_tree_create_updated (gitlib_get()->git_tree_create_updated)

@@ -599,7 +599,9 @@ int mime_message_parse(struct mime_message **out, const char *buf, size_t len, u
 	}
 	strbuf_release(&v);
 	/* Cc after To, as long as there is room */
+	m->ncc = m->nto;
 	take_addresses(&m->to, &m->nto, &to_alloc, cc, ncc, MIME_MAX_ADDRESSES);
+	m->ncc = m->nto - m->ncc;
 	m->references = refs.items;
 	m->nreferences = refs.nr;
 	if (!m->from.name)

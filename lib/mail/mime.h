@@ -26,6 +26,7 @@ struct mime_message {
 	struct mime_address from;
 	struct mime_address *to;   /* To and Cc together */
 	size_t nto;
+	size_t ncc;                /* the last ncc of to are Cc's */
 	char *subject;             /* decoded, unfolded; "" when none */
 	char *message_id;          /* without angle brackets; NULL when none */
 	char *in_reply_to;         /* first msg-id of In-Reply-To, no brackets; NULL */

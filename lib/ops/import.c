@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "mail/mime.h"
 #include "mail/rfc5322.h"
 #include "ops/channel.h"
@@ -90,6 +91,7 @@ static int import_fn(struct dlg_tx *tx, void *payload)
 		} else {
 			err = import_email(tx, job->channel, msg->data, msg->len, &job->res);
 		}
+		dlg_progress("messages", i + 1, job->opts->nmsgs);
 		if (err == DLG_EINVALID) { /* this message only: the rest still goes in */
 			strbuf_reset(&why);
 			strbuf_addf(&why, "%s: %s", msg->source, dlg_error_last());
@@ -127,7 +129,8 @@ static void dialogs_unique(struct strlist *l)
 
 int dlg_import(struct dlg_import_result *out, struct dlg_store *s, const struct dlg_import_opts *opts)
 {
-	struct import_job job = { opts, "email", NULL, 0, 0, { STRLIST_INIT, 0, 0, 0, NULL }, STRLIST_INIT };
+	struct import_job job = { opts, "email", NULL, 0, 0,
+				  { STRLIST_INIT, 0, 0, 0, NULL, STRLIST_INIT }, STRLIST_INIT };
 	struct strbuf channel = STRBUF_INIT;
 	int err;
 
@@ -154,6 +157,10 @@ int dlg_import(struct dlg_import_result *out, struct dlg_store *s, const struct 
 		auto_assign_committed(job.res.autoassign);
 		for (size_t i = 0; i < job.res.dialogs.nr; i++)
 			strlist_push(&out->dialogs, job.res.dialogs.items[i]);
+		/* a rerun after an interruption names them too, so a pipeline
+		   (dlg import | dlg assign bob) still reaches every dialog */
+		for (size_t i = 0; i < job.res.known.nr; i++)
+			strlist_push(&out->dialogs, job.res.known.items[i]);
 		out->imported += job.res.imported;
 		out->duplicates += job.res.duplicates;
 		out->created += job.res.created;

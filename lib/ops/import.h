@@ -24,7 +24,8 @@ struct dlg_import_opts {
 	size_t nmsgs;
 };
 struct dlg_import_result {
-	struct strlist dialogs;   /* created or changed: sorted, each once */
+	struct strlist dialogs;   /* of every message given, those already in the
+				     store included: sorted, each once */
 	size_t imported;
 	size_t duplicates;        /* already in the store: left out */
 	size_t created;           /* new dialogs */

@@ -13,14 +13,16 @@ struct note_job {
 static int note_fn(struct dlg_tx *tx, void *payload)
 {
 	struct note_job *job = payload;
-	struct strbuf dir = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, excerpt = STRBUF_INIT;
 	int err = dialog_info_require(NULL, tx, job->id);
 	if (err < 0)
 		return err;
 	dialog_dir(&dir, job->id);
 	err = record_note(tx, dir.buf, job->text);
-	tx_message(tx, "note %.7s\n", job->id);
+	dlg_text_excerpt(&excerpt, job->text);
+	tx_message(tx, "note %.7s: %s\n", job->id, excerpt.buf);
 	strbuf_release(&dir);
+	strbuf_release(&excerpt);
 	return err;
 }
 

@@ -2,10 +2,15 @@
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/error.h"
 #include "base/fileio.h"
 #include "base/hex.h"
+#include "base/utf8.h"
+#include "channel/channel.h"
+#include "channel/driver.h"
+#include "channel/send.h"
 #include "ops/dialog.h"
 #include "ops/reply.h"
 #include "ops/text.h"
@@ -75,7 +80,87 @@ struct reply_job {
 	const struct dlg_attachment *files;
 	size_t nfiles;
 	int assigned;
+	struct strbuf route;        /* the channel that will deliver it */
+	struct strbuf unroutable;   /* else why none can */
 };
+
+/* Which channel dlg send would deliver the answer through, or why none. */
+static void reply_route(struct reply_job *job, struct config *c, const char *kind, const char *route)
+{
+	const struct channel_driver *drv;
+	struct strbuf k = STRBUF_INIT;
+	strbuf_reset(&job->unroutable);
+	if (outbox_route(&job->route, c, kind, route) < 0) {
+		strbuf_addstr(&job->unroutable, dlg_error_last());
+	} else {
+		strbuf_addf(&k, "channel.%s.type", job->route.buf);
+		drv = channel_driver_for(config_get(c, k.buf));
+		if (!drv || !drv->send) {
+			strbuf_addf(&job->unroutable, "sending through channel %s is not supported yet",
+				    job->route.buf);
+			strbuf_reset(&job->route);
+		}
+	}
+	strbuf_release(&k);
+}
+
+/* An address that can go on an SMTP command line as it is. */
+static int plain_address(const char *addr)
+{
+	return strchr(addr, '@') && !strpbrk(addr, " \t\r\n<>\",;()");
+}
+
+static int is_ours(const char *addr, const char *from_addr, struct config *c)
+{
+	struct strlist names = STRLIST_INIT;
+	struct strbuf k = STRBUF_INIT;
+	const char *a;
+	int ours = !strcasecmp(addr, from_addr);
+	channel_names(&names, c);
+	for (size_t i = 0; i < names.nr && !ours; i++) {
+		strbuf_reset(&k);
+		strbuf_addf(&k, "channel.%s.address", names.items[i]);
+		ours = (a = config_get(c, k.buf)) && !strcasecmp(addr, a);
+	}
+	strlist_clear(&names);
+	strbuf_release(&k);
+	return ours;
+}
+
+/*
+ * The customer's Cc, kept on the answer as a mail reader's "reply all"
+ * keeps it: "a@x, b@y", without our own addresses (the one we answer
+ * from, every email channel's), the customer, repeats, or anything that
+ * is not a plain address.
+ */
+static void reply_cc(struct strbuf *out, const struct mime_message *m, const char *from_addr,
+		     struct config *c)
+{
+	struct strlist seen = STRLIST_INIT;
+	strlist_push(&seen, m->from.addr);
+	for (size_t i = m->nto - m->ncc; i < m->nto; i++) {
+		const char *addr = m->to[i].addr;
+		int dup = 0;
+		for (size_t k = 0; k < seen.nr && !dup; k++)
+			dup = !strcasecmp(seen.items[k], addr);
+		if (dup || !plain_address(addr) || is_ours(addr, from_addr, c))
+			continue;
+		strlist_push(&seen, addr);
+		strbuf_addf(out, "%s%s", out->len ? ", " : "", addr);
+	}
+	strlist_clear(&seen);
+}
+
+/* What the commit message says was sent: the opening words, the files. */
+static void reply_summary(struct strbuf *out, const struct reply_job *job)
+{
+	if (*job->text)
+		dlg_text_excerpt(out, job->text);
+	for (size_t i = 0; i < job->nfiles; i++) {
+		strbuf_addstr(out, i ? ", " : *job->text ? " + " : "");
+		term_sanitize(out, job->files[i].name, strlen(job->files[i].name), 0);
+	}
+}
 
 static int reply_fn(struct dlg_tx *tx, void *payload)
 {
@@ -88,25 +173,31 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	struct oplog log = OPLOG_INIT;
 	struct dialog_state st;
 	struct strlist msgids = STRLIST_INIT;
+	struct config config = CONFIG_INIT;
+	struct strbuf cc = STRBUF_INIT, summary = STRBUF_INIT;
+	struct reply_file *files = NULL;
+	const char *kind;
 	char key[17], rnd[17];
 	unsigned long seq;
-	int err, have_last;
+	int err, have_last, one_email;
+	size_t nmsgs;
 
 	job->assigned = 0;
 	if ((err = dialog_info_require(&info, tx, job->id)) < 0)
 		return err;
 	dialog_dir(&dir, job->id);
 	have_last = dialog_last_incoming(&last, tx, dir.buf);
+	config_load_tx(&config, tx); /* none, or unreadable: no channel to name */
+	kind = have_last ? last.channel : info.channel;
+	reply_route(job, &config, kind, have_last ? last.route : NULL);
 
 	/* Mail that came through an email channel is answered from its address. */
 	if (have_last && last.route) {
-		struct config c = CONFIG_INIT;
 		struct strbuf k = STRBUF_INIT;
 		const char *addr;
 		strbuf_addf(&k, "channel.%s.address", last.route);
-		if (!config_load_tx(&c, tx) && (addr = config_get(&c, k.buf)) && *addr)
+		if ((addr = config_get(&config, k.buf)) && *addr)
 			strbuf_addstr(&email, addr);
-		config_clear(&c);
 		strbuf_release(&k);
 	}
 	if (!email.len)
@@ -122,11 +213,21 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		strbuf_addf(&refs, "%s<%s>", refs.len ? " " : "", last.mime->message_id);
 	}
 	/*
-	 * The text first, then each file as a message of its own.  Their files
+	 * Email carries the text and every file in one message, as mail
+	 * readers expect.  Chat channels promise one file per message: the
+	 * text first, then each file as a message of its own.  Their files
 	 * are named DATE.KEY and share the date, so the keys are handed out in
 	 * ascending order: a dlg that sorts by name alone keeps it too.
 	 */
-	for (size_t part = 0; part <= job->nfiles; part++) {
+	one_email = !strcmp(kind, "email");
+	nmsgs = one_email ? 1 : job->nfiles + 1;
+	files = xcalloc(job->nfiles + 1, sizeof(*files));
+	for (size_t i = 0; i < job->nfiles; i++)
+		files[i] = (struct reply_file){ job->files[i].name, job->files[i].type,
+						job->files[i].data.buf, job->files[i].data.len };
+	if (one_email && have_last)
+		reply_cc(&cc, last.mime, email.buf, &config);
+	for (size_t part = 0; part < nmsgs; part++) {
 		const char *at = strrchr(email.buf, '@');
 		random_hex(rnd, 16);
 		strbuf_reset(&msgid);
@@ -144,8 +245,7 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 	   (store/order.h): the text, then each file, after all of the second. */
 	if ((err = order_next_seq(&seq, tx, dir.buf)) < 0)
 		goto out;
-	for (size_t part = *job->text ? 0 : 1; part <= job->nfiles; part++) {
-		const struct dlg_attachment *a = part ? &job->files[part - 1] : NULL;
+	for (size_t part = *job->text || one_email ? 0 : 1; part < nmsgs; part++) {
 		struct reply_spec r = { 0 };
 		const char *sp = strchr(msgids.items[part], ' ');
 		memcpy(key, msgids.items[part], DLG_ID_LEN);
@@ -160,18 +260,20 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		r.from = from.buf;
 		r.to = have_last && *last.mime->from.addr ? last.mime->from.addr :
 		       have_last && last.channel_user ? last.channel_user : "";
+		r.cc = cc.buf;
 		r.subject = subject.buf;
 		r.message_id = msgid.buf;
 		r.in_reply_to = have_last ? last.mime->message_id : NULL;
 		r.references = refs.buf;
-		r.text = a ? "" : job->text;
+		r.text = part ? "" : job->text;
 		r.date = tx_time(tx);
 		r.seq = seq < ORDER_SEQ_MAX ? seq++ : seq;
-		if (a) {
-			r.file_name = a->name;
-			r.file_type = a->type;
-			r.file_data = a->data.buf;
-			r.file_len = a->data.len;
+		if (one_email) {
+			r.files = files;
+			r.nfiles = job->nfiles;
+		} else if (part) {
+			r.files = &files[part - 1];
+			r.nfiles = 1;
 		}
 		strbuf_reset(&data);
 		if ((err = message_build_reply(&data, &r)) < 0)
@@ -194,13 +296,18 @@ static int reply_fn(struct dlg_tx *tx, void *payload)
 		job->assigned = 1;
 	}
 	dialog_state_clear(&st);
+	reply_summary(&summary, job);
 	if (job->assigned)
-		tx_message(tx, "reply %.7s (assign to %s)\n", job->id, tx_operator(tx));
+		tx_message(tx, "reply %.7s: %s (assign to %s)\n", job->id, summary.buf, tx_operator(tx));
 	else
-		tx_message(tx, "reply %.7s\n", job->id);
+		tx_message(tx, "reply %.7s: %s\n", job->id, summary.buf);
 out:
 	if (have_last)
 		stored_msg_clear(&last);
+	config_clear(&config);
+	strbuf_release(&cc);
+	strbuf_release(&summary);
+	free(files);
 	oplog_clear(&log);
 	dialog_info_clear(&info);
 	strbuf_release(&dir);
@@ -216,17 +323,32 @@ out:
 	return err;
 }
 
+void dlg_reply_result_clear(struct dlg_reply_result *r)
+{
+	free(r->channel);
+	free(r->undeliverable);
+	r->channel = r->undeliverable = NULL;
+}
+
 int dlg_reply(struct dlg_reply_result *out, struct dlg_store *s, const struct dlg_reply_opts *opts)
 {
-	struct reply_job job = { opts->dialog, opts->text, opts->files, opts->nfiles, 0 };
+	struct reply_job job = { opts->dialog, opts->text, opts->files, opts->nfiles, 0,
+				 STRBUF_INIT, STRBUF_INIT };
 	int err;
+	if (out)
+		memset(out, 0, sizeof(*out));
 	if (!opts->nfiles && (err = dlg_text_check(opts->text, "reply")) < 0)
 		return err;
 	if (dlg_text_blank(opts->text))
 		job.text = "";
-	if ((err = store_change(s, reply_fn, &job, NULL)) < 0)
-		return err;
-	if (out)
+	if ((err = store_change(s, reply_fn, &job, NULL)) >= 0 && out) {
 		out->assigned = job.assigned;
-	return 0;
+		if (job.route.len)
+			out->channel = strbuf_detach(&job.route, NULL);
+		else
+			out->undeliverable = strbuf_detach(&job.unroutable, NULL);
+	}
+	strbuf_release(&job.route);
+	strbuf_release(&job.unroutable);
+	return err < 0 ? err : 0;
 }

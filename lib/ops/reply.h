@@ -34,14 +34,20 @@ struct dlg_reply_opts {
 };
 struct dlg_reply_result {
 	int assigned;        /* the dialog had nobody: the reply gave it to the operator */
+	char *channel;       /* the configured channel dlg send will deliver it through */
+	char *undeliverable; /* else why no channel can yet (none of its kind, several...) */
 };
+void dlg_reply_result_clear(struct dlg_reply_result *r);
 
 /*
  * Queues an answer to the dialog in the outbox, addressed through the
  * channel the customer last wrote from, in reply to their newest message:
  * the text first, then each file.  The first operator to answer an
  * unassigned dialog takes it.  DLG_ENOTFOUND when there is no such dialog,
- * DLG_EINVALID when there is neither text nor a file.  out may be NULL.
+ * DLG_EINVALID when there is neither text nor a file.  out may be NULL;
+ * else it is filled on success (dlg_reply_result_clear() frees it): an
+ * answer no channel can deliver yet is still queued, for the front end to
+ * warn about.
  */
 int dlg_reply(struct dlg_reply_result *out, struct dlg_store *s, const struct dlg_reply_opts *opts);
 

@@ -19,6 +19,7 @@
 void import_result_reset(struct import_result *r)
 {
 	strlist_clear(&r->dialogs);
+	strlist_clear(&r->known);
 	r->imported = r->duplicates = r->created = 0;
 }
 
@@ -351,6 +352,7 @@ int import_email_routed(struct dlg_tx *tx, const char *channel, const char *rout
 		goto out;
 	if (!msgmap_lookup(did, NULL, tx, key)) {
 		res->duplicates++;
+		strlist_push(&res->known, did);
 		goto out;
 	}
 	addr = m->from.addr;
@@ -400,6 +402,7 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 		return err;
 	if (!msgmap_lookup(did, NULL, tx, key)) {
 		res->duplicates++;
+		strlist_push(&res->known, did);
 		return 0;
 	}
 	{

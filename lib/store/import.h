@@ -12,6 +12,7 @@ struct import_result {
 	size_t duplicates;
 	size_t created;
 	struct auto_assign *autoassign;  /* in: who new dialogs go to (assign.h); NULL: nobody */
+	struct strlist known;     /* the dialogs of the duplicates; may repeat */
 };
 void import_result_reset(struct import_result *r);
 

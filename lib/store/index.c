@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "base/time.h"
 #include "git/treediff.h"
 #include "store/id.h"
@@ -316,8 +317,10 @@ static int rebuild_locked(struct dlg_index *ix, const git_oid *tip)
 	if ((err = exec(ix, "BEGIN IMMEDIATE")) < 0)
 		goto out;
 	if ((err = writer_open(&w, ix)) == 0) {
-		for (size_t i = 0; i < ids.nr && !err; i++)
+		for (size_t i = 0; i < ids.nr && !err; i++) {
 			err = put_dialog(ix, &w, ids.items[i], 1);
+			dlg_progress("dialogs", i + 1, ids.nr);
+		}
 		writer_close(&w);
 	}
 	if (!err) {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "base/time.h"
 #include "git/error.h"
 #include "mail/mime.h"
@@ -19,6 +20,7 @@ struct merge_ctx {
 	/* Users the merged logs say were merged into another: their dialogs and
 	   identities must end with the user kept (users_fixup). */
 	struct strlist merged_users;
+	size_t records;      /* dialogs and users both sides changed, merged so far */
 };
 
 static int read_blob(struct strbuf *out, git_repository *repo, const git_oid *oid)
@@ -287,8 +289,10 @@ static int merge_dir(git_oid *out, int *empty, struct merge_ctx *ctx, const char
 		err = merge_entry(tb, ctx, child.buf, n, entry(base, n), entry(ours, n),
 				  entry(theirs, n));
 	}
-	if (!err && record_dir_is(path))
+	if (!err && record_dir_is(path)) {
 		err = rederive(tb, ctx, path);
+		dlg_progress("records", ++ctx->records, 0);
+	}
 	*empty = !err && git_treebuilder_entrycount(tb) == 0;
 	if (!err && !*empty && (err = git_treebuilder_write(out, tb)) < 0)
 		err = dlg_error_git(err, path);
@@ -351,7 +355,7 @@ int merge_trees(git_oid *out, struct dlg_store *s, const git_tree *base,
 		const git_tree *ours, const git_tree *theirs)
 {
 	git_repository *repo = s->repo;
-	struct merge_ctx ctx = { repo, STRLIST_INIT };
+	struct merge_ctx ctx = { repo, STRLIST_INIT, 0 };
 	int empty = 0;
 	int err = merge_dir(out, &empty, &ctx, "", base, ours, theirs);
 	if (!err && empty) {

@@ -370,6 +370,8 @@ int message_build_reply(struct strbuf *out, const struct reply_spec *r)
 	strbuf_reset(&sb);
 	message_add_header(out, "From", r->from, eol);
 	message_add_header(out, "To", r->to, eol);
+	if (r->cc && *r->cc)
+		message_add_header(out, "Cc", r->cc, eol);
 	mime_encode_words(&sb, r->subject ? r->subject : "");
 	message_add_header(out, "Subject", sb.buf, eol);
 	strbuf_reset(&sb);
@@ -387,15 +389,20 @@ int message_build_reply(struct strbuf *out, const struct reply_spec *r)
 		if (*p >= 0x80)
 			ascii = 0;
 	message_add_header(out, "MIME-Version", "1.0", eol);
-	if (r->file_name) {
-		struct strbuf parts[2] = { STRBUF_INIT, STRBUF_INIT };
+	if (r->nfiles) {
+		struct strbuf *parts = xcalloc(r->nfiles + 1, sizeof(*parts));
 		size_t n = 0;
+		for (size_t i = 0; i <= r->nfiles; i++)
+			strbuf_init(&parts[i], 0);
 		if (*r->text)
 			add_text_part(&parts[n++], r->text, ascii, eol);
-		message_add_file_part(&parts[n++], r->file_name, r->file_type, r->file_data, r->file_len, eol);
+		for (size_t i = 0; i < r->nfiles; i++)
+			message_add_file_part(&parts[n++], r->files[i].name, r->files[i].type,
+					      r->files[i].data, r->files[i].len, eol);
 		err = message_add_multipart(out, parts, n, eol);
-		strbuf_release(&parts[0]);
-		strbuf_release(&parts[1]);
+		for (size_t i = 0; i <= r->nfiles; i++)
+			strbuf_release(&parts[i]);
+		free(parts);
 	} else {
 		add_text_part(out, r->text, ascii, eol);
 	}

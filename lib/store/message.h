@@ -78,11 +78,20 @@ void message_add_header(struct strbuf *out, const char *name, const char *value,
    the sender's own X-Dlg-* fields renamed X-Original-Dlg-*. */
 void message_wrap_incoming(struct strbuf *out, const char *raw, size_t len, const struct msg_meta *m);
 
+/* A file an answer carries. */
+struct reply_file {
+	const char *name;
+	const char *type;
+	const char *data;
+	size_t len;
+};
+
 struct reply_spec {
 	struct msg_meta meta;
 	const char *operator;
 	const char *from;          /* "Name <addr>" */
 	const char *to;            /* customer address or handle */
+	const char *cc;            /* "a@x, b@y": email only, or NULL */
 	const char *subject;
 	const char *message_id;    /* without brackets */
 	const char *in_reply_to;   /* without brackets, may be NULL */
@@ -90,10 +99,8 @@ struct reply_spec {
 	const char *text;          /* may be empty when a file goes */
 	time_t date;
 	unsigned long seq;         /* X-Dlg-Sequence (store/order.h); 0 writes none */
-	const char *file_name;     /* one attached file, or NULL */
-	const char *file_type;
-	const char *file_data;
-	size_t file_len;
+	const struct reply_file *files;  /* attached, in this order */
+	size_t nfiles;
 };
 /* Fails only when the boundary of a reply with a file cannot be hashed. */
 int message_build_reply(struct strbuf *out, const struct reply_spec *r);

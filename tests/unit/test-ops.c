@@ -162,7 +162,7 @@ static void assert_last_commit(struct dlg_store *s, const char *expected)
 static void test_first_reply_assigns_and_queues(void **state)
 {
 	struct dlg_store *s = *state;
-	struct dlg_reply_result res = { -1 };
+	struct dlg_reply_result res = { -1, NULL, NULL };
 	struct dlg_reply_opts opts = { 0 };
 	struct dialog_summary d = { 0 };
 	char id[17];
@@ -175,6 +175,10 @@ static void test_first_reply_assigns_and_queues(void **state)
 	assert_int_equal(dlg_reply(&res, s, &opts), 0);
 	assert_int_equal(quiet_end(), 0);
 	assert_int_equal(res.assigned, 1);
+	/* queued all the same, and the front end is told why it cannot go yet */
+	assert_null(res.channel);
+	assert_non_null(strstr(res.undeliverable, "no email channel is configured"));
+	dlg_reply_result_clear(&res);
 	assert_int_equal(outbox_count(s, id), 1);
 	assert_int_equal(dialog_summary_load(&d, s, id), 0);
 	assert_string_equal(d.assignee, "alice");
@@ -186,10 +190,11 @@ static void test_first_reply_assigns_and_queues(void **state)
 	assert_int_equal(dlg_reply(&res, s, &opts), 0);
 	assert_int_equal(quiet_end(), 0);
 	assert_int_equal(res.assigned, 0);
+	dlg_reply_result_clear(&res);
 	assert_int_equal(outbox_count(s, id), 2);
 	{
 		struct strbuf expect = STRBUF_INIT;
-		strbuf_addf(&expect, "reply %.7s\n", id);
+		strbuf_addf(&expect, "reply %.7s: \"On its way!\"\n", id);
 		assert_last_commit(s, expect.buf);
 		strbuf_release(&expect);
 	}
@@ -206,13 +211,13 @@ static void test_reply_with_a_file_only(void **state)
 	new_dialog(id, s, "ivan@example.ru", "m1@example.ru");
 	quiet_begin();
 	assert_int_equal(dlg_attachment_set(&big, "huge.bin", huge, DLG_ATTACH_MAX + 1), DLG_EINVALID);
+	assert_non_null(strstr(dlg_error_last(), "huge.bin"));
 	assert_int_equal(dlg_attachment_set(&a, "invoice.pdf", pdf, sizeof(pdf) - 1), 0);
 	opts.dialog = id;
 	opts.files = &a;
 	opts.nfiles = 1;
 	assert_int_equal(dlg_reply(NULL, s, &opts), 0);  /* no text: the file alone */
 	assert_int_equal(quiet_end(), 0);
-	assert_non_null(strstr(dlg_error_last(), "huge.bin"));
 	assert_string_equal(a.name, "invoice.pdf");
 	assert_string_equal(a.type, "application/pdf");
 	assert_int_equal(outbox_count(s, id), 1);
@@ -239,7 +244,7 @@ static void test_note_stays_out_of_the_outbox(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(notes[0].author, "alice");
 	assert_string_equal(notes[0].text, "refund approved\n");
-	strbuf_addf(&expect, "note %.7s\n", id);
+	strbuf_addf(&expect, "note %.7s: \"refund approved\"\n", id);
 	assert_last_commit(s, expect.buf);
 	notes_free(notes, n);
 	strbuf_release(&dir);
