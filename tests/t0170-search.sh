@@ -30,6 +30,15 @@ test_expect_success 'search prints list lines with the matching text under each'
 	test_line_count = out 2 &&
 	grep "Late orders" out &&
 	grep "^    .*had a late delivery, invoice 104820" out &&
+	# a line cut out of a long text is marked with U+2026 at both ends, as
+	# UTF-8 (not its bytes read as Latin-1 and written again)
+	{ printf "From: Long <long@example.com>\nSubject: Long\nMessage-ID: <long@x>\n\n" &&
+	  for i in $(seq 40); do printf "word%d " $i; done && printf "zebracorn " &&
+	  for i in $(seq 40); do printf "more%d " $i; done && echo; } >long.eml &&
+	dlg -C s import long.eml >/dev/null &&
+	dlg -C s search zebracorn >cut &&
+	grep "^    $(printf "\342\200\246").*zebracorn.*$(printf "\342\200\246")$" cut &&
+	! grep "$(printf "\303\242")" cut &&
 	dlg -C s search --json hunter2 >out &&
 	python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert \"hunter2\" in d[\"snippet\"], d" <out
 '

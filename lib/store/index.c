@@ -503,7 +503,7 @@ int index_search(struct dlg_index *ix, const struct dialog_filter *f, const stru
 			    " last_at, waiting, preview, nmsgs, tags, waiting_since");
 	if (q && q->match)
 		/* the column that matched best, from its first match on: where the words are */
-		strbuf_addstr(&sql, ", snippet(search, -1, '', '', 'â¦', 12)"
+		strbuf_addstr(&sql, ", snippet(search, -1, '', '', '\xe2\x80\xa6', 12)"
 				    " FROM search s JOIN dialogs d ON d.id=s.id WHERE search MATCH ?");
 	else
 		strbuf_addstr(&sql, ", '' FROM dialogs d WHERE 1");
