@@ -312,8 +312,8 @@ CMD(show)
 				fputs("\n\n", stdout);
 			show_text(ctx, &d, &conflicts, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
 			if (skip)
-				printf("%s(%zu earlier messages not shown)%s\n", color(ctx, "\033[2m"), skip,
-				       color(ctx, "\033[m"));
+				printf("%s(%zu earlier message%s not shown)%s\n", color(ctx, "\033[2m"), skip,
+				       skip == 1 ? "" : "s", color(ctx, "\033[m"));
 		}
 		dialog_conflicts_clear(&conflicts);
 		dialog_messages_free(msgs, n);
