@@ -106,9 +106,33 @@ bench_size() {
 	row "$n" list_sel "$(timeit $DLG -C "$s" list --tag bench-sel --status all)"
 	row "$n" list_full "$(timeit $DLG -C "$s" list)"
 	row "$n" list_kb "$(peak_kb $DLG -C "$s" list)"
+	# full-text search, on the terms bench/gen puts in the messages
+	SEARCH_RARE=$((70000000 + n / 2 * 20)) # one message's order number
+	declare -A SQ=([rare]=$SEARCH_RARE [common]=shopwise [phrase]='"tracking number"'
+		[date]="shopwise after:2026-11-01")
+	for q in "${!SQ[@]}"; do
+		row "$n" "s_$q" "$(timeit $DLG -C "$s" search -q "${SQ[$q]}")"
+		row "$n" "sc_$q" "$($DLG -C "$s" search -q "${SQ[$q]}" | wc -l)"
+	done
+	# what a change leaves the next search to do: a note's dialog gets its
+	# search row again, a tag's only its list row
+	for op in note tag; do
+		for i in $(seq "$RUNS"); do
+			id=$(sed -n "${i}p" "$w/targets")
+			case $op in
+			note) $DLG -C "$s" note -q -m "catch-up note $i" "$id" ;;
+			tag) $DLG -C "$s" tag -q +c$i "$id" ;;
+			esac
+			bench/clock $DLG -C "$s" search -q "$SEARCH_RARE"
+		done | stats >"$w/catchup.$op"
+		row "$n" "s_after_$op" "$(cat "$w/catchup.$op")"
+	done
+	# the whole index again, list rows and search rows (import leaves it to the first read)
+	row "$n" reindex "$(RUNS=3 timeit $DLG -C "$s" reindex -q)"
 	row "$n" git_bytes "$(du -sb "$s/.git" | cut -f1)"
 	row "$n" objects_bytes "$(du -sb "$s/.git/objects" | cut -f1)"
 	row "$n" index_bytes "$(du -sb "$s/.git/dlg/index.sqlite" | cut -f1)"
+	row "$n" search_bytes "$(sqlite3 "$s/.git/dlg/index.sqlite" "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%'" 2>/dev/null)"
 	# what a repack of the same objects saves (dlg leaves that to git gc)
 	cp -a "$s/.git" "$w/gc.git" && git -C "$w/gc.git" gc -q 2>/dev/null &&
 		row "$n" gc_bytes "$(du -sb "$w/gc.git/objects" | cut -f1)"
@@ -129,6 +153,12 @@ bench_size() {
 		row "$n" nm_sel "$(timeit notmuch search --output=threads tag:bench-sel)"
 		# tens of seconds a run at 100 000: a few runs say as much
 		row "$n" nm_full "$(RUNS=$(( RUNS < 5 ? RUNS : 5 )) timeit notmuch search --output=threads tag:inbox)"
+		nmq() { case $1 in date) echo "shopwise date:2026-11-01.." ;; *) echo "${SQ[$1]}" ;; esac; }
+		for q in "${!SQ[@]}"; do
+			row "$n" "nm_s_$q" "$(timeit notmuch search --output=threads "$(nmq $q)")"
+			row "$n" "nm_sc_$q" "$(notmuch count --output=threads "$(nmq $q)")"
+		done
+		row "$n" nm_bytes "$(du -sb "$w/nmdb" | cut -f1)"
 		unset NOTMUCH_CONFIG
 	fi
 	if command -v mlist >/dev/null; then
@@ -156,6 +186,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 printf '\n%-34s' "dialogs"; for n in $SIZES; do printf '%16s' "$n"; done; echo
 line() { printf '%-34s' "$1"; shift; for n in $SIZES; do printf '%16s' "$("$@" "$n")"; done; echo; }
 get() { echo "${R[$2,$1]:--}"; }
+get_med() { med "${R[$2,$1]:-- -}"; }
 line "messages" get messages
 line "import, messages/s" get import_rate
 line "  notmuch new, messages/s" get nm_rate
@@ -179,10 +210,27 @@ printf '%-34s' "list, all open with summaries, ms"; for n in $SIZES; do printf '
 printf '%-34s' "  notmuch search (all threads), ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,nm_full]:-- -}")"; done; echo
 printf '%-34s' "  mblaze mlist|mscan, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,mb_full]:-- -}")"; done; echo
 printf '%-34s' "  dlg/notmuch, dlg/mblaze"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,list_full]:-0 0}")" "$(med "${R[$n,nm_full]:-0 0}")")/$(ratio "$(med "${R[$n,list_full]:-0 0}")" "$(med "${R[$n,mb_full]:-0 0}")")"; done; echo
+for q in rare common phrase date; do
+	case $q in
+	rare) t="search a rare term (1 message), ms" ;;
+	common) t="search a common term, ms" ;;
+	phrase) t="search a phrase, ms" ;;
+	date) t="search common term + after:, ms" ;;
+	esac
+	printf '%-34s' "$t"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,s_$q]:-- -}")"; done; echo
+	printf '%-34s' "  notmuch search, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,nm_s_$q]:-- -}")"; done; echo
+	printf '%-34s' "  dlg/notmuch (lower is better)"; for n in $SIZES; do printf '%16s' "$(ratio "$(med "${R[$n,s_$q]:-0 0}")" "$(med "${R[$n,nm_s_$q]:-0 0}")")"; done; echo
+	printf '%-34s' "  dialogs / notmuch threads found"; for n in $SIZES; do printf '%16s' "${R[$n,sc_$q]:--}/${R[$n,nm_sc_$q]:--}"; done; echo
+done
+printf '%-34s' "search after a note / a tag, ms"; for n in $SIZES; do printf '%16s' "$(med "${R[$n,s_after_note]:-- -}")/$(med "${R[$n,s_after_tag]:-- -}")"; done; echo
+line "reindex (list + search rows), ms" get_med reindex
+mb() { awk -v b="${1:-0}" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+printf '%-34s' "dlg index / its search part, MB"; for n in $SIZES; do printf '%16s' "$(mb "${R[$n,index_bytes]:-}")/$(mb "${R[$n,search_bytes]:-}")"; done; echo
+printf '%-34s' "  notmuch database, MB"; for n in $SIZES; do printf '%16s' "$(mb "${R[$n,nm_bytes]:-}")"; done; echo
+printf '%-34s' "  dlg index / notmuch"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,index_bytes]:-0}" "${R[$n,nm_bytes]:-0}")"; done; echo
 printf '%-34s' "list peak memory, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,list_kb]:-0} / 1024 ))"; done; echo
 printf '%-34s' ".git / raw message bytes"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,git_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
 printf '%-34s' "  .git/objects / raw"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,objects_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
 printf '%-34s' "  after git gc / raw"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,gc_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
-printf '%-34s' "  list index, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,index_bytes]:-0} >> 20 ))"; done; echo
 printf '%-34s' "view apparent / allocated, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,view_apparent]:-0} >> 20 ))/$(( ${R[$n,view_alloc]:-0} >> 20 ))"; done; echo
 printf '%-34s' "raw message bytes, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,raw_bytes]:-0} >> 20 ))"; done; echo
