@@ -427,7 +427,9 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 	out.only = given ? &ids : NULL;
 	out.snippets = search;
 	if (query.len) {
-		int err = dlg_search(&out.res, ctx->store, &f, query.buf, print_hit, &out);
+		/* the line of matching text, only where it is printed */
+		unsigned flags = search && !quiet ? 0 : DLG_SEARCH_NO_SNIPPET;
+		int err = dlg_search(&out.res, ctx->store, &f, query.buf, flags, print_hit, &out);
 		if (err < 0)
 			ret = error_last() + (err == DLG_EINVALID); /* a malformed query: usage, 2 */
 	} else if (dlg_list(&out.res, ctx->store, &f, getenv("DLG_NO_INDEX") ? DLG_LIST_NO_INDEX : 0,

@@ -444,7 +444,7 @@ void search_query_clear(struct search_query *q)
 }
 
 int dlg_search(struct dlg_list_result *out, struct dlg_store *s, const struct dialog_filter *f,
-	       const char *query, dlg_search_fn each, void *payload)
+	       const char *query, unsigned flags, dlg_search_fn each, void *payload)
 {
 	struct search_query q = SEARCH_QUERY_INIT;
 	struct dlg_index *ix = NULL;
@@ -458,7 +458,8 @@ int dlg_search(struct dlg_list_result *out, struct dlg_store *s, const struct di
 		goto out;
 	out->abbrev = (size_t)index_abbrev(ix);
 	{
-		struct index_search is = { q.match.len ? q.match.buf : NULL, q.where.len ? q.where.buf : NULL };
+		struct index_search is = { q.match.len ? q.match.buf : NULL, q.where.len ? q.where.buf : NULL,
+					   !!(flags & DLG_SEARCH_NO_SNIPPET) };
 		err = index_search(ix, f, &is, each, payload);
 	}
 out:

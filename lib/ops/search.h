@@ -44,7 +44,10 @@ typedef int (*dlg_search_fn)(const struct dialog_summary *d, const char *snippet
 /* The dialogs that pass f and match query, from the derived index brought
    to the tip; out as for dlg_list() (out->from_view is never set: search
    needs the index, and fails when it cannot be had). */
+enum {
+	DLG_SEARCH_NO_SNIPPET = 1,  /* each gets "" for the matching text: cheaper */
+};
 int dlg_search(struct dlg_list_result *out, struct dlg_store *s, const struct dialog_filter *f,
-	       const char *query, dlg_search_fn each, void *payload);
+	       const char *query, unsigned flags, dlg_search_fn each, void *payload);
 
 #endif

@@ -501,10 +501,12 @@ int index_search(struct dlg_index *ix, const struct dialog_filter *f, const stru
 
 	strbuf_addstr(&sql, "SELECT d.id, closed, assignee, channel, d.user, user_name, d.subject, created,"
 			    " last_at, waiting, preview, nmsgs, tags, waiting_since");
-	if (q && q->match)
+	if (q && q->match && !q->no_snippet)
 		/* the column that matched best, from its first match on: where the words are */
 		strbuf_addstr(&sql, ", snippet(search, -1, '', '', '\xe2\x80\xa6', 12)"
 				    " FROM search s JOIN dialogs d ON d.id=s.id WHERE search MATCH ?");
+	else if (q && q->match)
+		strbuf_addstr(&sql, ", '' FROM search s JOIN dialogs d ON d.id=s.id WHERE search MATCH ?");
 	else
 		strbuf_addstr(&sql, ", '' FROM dialogs d WHERE 1");
 	if (q && q->where)

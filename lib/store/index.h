@@ -37,6 +37,7 @@ int index_tag_counts(struct dlg_index *ix, index_tag_fn fn, void *payload);
 struct index_search {
 	const char *match;
 	const char *where;
+	int no_snippet;      /* fn gets "": a snippet costs a look at each match's text */
 };
 typedef int (*index_hit_fn)(const struct dialog_summary *d, const char *snippet, void *payload);
 int index_search(struct dlg_index *ix, const struct dialog_filter *f, const struct index_search *q,
