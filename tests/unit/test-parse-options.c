@@ -20,13 +20,18 @@
    number; the program here is "dlg test". */
 const char *cmd_name = "test";
 
+static void report(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "dlg: %s: ", cmd_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int error_msg(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "dlg: %s: ", cmd_name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	report(fmt, ap);
 	va_end(ap);
 	return 1;
 }
@@ -36,9 +41,7 @@ int error_usage(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "dlg: %s: ", cmd_name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	report(fmt, ap);
 	va_end(ap);
 	return 2;
 }
