@@ -78,8 +78,10 @@ CMD(trigger)
 	}
 	if ((users_from && (ret = read_users(&users, users_from))))
 		goto out;
+	/* An empty list from a pipe is nothing to do, as for tag's ids. */
 	if (!users.nr) {
-		ret = error_msg("no users given");
+		if (!quiet)
+			fputs("trigger: no users: nothing to send\n", stderr);
 		goto out;
 	}
 	if (dlg_channel_find(&chan_name, ctx->store, chan) < 0 || config_load(&c, ctx->store) < 0 ||

@@ -64,6 +64,8 @@ test_expect_success 'trigger to a segment from a pipe, with a template; all or n
 	test_exit_code 1 dlg -C s trigger --user nobody@example.com --channel site -m x 2>err &&
 	grep "no user .nobody@example.com." err &&
 	test_exit_code 1 dlg -C s trigger --user chat:v42 --channel nope -m x 2>err && grep "no channel .nope." err &&
+	printf "# nobody today\n" | dlg -C s trigger --users-from - --channel site -m x >ids 2>err &&
+	test ! -s ids && grep "^trigger: no users: nothing to send$" err &&
 	test "$(git -C s rev-parse HEAD)" = "$head"
 '
 
