@@ -86,9 +86,10 @@ void report_change(const char *verb, const struct strlist *ids, size_t changed, 
 	strbuf_release(&line);
 }
 
-/* The progress line: what the library last reported, and when it was shown. */
+/* The progress line: what the library last reported, and when it was shown;
+   the rate is of the phase it is in (messages, objects written, files in the view). */
 static struct {
-	struct timespec start, shown_at;
+	struct timespec start, phase_start, shown_at;
 	char what[32];
 	size_t done, total, width;
 	int reported;
@@ -104,7 +105,7 @@ static double seconds_since(const struct timespec *since)
 
 static void progress_show(const char *end)
 {
-	double elapsed = seconds_since(&progress.start);
+	double elapsed = seconds_since(&progress.start), phase = seconds_since(&progress.phase_start);
 	struct strbuf line = STRBUF_INIT;
 	strbuf_addf(&line, "%s: %zu", cmd_name, progress.done);
 	if (progress.total)
@@ -112,7 +113,7 @@ static void progress_show(const char *end)
 	/* "1 message", "2 messages", "1 of 30 messages" */
 	strbuf_addf(&line, " %.*s, %.0f/s, %.1f s",
 		    (int)strlen(progress.what) - (progress.done == 1 && !progress.total), progress.what,
-		    elapsed > 0 ? (double)progress.done / elapsed : 0.0, elapsed);
+		    phase > 0 ? (double)progress.done / phase : 0.0, elapsed);
 	/* the line is rewritten in place: blanks over what a longer one left */
 	fprintf(stderr, "\r%s%*s%s", line.buf,
 		(int)(progress.width > line.len ? progress.width - line.len : 0), "", end);
@@ -123,12 +124,15 @@ static void progress_show(const char *end)
 
 static void progress_report(const char *what, size_t done, size_t total)
 {
+	int new_phase = strncmp(progress.what, what, sizeof(progress.what) - 1) != 0;
+	if (new_phase)
+		clock_gettime(CLOCK_MONOTONIC, &progress.phase_start);
 	snprintf(progress.what, sizeof(progress.what), "%s", what);
 	progress.done = done;
 	progress.total = total;
 	/* about ten a second: a terminal that scrolls slowly must not slow the
 	   work; the last of a known total at once, as writing it out may take a while */
-	if (progress.reported && done != total && seconds_since(&progress.shown_at) < 0.1)
+	if (progress.reported && !new_phase && done != total && seconds_since(&progress.shown_at) < 0.1)
 		return;
 	progress.reported = 1;
 	progress_show("");
@@ -138,6 +142,7 @@ void progress_begin(void)
 {
 	memset(&progress, 0, sizeof(progress));
 	clock_gettime(CLOCK_MONOTONIC, &progress.start);
+	progress.phase_start = progress.start;
 	if (isatty(2))
 		dlg_progress_to(progress_report);
 }

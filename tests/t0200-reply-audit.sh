@@ -176,6 +176,9 @@ test_expect_success 'progress on a terminal: count, rate and time on one line re
 	on_tty tty.out dlg -C r import p*.eml &&
 	tr "\r" "\n" <tty.out >lines &&
 	grep -a "^import: 30 of 30 messages, [0-9]*/s, [0-9.]* s" lines &&
+	# and what follows the messages: the objects, then the view, each to its end
+	grep -a "^import: \([0-9]*\) of \1 objects written, [0-9]*/s" lines &&
+	grep -a "^import: \([0-9]*\) of \1 files in the view, [0-9]*/s" lines &&
 	dlg -C r import p*.eml 2>err >/dev/null &&
 	! grep "/s" err &&
 	on_tty tty.out dlg -C r reindex && grep -a "reindex: 33 of 33 dialogs, [0-9]*/s" tty.out &&

@@ -11,6 +11,7 @@
 #include "git/loose.h"
 
 #include "base/error.h"
+#include "base/progress.h"
 #include "base/time.h"
 #include "git/error.h"
 #include "store/branch.h"
@@ -520,6 +521,7 @@ static int tx_build_tree(git_oid *tree_oid, struct dlg_tx *tx)
 static int tx_commit(struct dlg_tx *tx, int *committed)
 {
 	git_oid tree_oid;
+	size_t nobjects;
 	int err;
 
 	*committed = 0;
@@ -537,6 +539,11 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 				       tx->msg.buf)) < 0)
 		return err;
 	trace_perf("change: made commit");
+	/* An import's objects take a while to write and to get onto the disk:
+	   progress says so, the last report once they are there. */
+	nobjects = ((struct record_backend *)tx->mempack)->nr;
+	if (nobjects >= LOOSE_LIMIT)
+		dlg_progress("objects written", 0, nobjects);
 	/* Written without a sync each: the branch's move gets them all onto
 	   the disk at once, before the branch points to them. */
 	if ((err = flush_objects(tx)) < 0)
@@ -544,6 +551,8 @@ static int tx_commit(struct dlg_tx *tx, int *committed)
 	trace_perf("change: wrote objects");
 	if ((err = store_branch_cas(tx->store, &tx->commit_oid, &tx->base_oid)) < 0)
 		return err;
+	if (nobjects >= LOOSE_LIMIT)
+		dlg_progress("objects written", nobjects, nobjects);
 	*committed = 1;
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "base/durable.h"
 #include "base/error.h"
+#include "base/progress.h"
 #include "git/error.h"
 #include "git/treediff.h"
 #include "store/layout.h"
@@ -313,8 +314,18 @@ static int collect_change(const char *path, const git_oid *old_id, const git_oid
 	return 0;
 }
 
+/* The files of a big change (an import, a sync) as they are written; the
+   last one is reported by view_record, once they are all on the disk. */
+#define VIEW_PROGRESS_MIN 100
+static void view_progress(size_t i, size_t n)
+{
+	if (n >= VIEW_PROGRESS_MIN && i + 1 < n)
+		dlg_progress("files in the view", i + 1, n);
+}
+
 /* Checks every path first, so a bad one leaves the files as they were. */
-static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to, const char *subject)
+static int apply_diff(size_t *nwritten, struct dlg_store *s, git_tree *from, git_tree *to,
+		      const char *subject)
 {
 	struct apply_state st = { subject, STRLIST_INIT, STRLIST_INIT, NULL, 0 };
 	struct viewfs v;
@@ -323,10 +334,13 @@ static int apply_diff(struct dlg_store *s, git_tree *from, git_tree *to, const c
 		/* Removals first, so a path that changes from file to directory is free. */
 		for (size_t i = 0; i < st.removed.nr && !err; i++)
 			err = remove_view_file(&v, st.removed.items[i]);
-		for (size_t i = 0; i < st.written.nr && !err; i++)
+		for (size_t i = 0; i < st.written.nr && !err; i++) {
 			err = write_view_file(&v, s, from, st.written.items[i], &st.ids[i]);
+			view_progress(i, st.written.nr);
+		}
 		viewfs_close(&v);
 	}
+	*nwritten = st.written.nr;
 	strlist_clear(&st.removed);
 	strlist_clear(&st.written);
 	free(st.ids);
@@ -349,6 +363,15 @@ int view_record(struct dlg_store *s, const git_oid *commit)
 	return err;
 }
 
+/* view_record, and the last of a big change's files reported. */
+static int view_recorded(struct dlg_store *s, const git_oid *commit, size_t nfiles)
+{
+	int err = view_record(s, commit);
+	if (!err && nfiles >= VIEW_PROGRESS_MIN)
+		dlg_progress("files in the view", nfiles, nfiles);
+	return err;
+}
+
 static int apply_edits(struct viewfs *v, git_tree *from, const struct view_edit *edits, size_t n)
 {
 	const char *why;
@@ -364,9 +387,11 @@ static int apply_edits(struct viewfs *v, git_tree *from, const struct view_edit 
 	for (size_t i = 0; i < n && !err; i++)
 		if (edits[i].remove && view_has(edits[i].path))
 			err = remove_view_file(v, edits[i].path);
-	for (size_t i = 0; i < n && !err; i++)
+	for (size_t i = 0; i < n && !err; i++) {
 		if (!edits[i].remove && view_has(edits[i].path))
 			err = write_view_data(v, from, edits[i].path, edits[i].data, edits[i].len);
+		view_progress(i, n);
+	}
 	return err;
 }
 
@@ -389,7 +414,7 @@ int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *t
 	viewfs_close(&v);
 	if (err > 0)
 		return store_view_update(s);
-	return err ? err : view_record(s, to);
+	return err ? err : view_recorded(s, to, n);
 }
 
 /* A refused tip: say what the files still show and how to put main back. */
@@ -412,6 +437,7 @@ int store_view_update(struct dlg_store *s)
 	git_oid shown, tip;
 	git_tree *from = NULL, *to = NULL;
 	char subject[32], hex[GIT_OID_HEXSZ + 1];
+	size_t nfiles = 0;
 	int has_shown, err;
 
 	if ((err = store_tip(&tip, s)) < 0)
@@ -444,13 +470,13 @@ int store_view_update(struct dlg_store *s)
 		if (err > 0)
 			err = 0;
 	} else {
-		err = apply_diff(s, from, to, subject);
+		err = apply_diff(&nfiles, s, from, to, subject);
 	}
 	if (err < 0) {
 		err = refuse_tip(err, has_shown && from, &shown);
 		goto out;
 	}
-	err = view_record(s, &tip);
+	err = view_recorded(s, &tip, nfiles);
 out:
 	git_tree_free(from);
 	git_tree_free(to);
