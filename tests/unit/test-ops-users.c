@@ -33,60 +33,24 @@
 
 static char scratch[] = "/tmp/dlg-unit-ops-XXXXXX";
 static struct dlg_store *store;
-static int saved_stdout = -1, saved_stderr = -1, printed_fd = -1;
+static struct printed printed;
 
-/* Runs a library call with stdout and stderr going to scratch/printed. */
-static void quiet_begin(void)
-{
-	fflush(stdout);
-	fflush(stderr);
-	dup2(printed_fd, 1);
-	dup2(printed_fd, 2);
-}
-
-static int quiet_end(int ret)
-{
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_stdout, 1);
-	dup2(saved_stderr, 2);
-	return ret;
-}
-
-#define QUIET(call) (quiet_begin(), quiet_end(call))
-
-static void assert_nothing_printed(void)
-{
-	struct stat st;
-	char seen[256] = "";
-	assert_int_equal(fstat(printed_fd, &st), 0);
-	if (st.st_size) {
-		ssize_t n = pread(printed_fd, seen, sizeof(seen) - 1, 0);
-		seen[n > 0 ? n : 0] = '\0';
-		fail_msg("the library printed: %s", seen);
-	}
-}
+#define QUIET(call) (printed_begin(&printed), printed_end(&printed, call))
 
 static int setup(void **state)
 {
-	struct strbuf path = STRBUF_INIT;
 	memcpy(scratch + strlen(scratch) - 6, "XXXXXX", 6);
 	store = scratch_store_new(scratch, "unit");
-	strbuf_addf(&path, "%s/printed", scratch);
-	printed_fd = open(path.buf, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(printed_fd >= 0);
-	saved_stdout = dup(1);
-	saved_stderr = dup(2);
-	strbuf_release(&path);
+	printed_open(&printed, scratch);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	assert_nothing_printed();
-	close(printed_fd);
-	close(saved_stdout);
-	close(saved_stderr);
+	if (printed.active) /* a test failed while captured: cmocka's report goes out */
+		printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
+	printed_close(&printed);
 	scratch_store_free(store, scratch);
 	store = NULL;
 	return 0;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -40,40 +41,7 @@
 #define NOBODY "0123456789abcdef"   /* a full id no dialog or user has */
 
 static char scratch[] = "/tmp/dlg-unit-ops-XXXXXX";
-static int saved_out = -1, saved_err = -1;
-
-/* What the library writes to stdout or stderr from here to quiet_end() goes to a file. */
-static void quiet_begin(void)
-{
-	struct strbuf path = STRBUF_INIT;
-	int fd;
-	strbuf_addf(&path, "%s/output", scratch);
-	fflush(stdout);
-	fflush(stderr);
-	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	saved_out = dup(1);
-	saved_err = dup(2);
-	assert_true(saved_out >= 0 && saved_err >= 0);
-	assert_true(dup2(fd, 1) >= 0 && dup2(fd, 2) >= 0);
-	close(fd);
-	strbuf_release(&path);
-}
-
-/* How many bytes were written since quiet_begin(). */
-static off_t quiet_end(void)
-{
-	off_t written;
-	fflush(stdout);
-	fflush(stderr);
-	written = lseek(1, 0, SEEK_END);
-	dup2(saved_out, 1);
-	dup2(saved_err, 2);
-	close(saved_out);
-	close(saved_err);
-	saved_out = saved_err = -1;
-	return written;
-}
+static struct printed printed;
 
 /* A store of its own for each test. */
 static int setup_store(void **state)
@@ -81,13 +49,13 @@ static int setup_store(void **state)
 	setenv("DLG_EMAIL", "support@shop.example", 1);
 	memcpy(scratch, "/tmp/dlg-unit-ops-XXXXXX", sizeof(scratch));
 	*state = scratch_store_new(scratch, "alice");
+	printed_open(&printed, scratch);
 	return 0;
 }
 
 static int teardown_store(void **state)
 {
-	if (saved_out >= 0) /* a test failed before quiet_end(): cmocka's report goes out */
-		quiet_end();
+	printed_close(&printed);
 	scratch_store_free(*state, scratch);
 	return 0;
 }
@@ -171,9 +139,10 @@ static void test_first_reply_assigns_and_queues(void **state)
 	assert_int_equal(outbox_count(s, id), 0);
 	opts.dialog = id;
 	opts.text = "On its way!\n";
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_reply(&res, s, &opts), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(res.assigned, 1);
 	/* queued all the same, and the front end is told why it cannot go yet */
 	assert_null(res.channel);
@@ -186,9 +155,10 @@ static void test_first_reply_assigns_and_queues(void **state)
 	dialog_summary_clear(&d);
 
 	/* the dialog is alice's now: a second answer only queues */
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_reply(&res, s, &opts), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(res.assigned, 0);
 	dlg_reply_result_clear(&res);
 	assert_int_equal(outbox_count(s, id), 2);
@@ -209,7 +179,7 @@ static void test_reply_with_a_file_only(void **state)
 	char *huge = xcalloc(DLG_ATTACH_MAX + 1, 1), id[17];
 
 	new_dialog(id, s, "ivan@example.ru", "m1@example.ru");
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_attachment_set(&big, "huge.bin", huge, DLG_ATTACH_MAX + 1), DLG_EINVALID);
 	assert_non_null(strstr(dlg_error_last(), "huge.bin"));
 	assert_int_equal(dlg_attachment_set(&a, "invoice.pdf", pdf, sizeof(pdf) - 1), 0);
@@ -217,7 +187,8 @@ static void test_reply_with_a_file_only(void **state)
 	opts.files = &a;
 	opts.nfiles = 1;
 	assert_int_equal(dlg_reply(NULL, s, &opts), 0);  /* no text: the file alone */
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_string_equal(a.name, "invoice.pdf");
 	assert_string_equal(a.type, "application/pdf");
 	assert_int_equal(outbox_count(s, id), 1);
@@ -235,9 +206,10 @@ static void test_note_stays_out_of_the_outbox(void **state)
 	char id[17];
 
 	new_dialog(id, s, "ivan@example.ru", "m1@example.ru");
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_note(s, id, "refund approved\n"), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(outbox_count(s, id), 0);
 	dialog_dir(&dir, id);
 	assert_int_equal(notes_load(&notes, &n, s, dir.buf), 0);
@@ -264,7 +236,7 @@ static void test_errors_are_codes(void **state)
 
 	new_dialog(id, s, "ivan@example.ru", "m1@example.ru");
 	assert_int_equal(store_tip(&before, s), 0);
-	quiet_begin();
+	printed_begin(&printed);
 	opts.dialog = NOBODY;
 	opts.text = "hello\n";
 	assert_int_equal(dlg_reply(NULL, s, &opts), DLG_ENOTFOUND);
@@ -293,7 +265,8 @@ static void test_errors_are_codes(void **state)
 	assert_string_equal(dlg_error_last(), "invalid tag 'two words'");
 	assert_int_equal(dlg_template_remove(s, "nothing"), DLG_ENOTFOUND);
 	assert_int_equal(dlg_template_save(s, "Bad/Name", "x\n"), DLG_EINVALID);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 
 	assert_int_equal(store_tip(&after, s), 0);
 	assert_true(git_oid_equal(&before, &after));
@@ -317,24 +290,26 @@ static void test_assign_close_tag(void **state)
 	new_dialog(a, s, "ivan@example.ru", "m1@example.ru");
 	new_dialog(b, s, "olga@example.ru", "m2@example.ru");
 	strlist_push(&ids, a);
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_assign(&changed, s, &ids, "bob", 0), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(changed, 1);
 	strbuf_addf(&expect, "assign %.7s to bob\n", a);
 	assert_last_commit(s, expect.buf);
 
 	strlist_push(&ids, b);
 	strlist_sort(&ids);
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_close(&changed, s, &ids), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(changed, 2);
 	strbuf_reset(&expect);
 	strbuf_addf(&expect, "close 2 dialogs\n\n%.7s\n%.7s\n", ids.items[0], ids.items[1]);
 	assert_last_commit(s, expect.buf);
 
-	quiet_begin();
+	printed_begin(&printed);
 	/* closed already: nothing changes, and no commit says it did */
 	assert_int_equal(dlg_close(&changed, s, &ids), 0);
 	assert_int_equal(changed, 0);
@@ -346,7 +321,8 @@ static void test_assign_close_tag(void **state)
 	assert_int_equal(dlg_reopen(&changed, s, &ids), 0);
 	assert_int_equal(dlg_unassign(&changed, s, &ids), 0);
 	assert_int_equal(changed, 1);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 
 	assert_int_equal(dialog_summary_load(&d, s, a), 0);
 	assert_false(d.closed);
@@ -367,7 +343,7 @@ static void test_templates(void **state)
 	char id[17];
 
 	new_dialog(id, s, "Ivan Petrov <ivan@example.ru>", "m1@example.ru");
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_template_save(s, "shipped", "Hello {{user.name}}, {{dialog.subject}}: {{operator}}\n"), 0);
 	assert_int_equal(dlg_template_fill(&out, s, "shipped", id, NULL), 0);
 	assert_string_equal(out.buf, "Hello Ivan Petrov, Parcel: alice\n");
@@ -378,7 +354,8 @@ static void test_templates(void **state)
 	assert_int_equal(dlg_template_read(&out, s, "gone"), DLG_ENOTFOUND);
 	assert_int_equal(dlg_template_remove(s, "card"), 0);
 	assert_int_equal(dlg_template_read(&out, s, "card"), DLG_ENOTFOUND);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_last_commit(s, "template rm card\n");
 	strbuf_release(&out);
 }
@@ -424,10 +401,11 @@ static void test_trigger_after_chat_import(void **state)
 	char *uid;
 
 	chat_channel(&ch, &c, s);
-	quiet_begin();
+	printed_begin(&printed);
 	/* the broken line is skipped with its name; the other goes in */
 	assert_int_equal(dlg_import(&res, s, &import), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(res.imported, 1);
 	assert_int_equal(res.skipped.nr, 1);
 	assert_true(!strncmp(res.skipped.items[0], "spool:2: ", 9));
@@ -436,12 +414,13 @@ static void test_trigger_after_chat_import(void **state)
 	dialog_summary_clear(&d);
 
 	t.user = NOBODY;
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_trigger(&ids, s, &opts), DLG_ENOTFOUND);
 	assert_int_equal(ids.nr, 0);
 	t.user = uid;
 	assert_int_equal(dlg_trigger(&ids, s, &opts), 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	assert_int_equal(ids.nr, 1);
 	assert_string_not_equal(ids.items[0], res.dialogs.items[0]);
 	assert_int_equal(dialog_summary_load(&d, s, ids.items[0]), 0);
@@ -484,7 +463,7 @@ static void test_list_index_and_view_agree(void **state)
 	new_dialog(b, s, "olga@example.ru", "m2@example.ru");
 	new_dialog(c, s, "anna@example.ru", "m3@example.ru");
 	strlist_push(&ids, b);
-	quiet_begin();
+	printed_begin(&printed);
 	assert_int_equal(dlg_close(NULL, s, &ids), 0);
 	assert_int_equal(dlg_list(&res, s, &f, 0, collect_id, &from_index), 0);
 	assert_false(res.from_view);
@@ -492,7 +471,8 @@ static void test_list_index_and_view_agree(void **state)
 	assert_int_equal(dlg_list(&res, s, &f, DLG_LIST_NO_INDEX, collect_id, &from_view), 0);
 	assert_true(res.from_view);
 	assert_int_equal(res.why.len, 0);
-	assert_int_equal(quiet_end(), 0);
+	printed_end(&printed, 0);
+	assert_nothing_printed(&printed);
 	/* open dialogs only, by default; the same ones in the same order */
 	assert_int_equal(from_index.nr, 2);
 	assert_int_equal(from_view.nr, 2);
