@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "store/id.h"
 #include "store/layout.h"
+#include "store/seen.h"
 #include "store/summary.h"
 
 static const char *const show_usage[] = {
@@ -319,6 +320,10 @@ CMD(show)
 	if ((ret = ids_from_args_each(&ids, ctx, argc, argv)) == 2)
 		goto out;
 	pager_start();
+	/* what each operator was shown, for dlg reply's warning; nobody's without a name */
+	const char *viewer = NULL;
+	if (store_operator(&viewer, ctx->store) < 0)
+		viewer = NULL;
 	for (size_t i = 0; i < ids.nr; i++) {
 		struct dialog_summary d;
 		struct dialog_conflicts conflicts;
@@ -349,6 +354,8 @@ CMD(show)
 				printf("%s(%zu earlier message%s not shown)%s\n", color(ctx, "\033[2m"), skip,
 				       skip == 1 ? "" : "s", color(ctx, "\033[m"));
 		}
+		if (viewer && n)
+			seen_record(ctx->store, viewer, d.id, msgs[n - 1].name); /* a hint: best effort */
 		dialog_conflicts_clear(&conflicts);
 		dialog_messages_free(msgs, n);
 		notes_free(notes, nn);
