@@ -80,12 +80,15 @@ static json_t *conflicts_json(const struct dialog_conflicts *c)
 	return a;
 }
 
-/* "assign to bob", "unassign", "close", "reopen" */
+/* "assign to bob", "unassign", "close", "reopen", "tag +vip" */
 static void print_intent(const char *verb, const char *value)
 {
 	print_safe(stdout, verb, 0);
 	if (!strcmp(verb, "assign") && value) {
 		fputs(" to ", stdout);
+		print_safe(stdout, value, 0);
+	} else if (!strcmp(verb, "tag") && value) {
+		putchar(' ');
 		print_safe(stdout, value, 0);
 	}
 }

@@ -115,4 +115,49 @@ test_expect_success 'a damaged or foreign seen record is no record' '
 	dlg -C a show $(D) >/dev/null && test -f /etc/passwd && ! test -L a/.git/dlg/seen/alice/$(D)
 '
 
+test_expect_success 'log marks an assignment a concurrent one overrode, and who overrode it' '
+	fresh &&
+	DLG_NOW=2026-11-25T10:00:00Z dlg -C a assign -q --force carol $(D) &&
+	DLG_NOW=2026-11-25T10:03:00Z DLG_OPERATOR=bob dlg -C b assign -q bob $(D) &&
+	sync_from a b && sync_from b a &&
+	dlg -C a log $(D) >log &&
+	grep "^    assign carol  (overridden by bob.s assign bob, 2026-11-25 10:03)$" log &&
+	grep "^    assign bob$" log &&
+	dlg -C b log $(D) >logb && test_cmp log logb &&
+	dlg -C a log --json $(D) >j &&
+	grep "\"ops\":\[\"assign carol\"\],\"overridden_by\":\[{\"actor\":\"bob\",\"op\":\"assign bob\",\"date\":\"2026-11-25T10:03:00Z\"}\]" j &&
+	grep "\"ops\":\[\"assign bob\"\],\"overridden_by\":\[null\]" j
+'
+
+test_expect_success 'log: an assignment replaced by one that saw it is not overridden' '
+	fresh &&
+	dlg -C a assign -q --force carol $(D) && DLG_OPERATOR=bob dlg -C a assign -q bob $(D) &&
+	dlg -C a log $(D) >log && ! grep overridden log
+'
+
+test_expect_success 'log and show: a tag change lost to a concurrent one from another clone' '
+	fresh &&
+	DLG_NOW=2026-11-25T10:01:00Z dlg -C a tag -q +x $(D) &&
+	DLG_NOW=2026-11-25T10:02:00Z dlg -C a tag -q -x $(D) &&
+	DLG_NOW=2026-11-25T10:01:00Z DLG_OPERATOR=bob dlg -C b tag -q +y $(D) &&
+	DLG_NOW=2026-11-25T10:03:00Z DLG_OPERATOR=bob dlg -C b tag -q +x $(D) &&
+	sync_from a b && sync_from b a &&
+	dlg -C a log $(D) >log &&
+	grep "^    tag -x  (overridden by bob.s tag +x, 2026-11-25 10:03)$" log &&
+	dlg -C a show $(D) >s && grep "^tags:     x, y$" s &&
+	grep "^conflict: alice.s concurrent tag -x lost to bob.s tag +x$" s
+'
+
+test_expect_success 'log: a close lost to a concurrent reopen' '
+	fresh && dlg -C origin close -q $(D) && rm -rf a b &&
+	dlg clone -q origin a && dlg clone -q origin b &&
+	DLG_NOW=2026-11-25T10:01:00Z dlg -C a tag -q +x $(D) &&
+	DLG_NOW=2026-11-25T10:02:00Z dlg -C a reopen -q $(D) &&
+	DLG_NOW=2026-11-25T10:01:00Z DLG_OPERATOR=bob dlg -C b reopen -q $(D) &&
+	DLG_NOW=2026-11-25T10:01:30Z DLG_OPERATOR=bob dlg -C b close -q $(D) &&
+	sync_from a b &&
+	dlg -C a log $(D) >log &&
+	grep "^    close  (overridden by alice.s reopen, 2026-11-25 10:02)$" log
+'
+
 test_done
