@@ -8,7 +8,8 @@ static const char *const log_usage[] = {
 	"dlg log [--json] ID",
 	"",
 	"Shows a dialog's history, newest first: every commit that changed it",
-	"(when, who, what), and the operations it wrote in the dialog's log.",
+	"(when, who, what), and the operations it wrote in the dialog's log,",
+	"each marked when a concurrent one from another clone overrode it.",
 	NULL,
 };
 
@@ -26,8 +27,16 @@ static void log_print(const struct dlg_log_entry *e)
 	strbuf_addf(&line, "%.7s %s %s  ", e->commit, when.buf, e->author);
 	subject_of(&line, e->message);
 	strbuf_addch(&line, '\n');
-	for (size_t k = 0; k < e->ops.nr; k++)
-		strbuf_addf(&line, "    %s\n", e->ops.items[k]);
+	for (size_t k = 0; k < e->ops.nr; k++) {
+		const struct dlg_log_override *by = &e->overridden[k];
+		strbuf_addf(&line, "    %s", e->ops.items[k]);
+		if (by->actor) {
+			strbuf_reset(&when);
+			time_format_short(&when, by->time);
+			strbuf_addf(&line, "  (overridden by %s's %s, %s)", by->actor, by->op, when.buf);
+		}
+		strbuf_addch(&line, '\n');
+	}
 	/* commits may come from other clones: nothing in them reaches the terminal raw */
 	print_safe(stdout, line.buf, 1);
 	strbuf_release(&when);
@@ -37,7 +46,7 @@ static void log_print(const struct dlg_log_entry *e)
 static void log_print_json(const struct dlg_log_entry *e)
 {
 	struct strbuf when = STRBUF_INIT, subject = STRBUF_INIT;
-	json_t *o = json_object(), *ops = json_array();
+	json_t *o = json_object(), *ops = json_array(), *overridden = json_array();
 	time_format_iso(&when, e->time);
 	subject_of(&subject, e->message);
 	json_object_set_new(o, "commit", jstr(e->commit));
@@ -45,9 +54,22 @@ static void log_print_json(const struct dlg_log_entry *e)
 	json_object_set_new(o, "author", jstr(e->author));
 	json_object_set_new(o, "subject", jstr(subject.buf));
 	json_object_set_new(o, "message", jstr(e->message));
-	for (size_t k = 0; k < e->ops.nr; k++)
+	for (size_t k = 0; k < e->ops.nr; k++) {
+		const struct dlg_log_override *by = &e->overridden[k];
+		json_t *who = json_null();
 		json_array_append_new(ops, jstr(e->ops.items[k]));
+		if (by->actor) {
+			who = json_object();
+			strbuf_reset(&when);
+			time_format_iso(&when, by->time);
+			json_object_set_new(who, "actor", jstr(by->actor));
+			json_object_set_new(who, "op", jstr(by->op));
+			json_object_set_new(who, "date", jstr(when.buf));
+		}
+		json_array_append_new(overridden, who);
+	}
 	json_object_set_new(o, "ops", ops);
+	json_object_set_new(o, "overridden_by", overridden);
 	json_print_line(o);
 	json_decref(o);
 	strbuf_release(&when);

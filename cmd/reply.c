@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "ops/reply.h"
 #include "ops/template.h"
+#include "store/seen.h"
 #include "store/summary.h"
 
 static const char *const reply_usage[] = {
@@ -64,10 +65,42 @@ out:
 	strbuf_release(&safe);
 }
 
+/* "10:02" today, "2026-11-24 10:02" before: when another answer was written. */
+static void add_when(struct strbuf *out, time_t t)
+{
+	struct tm then, today;
+	time_t now = dlg_now();
+	localtime_r(&t, &then);
+	localtime_r(&now, &today);
+	if (then.tm_year == today.tm_year && then.tm_yday == today.tm_yday)
+		strbuf_addf(out, "%02d:%02d", then.tm_hour, then.tm_min);
+	else
+		time_format_short(out, t);
+}
+
+/*
+ * Another operator's answer the operator had not seen when they wrote this
+ * one (after mark: what dlg show last displayed to them, or the dialog as
+ * this reply first read it).  The reply went in; the warning is not
+ * silenced by -q, since the customer may now have two answers.
+ */
+static void warn_crossed_answer(struct dlg_store *s, const char *id, const char *mark)
+{
+	struct unseen_answer other;
+	struct strbuf when = STRBUF_INIT;
+	const char *me;
+	if (store_operator(&me, s) < 0 || seen_answer_after(&other, s, me, id, mark) <= 0)
+		return;
+	add_when(&when, other.date);
+	warning_msg("%s answered %.7s at %s, after you read it", other.operator, id, when.buf);
+	strbuf_release(&when);
+	unseen_answer_clear(&other);
+}
+
 CMD(reply)
 {
 	struct strlist ids = STRLIST_INIT, paths = STRLIST_INIT;
-	struct strbuf text = STRBUF_INIT, quote = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, quote = STRBUF_INIT, mark = STRBUF_INIT;
 	struct dlg_reply_opts reply = { 0 };
 	struct dlg_reply_result done = { 0 };
 	struct dlg_attachment *files;
@@ -83,7 +116,7 @@ CMD(reply)
 		OPT_STRING_LIST('a', "attach", &paths, "FILE",
 				"send FILE too, as a message of its own (at most 2 MB)"),
 		OPT_FLAG('s', "send", &send_now, "deliver it now (dlg send), not only queue it"),
-		OPT_FLAG('q', "quiet", &quiet, "do not say what was done, nor warn"),
+		OPT_FLAG('q', "quiet", &quiet, "do not say what was done, nor warn of no channel"),
 		OPT_TEXT("Queues an answer to the dialog, addressed through its channel.  The text"),
 		OPT_TEXT("comes from -m, -F FILE (- for stdin), piped stdin, or $EDITOR; with"),
 		OPT_TEXT("--attach it may be left out.  Replying to an unassigned dialog assigns"),
@@ -106,6 +139,9 @@ CMD(reply)
 		ret = error_usage("standard input holds the id: give the reply with -m, -F FILE or -t NAME");
 	if (!ret)
 		ret = one_id_from_args(&ids, ctx, 1, argv);
+	const char *writer;
+	if (!ret && !store_operator(&writer, ctx->store))
+		seen_mark(&mark, ctx->store, writer, ids.items[0]);
 	if (!ret && tmpl) {
 		struct strbuf draft = STRBUF_INIT;
 		if (dlg_template_fill(&draft, ctx->store, tmpl, ids.items[0], NULL) < 0) {
@@ -147,6 +183,7 @@ CMD(reply)
 		ret = error_last();
 		goto out;
 	}
+	warn_crossed_answer(ctx->store, ids.items[0], mark.buf);
 	if (!quiet) {
 		struct strbuf what = STRBUF_INIT;
 		strbuf_addstr(&what, "queued");
@@ -172,5 +209,6 @@ out:
 	strlist_clear(&ids);
 	strbuf_release(&text);
 	strbuf_release(&quote);
+	strbuf_release(&mark);
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "store/id.h"
 #include "store/layout.h"
+#include "store/seen.h"
 #include "store/summary.h"
 
 static const char *const show_usage[] = {
@@ -22,6 +23,29 @@ static const char *msg_author(const struct stored_msg *m)
 		return m->operator ? m->operator : "operator";
 	return *m->mime->from.name ? m->mime->from.name :
 	       *m->mime->from.addr ? m->mime->from.addr : "customer";
+}
+
+/* The newest answer among msgs (an operator's message), or NULL. */
+static const struct stored_msg *last_answer(const struct stored_msg *msgs, size_t n)
+{
+	while (n-- > 0)
+		if (msgs[n].out)
+			return &msgs[n];
+	return NULL;
+}
+
+static json_t *last_answer_json(const struct stored_msg *answer)
+{
+	struct strbuf ts = STRBUF_INIT;
+	json_t *o;
+	if (!answer)
+		return json_null();
+	o = json_object();
+	time_format_iso(&ts, answer->date);
+	json_object_set_new(o, "operator", jstr(msg_author(answer)));
+	json_object_set_new(o, "date", jstr(ts.buf));
+	strbuf_release(&ts);
+	return o;
 }
 
 static json_t *attachments_json(const struct mime_message *mm)
@@ -56,12 +80,15 @@ static json_t *conflicts_json(const struct dialog_conflicts *c)
 	return a;
 }
 
-/* "assign to bob", "unassign", "close", "reopen" */
+/* "assign to bob", "unassign", "close", "reopen", "tag +vip" */
 static void print_intent(const char *verb, const char *value)
 {
 	print_safe(stdout, verb, 0);
 	if (!strcmp(verb, "assign") && value) {
 		fputs(" to ", stdout);
+		print_safe(stdout, value, 0);
+	} else if (!strcmp(verb, "tag") && value) {
+		putchar(' ');
 		print_safe(stdout, value, 0);
 	}
 }
@@ -83,7 +110,8 @@ static void show_conflicts(const struct dialog_conflicts *c)
 }
 
 static void show_json(const struct dialog_summary *d, const struct dialog_conflicts *conflicts,
-		      struct stored_msg *msgs, size_t n, struct note *notes, size_t nn)
+		      const struct stored_msg *answer, struct stored_msg *msgs, size_t n,
+		      struct note *notes, size_t nn)
 {
 	json_t *o = dialog_summary_json(d), *jm = json_array();
 	struct strbuf ts = STRBUF_INIT;
@@ -116,6 +144,7 @@ static void show_json(const struct dialog_summary *d, const struct dialog_confli
 		}
 		json_array_append_new(jm, m);
 	}
+	json_object_set_new(o, "last_answer", last_answer_json(answer));
 	json_object_set_new(o, "overridden", conflicts_json(conflicts));
 	json_object_set_new(o, "messages", jm);
 	json_object_set_new(o, "notes", notes_json(notes, nn));
@@ -142,8 +171,8 @@ static void print_body(const char *text)
 }
 
 static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
-		      const struct dialog_conflicts *conflicts, struct stored_msg *msgs, size_t n,
-		      struct note *notes, size_t nn)
+		      const struct dialog_conflicts *conflicts, const struct stored_msg *answer,
+		      struct stored_msg *msgs, size_t n, struct note *notes, size_t nn)
 {
 	struct strbuf ts = STRBUF_INIT, rel = STRBUF_INIT, card = STRBUF_INIT;
 	const char *bold = color(ctx, "\033[1m"), *dim = color(ctx, "\033[2m"),
@@ -155,6 +184,14 @@ static void show_text(struct dlg_ctx *ctx, const struct dialog_summary *d,
 		fputs(", waiting for an answer", stdout);
 	fputs("\nassignee: ", stdout);
 	print_safe(stdout, d->assignee ? d->assignee : "(none)", 0);
+	fputs("\nanswered: ", stdout);
+	if (answer) {
+		print_safe(stdout, msg_author(answer), 0);
+		time_format_short(&ts, answer->date);
+		printf(", %s", ts.buf);
+	} else {
+		fputs("(nobody yet)", stdout);
+	}
 	fputs("\nchannel:  ", stdout);
 	print_safe(stdout, d->info.channel, 0);
 	fputs("\nsubject:  ", stdout);
@@ -286,6 +323,10 @@ CMD(show)
 	if ((ret = ids_from_args_each(&ids, ctx, argc, argv)) == 2)
 		goto out;
 	pager_start();
+	/* what each operator was shown, for dlg reply's warning; nobody's without a name */
+	const char *viewer = NULL;
+	if (store_operator(&viewer, ctx->store) < 0)
+		viewer = NULL;
 	for (size_t i = 0; i < ids.nr; i++) {
 		struct dialog_summary d;
 		struct dialog_conflicts conflicts;
@@ -303,18 +344,21 @@ CMD(show)
 		dialog_conflicts_load(&conflicts, ctx->store, d.id);
 		/* --last N: the last N messages, and the notes from the first of them on */
 		size_t skip = last && n > last ? n - last : 0, skip_notes = 0;
+		const struct stored_msg *answer = last_answer(msgs, n);
 		while (skip && skip_notes < nn && notes[skip_notes].date < msgs[skip].date)
 			skip_notes++;
 		if (json) {
-			show_json(&d, &conflicts, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
+			show_json(&d, &conflicts, answer, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
 		} else {
 			if (i)
 				fputs("\n\n", stdout);
-			show_text(ctx, &d, &conflicts, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
+			show_text(ctx, &d, &conflicts, answer, msgs + skip, n - skip, notes + skip_notes, nn - skip_notes);
 			if (skip)
 				printf("%s(%zu earlier message%s not shown)%s\n", color(ctx, "\033[2m"), skip,
 				       skip == 1 ? "" : "s", color(ctx, "\033[m"));
 		}
+		if (viewer && n)
+			seen_record(ctx->store, viewer, d.id, msgs[n - 1].name); /* a hint: best effort */
 		dialog_conflicts_clear(&conflicts);
 		dialog_messages_free(msgs, n);
 		notes_free(notes, nn);

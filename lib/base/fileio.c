@@ -186,7 +186,7 @@ int file_write_at(int tmpfd, const char *prefix, int dirfd, const char *name, co
 		err = dlg_error(DLG_ERROR, "cannot create a temporary file: %s", strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (!(flags & FILE_NO_SYNC) && fsync(fd) < 0)) {
 		int saved = errno;
 		close(fd);
 		err = dlg_error(DLG_ERROR, "%s", strerror(saved));
@@ -202,7 +202,7 @@ int file_write_at(int tmpfd, const char *prefix, int dirfd, const char *name, co
 					dlg_error(DLG_ERROR, "%s", strerror(errno));
 		goto fail;
 	}
-	if (fsync(dirfd) < 0)
+	if (!(flags & FILE_NO_SYNC) && fsync(dirfd) < 0)
 		err = dlg_error(DLG_ERROR, "%s", strerror(errno));
 	goto out;
 fail:

@@ -20,6 +20,7 @@
 #define FILE_NOFOLLOW 1   /* a symbolic link as the last component is refused */
 #define FILE_NOREPLACE 2  /* file_write_at: an existing name (even a dangling link) is kept */
 #define FILE_STREAM 4     /* file_read_regular: a FIFO or character device is read too, up to the limit */
+#define FILE_NO_SYNC 8    /* file_write_at: a hint that may be lost in a crash, never flushed */
 #define FILE_NO_LIMIT SIZE_MAX
 
 /* What a file is, for messages: "a directory", "a FIFO", "a symbolic link"... */
@@ -57,7 +58,8 @@ int dir_open_at(int dirfd, const char *name, int create, mode_t mode, const char
  * Writes data as name in dirfd so that it is there whole or not at all:
  * a new file named prefix and 16 random hex digits is created in tmpfd
  * (O_CREAT|O_EXCL|O_NOFOLLOW: nothing planted there is followed or
- * reused), written, fsynced, renamed to name in dirfd, and dirfd fsynced.
+ * reused), written, fsynced, renamed to name in dirfd, and dirfd fsynced
+ * (with FILE_NO_SYNC neither: still whole or absent, but maybe lost).
  * A symbolic link at name is replaced, never written through; with
  * FILE_NOREPLACE anything at name is kept and DLG_EEXISTS returned.  The
  * file's mode is 0644 less the umask.  tmpfd and dirfd may be the same

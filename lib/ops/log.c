@@ -2,12 +2,14 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/time.h"
 #include "git/error.h"
 #include "git/gitlib.h"
 #include "ops/log.h"
 #include "store/id.h"
 #include "store/layout.h"
 #include "store/oplog.h"
+#include "store/record.h"
 
 /* The id of path in commit's tree; 0, or 1 when there is nothing there. */
 static int path_id(git_oid *out, const git_commit *commit, const char *path)
@@ -63,9 +65,34 @@ static void op_words(struct strbuf *out, const struct op *op)
 		strbuf_addf(out, " %s", op->args[i]);
 }
 
+/* The tip's log and its replay: who won, and what each winner overrode. */
+struct log_outcome {
+	struct oplog log;
+	struct dialog_state state;
+};
+
+/* Who overrode op (a line of a commit's log), by the tip's replay. */
+static void override_of(struct dlg_log_override *out, const struct log_outcome *o, const struct op *op)
+{
+	struct strbuf words = STRBUF_INIT;
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; k < o->state.noverridden; k++) {
+		const struct op *lost = &o->log.ops[o->state.overridden[k].lost];
+		const struct op *by = &o->log.ops[o->state.overridden[k].by];
+		if (strcmp(lost->line, op->line))
+			continue;
+		op_words(&words, by);
+		out->actor = xstrdup(by->actor);
+		out->op = strbuf_detach(&words, NULL);
+		if (time_parse(&out->time, by->time) < 0)
+			out->time = 0;
+		return;
+	}
+}
+
 /* The op-log lines of log that none of the parents' logs has. */
-static void new_ops(struct strlist *out, const struct strbuf *log, const struct strbuf *parents,
-		    size_t nparents)
+static void new_ops(struct dlg_log_entry *e, const struct log_outcome *o, const struct strbuf *log,
+		    const struct strbuf *parents, size_t nparents)
 {
 	struct oplog added = OPLOG_INIT;
 	struct strbuf line = STRBUF_INIT, text = STRBUF_INIT;
@@ -80,10 +107,12 @@ static void new_ops(struct strlist *out, const struct strbuf *log, const struct 
 		p += n + 1;
 	}
 	oplog_parse(&added, text.buf, text.len);
+	e->overridden = xcalloc(added.nr + 1, sizeof(*e->overridden));
 	for (size_t i = 0; i < added.nr; i++) {
 		strbuf_reset(&line);
 		op_words(&line, &added.ops[i]);
-		strlist_push(out, line.buf);
+		strlist_push(&e->ops, line.buf);
+		override_of(&e->overridden[i], o, &added.ops[i]);
 	}
 	oplog_clear(&added);
 	strbuf_release(&line);
@@ -91,7 +120,7 @@ static void new_ops(struct strlist *out, const struct strbuf *log, const struct 
 }
 
 static void entry_fill(struct dlg_log_entry *e, git_repository *repo, const git_commit *c,
-		       const git_oid *id, const char *logpath)
+		       const git_oid *id, const char *logpath, const struct log_outcome *o)
 {
 	const git_signature *who = git_commit_author(c);
 	size_t np = git_commit_parentcount(c);
@@ -110,7 +139,7 @@ static void entry_fill(struct dlg_log_entry *e, git_repository *repo, const git_
 			blob_text(&parents[k], repo, parent, logpath);
 		git_commit_free(parent);
 	}
-	new_ops(&e->ops, &log, parents, np);
+	new_ops(e, o, &log, parents, np);
 	for (size_t k = 0; k < np; k++)
 		strbuf_release(&parents[k]);
 	free(parents);
@@ -141,7 +170,8 @@ static int changed_dir(git_repository *repo, const git_commit *c, const char *di
 
 int dlg_log(struct dlg_log_entry **out, size_t *n, struct dlg_store *s, const char *id)
 {
-	struct strbuf dir = STRBUF_INIT, logpath = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, logpath = STRBUF_INIT, text = STRBUF_INIT;
+	struct log_outcome outcome = { OPLOG_INIT, { 0 } };
 	git_revwalk *walk = NULL;
 	git_commit *tip_commit = NULL;
 	git_oid tip, oid, dir_id;
@@ -164,6 +194,9 @@ int dlg_log(struct dlg_log_entry **out, size_t *n, struct dlg_store *s, const ch
 		err = dlg_error(DLG_ENOTFOUND, "no dialog '%s'", id);
 		goto out;
 	}
+	blob_text(&text, s->repo, tip_commit, logpath.buf);
+	oplog_parse(&outcome.log, text.buf, text.len);
+	dialog_state_replay(&outcome.state, &outcome.log, -1);
 	if ((err = git_revwalk_new(&walk, s->repo)) < 0 ||
 	    (err = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME)) < 0 ||
 	    (err = git_revwalk_push(walk, &tip)) < 0) {
@@ -176,7 +209,7 @@ int dlg_log(struct dlg_log_entry **out, size_t *n, struct dlg_store *s, const ch
 			break;
 		if (changed_dir(s->repo, c, dir.buf)) {
 			ALLOC_GROW(*out, *n + 1, alloc);
-			entry_fill(&(*out)[(*n)++], s->repo, c, &oid, logpath.buf);
+			entry_fill(&(*out)[(*n)++], s->repo, c, &oid, logpath.buf, &outcome);
 		}
 		git_commit_free(c);
 	}
@@ -189,8 +222,11 @@ out:
 	}
 	git_revwalk_free(walk);
 	git_commit_free(tip_commit);
+	dialog_state_clear(&outcome.state);
+	oplog_clear(&outcome.log);
 	strbuf_release(&dir);
 	strbuf_release(&logpath);
+	strbuf_release(&text);
 	return err;
 }
 
@@ -199,6 +235,11 @@ void dlg_log_free(struct dlg_log_entry *entries, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(entries[i].author);
 		free(entries[i].message);
+		for (size_t k = 0; entries[i].overridden && k < entries[i].ops.nr; k++) {
+			free(entries[i].overridden[k].actor);
+			free(entries[i].overridden[k].op);
+		}
+		free(entries[i].overridden);
 		strlist_clear(&entries[i].ops);
 	}
 	free(entries);

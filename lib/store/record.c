@@ -78,9 +78,24 @@ static int same_name(const char *a, const char *b)
 	return a && b ? !strcmp(a, b) : a == b;
 }
 
+/* The slot of the last operation on tag t: SIZE_MAX until there is one. */
+static size_t *tag_setter(struct strlist *names, size_t **setters, const char *t)
+{
+	size_t k = 0;
+	while (k < names->nr && strcmp(names->items[k], t))
+		k++;
+	if (k == names->nr) {
+		strlist_push(names, t);
+		*setters = xrealloc(*setters, names->nr * sizeof(**setters));
+		(*setters)[k] = SIZE_MAX;
+	}
+	return &(*setters)[k];
+}
+
 void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long incoming)
 {
-	size_t status_op = SIZE_MAX, assignee_op = SIZE_MAX;
+	size_t status_op = SIZE_MAX, assignee_op = SIZE_MAX, *tag_ops = NULL;
+	struct strlist tag_names = STRLIST_INIT;
 	memset(st, 0, sizeof(*st));
 	st->seen = -1;
 	for (size_t i = 0; i < log->nr; i++) {
@@ -109,6 +124,10 @@ void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long 
 			   (op->args[0][0] == '+' || op->args[0][0] == '-') && tag_valid(op->args[0] + 1)) {
 			const char *t = op->args[0] + 1;
 			int had = strlist_has(&st->tags, t);
+			size_t *setter = tag_setter(&tag_names, &tag_ops, t);
+			/* a tag operation names no base: only an equal clock proves it concurrent */
+			note_override(st, log, *setter, i, "", (op->args[0][0] == '+') != had);
+			*setter = i;
 			if (op->args[0][0] == '+' && !had) {
 				strlist_push(&st->tags, t);
 			} else if (op->args[0][0] == '-' && had) {
@@ -127,6 +146,8 @@ void dialog_state_replay(struct dialog_state *st, const struct oplog *log, long 
 		st->reopened_by_customer = 1;
 	}
 	strlist_sort(&st->tags);
+	strlist_clear(&tag_names);
+	free(tag_ops);
 }
 
 void dialog_state_clear(struct dialog_state *st)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -327,6 +328,58 @@ static int operator_valid(const char *name)
 	return n > 0 && n <= 64;
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * dlg.operator from the store's own .git/config, read without libgit2, so
+ * that dlg show, which records what it displayed to whom, still never
+ * loads it.  Only the plain form `git config dlg.operator NAME` writes is
+ * taken ("[dlg]", then "operator = NAME"); the value, else NULL when the
+ * file has none or has anything this reader is unsure of (quotes,
+ * escapes, comments, includes, continued lines): libgit2 decides then.
+ */
+static char *local_config_operator(const struct dlg_store *s)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	char *found = NULL;
+	int in_dlg = 0, sure = 1;
+
+	strbuf_addf(&path, "%s/config", s->gitdir);
+	if (file_read_regular(&text, AT_FDCWD, path.buf, 0, 1 << 20) < 0)
+		sure = 0;
+	for (char *line = text.buf; sure && *line;) {
+		char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line), *eq;
+		while (line < end && is_blank(*line))
+			line++;
+		while (end > line && is_blank(end[-1]))
+			end--;
+		*end = '\0';
+		if (*line == '[') {
+			in_dlg = !strcasecmp(line, "[dlg]");
+			sure = !strncasecmp(line, "[include", 8) ? 0 : line[strlen(line) - 1] == ']';
+		} else if (end > line && end[-1] == '\\') {
+			sure = 0;
+		} else if (in_dlg && !strncasecmp(line, "operator", 8) &&
+			   (eq = line + 8 + strspn(line + 8, " \t")) && *eq == '=') {
+			eq += 1 + strspn(eq + 1, " \t");
+			free(found);
+			found = xstrdup(eq);
+			sure = *eq && !strpbrk(eq, "\"\\;#");
+		}
+		line = nl ? nl + 1 : end;
+	}
+	if (!sure) {
+		free(found);
+		found = NULL;
+	}
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return found;
+}
+
 int store_operator(const char **out, struct dlg_store *s)
 {
 	const char *env = getenv("DLG_OPERATOR");
@@ -340,6 +393,8 @@ int store_operator(const char **out, struct dlg_store *s)
 	if (env && *env) {
 		s->operator = xstrdup(env);
 		s->operator_from_env = 1;
+	} else if (!s->repo && is_store_dir(s->root) && (s->operator = local_config_operator(s))) {
+		; /* the store's own setting, which comes before the user's */
 	} else if (!s->repo && is_store_dir(s->root) && store_git(s) < 0) {
 		return DLG_ERROR; /* store_git said why */
 	} else if (!s->repo && gitlib_load() < 0) {

@@ -378,10 +378,11 @@ int user_state_read(struct user_state *st, struct dlg_store *s, const char *uid)
 	return err;
 }
 
-/* What an operation set: an assignee's name, "open" or "closed"; NULL for none. */
+/* What an operation set: an assignee's name, "open" or "closed", a tag with
+   its sign ("+vip"); NULL for none. */
 static const char *op_value(const struct op *op)
 {
-	if (!strcmp(op->verb, "assign"))
+	if (!strcmp(op->verb, "assign") || !strcmp(op->verb, "tag"))
 		return op->nargs ? op->args[0] : NULL;
 	if (!strcmp(op->verb, "close"))
 		return "closed";
