@@ -120,6 +120,16 @@ _dlg_refs()
         refs/remotes refs/heads 2>/dev/null
 }
 
+# dlg sync's arguments: the store's remotes, then refs to merge.
+_dlg_remotes_and_refs()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store ]] || return
+    git -C "$store" remote 2>/dev/null
+    _dlg_refs
+}
+
 # COMPREPLY from a word list, one word per line (words may hold spaces).
 _dlg_reply()
 {
@@ -421,9 +431,9 @@ _dlg()
         ;;
     sync)
         if [[ $cur == -* ]]; then
-            _dlg_reply $'-q\n--quiet\n--help'
-        elif ((${#args[@]} == 0)); then
-            _dlg_reply "$(_dlg_refs)"
+            _dlg_reply $'-q\n--quiet\n--json\n--help'
+        else
+            _dlg_reply "$(_dlg_remotes_and_refs)"
         fi
         ;;
     fsck)

@@ -75,7 +75,7 @@ static int only_merges(int *out, git_repository *repo, const git_oid *tip, const
  */
 static int pick_side(enum sync_result *out, git_repository *repo, const git_oid *merged,
 		     const git_oid *ours, const git_tree *ot, const git_oid *theirs,
-		     const git_tree *tt)
+		     const git_tree *tt, unsigned flags)
 {
 	int keep_ours = 0, take_theirs = 0, err;
 
@@ -83,7 +83,7 @@ static int pick_side(enum sync_result *out, git_repository *repo, const git_oid 
 	if (git_oid_equal(merged, git_tree_id(tt)) &&
 	    (err = only_merges(&take_theirs, repo, ours, theirs)) < 0)
 		return err;
-	if (git_oid_equal(merged, git_tree_id(ot)) &&
+	if (!(flags & SYNC_CONTAIN_THEIRS) && git_oid_equal(merged, git_tree_id(ot)) &&
 	    (err = only_merges(&keep_ours, repo, theirs, ours)) < 0)
 		return err;
 	if (take_theirs && keep_ours)
@@ -96,6 +96,11 @@ static int pick_side(enum sync_result *out, git_repository *repo, const git_oid 
 }
 
 int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref)
+{
+	return store_sync_flags(out, s, ref, 0);
+}
+
+int store_sync_flags(enum sync_result *out, struct dlg_store *s, const char *ref, unsigned flags)
 {
 	git_object *obj = NULL;
 	git_oid ours, theirs, base, tree_oid, merged, parents[2];
@@ -150,7 +155,7 @@ retry:
 		goto out;
 	}
 	if ((err = merge_trees(&tree_oid, s, bt, ot, tt)) < 0 ||
-	    (err = pick_side(out, s->repo, &tree_oid, &ours, ot, &theirs, tt)) < 0)
+	    (err = pick_side(out, s->repo, &tree_oid, &ours, ot, &theirs, tt, flags)) < 0)
 		goto out;
 	if (*out == SYNC_UP_TO_DATE)
 		goto out;
@@ -181,4 +186,18 @@ out:
 	strbuf_release(&msg);
 	store_unlock(s);
 	return err;
+}
+
+int store_mark_last_sync(struct dlg_store *s)
+{
+	git_reference *ref = NULL;
+	git_oid tip;
+	int err;
+
+	if ((err = store_git(s)) < 0 || (err = store_tip(&tip, s)) < 0)
+		return err;
+	if ((err = git_reference_create(&ref, s->repo, SYNC_LAST_REF, &tip, 1, "dlg sync")) < 0)
+		return dlg_error_git(err, "record " SYNC_LAST_REF);
+	git_reference_free(ref);
+	return 0;
 }
