@@ -303,7 +303,7 @@ _dlg()
         --color) _dlg_reply $'auto\nalways\nnever' ;;
         *)
             if [[ $cur == -* || $cmd == list ]]; then
-                _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
+                _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--changed-since\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
             else # the query's fields
                 _dlg_reply $'from:\nto:\nsubject:\nbody:\nnote:\nuser:\nfile:\ntag:\nchannel:\nstatus:\nassignee:\nafter:\nbefore:'
                 compopt -o nospace 2>/dev/null

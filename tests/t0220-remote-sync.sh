@@ -221,4 +221,19 @@ test_expect_success 'git pull fails in a store; git fetch and git push work afte
 	grep -A2 "^.git pull. fails in a store" "$SRCDIR/README.md" | grep -q "use .dlg sync."
 '
 
+test_expect_success 'dlg list --changed-since last-sync: the dialogs a sync changed, with other filters' '
+	hub h15 && rm -rf a b && dlg clone -q srv/h15 a && dlg clone -q srv/h15 b &&
+	mail 5.eml 5@ex eve@example.com "Refund" && mail 6.eml 6@ex fay@example.com "Late" &&
+	dlg -C b import 5.eml 6.eml >new && DLG_OPERATOR=bob dlg -C b close $(sed -n 2p new) &&
+	dlg -C b sync -q && dlg -C a tag +mine $(D) && dlg -C a sync -q &&
+	dlg -C a list -q --status all --changed-since last-sync | sort >out &&
+	sort new >expect && test_cmp expect out &&
+	dlg -C a list -q --changed-since last-sync >out && sed -n 1p new >expect && test_cmp expect out &&
+	dlg -C a list -q --status all --changed-since "main~3" | sort >out &&
+	{ cat new; D; } | sort >expect && test_cmp expect out &&
+	test_exit_code 2 dlg -C a list --changed-since no-such-commit 2>err &&
+	grep "no commit .no-such-commit." err &&
+	test_exit_code 2 dlg -C srv/h15 list -q --changed-since last-sync 2>err && grep "no last sync yet" err
+'
+
 test_done

@@ -201,3 +201,48 @@ int store_mark_last_sync(struct dlg_store *s)
 	git_reference_free(ref);
 	return 0;
 }
+
+/* A dialog's directory, dialogs/HH/HH/ID, is where the walk stops. */
+static int note_changed_dialog(const char *path, const git_tree_entry *old_entry,
+			       const git_tree_entry *new_entry, void *payload)
+{
+	const char *id;
+
+	(void)old_entry;
+	(void)new_entry;
+	if (strncmp(path, "dialogs", 7) || (path[7] && path[7] != '/'))
+		return TREEDIFF_SKIP;
+	if (!path[7] || !(id = strrchr(path, '/')) || id - path != 13)
+		return 0; /* dialogs/ or a shard: look inside */
+	strlist_push(payload, id + 1);
+	return TREEDIFF_SKIP;
+}
+
+int store_changed_dialogs(struct strlist *out, struct dlg_store *s, const char *rev)
+{
+	git_object *obj = NULL, *commit = NULL;
+	git_tree *then = NULL, *now = NULL;
+	int last = !strcmp(rev, "last-sync"), err;
+
+	if ((err = store_git(s)) < 0)
+		return err;
+	if (git_revparse_single(&obj, s->repo, last ? SYNC_LAST_REF : rev) < 0)
+		return last ? dlg_error(DLG_ENOTFOUND, "no last sync yet (" SYNC_LAST_REF "): run dlg sync first")
+			    : dlg_error(DLG_ENOTFOUND, "no commit '%s'", rev);
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		err = dlg_error(DLG_EINVALID, "'%s' is not a commit", rev);
+	} else if ((err = tree_of_commit(&then, s->repo, git_object_id(commit))) < 0) {
+		err = dlg_error_git(err, "read tree");
+	} else if ((err = store_tip_tree(&now, s)) < 0) {
+		/* its own error */
+	} else if ((err = tree_diff_entries(s->repo, then, now, note_changed_dialog, NULL, out)) < 0) {
+		err = dlg_error_git(err, "compare trees");
+	} else {
+		strlist_sort(out);
+	}
+	git_tree_free(then);
+	git_tree_free(now);
+	git_object_free(commit);
+	git_object_free(obj);
+	return err;
+}

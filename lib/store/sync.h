@@ -31,5 +31,8 @@ int store_sync_flags(enum sync_result *out, struct dlg_store *s, const char *ref
    --changed-since last-sync). */
 #define SYNC_LAST_REF "refs/dlg/last-sync"
 int store_mark_last_sync(struct dlg_store *s);
+/* The ids of the dialogs whose directory differs between the commit rev
+   names ("last-sync" for SYNC_LAST_REF) and main, sorted. */
+int store_changed_dialogs(struct strlist *out, struct dlg_store *s, const char *rev);
 
 #endif
