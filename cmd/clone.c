@@ -25,7 +25,7 @@ CMD(clone)
 		return parse_options_exit(argc);
 	if (argc != 2)
 		return usage_with_options(clone_usage, opts, 0);
-	if (store_clone(&s, argv[0], argv[1]) < 0)
+	if (store_clone(&s, argv[0], argv[1], cmd_git_credentials()) < 0)
 		return error_last();
 	store_free(s);
 	if (!quiet)

@@ -34,6 +34,11 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 /* The line under a dialog that dlg search found: where the words are (search.c). */
 void search_snippet_print(struct dlg_ctx *ctx, const char *snippet, size_t width);
 
+/* User names and passwords for dlg clone and dlg sync from git's credential
+   helpers (git credential fill, approve, reject: sync.c). */
+struct sync_credentials;
+const struct sync_credentials *cmd_git_credentials(void);
+
 /* dlg send's work, which reply --send and trigger --send run too: sends the
    outbox of ids (all when NULL) and reports each message (send.c). */
 int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int quiet);

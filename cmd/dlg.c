@@ -18,6 +18,8 @@ enum {
 	NEED_STORE = 1,
 	/* runs even when the files cannot be brought to the branch tip: fsck says why */
 	VIEW_MAY_FAIL = 2,
+	/* may talk HTTPS through libgit2: it loads the CA certificates (gitlib.h) */
+	TALKS_TLS = 4,
 };
 
 struct cmd_struct {
@@ -42,7 +44,7 @@ static const struct cmd_struct commands[] = {
 	{ "reopen", cmd_reopen, NEED_STORE, "reopen dialogs" },
 	{ "tag",    cmd_tag,    NEED_STORE, "add or remove tags" },
 	{ "user",   cmd_user,   NEED_STORE, "show and edit user cards" },
-	{ "sync",   cmd_sync,   NEED_STORE, "merge another clone's branch" },
+	{ "sync",   cmd_sync,   NEED_STORE | TALKS_TLS, "share changes with other clones: fetch, merge, push" },
 	{ "fsck",   cmd_fsck,   NEED_STORE | VIEW_MAY_FAIL, "check the files against the store's commit" },
 	{ "reindex", cmd_reindex, NEED_STORE, "rebuild the index that list reads" },
 	{ "channel", cmd_channel, NEED_STORE, "configure the channels customers write through" },
@@ -157,6 +159,8 @@ int main(int argc, char **argv)
 			wants_help = 1;
 		else if (!strcmp(argv[k], "--"))
 			break;
+	if (cmd->flags & TALKS_TLS)
+		gitlib_want_tls(); /* before anything loads libgit2 */
 	if ((cmd->flags & NEED_STORE) && !wants_help && !parse_options_list_only) {
 		struct strbuf root = STRBUF_INIT;
 		if (store_find(&root, ctx.dir) < 0 || store_open(&ctx.store, root.buf) < 0 ||

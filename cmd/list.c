@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "store/filter.h"
 #include "store/id.h"
+#include "store/sync.h"
 #include "ops/channel.h"
 #include "ops/list.h"
 #include "ops/search.h"
@@ -309,6 +310,7 @@ struct list_out {
 	size_t limit, shown;    /* --limit: 0 for all */
 	struct dlg_list_result res;
 	const struct strlist *only; /* ids from stdin (-), sorted; NULL for all */
+	const struct strlist *changed; /* --changed-since: those ids, sorted; NULL for all */
 	int snippets;               /* dlg search: a line of the matching text under each */
 };
 
@@ -328,6 +330,8 @@ static int print_hit(const struct dialog_summary *d, const char *snippet, void *
 		return 0;
 	}
 	if (o->only && !strlist_has_sorted(o->only, d->id))
+		return 0;
+	if (o->changed && !strlist_has_sorted(o->changed, d->id))
 		return 0;
 	if (o->quiet) {
 		puts(d->id);
@@ -362,7 +366,8 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 {
 	struct dialog_filter f = DIALOG_FILTER_INIT;
 	struct strbuf query = STRBUF_INIT;
-	struct strlist ids = STRLIST_INIT;
+	struct strlist ids = STRLIST_INIT, changed = STRLIST_INIT;
+	const char *changed_since = NULL;
 	struct list_out out = { 0 };
 	out.res = (struct dlg_list_result)DLG_LIST_RESULT_INIT;
 	out.bufs = (struct line_bufs){ STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
@@ -379,6 +384,7 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 		OPT_CALLBACK(0, "until", &fa, "DATE", "last message at or before DATE (a day: all of it)",
 			     date_opt),
 		OPT_FLAG(0, "waiting", &f.waiting, "the customer waits for an answer"),
+		OPT_STRING(0, "changed-since", &changed_since, "REV", "changed since commit REV (last-sync: the last sync)"),
 		OPT_CALLBACK(0, "sort", &fa, "oldest|newest", "by the last message (default: newest)", sort_opt),
 		OPT_CALLBACK(0, "limit", &out.limit, "N", "the first N dialogs only", opt_count_cb),
 		OPT_FLAG('q', "quiet", &quiet, "print full ids only"),
@@ -417,6 +423,10 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 	}
 	if (given && (ret = ids_from_stdin(&ids, ctx)))
 		goto out;
+	if (changed_since && store_changed_dialogs(&changed, ctx->store, changed_since) < 0) {
+		ret = error_usage_last();
+		goto out;
+	}
 	strlist_sort(&ids);
 	out.ctx = ctx;
 	out.quiet = quiet;
@@ -425,6 +435,7 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 	out.now = dlg_now();
 	out.one_status = f.status != FILTER_ALL;
 	out.only = given ? &ids : NULL;
+	out.changed = changed_since ? &changed : NULL;
 	out.snippets = search;
 	if (query.len) {
 		/* the line of matching text, only where it is printed */
@@ -446,6 +457,7 @@ out:
 	strbuf_release(&out.bufs.tags);
 	strbuf_release(&out.res.why);
 	strlist_clear(&ids);
+	strlist_clear(&changed);
 	strbuf_release(&query);
 	filter_clear(&f);
 	strbuf_release(&fa.channel);

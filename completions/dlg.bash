@@ -120,6 +120,16 @@ _dlg_refs()
         refs/remotes refs/heads 2>/dev/null
 }
 
+# dlg sync's arguments: the store's remotes, then refs to merge.
+_dlg_remotes_and_refs()
+{
+    local store
+    store=$(_dlg_store)
+    [[ -n $store ]] || return
+    git -C "$store" remote 2>/dev/null
+    _dlg_refs
+}
+
 # COMPREPLY from a word list, one word per line (words may hold spaces).
 _dlg_reply()
 {
@@ -293,7 +303,7 @@ _dlg()
         --color) _dlg_reply $'auto\nalways\nnever' ;;
         *)
             if [[ $cur == -* || $cmd == list ]]; then
-                _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
+                _dlg_reply $'--status\n--assignee\n--tag\n--channel\n--user\n--since\n--until\n--waiting\n--changed-since\n--sort\n--limit\n-q\n--quiet\n--json\n--color\n--help'
             else # the query's fields
                 _dlg_reply $'from:\nto:\nsubject:\nbody:\nnote:\nuser:\nfile:\ntag:\nchannel:\nstatus:\nassignee:\nafter:\nbefore:'
                 compopt -o nospace 2>/dev/null
@@ -421,9 +431,9 @@ _dlg()
         ;;
     sync)
         if [[ $cur == -* ]]; then
-            _dlg_reply $'-q\n--quiet\n--help'
-        elif ((${#args[@]} == 0)); then
-            _dlg_reply "$(_dlg_refs)"
+            _dlg_reply $'-q\n--quiet\n--json\n--help'
+        else
+            _dlg_reply "$(_dlg_remotes_and_refs)"
         fi
         ;;
     fsck)

@@ -235,6 +235,97 @@ start_smtp() {
 	SMTP="smtp://127.0.0.1:$(cat "$TRASH/smtp/port")"
 }
 
+# Hubs served by real git servers, for dlg sync (t0220).  Each is started
+# outside any test, serves the repositories under directory $1 on an
+# ephemeral port of 127.0.0.1, and is stopped at exit like the peers (its
+# pid in $TRASH/peer-NAME/pid).  A port asked of the kernel can be taken
+# before the server binds it; wait_port says whether the server came up.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+	for _ in $(seq 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# git daemon, pushes allowed; sets GIT_DAEMON (git://127.0.0.1:PORT).
+start_git_daemon() {
+	d="$TRASH/peer-git-daemon" port=$(free_port)
+	mkdir -p "$d" && trap stop_peers EXIT
+	git daemon --export-all --enable=receive-pack --base-path="$1" --listen=127.0.0.1 \
+		--port="$port" --reuseaddr --informative-errors >"$d/log" 2>&1 &
+	echo $! >"$d/pid"
+	wait_port "$port" || { echo >&2 "git daemon did not start:"; cat >&2 "$d/log"; return 1; }
+	GIT_DAEMON="git://127.0.0.1:$port"
+}
+
+# git http-backend behind lighttpd (mod_cgi): /git/ open to all, /auth/
+# behind HTTP basic authentication of user "tester", password "s3cret";
+# sets HTTP_HUB (http://127.0.0.1:PORT).  Stores served need
+# http.receivepack for the anonymous /git/ pushes.
+start_http_hub() {
+	d="$TRASH/peer-lighttpd" port=$(free_port)
+	mkdir -p "$d" && trap stop_peers EXIT
+	command -v lighttpd >/dev/null || { echo >&2 "no lighttpd (scripts/install-deps.sh)"; return 1; }
+	echo "tester:s3cret" >"$d/users"
+	cat >"$d/lighttpd.conf" <<-EOF
+	server.modules = ("mod_alias", "mod_setenv", "mod_cgi", "mod_auth", "mod_authn_file")
+	server.document-root = "$1"
+	server.bind = "127.0.0.1"
+	server.port = $port
+	server.errorlog = "$d/error.log"
+	alias.url = ("/git/" => "/usr/lib/git-core/git-http-backend/", "/auth/" => "/usr/lib/git-core/git-http-backend/")
+	cgi.assign = ("" => "")
+	setenv.add-environment = ("GIT_PROJECT_ROOT" => "$1", "GIT_HTTP_EXPORT_ALL" => "1")
+	auth.backend = "plain"
+	auth.backend.plain.userfile = "$d/users"
+	auth.require = ("/auth/" => ("method" => "basic", "realm" => "hub", "require" => "valid-user"))
+	EOF
+	lighttpd -D -f "$d/lighttpd.conf" >"$d/log" 2>&1 &
+	echo $! >"$d/pid"
+	wait_port "$port" || { echo >&2 "lighttpd did not start:"; cat >&2 "$d/log" "$d/error.log"; return 1; }
+	HTTP_HUB="http://127.0.0.1:$port"
+}
+
+# sshd with a host key, an authorized key and a config of its own, and an
+# ssh-agent holding the key (SSH_AUTH_SOCK exported); sets SSH_HUB
+# (ssh://USER@127.0.0.1:PORT).  Fails when sshd cannot run here.
+start_sshd() {
+	d="$TRASH/peer-sshd" port=$(free_port) sshd=$(command -v sshd || echo /usr/sbin/sshd)
+	mkdir -p "$d" "$TRASH/peer-ssh-agent" && trap stop_peers EXIT
+	[ -x "$sshd" ] || { echo >&2 "no sshd"; return 1; }
+	# as root, sshd wants its privilege separation directory
+	[ "$(id -u)" != 0 ] || mkdir -p /run/sshd || return 1
+	ssh-keygen -q -t ed25519 -N "" -f "$d/host_key" && ssh-keygen -q -t ed25519 -N "" -f "$d/client_key" &&
+	cp "$d/client_key.pub" "$d/authorized_keys" && chmod 600 "$d/authorized_keys" || return 1
+	cat >"$d/sshd_config" <<-EOF
+	Port $port
+	ListenAddress 127.0.0.1
+	HostKey $d/host_key
+	AuthorizedKeysFile $d/authorized_keys
+	PidFile $d/sshd.pid
+	StrictModes no
+	UsePAM no
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PubkeyAuthentication yes
+	PermitRootLogin prohibit-password
+	SetEnv PATH=$PATH
+	EOF
+	"$sshd" -D -e -f "$d/sshd_config" >"$d/log" 2>&1 &
+	echo $! >"$d/pid"
+	wait_port "$port" || { echo >&2 "sshd did not start:"; cat >&2 "$d/log"; return 1; }
+	# libgit2 checks the host in ~/.ssh/known_hosts, as ssh does
+	mkdir -p "$HOME/.ssh" && echo "[127.0.0.1]:$port $(cat "$d/host_key.pub")" >>"$HOME/.ssh/known_hosts" &&
+	eval "$(ssh-agent -s)" >/dev/null && echo "$SSH_AGENT_PID" >"$TRASH/peer-ssh-agent/pid" &&
+	ssh-add -q "$d/client_key" 2>/dev/null || { echo >&2 "ssh-agent did not take the key"; return 1; }
+	SSH_HUB="ssh://$(id -un)@127.0.0.1:$port"
+}
+
 test_done() {
 	stop_peers
 	# notmuch may have started a gpg-agent for signed mail under this HOME

@@ -44,10 +44,15 @@
 	X(git_commit_parentcount) \
 	X(git_commit_tree) \
 	X(git_config_free) \
+	X(git_credential_ssh_key_from_agent) \
+	X(git_credential_ssh_key_new) \
+	X(git_credential_userpass_plaintext_new) \
+	X(git_credential_username_new) \
 	X(git_config_get_string_buf) \
 	X(git_config_open_default) \
 	X(git_config_set_bool) \
 	X(git_error_last) \
+	X(git_fetch_options_init) \
 	X(git_graph_descendant_of) \
 	X(git_libgit2_init) \
 	X(git_libgit2_opts) \
@@ -79,7 +84,20 @@
 	X(git_packbuilder_new) \
 	X(git_packbuilder_set_threads) \
 	X(git_packbuilder_write_buf) \
+	X(git_push_options_init) \
+	X(git_reference_create) \
+	X(git_reference_create_matching) \
+	X(git_reference_free) \
+	X(git_reference_remove) \
 	X(git_reference_name_to_id) \
+	X(git_remote_create_anonymous) \
+	X(git_remote_fetch) \
+	X(git_remote_init_callbacks) \
+	X(git_remote_free) \
+	X(git_remote_lookup) \
+	X(git_remote_push) \
+	X(git_remote_pushurl) \
+	X(git_remote_url) \
 	X(git_repository_config) \
 	X(git_repository_free) \
 	X(git_repository_init_ext) \
@@ -153,7 +171,7 @@ static inline struct gitlib *gitlib_get(void)
    only NULLs, as libgit2's own free functions allow. */
 #define GITLIB_FREES(X) \
 	X(blob) X(commit) X(config) X(object) X(odb) X(odb_object) X(packbuilder) \
-	X(repository) X(revwalk) X(signature) X(tree) X(tree_entry) X(treebuilder)
+	X(reference) X(remote) X(repository) X(revwalk) X(signature) X(tree) X(tree_entry) X(treebuilder)
 #define GITLIB_FREE_NULL_SAFE(type)                          \
 	static inline void gitlib_##type##_free(git_##type *p) \
 	{                                                      \
@@ -172,6 +190,24 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 
 #ifndef GITLIB_IMPL
 #define git_commit_parentcount (gitlib_get()->git_commit_parentcount)
+#define git_credential_ssh_key_from_agent (gitlib_get()->git_credential_ssh_key_from_agent)
+#define git_credential_ssh_key_new (gitlib_get()->git_credential_ssh_key_new)
+#define git_credential_userpass_plaintext_new (gitlib_get()->git_credential_userpass_plaintext_new)
+#define git_credential_username_new (gitlib_get()->git_credential_username_new)
+#define git_fetch_options_init (gitlib_get()->git_fetch_options_init)
+#define git_push_options_init (gitlib_get()->git_push_options_init)
+#define git_remote_init_callbacks (gitlib_get()->git_remote_init_callbacks)
+#define git_reference_create (gitlib_get()->git_reference_create)
+#define git_reference_create_matching (gitlib_get()->git_reference_create_matching)
+#define git_reference_free gitlib_reference_free
+#define git_reference_remove (gitlib_get()->git_reference_remove)
+#define git_remote_create_anonymous (gitlib_get()->git_remote_create_anonymous)
+#define git_remote_fetch (gitlib_get()->git_remote_fetch)
+#define git_remote_free gitlib_remote_free
+#define git_remote_lookup (gitlib_get()->git_remote_lookup)
+#define git_remote_push (gitlib_get()->git_remote_push)
+#define git_remote_pushurl (gitlib_get()->git_remote_pushurl)
+#define git_remote_url (gitlib_get()->git_remote_url)
 #define git_oid_fromstr gitlib_oid_fromstr
 #define git_oid_tostr gitlib_oid_tostr
 #define git_oid_cmp gitlib_oid_cmp

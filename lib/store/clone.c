@@ -14,8 +14,10 @@
 #include "base/durable.h"
 #include "base/error.h"
 #include "base/fileio.h"
+#include "base/redact.h"
 #include "git/error.h"
 #include "store/layout.h"
+#include "store/remote.h"
 #include "store/store.h"
 #include "store/view.h"
 #include "store/viewfs.h"
@@ -53,8 +55,10 @@ static int check_clone(git_repository *repo, const char *source)
 	return store_git_config(repo);
 }
 
-int store_clone(struct dlg_store **out, const char *source, const char *dir)
+int store_clone(struct dlg_store **out, const char *source, const char *dir,
+		const struct sync_credentials *cred)
 {
+	struct remote_auth auth = REMOTE_AUTH_INIT(cred);
 	git_clone_options opts;
 	git_repository *repo = NULL;
 	struct dlg_store *s = NULL;
@@ -87,8 +91,15 @@ int store_clone(struct dlg_store **out, const char *source, const char *dir)
 		goto fail;
 	git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
 	opts.bare = 1; /* the view is dlg's, never git's checkout */
+	url_redact(&auth.said, source, strlen(source));
+	strbuf_addstr(&auth.url, src.buf);
+	remote_auth_callbacks(&opts.fetch_opts.callbacks, &auth);
 	strbuf_addf(&tmp, "%s/.git-clone-%ld", dir, (long)getpid());
-	if ((err = git_clone(&repo, src.buf, tmp.buf, &opts)) < 0) {
+	err = git_clone(&repo, src.buf, tmp.buf, &opts);
+	remote_auth_done(&auth, err);
+	if (err == GIT_EUSER) {
+		goto fail; /* the credentials said why */
+	} else if (err < 0) {
 		err = dlg_error_git(err, "clone");
 		goto fail;
 	}
@@ -118,6 +129,7 @@ fail:
 			empty_dir(dir);
 	}
 done:
+	remote_auth_release(&auth);
 	strbuf_release(&src);
 	strbuf_release(&gitdir);
 	strbuf_release(&tmp);

@@ -75,7 +75,7 @@ static int only_merges(int *out, git_repository *repo, const git_oid *tip, const
  */
 static int pick_side(enum sync_result *out, git_repository *repo, const git_oid *merged,
 		     const git_oid *ours, const git_tree *ot, const git_oid *theirs,
-		     const git_tree *tt)
+		     const git_tree *tt, unsigned flags)
 {
 	int keep_ours = 0, take_theirs = 0, err;
 
@@ -83,7 +83,7 @@ static int pick_side(enum sync_result *out, git_repository *repo, const git_oid 
 	if (git_oid_equal(merged, git_tree_id(tt)) &&
 	    (err = only_merges(&take_theirs, repo, ours, theirs)) < 0)
 		return err;
-	if (git_oid_equal(merged, git_tree_id(ot)) &&
+	if (!(flags & SYNC_CONTAIN_THEIRS) && git_oid_equal(merged, git_tree_id(ot)) &&
 	    (err = only_merges(&keep_ours, repo, theirs, ours)) < 0)
 		return err;
 	if (take_theirs && keep_ours)
@@ -96,6 +96,11 @@ static int pick_side(enum sync_result *out, git_repository *repo, const git_oid 
 }
 
 int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref)
+{
+	return store_sync_flags(out, s, ref, 0);
+}
+
+int store_sync_flags(enum sync_result *out, struct dlg_store *s, const char *ref, unsigned flags)
 {
 	git_object *obj = NULL;
 	git_oid ours, theirs, base, tree_oid, merged, parents[2];
@@ -150,7 +155,7 @@ retry:
 		goto out;
 	}
 	if ((err = merge_trees(&tree_oid, s, bt, ot, tt)) < 0 ||
-	    (err = pick_side(out, s->repo, &tree_oid, &ours, ot, &theirs, tt)) < 0)
+	    (err = pick_side(out, s->repo, &tree_oid, &ours, ot, &theirs, tt, flags)) < 0)
 		goto out;
 	if (*out == SYNC_UP_TO_DATE)
 		goto out;
@@ -180,5 +185,64 @@ out:
 	git_tree_free(tt);
 	strbuf_release(&msg);
 	store_unlock(s);
+	return err;
+}
+
+int store_mark_last_sync(struct dlg_store *s)
+{
+	git_reference *ref = NULL;
+	git_oid tip;
+	int err;
+
+	if ((err = store_git(s)) < 0 || (err = store_tip(&tip, s)) < 0)
+		return err;
+	if ((err = git_reference_create(&ref, s->repo, SYNC_LAST_REF, &tip, 1, "dlg sync")) < 0)
+		return dlg_error_git(err, "record " SYNC_LAST_REF);
+	git_reference_free(ref);
+	return 0;
+}
+
+/* A dialog's directory, dialogs/HH/HH/ID, is where the walk stops. */
+static int note_changed_dialog(const char *path, const git_tree_entry *old_entry,
+			       const git_tree_entry *new_entry, void *payload)
+{
+	const char *id;
+
+	(void)old_entry;
+	(void)new_entry;
+	if (strncmp(path, "dialogs", 7) || (path[7] && path[7] != '/'))
+		return TREEDIFF_SKIP;
+	if (!path[7] || !(id = strrchr(path, '/')) || id - path != 13)
+		return 0; /* dialogs/ or a shard: look inside */
+	strlist_push(payload, id + 1);
+	return TREEDIFF_SKIP;
+}
+
+int store_changed_dialogs(struct strlist *out, struct dlg_store *s, const char *rev)
+{
+	git_object *obj = NULL, *commit = NULL;
+	git_tree *then = NULL, *now = NULL;
+	int last = !strcmp(rev, "last-sync"), err;
+
+	if ((err = store_git(s)) < 0)
+		return err;
+	if (git_revparse_single(&obj, s->repo, last ? SYNC_LAST_REF : rev) < 0)
+		return last ? dlg_error(DLG_ENOTFOUND, "no last sync yet (" SYNC_LAST_REF "): run dlg sync first")
+			    : dlg_error(DLG_ENOTFOUND, "no commit '%s'", rev);
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		err = dlg_error(DLG_EINVALID, "'%s' is not a commit", rev);
+	} else if ((err = tree_of_commit(&then, s->repo, git_object_id(commit))) < 0) {
+		err = dlg_error_git(err, "read tree");
+	} else if ((err = store_tip_tree(&now, s)) < 0) {
+		/* its own error */
+	} else if ((err = tree_diff_entries(s->repo, then, now, note_changed_dialog, NULL, out)) < 0) {
+		err = dlg_error_git(err, "compare trees");
+	} else {
+		strlist_sort(out);
+	}
+	git_tree_free(then);
+	git_tree_free(now);
+	git_object_free(commit);
+	git_object_free(obj);
 	return err;
 }

@@ -21,4 +21,18 @@ enum sync_result { SYNC_UP_TO_DATE, SYNC_FAST_FORWARD, SYNC_MERGED };
  */
 int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref);
 
+/* The same; with SYNC_CONTAIN_THEIRS main ends containing ref (a merge
+   commit, never "main stays" when the trees agree), so main can be pushed
+   where ref came from without forcing. */
+#define SYNC_CONTAIN_THEIRS 1u
+int store_sync_flags(enum sync_result *out, struct dlg_store *s, const char *ref, unsigned flags);
+
+/* refs/dlg/last-sync: main as it was before the last sync (dlg list
+   --changed-since last-sync). */
+#define SYNC_LAST_REF "refs/dlg/last-sync"
+int store_mark_last_sync(struct dlg_store *s);
+/* The ids of the dialogs whose directory differs between the commit rev
+   names ("last-sync" for SYNC_LAST_REF) and main, sorted. */
+int store_changed_dialogs(struct strlist *out, struct dlg_store *s, const char *rev);
+
 #endif
