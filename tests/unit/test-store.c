@@ -1,12 +1,14 @@
 /* Unit tests for the store library: op logs, derived state, filters, the
    merge rule, id prefixes and moving the branch, on real git repositories
    in a scratch dir. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
