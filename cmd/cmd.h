@@ -24,7 +24,7 @@ struct dlg_ctx {
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
 CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send); CMD(operator); CMD(config); CMD(template); CMD(emoji); CMD(trigger);
-CMD(attachment); CMD(search); CMD(log);
+CMD(attachment); CMD(search); CMD(log); CMD(hook);
 /* The command being run, as messages name it ("dlg: CMD: ..."). */
 extern const char *cmd_name;
 
@@ -38,6 +38,10 @@ void search_snippet_print(struct dlg_ctx *ctx, const char *snippet, size_t width
    helpers (git credential fill, approve, reject: sync.c). */
 struct sync_credentials;
 const struct sync_credentials *cmd_git_credentials(void);
+
+/* The absolute path of the running dlg (for the hooks it writes and the
+   senders it starts); 1 (the exit code) after saying why not. */
+int self_path(struct strbuf *out);
 
 /* dlg send's work, which reply --send and trigger --send run too: sends the
    outbox of ids (all when NULL) and reports each message (send.c). */

@@ -3,6 +3,7 @@
  * what it does; `dlg help`, the man page index and the completions follow it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ enum {
 	VIEW_MAY_FAIL = 2,
 	/* may talk HTTPS through libgit2: it loads the CA certificates (gitlib.h) */
 	TALKS_TLS = 4,
+	HIDDEN = 8,          /* left out of dlg help, the completions and dlg(1) */
 };
 
 struct cmd_struct {
@@ -57,6 +59,8 @@ static const struct cmd_struct commands[] = {
 	{ "attachment", cmd_attachment, NEED_STORE, "write out a dialog's attachments" },
 	{ "emoji",  cmd_emoji,  0,          "list the :shortcodes: that become emoji" },
 	{ "help",   cmd_help,   0,          "list commands, or show a command's usage" },
+	/* what a hub's git hooks run (dlg-hook(1)), not for people */
+	{ "hook",   cmd_hook,   NEED_STORE | HIDDEN, "check a push to a hub, then follow it" },
 };
 
 const char *cmd_name = "dlg";
@@ -95,8 +99,19 @@ CMD(help)
 	usage_with_options(dlg_usage, no_options, 1);
 	fputs("\ncommands:\n", stdout);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		printf("   %-10s  %s\n", commands[i].name, commands[i].summary);
+		if (!(commands[i].flags & HIDDEN))
+			printf("   %-10s  %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'dlg COMMAND --help' or 'man dlg-COMMAND' tells more.\n", stdout);
+	return 0;
+}
+
+int self_path(struct strbuf *out)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return error_msg("cannot find dlg's own path: %s", n < 0 ? strerror(errno) : "empty");
+	strbuf_add(out, buf, (size_t)n);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 static const char *const send_usage[] = {
 	"dlg send [-q] [--force] [ID...]",
+	"dlg send [-q] --retry ID...",
 	"",
 	"Delivers the queued answers of every dialog (or of the dialogs given as",
 	"arguments or on stdin) through the channel of the customer's most recent",
@@ -22,7 +23,10 @@ int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int 
 	size_t n = 0;
 	int ret = 0;
 
-	if (outbox_send(&r, &n, ctx->store, ids, force) < 0)
+	int err = outbox_send(&r, &n, ctx->store, ids, force);
+	if (err == DLG_EELSEWHERE)
+		error_msg("%s", dlg_error_last()); /* nothing went wrong: the hub sends */
+	else if (err < 0)
 		ret = error_last();
 	for (size_t i = 0; i < n; i++) {
 		struct strbuf line = STRBUF_INIT;
@@ -48,12 +52,24 @@ int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int 
 	return ret;
 }
 
+/* An operator's word that a failed message (even a final failure) may go again. */
+static int retry_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int quiet)
+{
+	size_t n = 0;
+	if (outbox_retry(&n, ctx->store, ids) < 0)
+		return error_last();
+	if (!quiet)
+		fprintf(stderr, "send: %zu failed message%s queued again\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
 CMD(send)
 {
 	struct strlist ids = STRLIST_INIT;
-	int force = 0, quiet = 0, given, ret = 0;
+	int force = 0, quiet = 0, retry = 0, given, ret = 0;
 	const struct opt opts[] = {
 		OPT_FLAG('f', "force", &force, "retry failed messages now, whatever their back-off"),
+		OPT_FLAG(0, "retry", &retry, "send the given dialogs' failed messages again, even final ones"),
 		OPT_FLAG('q', "quiet", &quiet, "print only failures (on stderr)"),
 		OPT_END(),
 	};
@@ -62,8 +78,12 @@ CMD(send)
 	if (argc < 0)
 		return parse_options_exit(argc);
 	given = argc || stdin_is_data();
+	if (retry && !given)
+		return error_usage("--retry sends again what failed in the dialogs given, and none is");
 	if (given)
 		ret = ids_from_args(&ids, ctx, argc, argv);
+	if (!ret && retry)
+		ret = retry_dialogs(ctx, &ids, quiet);
 	if (!ret)
 		ret = send_dialogs(ctx, given ? &ids : NULL, force, quiet);
 	strlist_clear(&ids);

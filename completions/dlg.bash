@@ -258,7 +258,7 @@ _dlg()
     case $cmd in
     init)
         if [[ $cur == -* ]]; then
-            _dlg_reply $'-q\n--quiet\n--help'
+            _dlg_reply $'-q\n--quiet\n--hub\n--help'
         else
             _dlg_dirs
         fi
@@ -493,7 +493,7 @@ _dlg()
         ;;
     send)
         if [[ $cur == -* ]]; then
-            _dlg_reply $'-q\n--quiet\n-f\n--force\n--help'
+            _dlg_reply $'-q\n--quiet\n-f\n--force\n--retry\n--help'
         else
             _dlg_reply "$(_dlg_ids)"
         fi

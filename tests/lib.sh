@@ -223,11 +223,14 @@ imap_deliver() {
 }
 
 # A real SMTP server (aiosmtpd, tests/peers/smtp.py) that delivers to
-# $TRASH/smtp/Maildir; sets SMTP (the URL).  Outside any test.
+# $TRASH/smtp/Maildir, and answers each message only after the seconds
+# in $TRASH/smtp/delay while that file exists; sets SMTP (the URL).
+# Outside any test.
 start_smtp() {
 	mkdir -p "$TRASH/smtp" && rm -f "$TRASH/smtp/port"
 	/usr/bin/python3 "$SRCDIR/tests/peers/smtp.py" --port-file "$TRASH/smtp/port" \
-		--maildir "$TRASH/smtp/Maildir" --lifetime 300 >"$TRASH/smtp/log" 2>&1 &
+		--maildir "$TRASH/smtp/Maildir" --delay-file "$TRASH/smtp/delay" \
+		--lifetime 300 >"$TRASH/smtp/log" 2>&1 &
 	echo $! >"$TRASH/smtp/pid"
 	trap stop_peers EXIT
 	for _ in $(seq 200); do [ -s "$TRASH/smtp/port" ] && break; sleep 0.05; done

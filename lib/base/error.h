@@ -18,6 +18,7 @@ enum {
 	DLG_EMODIFIED = -15, /* lost a compare-and-swap race: retry */
 	DLG_ENETWORK = -16,  /* the peer could not be reached or timed out: retry later */
 	DLG_ELOCKED = -17,   /* another process's lock file is in the way */
+	DLG_EELSEWHERE = -18, /* another store does this (the hub sends, not a clone) */
 };
 
 /* Sets the error message and returns code, so `return dlg_error(...)` reads well. */

@@ -179,12 +179,19 @@ static json_t *attachments_json(const struct mime_message *mm)
 	return a;
 }
 
+static int is_regular_at(int dirfd, const char *name)
+{
+	struct stat st;
+	return !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode);
+}
+
 static int chat_send(struct delivery *d, struct channel *ch, const struct outgoing *o)
 {
 	struct strbuf name = STRBUF_INIT, iso = STRBUF_INIT;
 	json_t *j = json_object();
 	struct spool sp;
 	char *text = NULL;
+	int err;
 
 	time_format_iso(&iso, o->msg->date);
 	json_object_set_new(j, "id", json_string(o->key));
@@ -208,12 +215,17 @@ static int chat_send(struct delivery *d, struct channel *ch, const struct outgoi
 		goto out;
 	}
 	/* tmp/ then out/: the site reads out/ and never sees half a file.  The
-	   name is the message key, so a retry after a crash replaces the same file. */
+	   name is the message key and an existing file is kept, so a resend
+	   after a crash finds the answer already there. */
 	strbuf_addf(&name, "%s.json", o->key);
 	if (!text) {
 		strbuf_addstr(&d->error, "cannot encode the answer as JSON");
-	} else if (file_write_at(sp.tmp, "w.", sp.out, name.buf, text, strlen(text), 0) < 0) {
+	} else if ((err = file_write_at(sp.tmp, "w.", sp.out, name.buf, text, strlen(text),
+				       FILE_NOREPLACE)) < 0 && err != DLG_EEXISTS) {
 		strbuf_addf(&d->error, "cannot write out/%s in the spool: %s", name.buf, dlg_error_last());
+	} else if (err == DLG_EEXISTS && !is_regular_at(sp.out, name.buf)) {
+		/* planted there: the site would not read our answer from it */
+		strbuf_addf(&d->error, "out/%s in the spool is not a file", name.buf);
 	} else {
 		d->state = DELIVERY_SENT;
 		strbuf_addbuf(&d->channel_id, &name);
@@ -226,4 +238,4 @@ out:
 	return 0;
 }
 
-const struct channel_driver chat_driver = { "chat", chat_fetch, chat_fetched, chat_send };
+const struct channel_driver chat_driver = { "chat", chat_fetch, chat_fetched, chat_send, 1 };

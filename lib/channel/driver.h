@@ -75,6 +75,10 @@ struct channel_driver {
 	int (*fetched)(struct channel *ch, struct fetch_batch *b);
 	/* Returns 0 with d filled (also for a refusal), < 0 only for dlg's own errors. */
 	int (*send)(struct delivery *d, struct channel *ch, const struct outgoing *o);
+	/* Sending the same message again after a crash shows it once: the
+	   channel knows it by dlg's key (email's Message-ID, VK's random_id, the
+	   chat spool's file name).  Without it, an interrupted send is final. */
+	int resend_shows_once;
 };
 const struct channel_driver *channel_driver_for(const char *type);
 

@@ -220,4 +220,4 @@ out:
 	return err;
 }
 
-const struct channel_driver email_driver = { "email", email_fetch, NULL, email_send };
+const struct channel_driver email_driver = { "email", email_fetch, NULL, email_send, 1 };

@@ -404,4 +404,4 @@ out:
 	return 0;
 }
 
-const struct channel_driver facebook_driver = { "facebook", fb_fetch, NULL, fb_send };
+const struct channel_driver facebook_driver = { "facebook", fb_fetch, NULL, fb_send, 0 };

@@ -16,6 +16,7 @@
 #include "base/time.h"
 #include "channel/driver.h"
 #include "channel/send.h"
+#include "store/hub.h"
 #include "store/id.h"
 #include "store/import.h"
 #include "store/order.h"
@@ -47,6 +48,8 @@ struct plan_job {
 	struct outbox_entry *e;
 	size_t n, alloc;
 	size_t dropped;
+	int elsewhere;               /* the hub sends, not this store: e is left empty */
+	size_t queued_elsewhere;
 };
 
 static void plan_reset(struct plan_job *job)
@@ -61,10 +64,22 @@ static int plan_fn(struct dlg_tx *tx, void *payload)
 	struct plan_job *job = payload;
 	struct strlist keys = STRLIST_INIT;
 	struct strbuf path = STRBUF_INIT, raw = STRBUF_INIT;
+	struct config c = CONFIG_INIT;
 	int err = 0;
 
 	plan_reset(job); /* the callback runs again when the branch moved */
+	job->queued_elsewhere = 0;
 	tx_list(&keys, tx, "outbox");
+	if ((err = config_load_tx(&c, tx)) < 0 || (job->elsewhere = !store_sends(tx_store(tx), &c))) {
+		for (size_t i = 0; i < keys.nr && job->elsewhere; i++) {
+			struct outbox_entry e;
+			if (!outbox_entry_read(&e, tx, keys.items[i]) &&
+			    (!job->ids || strlist_has(job->ids, e.dialog)))
+				job->queued_elsewhere++;
+			free(e.file);
+		}
+		keys.nr = 0;
+	}
 	for (size_t i = 0; i < keys.nr && !err; i++) {
 		struct outbox_entry e;
 		if (outbox_entry_read(&e, tx, keys.items[i]) < 0)
@@ -98,6 +113,7 @@ static int plan_fn(struct dlg_tx *tx, void *payload)
 	strlist_clear(&keys);
 	strbuf_release(&path);
 	strbuf_release(&raw);
+	config_clear(&c);
 	return err;
 }
 
@@ -206,6 +222,46 @@ out:
 	strbuf_release(&path);
 	strbuf_release(&data);
 	strbuf_release(&out);
+	return err;
+}
+
+static int mark_sending(struct dlg_store *s, const struct outbox_entry *e, const char *channel,
+			const char *attempts)
+{
+	struct strbuf summary = STRBUF_INIT;
+	const char *h[] = { "X-Dlg-Attempts", attempts, NULL };
+	struct mark_job job = { e, "sending", h, 0, NULL };
+	int err;
+	strbuf_addf(&summary, "sending via %s", channel);
+	job.summary = summary.buf;
+	err = store_change(s, mark_fn, &job, NULL);
+	strbuf_release(&summary);
+	return err;
+}
+
+/*
+ * A message left "sending" by a run that ended before the channel's answer
+ * was recorded, on a channel that would show it twice: the customer may
+ * have it, so only an operator may send it again.
+ */
+static int mark_interrupted(struct send_report *rep, struct dlg_store *s, const struct outbox_entry *e,
+			    const char *channel, long attempts)
+{
+	struct strbuf why = STRBUF_INIT, summary = STRBUF_INIT, n = STRBUF_INIT;
+	int err;
+	strbuf_addf(&n, "%ld", attempts);
+	strbuf_addf(&why, "a send through %s was interrupted before the channel's answer was recorded: "
+		    "it may have reached the customer; check, then 'dlg send --retry %.7s' sends it again",
+		    channel, e->dialog);
+	const char *h[] = { "X-Dlg-Attempts", n.buf, "X-Dlg-Error", why.buf, NULL };
+	struct mark_job job = { e, "failed", h, 1, NULL };
+	strbuf_addf(&summary, "failed via %s, interrupted", channel);
+	job.summary = summary.buf;
+	err = store_change(s, mark_fn, &job, NULL);
+	rep->result = SEND_FAILED;
+	rep->detail = strbuf_detach(&why, NULL);
+	strbuf_release(&summary);
+	strbuf_release(&n);
 	return err;
 }
 
@@ -344,13 +400,19 @@ static int send_one(struct send_report *rep, struct dlg_store *s, const struct o
 			rep->detail = xstrdup("the dialog has no customer address to answer");
 			goto out;
 		}
-		if ((err = drv->send(&d, &ch, &o)) < 0)
+		if (msg->delivery && !strcmp(msg->delivery, "sending") && !drv->resend_shows_once) {
+			err = mark_interrupted(rep, s, e, ch.name, attempts);
+			goto out;
+		}
+		/* On disk before the channel hears of it: a crash from here on
+		   leaves the message "sending", never "queued". */
+		strbuf_addf(&attempts_s, "%ld", ++attempts);
+		if ((err = mark_sending(s, e, ch.name, attempts_s.buf)) < 0 ||
+		    (err = drv->send(&d, &ch, &o)) < 0)
 			goto out;
 	}
 	/* the reason goes into the commit: no credentials in it */
 	strbuf_redact(&d.error);
-	attempts++;
-	strbuf_addf(&attempts_s, "%ld", attempts);
 	if (d.state == DELIVERY_RETRY && attempts >= MAX_ATTEMPTS) {
 		d.state = DELIVERY_FAILED;
 		strbuf_addf(&d.error, " (gave up after %ld attempts)", attempts);
@@ -394,6 +456,88 @@ out:
 	return err;
 }
 
+/* Final failures of the dialogs in ids, back in the outbox, due now. */
+struct retry_job {
+	const struct strlist *ids;
+	size_t requeued;
+};
+
+static int requeue_final_failure(struct retry_job *job, struct dlg_tx *tx, const char *dialog,
+				 const char *file, const struct strbuf *raw, const char *now)
+{
+	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, attempts = STRBUF_INIT, why = STRBUF_INIT;
+	char key[DLG_ID_LEN + 1];
+	int err;
+	const char *dot = strchr(file, '.');
+	if (!dot || strlen(dot + 1) < DLG_ID_LEN)
+		return 0;
+	memcpy(key, dot + 1, DLG_ID_LEN);
+	key[DLG_ID_LEN] = '\0';
+	message_block_get(&attempts, raw->buf, raw->len, "X-Dlg-Attempts");
+	message_block_get(&why, raw->buf, raw->len, "X-Dlg-Error");
+	/* still "failed", so a merge with an older copy keeps this one */
+	const char *h[] = { "X-Dlg-Attempts", attempts.buf, "X-Dlg-Error", why.buf,
+			    "X-Dlg-Next-Attempt", now, NULL };
+	message_set_delivery(&out, raw->buf, raw->len, "failed", h);
+	layout_dialog_message(&path, dialog, file);
+	if (!(err = tx_write(tx, path.buf, out.buf, out.len)) && !(err = outbox_add(tx, key, dialog, file)))
+		job->requeued++;
+	strbuf_release(&path);
+	strbuf_release(&out);
+	strbuf_release(&attempts);
+	strbuf_release(&why);
+	return err;
+}
+
+static int retry_fn(struct dlg_tx *tx, void *payload)
+{
+	struct retry_job *job = payload;
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, raw = STRBUF_INIT, v = STRBUF_INIT,
+		      now = STRBUF_INIT;
+	struct strlist files = STRLIST_INIT;
+	int err = 0;
+
+	job->requeued = 0;
+	time_format_iso(&now, tx_time(tx));
+	for (size_t i = 0; i < job->ids->nr && !err; i++) {
+		const char *dialog = job->ids->items[i];
+		strbuf_reset(&dir);
+		dialog_dir(&dir, dialog);
+		strbuf_addstr(&dir, "/cur");
+		strlist_clear(&files);
+		tx_list(&files, tx, dir.buf);
+		for (size_t k = 0; k < files.nr && !err; k++) {
+			strbuf_reset(&raw);
+			strbuf_reset(&path);
+			strbuf_addf(&path, "%s/%s", dir.buf, files.items[k]);
+			if (tx_read(&raw, tx, path.buf) < 0 ||
+			    message_block_get(&v, raw.buf, raw.len, "X-Dlg-Direction") || strcmp(v.buf, "out") ||
+			    message_block_get(&v, raw.buf, raw.len, "X-Dlg-Delivery") || strcmp(v.buf, "failed") ||
+			    message_delivery_pending(raw.buf, raw.len))
+				continue;
+			err = requeue_final_failure(job, tx, dialog, files.items[k], &raw, now.buf);
+		}
+	}
+	if (!err && job->requeued)
+		tx_message(tx, "send: retry %zu failed message%s\n", job->requeued,
+			   job->requeued == 1 ? "" : "s");
+	strlist_clear(&files);
+	strbuf_release(&dir);
+	strbuf_release(&path);
+	strbuf_release(&raw);
+	strbuf_release(&v);
+	strbuf_release(&now);
+	return err;
+}
+
+int outbox_retry(size_t *requeued, struct dlg_store *s, const struct strlist *ids)
+{
+	struct retry_job job = { ids, 0 };
+	int err = store_change(s, retry_fn, &job, NULL);
+	*requeued = job.requeued;
+	return err;
+}
+
 /* One sender at a time: two would both see a message queued and send it twice. */
 static int send_lock(int *fd, struct dlg_store *s)
 {
@@ -414,7 +558,7 @@ static int send_lock(int *fd, struct dlg_store *s)
 int outbox_send(struct send_report **out, size_t *nout, struct dlg_store *s,
 		const struct strlist *ids, int force)
 {
-	struct plan_job plan = { ids, NULL, 0, 0, 0 };
+	struct plan_job plan = { ids, NULL, 0, 0, 0, 0, 0 };
 	size_t alloc = 0;
 	int err, fd;
 
@@ -425,6 +569,11 @@ int outbox_send(struct send_report **out, size_t *nout, struct dlg_store *s,
 	/* Another sender may have finished while we waited for the lock. */
 	if ((err = store_view_update(s)) < 0 || (err = store_change(s, plan_fn, &plan, NULL)) < 0)
 		goto out;
+	if (plan.elsewhere) {
+		err = dlg_error(DLG_EELSEWHERE, "the hub sends answers, not this clone (queued here: %zu; "
+				"they go out once they reach the hub)", plan.queued_elsewhere);
+		goto out;
+	}
 	for (size_t i = 0; i < plan.n && !err; i++) {
 		struct send_report rep;
 		memset(&rep, 0, sizeof(rep));

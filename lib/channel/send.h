@@ -20,11 +20,22 @@ void send_reports_free(struct send_report *r, size_t n);
 /*
  * Sends every message in the outbox whose dialog is in ids (all when ids is
  * NULL) through the channel of the customer's most recent message in it.
- * One commit per message delivered or failed, right after the channel
- * answered.  force ignores the back-off of failed messages.
+ * Each message is marked "sending" in a commit before its channel is
+ * called, and "sent" or "failed" in one right after the channel answered;
+ * a message found "sending" (a run that died in between) is sent again
+ * only through a channel that shows a resend once, else it fails for good.
+ * force ignores the back-off of failed messages.  DLG_EELSEWHERE, sending
+ * nothing, in a clone whose hub delivers (store_sends()).
  */
 int outbox_send(struct send_report **out, size_t *n, struct dlg_store *s,
 		const struct strlist *ids, int force);
+
+/*
+ * Puts the final failures of the dialogs in ids (interrupted sends among
+ * them) back in the outbox, due now, in one commit: an operator's decision
+ * to try again.  *requeued says how many.
+ */
+int outbox_retry(size_t *requeued, struct dlg_store *s, const struct strlist *ids);
 
 /*
  * The configured channel answers in a dialog go through: route (the

@@ -340,4 +340,4 @@ out:
 	return err;
 }
 
-const struct channel_driver telegram_driver = { "telegram", tg_fetch, NULL, tg_send };
+const struct channel_driver telegram_driver = { "telegram", tg_fetch, NULL, tg_send, 0 };

@@ -441,4 +441,4 @@ out:
 	return 0;
 }
 
-const struct channel_driver vk_driver = { "vk", vk_fetch, NULL, vk_send };
+const struct channel_driver vk_driver = { "vk", vk_fetch, NULL, vk_send, 1 };

@@ -51,6 +51,7 @@
 	X(git_config_get_string_buf) \
 	X(git_config_open_default) \
 	X(git_config_set_bool) \
+	X(git_config_set_string) \
 	X(git_error_last) \
 	X(git_fetch_options_init) \
 	X(git_graph_descendant_of) \
@@ -64,6 +65,7 @@
 	X(git_object_id) \
 	X(git_object_peel) \
 	X(git_odb_add_backend) \
+	X(git_odb_add_disk_alternate) \
 	X(git_odb_backend_data_alloc) \
 	X(git_odb_exists_ext) \
 	X(git_odb_free) \
@@ -232,6 +234,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
 #define git_config_open_default (gitlib_get()->git_config_open_default)
 #define git_config_set_bool (gitlib_get()->git_config_set_bool)
+#define git_config_set_string (gitlib_get()->git_config_set_string)
 #define git_error_last (gitlib_get()->git_error_last)
 #define git_graph_descendant_of (gitlib_get()->git_graph_descendant_of)
 #define git_libgit2_init (gitlib_get()->git_libgit2_init)
@@ -244,6 +247,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_object_id (gitlib_get()->git_object_id)
 #define git_object_peel (gitlib_get()->git_object_peel)
 #define git_odb_add_backend (gitlib_get()->git_odb_add_backend)
+#define git_odb_add_disk_alternate (gitlib_get()->git_odb_add_disk_alternate)
 #define git_odb_backend_data_alloc (gitlib_get()->git_odb_backend_data_alloc)
 #define git_odb_exists_ext (gitlib_get()->git_odb_exists_ext)
 #define git_odb_free gitlib_odb_free

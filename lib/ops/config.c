@@ -60,6 +60,8 @@ static int config_value_valid(const char *key, const char *value)
 				return 0;
 		return dlg_error(DLG_EINVALID, "%s is off, round-robin or least-open, not '%s'", key, value);
 	}
+	if (!strcmp(key, "send.at") && strcmp(value, "hub"))
+		return dlg_error(DLG_EINVALID, "send.at is hub (or unset), not '%s'", value);
 	if (strchr(value, '\n'))
 		return dlg_error(DLG_EINVALID, "a value is one line");
 	return 0;

@@ -39,7 +39,8 @@ static int delivery_rank(git_repository *repo, const git_oid *oid)
 	struct strbuf data = STRBUF_INIT, v = STRBUF_INIT;
 	int rank = 0;
 	if (!read_blob(&data, repo, oid) && !message_block_get(&v, data.buf, data.len, "X-Dlg-Delivery"))
-		rank = !strcmp(v.buf, "sent") ? 3 : !strcmp(v.buf, "failed") ? 2 : 1;
+		rank = !strcmp(v.buf, "sent") ? 4 : !strcmp(v.buf, "failed") ? 3 :
+		       !strcmp(v.buf, "sending") ? 2 : 1;
 	strbuf_release(&data);
 	strbuf_release(&v);
 	return rank;

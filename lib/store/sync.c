@@ -16,7 +16,7 @@
 
 /* Only a dlg store of our format is merged: any other history's files
    would land in the store. */
-static int check_format(git_repository *repo, const git_oid *commit, const char *ref)
+int store_check_format(git_repository *repo, const git_oid *commit, const char *ref)
 {
 	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
@@ -122,7 +122,7 @@ int store_sync_flags(enum sync_result *out, struct dlg_store *s, const char *ref
 		git_object_free(peeled);
 		git_object_free(obj);
 	}
-	if ((err = check_format(s->repo, &theirs, ref)) < 0)
+	if ((err = store_check_format(s->repo, &theirs, ref)) < 0)
 		return err;
 	if ((err = store_lock(s)) < 0)
 		return err;

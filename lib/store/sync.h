@@ -16,8 +16,8 @@ enum sync_result { SYNC_UP_TO_DATE, SYNC_FAST_FORWARD, SYNC_MERGED };
  *    union of its lines;
  *  - any other file changed on both sides keeps the version whose blob id
  *    is greater (for messages: the one furthest in delivery, sent > failed >
- *    queued, first); a file deleted on one side and changed on the other is
- *    kept.
+ *    sending > queued, first); a file deleted on one side and changed on
+ *    the other is kept.
  */
 int store_sync(enum sync_result *out, struct dlg_store *s, const char *ref);
 
@@ -34,5 +34,9 @@ int store_mark_last_sync(struct dlg_store *s);
 /* The ids of the dialogs whose directory differs between the commit rev
    names ("last-sync" for SYNC_LAST_REF) and main, sorted. */
 int store_changed_dialogs(struct strlist *out, struct dlg_store *s, const char *rev);
+
+/* DLG_EINVALID unless commit's tree is a dlg store of this format (its
+   format file says so); ref names it in the message. */
+int store_check_format(git_repository *repo, const git_oid *commit, const char *ref);
 
 #endif

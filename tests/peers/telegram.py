@@ -43,7 +43,9 @@ Control API (JSON bodies and answers; never recorded):
       downloads) fail: mode "500", "429" (with parameters.retry_after and a
       Retry-After header), "403" (bot blocked), "malformed" (HTTP 200 with a
       truncated JSON body) or "hang" (no answer for hang_seconds, then the
-      connection closes).  Rules queue up in order.  A failed call changes no
+      connection closes) or "slow" (the call is carried out, then answered
+      only after hang_seconds: a sender may die after the message went).
+      Rules queue up in order.  A failed call changes no
       state: nothing is sent, no offset is confirmed.  count <= 0 clears the
       rules for that method.
   GET  /_ctl/sent     [{"chat_id", "message_id", "date", "text" | "caption",
@@ -398,10 +400,12 @@ class Handler(peerlib.Handler):
                 raise ApiError(401 if parts[0].startswith("bot") and len(parts) == 2 else 404)
             if parts[1].lower() not in METHODS:
                 raise ApiError(404)
-            self.fail_maybe(entry)
+            slow = self.fail_maybe(entry)
             result = getattr(self.state, entry["method"])(params, files)
             entry["status"] = 200
             self.state.record(entry)
+            if slow:
+                time.sleep(slow["hang_seconds"])
             self.reply(200, {"ok": True, "result": result})
         except ApiError as e:
             entry.setdefault("status", e.code)
@@ -415,8 +419,8 @@ class Handler(peerlib.Handler):
         method = entry["method"]
         rule = self.failure(method if method == "download" else method.lower(), entry,
                             b'{"ok":true,"result":[{')
-        if rule is None:
-            return
+        if rule is None or rule["mode"] == "slow":
+            return rule
         mode = rule["mode"]
         code = int(mode) if mode.isdigit() else 500
         if code == 429:
