@@ -38,6 +38,9 @@ void search_snippet_print(struct dlg_ctx *ctx, const char *snippet, size_t width
    helpers (git credential fill, approve, reject: sync.c). */
 struct sync_credentials;
 const struct sync_credentials *cmd_git_credentials(void);
+/* In a clone of a hub, which alone sends: takes what is queued here to the
+   hub by a sync with the upstream (sync.c); an exit code. */
+int sync_to_hub(struct dlg_ctx *ctx, int quiet);
 
 /* The absolute path of the running dlg (for the hooks it writes and the
    senders it starts); 1 (the exit code) after saying why not. */

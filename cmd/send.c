@@ -25,7 +25,7 @@ int send_dialogs(struct dlg_ctx *ctx, const struct strlist *ids, int force, int 
 
 	int err = outbox_send(&r, &n, ctx->store, ids, force);
 	if (err == DLG_EELSEWHERE)
-		error_msg("%s", dlg_error_last()); /* nothing went wrong: the hub sends */
+		ret = sync_to_hub(ctx, quiet); /* a clone: the hub sends, once it has them */
 	else if (err < 0)
 		ret = error_last();
 	for (size_t i = 0; i < n; i++) {

@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,18 +211,109 @@ const struct sync_credentials *cmd_git_credentials(void)
 	return &cred;
 }
 
+/*
+ * A push to a path moved that repository's main without git's
+ * receive-pack, which would have run its post-receive: run it as git
+ * would (in its git directory, the update on stdin), so a hub at a path
+ * follows the push as it follows one over ssh.  Its output is the hook's
+ * to say; its failure, like git's, does not undo the push.
+ */
+static void run_post_receive(const struct sync_remote_result *r)
+{
+	struct strbuf gitdir = STRBUF_INIT, hook = STRBUF_INIT, line = STRBUF_INIT;
+	struct stat st;
+	void (*was)(int);
+	int in[2], status;
+	pid_t pid;
+
+	if (!r->local_gitdir.len)
+		return;
+	strbuf_addf(&gitdir, "%s/.git", r->local_gitdir.buf);
+	if (stat(gitdir.buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		strbuf_reset(&gitdir);
+		strbuf_addbuf(&gitdir, &r->local_gitdir);
+	}
+	strbuf_addf(&hook, "%s/hooks/post-receive", gitdir.buf);
+	strbuf_addf(&line, "%s %s refs/heads/main\n", r->pushed_old, r->pushed_new);
+	if (access(hook.buf, X_OK) < 0 || pipe(in) < 0)
+		goto out;
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		close(in[0]);
+		close(in[1]);
+		goto out;
+	}
+	if (!pid) {
+		dup2(in[0], 0);
+		close(in[0]);
+		close(in[1]);
+		dup2(2, 1); /* as git shows a hook's output: never in our stdout */
+		if (chdir(gitdir.buf) < 0)
+			_exit(127);
+		setenv("GIT_DIR", ".", 1);
+		execl(hook.buf, hook.buf, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	/* a hook that reads nothing closes the pipe: no SIGPIPE for that */
+	was = signal(SIGPIPE, SIG_IGN);
+	while (write(in[1], line.buf, line.len) < 0 && errno == EINTR)
+		continue;
+	close(in[1]);
+	signal(SIGPIPE, was);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+out:
+	strbuf_release(&gitdir);
+	strbuf_release(&hook);
+	strbuf_release(&line);
+}
+
+static int sync_one(struct sync_remote_result *r, struct dlg_ctx *ctx, const char *remote)
+{
+	if (store_sync_remote(r, ctx->store, remote, cmd_git_credentials()) < 0)
+		return error_last();
+	run_post_receive(r);
+	return 0;
+}
+
 static int sync_remotes(struct dlg_ctx *ctx, char **remotes, int n, int quiet, int json)
 {
 	int ret = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct sync_remote_result r = SYNC_REMOTE_RESULT_INIT;
-		if (store_sync_remote(&r, ctx->store, remotes[i], cmd_git_credentials()) < 0)
-			ret = error_last();
+		int err = sync_one(&r, ctx, remotes[i]);
+		if (err)
+			ret = err;
 		else if (!quiet)
 			print_result(&r, json);
 		sync_remote_result_clear(&r);
 	}
+	return ret;
+}
+
+int sync_to_hub(struct dlg_ctx *ctx, int quiet)
+{
+	struct strbuf upstream = STRBUF_INIT, line = STRBUF_INIT;
+	struct sync_remote_result r = SYNC_REMOTE_RESULT_INIT;
+	int ret;
+
+	if (store_upstream(&upstream, ctx->store) < 0) {
+		ret = error_msg("the hub sends answers, and this clone has no upstream to take them "
+				"there (git config branch.main.remote NAME, then dlg sync)");
+	} else if (!(ret = store_mark_last_sync(ctx->store) < 0 ? error_last() : 0) &&
+		   !(ret = sync_one(&r, ctx, upstream.buf)) && !quiet) {
+		strbuf_addstr(&line, "send: the hub sends the answers; ");
+		strbuf_addf(&line, "%s: ", r.name.buf);
+		describe_arrived(&line, &r.arrived);
+		strbuf_addstr(&line, r.pushed ? "; pushed\n" : "; the hub has them already\n");
+		print_safe(stderr, line.buf, 1);
+	}
+	sync_remote_result_clear(&r);
+	strbuf_release(&upstream);
+	strbuf_release(&line);
 	return ret;
 }
 

@@ -29,15 +29,8 @@ tg_texts() {
 answer_id() {
 	grep -l "$3" "$1"/dialogs/*/*/"$2"/cur/* | head -1 | xargs sed -n 's/^Message-ID: <\(.*\)>.*/\1/p' | head -1
 }
-# share CLONE: what dlg sync will do: fetch, merge, push, again when the hub moved.
-share() {
-	for _ in 1 2 3 4 5 6 7 8; do
-		git -C "$1" fetch -q origin && dlg -C "$1" sync -q origin/main &&
-			git -C "$1" push -q origin main 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
-}
+# share CLONE: fetch, merge, push, again when the hub moved first.
+share() { dlg -C "$1" sync -q; }
 customer() { # CHAT TEXT
 	peer_ctl /_ctl/message "{\"chat_id\": $1, \"from\": {\"id\": $1, \"first_name\": \"Мария\"}, \"text\": \"$2\"}" >/dev/null
 }
@@ -88,14 +81,21 @@ test_expect_success 'a push: the hub'"'"'s view and index follow, with stdin clo
 	! grep -i "dlg:" err
 '
 
-test_expect_success 'a clone delivers nothing: one line says the hub sends, exit 0' '
+test_expect_success 'a clone delivers nothing itself: its send and reply --send take the answers to the hub' '
 	dlg -C a reply -q -m "box-on-its-way" $(cat E) &&
 	mails=$(ls "$TRASH"/smtp/Maildir/new | wc -l) &&
-	dlg -C a send >out 2>err && test_line_count = err 1 &&
-	grep "the hub sends answers, not this clone (queued here: 1;" err && test ! -s out &&
-	dlg -C a reply --send -q -m "one-more" $(cat E) 2>err && grep "the hub sends" err &&
-	test "$(ls "$TRASH"/smtp/Maildir/new | wc -l)" = $mails &&
-	test "$(git -C a ls-tree --name-only main outbox/ | wc -l)" = 2
+	dlg -C a send >out 2>err && test ! -s out && test_line_count = err 1 &&
+	grep "^send: the hub sends the answers; origin: nothing new; pushed$" err &&
+	test "$(tip hub)" = "$(tip a)" && hub_sent &&
+	test "$(smtp_count "$(answer_id hub $(cat E) "box-on-its-way")")" = 1 &&
+	dlg -C a reply --send -q -m "one-more" $(cat E) 2>err && grep "the hub sends the answers" err &&
+	hub_sent && test "$(smtp_count "$(answer_id hub $(cat E) "one-more")")" = 1 &&
+	test "$(ls "$TRASH"/smtp/Maildir/new | wc -l)" = $((mails + 2)) &&
+	dlg -C a send -q >out 2>err && test ! -s out && test ! -s err &&
+	git -C a config --unset branch.main.remote &&
+	dlg -C a reply -q -m "stays-here" $(cat E) &&
+	test_exit_code 1 dlg -C a send 2>err && grep "no upstream to take them there" err &&
+	git -C a config branch.main.remote origin
 '
 
 test_expect_success 'answers pushed to the hub go out through post-receive, exactly once' '

@@ -45,6 +45,7 @@ struct remote {
 void sync_remote_result_clear(struct sync_remote_result *r)
 {
 	strbuf_release(&r->name);
+	strbuf_release(&r->local_gitdir);
 	sync_arrived_clear(&r->arrived);
 }
 
@@ -402,8 +403,10 @@ static int local_cas(struct remote *r, const char *incoming, const git_oid *new_
 	return err;
 }
 
-/* Pushes main; r->rejected when the remote moved first. */
-static int push(struct remote *r, int remote_had_main, const git_oid *remote_tip)
+/* Pushes main; r->rejected when the remote moved first.  A local push
+   that moved main says where, and from what to what, in out. */
+static int push(struct sync_remote_result *out, struct remote *r, int remote_had_main,
+		const git_oid *remote_tip)
 {
 	git_push_options po;
 	git_remote *remote = NULL;
@@ -440,6 +443,16 @@ static int push(struct remote *r, int remote_had_main, const git_oid *remote_tip
 		remote_auth_done(&r->auth, 0);
 		if (r->local && !r->rejected)
 			err = local_cas(r, incoming.buf, &tip, remote_had_main ? remote_tip : NULL);
+		if (r->local && !err && !r->rejected) {
+			strbuf_reset(&out->local_gitdir);
+			strbuf_addstr(&out->local_gitdir, local_path(r->pushurl.buf));
+			if (remote_had_main)
+				git_oid_tostr(out->pushed_old, sizeof(out->pushed_old), remote_tip);
+			else
+				memset(out->pushed_old, '0', GIT_OID_HEXSZ);
+			out->pushed_old[GIT_OID_HEXSZ] = '\0';
+			git_oid_tostr(out->pushed_new, sizeof(out->pushed_new), &tip);
+		}
 	}
 	if (!err && !r->rejected) {
 		git_reference *ref = NULL;
@@ -485,7 +498,7 @@ static int sync_loop(struct sync_remote_result *out, struct remote *r)
 		if (has_main && git_oid_equal(&tip, &remote_tip))
 			return 0; /* nothing of ours is missing there */
 		out->attempts++;
-		if ((err = push(r, has_main, &remote_tip)) < 0)
+		if ((err = push(out, r, has_main, &remote_tip)) < 0)
 			return err;
 		if (!r->rejected) {
 			out->pushed = 1;

@@ -53,8 +53,13 @@ struct sync_remote_result {
 	int pushed;                /* main went there (0: it had it already) */
 	int attempts;              /* pushes tried */
 	struct sync_arrived arrived;
+	/* A push to a path or file:// moved that repository's main itself, so
+	   no receive-pack ran its hooks: its git directory and the update, for
+	   the front end to run post-receive as git would (a hub's follows). */
+	struct strbuf local_gitdir;
+	char pushed_old[GIT_OID_HEXSZ + 1], pushed_new[GIT_OID_HEXSZ + 1];
 };
-#define SYNC_REMOTE_RESULT_INIT { STRBUF_INIT, 0, SYNC_UP_TO_DATE, 0, 0, SYNC_ARRIVED_INIT }
+#define SYNC_REMOTE_RESULT_INIT { STRBUF_INIT, 0, SYNC_UP_TO_DATE, 0, 0, SYNC_ARRIVED_INIT, STRBUF_INIT, "", "" }
 void sync_remote_result_clear(struct sync_remote_result *r);
 
 /* Whether dlg sync takes arg for a remote: a configured remote's name, a
