@@ -27,6 +27,7 @@
 #include "base/hex.h"
 #include "base/progress.h"
 #include "base/redact.h"
+#include "base/time.h"
 #include "git/error.h"
 #include "store/branch.h"
 #include "store/remote.h"
@@ -490,9 +491,11 @@ static int sync_loop(struct sync_remote_result *out, struct remote *r)
 	for (;;) {
 		if ((err = fetch(&has_main, &remote_tip, r)) < 0)
 			return err;
+		trace_perf("sync: fetched");
 		out->remote_had_main = has_main;
 		if (has_main && (err = store_sync_flags(&out->merge, r->s, r->track.buf, SYNC_CONTAIN_THEIRS)) < 0)
 			return err;
+		trace_perf("sync: merged");
 		if ((err = store_tip(&tip, r->s)) < 0)
 			return err;
 		if (has_main && git_oid_equal(&tip, &remote_tip))
@@ -500,6 +503,7 @@ static int sync_loop(struct sync_remote_result *out, struct remote *r)
 		out->attempts++;
 		if ((err = push(out, r, has_main, &remote_tip)) < 0)
 			return err;
+		trace_perf(r->rejected ? "sync: push rejected" : "sync: pushed");
 		if (!r->rejected) {
 			out->pushed = 1;
 			return 0;
