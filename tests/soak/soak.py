@@ -36,6 +36,9 @@ import sys
 import threading
 import time
 
+# The test library fixes the clock; a team's operations each take their time.
+os.environ.pop("DLG_NOW", None)
+
 OPERATORS = ("alice", "bob", "carol")
 TAGS = ("vip", "billing", "urgent")
 DLG = os.environ.get("DLG", "dlg")
