@@ -59,12 +59,14 @@ test_expect_success 'smart HTTP (lighttpd, git http-backend): the same' '
 '
 
 if [ -n "$have_sshd" ]; then
+	# libgit2's ssh transport leaks per connection (tests/lsan-ssh.supp)
+	ssh_lsan="suppressions=$SRCDIR/tests/lsan-ssh.supp:print_suppressions=0"
 	test_expect_success 'ssh (key in ssh-agent): the same' '
-		hub h3 && two_operators "$SSH_HUB$TRASH/srv/h3" h3
+		hub h3 && LSAN_OPTIONS=$ssh_lsan two_operators "$SSH_HUB$TRASH/srv/h3" h3
 	'
 	test_expect_success 'ssh without an agent: an unencrypted key in ~/.ssh' '
 		hub h3 && mkdir -p .ssh && cp peer-sshd/client_key .ssh/id_ed25519 &&
-		(unset SSH_AUTH_SOCK && two_operators "$SSH_HUB$TRASH/srv/h3" h3)
+		(unset SSH_AUTH_SOCK && LSAN_OPTIONS=$ssh_lsan two_operators "$SSH_HUB$TRASH/srv/h3" h3)
 	'
 else
 	test_skip 'ssh: two operators' "sshd cannot run here: $(tail -1 sshd.err)"

@@ -86,7 +86,7 @@ test_expect_success 'a clone delivers nothing itself: its send and reply --send 
 	mails=$(ls "$TRASH"/smtp/Maildir/new | wc -l) &&
 	dlg -C a send >out 2>err && test ! -s out && test_line_count = err 1 &&
 	grep "^send: the hub sends the answers; origin: nothing new; pushed$" err &&
-	test "$(tip hub)" = "$(tip a)" && hub_sent &&
+	git -C hub merge-base --is-ancestor "$(tip a)" main && hub_sent &&
 	test "$(smtp_count "$(answer_id hub $(cat E) "box-on-its-way")")" = 1 &&
 	dlg -C a reply --send -q -m "one-more" $(cat E) 2>err && grep "the hub sends the answers" err &&
 	hub_sent && test "$(smtp_count "$(answer_id hub $(cat E) "one-more")")" = 1 &&
@@ -100,7 +100,7 @@ test_expect_success 'a clone delivers nothing itself: its send and reply --send 
 
 test_expect_success 'answers pushed to the hub go out through post-receive, exactly once' '
 	dlg -C a reply -q -m "Заказ отправлен" $(cat T) &&
-	git -C a push -q origin main && hub_sent &&
+	dlg -C a sync -q && hub_sent &&
 	for t in "box-on-its-way" "one-more"; do
 		test "$(smtp_count "$(answer_id hub $(cat E) "$t")")" = 1 || exit 1
 	done &&

@@ -78,7 +78,7 @@ static int plan_fn(struct dlg_tx *tx, void *payload)
 				job->queued_elsewhere++;
 			free(e.file);
 		}
-		keys.nr = 0;
+		strlist_clear(&keys); /* counted, not planned: a clone sends nothing */
 	}
 	for (size_t i = 0; i < keys.nr && !err; i++) {
 		struct outbox_entry e;
