@@ -138,9 +138,9 @@ def sync(store, env, num):
     p = run([DLG, "-C", store, "sync", "--json"], env, check=False)
     num.add("syncs")
     if p.returncode != 0:
-        # eight refusals in a row: others kept pushing; the next sync goes on
+        # sixteen refusals in a row: others kept pushing; the next sync goes on
         num.add("syncs given up")
-        num.add("rejected pushes", 8)
+        num.add("rejected pushes", 16)
         return
     for line in p.stdout.splitlines():
         r = json.loads(line)
@@ -149,6 +149,8 @@ def sync(store, env, num):
         num.add("rejected pushes", r["attempts"] - 1 if r["pushed"] else r["attempts"])
         if r["attempts"] > 1:
             num.add("syncs that retried")
+        with num.lock:
+            num.c["most attempts in a sync"] = max(num.c["most attempts in a sync"], r["attempts"])
 
 
 def mail(path, n, rnd, threads):
