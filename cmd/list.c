@@ -324,6 +324,7 @@ static void warn_fallback(struct list_out *o)
 static int print_hit(const struct dialog_summary *d, const char *snippet, void *payload)
 {
 	struct list_out *o = payload;
+	progress_end(); /* the index is built: its line ends before the first row */
 	warn_fallback(o);
 	if (!d) {
 		o->failed = error_last();
@@ -437,6 +438,8 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 	out.only = given ? &ids : NULL;
 	out.changed = changed_since ? &changed : NULL;
 	out.snippets = search;
+	/* a first read after an import builds the index: minutes at 100 000 dialogs */
+	progress_begin();
 	if (query.len) {
 		/* the line of matching text, only where it is printed */
 		unsigned flags = search && !quiet ? 0 : DLG_SEARCH_NO_SNIPPET;
@@ -447,6 +450,7 @@ int list_or_search(int argc, char **argv, struct dlg_ctx *ctx, const char *const
 			    print_row, &out) < 0) {
 		ret = error_last();
 	}
+	progress_end();
 	warn_fallback(&out);
 	if (out.failed)
 		ret = out.failed;

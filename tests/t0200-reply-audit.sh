@@ -182,6 +182,11 @@ test_expect_success 'progress on a terminal: count, rate and time on one line re
 	dlg -C r import p*.eml 2>err >/dev/null &&
 	! grep "/s" err &&
 	on_tty tty.out dlg -C r reindex && grep -a "reindex: 33 of 33 dialogs, [0-9]*/s" tty.out &&
+	# the first read after the index went builds it, its line ended before the rows
+	rm r/.git/dlg/index.sqlite && on_tty tty.out dlg -C r list -q --status all &&
+	tr "\r" "\n" <tty.out >lines && grep -a "^list: 33 of 33 dialogs, [0-9]*/s, [0-9.]* s *$" lines &&
+	test "$(grep -a -c "^[0-9a-f]\{16\}\s*$" lines)" = 33 &&
+	dlg -C r list -q --status all 2>err >/dev/null && test ! -s err &&
 	dlg -C r reindex 2>err && test ! -s err &&
 	# fetch, from a website chat spool
 	mkdir -p spool/new spool/tmp && dlg -C r channel add site --type chat --spool "$PWD/spool" &&
