@@ -9,7 +9,7 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libgit2 jansson libmagic sqlite3 zlib
+PKGS = libgit2 jansson libmagic sqlite3 zlib libmicrohttpd nettle
 
 CFLAGS ?= -O2 -g
 DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
