@@ -16,14 +16,13 @@ void spool_close(struct spool *sp)
 	}
 }
 
-int spool_open(struct spool *sp, const struct channel *ch, int which)
+int spool_open_dir(struct spool *sp, const char *dir, int which)
 {
 	static const struct { int bit; const char *name; } subdirs[] = {
 		{ SPOOL_TMP, "tmp" }, { SPOOL_NEW, "new" }, { SPOOL_CUR, "cur" }, { SPOOL_OUT, "out" },
 	};
 	int *fds[] = { &sp->tmp, &sp->new, &sp->cur, &sp->out };
 	struct strbuf top = STRBUF_INIT, label = STRBUF_INIT;
-	const char *dir = channel_get(ch, "spool");
 	int err = 0;
 
 	sp->top = sp->tmp = sp->new = sp->cur = sp->out = -1;
@@ -53,3 +52,8 @@ int spool_open(struct spool *sp, const struct channel *ch, int which)
 	return err;
 }
 
+
+int spool_open(struct spool *sp, const struct channel *ch, int which)
+{
+	return spool_open_dir(sp, channel_get(ch, "spool"), which);
+}

@@ -21,6 +21,8 @@ enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8 };
 
 /* Opens the channel's spool and the subdirectories in `which`; tmp/, cur/ and out/ are made when missing. */
 int spool_open(struct spool *sp, const struct channel *ch, int which);
+/* The same for the spool at dir. */
+int spool_open_dir(struct spool *sp, const char *dir, int which);
 void spool_close(struct spool *sp);
 
 #endif
