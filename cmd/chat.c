@@ -21,12 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "base/time.h"
 #include "channel/channel.h"
 #include "channel/gateway.h"
 #include "cmd.h"
+#include "mhdlib.h"
 #include "store/config.h"
 
 static const char *const chat_usage[] = {
@@ -583,6 +582,8 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 
 	if (parse_listen(&addr, &addrlen, listen) < 0)
 		return error_usage("--listen takes ADDR:PORT, not '%s'", listen);
+	if (mhdlib_load())
+		return 1;
 	if (gateway_setup(&gw, ctx, channel) < 0)
 		return error_last();
 	gw.visitors = json_object();

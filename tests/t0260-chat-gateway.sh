@@ -158,4 +158,11 @@ test_expect_success 'usage errors' '
 	dlg chat serve -h >out && grep "usage: dlg chat serve" out
 '
 
+test_expect_success 'only chat serve loads libmicrohttpd: no other command pays for GnuTLS' '
+	! ldd "$SRCDIR/dlg" | grep -i -e microhttpd -e gnutls &&
+	DLG_LIBMICROHTTPD=/nonexistent/libmicrohttpd.so test_exit_code 1 \
+		dlg -C s chat serve --channel site 2>err &&
+	grep "cannot load libmicrohttpd" err
+'
+
 test_done
