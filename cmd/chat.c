@@ -38,6 +38,9 @@ static const char *const chat_usage[] = {
 };
 
 #define BODY_MAX (64 * 1024)
+/* Names and emails kept for visitors' messages: memory a stream of new
+   visitors cannot grow without end (a page also sends them with messages). */
+#define VISITORS_MAX 50000
 #define KEEPALIVE_SECONDS 15
 /* How long a stop waits for the requests in flight. */
 #define STOP_SECONDS 10
@@ -195,6 +198,8 @@ static enum MHD_Result post_visitor(struct gateway_server *gw, struct MHD_Connec
 	if (opt_string(j, "email"))
 		json_object_set(card, "email", json_object_get(j, "email"));
 	pthread_mutex_lock(&gw->lock);
+	if (json_object_size(gw->visitors) >= VISITORS_MAX)
+		json_object_clear(gw->visitors);
 	json_object_set_new(gw->visitors, id, card);
 	pthread_mutex_unlock(&gw->lock);
 	json_decref(j);
@@ -278,12 +283,13 @@ static void event_stream_free(void *cls)
 	free(es);
 }
 
-/* Adds the answers not sent yet to pending; with announce unset they are only marked seen. */
-static void event_stream_read(struct event_stream *es, int announce)
+/* Adds the answers after `after` (all: NULL) not sent yet to pending;
+   with announce unset they are only marked seen. */
+static void event_stream_read(struct event_stream *es, const char *after, int announce)
 {
 	json_t *replies = NULL, *r;
 	size_t i;
-	if (visitor_replies(&replies, es->gw, es->visitor, NULL) < 0)
+	if (visitor_replies(&replies, es->gw, es->visitor, after) < 0)
 		return;
 	json_array_foreach(replies, i, r) {
 		const char *id = opt_string(r, "id");
@@ -324,7 +330,7 @@ static ssize_t event_stream_next(void *cls, uint64_t pos, char *buf, size_t max)
 		if (gen != es->generation) {
 			/* taken before the read: a change during it wakes us again */
 			es->generation = gen;
-			event_stream_read(es, 1);
+			event_stream_read(es, NULL, 1);
 		} else {
 			strbuf_addstr(&es->pending, ": keep-alive\n\n");
 		}
@@ -339,6 +345,8 @@ static ssize_t event_stream_next(void *cls, uint64_t pos, char *buf, size_t max)
 
 static enum MHD_Result get_events(struct gateway_server *gw, struct MHD_Connection *c, const char *visitor)
 {
+	/* a browser's EventSource comes back with the last id it got */
+	const char *after = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
 	struct event_stream *es = calloc(1, sizeof(*es));
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -350,9 +358,14 @@ static enum MHD_Result get_events(struct gateway_server *gw, struct MHD_Connecti
 	pthread_mutex_lock(&gw->lock);
 	es->generation = gw->generation;
 	pthread_mutex_unlock(&gw->lock);
-	/* only what comes from now on: GET /v1/messages gave the rest */
-	event_stream_read(es, 0);
+	if (!after)
+		after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
 	strbuf_addstr(&es->pending, ": dlg chat\nretry: 3000\n\n");
+	/* what came after the last one it got, at once; without one, only what
+	   comes from now on (GET /v1/messages gave the rest) */
+	if (after)
+		event_stream_read(es, after, 1);
+	event_stream_read(es, NULL, 0);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, event_stream_next, es, event_stream_free);
 	if (!r) {
 		event_stream_free(es);

@@ -64,7 +64,17 @@ test_expect_success 'an answer sent reaches the visitor: GET /v1/messages and, w
 	grep "^data:.*Заказ в пути 🚚" events && grep "^event: reply$" events &&
 	api GET /v1/messages "$(cat T)" >m && test "$(cat status)" = 200 &&
 	python3 -c "import json; r=json.load(open(\"m\")); assert len(r)==1 and r[0][\"text\"]==\"Заказ в пути 🚚\", r" &&
-	api GET "/v1/messages?after=$(json "[0][\"id\"]")" "$(cat T)" >m2 && test "$(cat m2)" = "[]"
+	python3 -c "import json; print(json.load(open(\"m\"))[0][\"id\"])" >first &&
+	api GET "/v1/messages?after=$(cat first)" "$(cat T)" >m2 && test "$(cat m2)" = "[]"
+'
+
+test_expect_success 'a stream that comes back with Last-Event-ID gets what it missed at once' '
+	dlg -C s reply -m "Второй ответ" --send $(cat D) &&
+	curl -s -N -m 2 -H "Authorization: Bearer $(cat T)" -H "Last-Event-ID: $(cat first)" \
+		"$(GW)/v1/events" >events2 || test $? = 28 &&
+	grep "^data:.*Второй ответ" events2 && ! grep "Заказ в пути" events2 &&
+	curl -s -N -m 1 -H "Authorization: Bearer $(cat T)" "$(GW)/v1/events" >events3 || test $? = 28 &&
+	! grep "^data:" events3
 '
 
 test_expect_success 'another visitor cannot read the first one'"'"'s answers' '
@@ -125,7 +135,9 @@ test_expect_success 'CORS: only the configured origins, preflight answered' '
 '
 
 test_expect_success 'SIGTERM while a message is on its way: it is answered, kept, and the gateway exits 0' '
+	curl -s -N -H "Authorization: Bearer $(cat T)" "$(GW)/v1/events" >events4 &
 	pid=$(cat "$TRASH/peer-gw/pid") &&
+	for _ in $(seq 100); do grep -q "^:" events4 && break; sleep 0.05; done &&
 	python3 - "$(GW)" "$(cat T)" $pid >inflight <<-\PY &&
 	import os, signal, socket, sys, time
 	url, token, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])

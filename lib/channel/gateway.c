@@ -253,14 +253,21 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	return err;
 }
 
+/* An answer and when it was written to out/. */
+struct reply {
+	json_t *json;
+	struct timespec written;
+};
+
 static int reply_cmp(const void *a, const void *b)
 {
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *dx = json_string_value(json_object_get(x, "date"));
-	const char *dy = json_string_value(json_object_get(y, "date"));
-	int c = strcmp(dx, dy);
-	return c ? c : strcmp(json_string_value(json_object_get(x, "id")),
-			      json_string_value(json_object_get(y, "id")));
+	const struct reply *x = a, *y = b;
+	if (x->written.tv_sec != y->written.tv_sec)
+		return x->written.tv_sec < y->written.tv_sec ? -1 : 1;
+	if (x->written.tv_nsec != y->written.tv_nsec)
+		return x->written.tv_nsec < y->written.tv_nsec ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x->json, "id")),
+		      json_string_value(json_object_get(y->json, "id")));
 }
 
 static int is_string(json_t *o, const char *key)
@@ -271,7 +278,7 @@ static int is_string(json_t *o, const char *key)
 int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, const char *after)
 {
 	struct strbuf data = STRBUF_INIT;
-	json_t **items = NULL;
+	struct reply *items = NULL;
 	size_t n = 0, alloc = 0, start = 0;
 	struct dirent *de;
 	int fd = dup(sp->out);
@@ -286,11 +293,13 @@ int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, c
 	rewinddir(d);
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
+		struct stat st;
 		json_t *j;
 		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json"))
 			continue;
 		strbuf_reset(&data);
-		if (file_read_regular(&data, dirfd(d), de->d_name, FILE_NOFOLLOW, SPOOL_MAX_FILE) < 0)
+		if (file_read_regular(&data, dirfd(d), de->d_name, FILE_NOFOLLOW, SPOOL_MAX_FILE) < 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		/* a cheap look before parsing another visitor's answer, attachments and all */
 		if (!strstr(data.buf, visitor))
@@ -302,20 +311,23 @@ int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, c
 			continue;
 		}
 		ALLOC_GROW(items, n + 1, alloc);
-		items[n++] = j;
+		/* the inode's change time: set by the kernel, never by a utime() */
+		items[n].json = j;
+		items[n].written = st.st_ctim;
+		n++;
 	}
 	closedir(d);
 	strbuf_release(&data);
 	if (n)
 		qsort(items, n, sizeof(*items), reply_cmp);
 	for (size_t i = 0; after && i < n; i++)
-		if (!strcmp(json_string_value(json_object_get(items[i], "id")), after))
+		if (!strcmp(json_string_value(json_object_get(items[i].json, "id")), after))
 			start = i + 1;
 	*out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		if (i >= start)
-			json_array_append(*out, items[i]);
-		json_decref(items[i]);
+			json_array_append(*out, items[i].json);
+		json_decref(items[i].json);
 	}
 	free(items);
 	return 0;

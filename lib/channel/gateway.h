@@ -50,9 +50,11 @@ struct gateway_message {
    goes into id.  DLG_EINVALID for an empty or too long text. */
 int gateway_message_write(struct strbuf *id, const struct spool *sp, const struct gateway_message *m);
 
-/* The answers in out/ for visitor, oldest first (date, then id), those
-   after the answer whose id is after when it is one of them: a new JSON
-   array in *out.  Files that are not such answers are skipped. */
+/* The answers in out/ for visitor in the order they were written there
+   (the files' change time, then id), so that one sent late is not passed
+   over by a reader that had the ones after it by date; those after the
+   answer whose id is after when it is one of them: a new JSON array in
+   *out.  Files that are not such answers are skipped. */
 int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, const char *after);
 
 #endif

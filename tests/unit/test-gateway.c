@@ -181,12 +181,14 @@ static void put_out(const char *name, const char *json)
 	assert_int_equal(file_write_at(sp.tmp, "t.", sp.out, name, json, strlen(json), FILE_NO_SYNC), 0);
 }
 
-static void test_replies_own_only_oldest_first(void **state)
+static void test_replies_own_only_in_order_written(void **state)
 {
 	json_t *r = NULL;
 	(void)state;
-	put_out("bbbb.json", "{\"id\":\"bbbb\",\"visitor\":\"v1\",\"text\":\"second\",\"date\":\"2026-11-24T10:00:05Z\"}");
-	put_out("aaaa.json", "{\"id\":\"aaaa\",\"visitor\":\"v1\",\"text\":\"first\",\"date\":\"2026-11-24T10:00:00Z\"}");
+	/* in the order written, whatever their names and dates: the second was sent late */
+	put_out("bbbb.json", "{\"id\":\"bbbb\",\"visitor\":\"v1\",\"text\":\"first\",\"date\":\"2026-11-24T10:00:05Z\"}");
+	usleep(20000); /* past the file system clock's tick */
+	put_out("aaaa.json", "{\"id\":\"aaaa\",\"visitor\":\"v1\",\"text\":\"second\",\"date\":\"2026-11-24T10:00:00Z\"}");
 	put_out("cccc.json", "{\"id\":\"cccc\",\"visitor\":\"v2\",\"text\":\"not yours\",\"date\":\"2026-11-24T10:00:01Z\"}");
 	put_out("dddd.json", "{not json");
 	assert_int_equal(symlinkat("/etc/passwd", sp.out, "eeee.json"), 0);
@@ -195,9 +197,9 @@ static void test_replies_own_only_oldest_first(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "text")), "first");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 1), "text")), "second");
 	json_decref(r);
-	assert_int_equal(gateway_replies(&r, &sp, "v1", "aaaa"), 0);
+	assert_int_equal(gateway_replies(&r, &sp, "v1", "bbbb"), 0);
 	assert_int_equal(json_array_size(r), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")), "bbbb");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")), "aaaa");
 	json_decref(r);
 	assert_int_equal(gateway_replies(&r, &sp, "v3", NULL), 0);
 	assert_int_equal(json_array_size(r), 0);
@@ -211,7 +213,7 @@ int main(void)
 		cmocka_unit_test(test_token_refused),
 		cmocka_unit_test(test_key_made_once),
 		cmocka_unit_test(test_message_is_what_fetch_reads),
-		cmocka_unit_test(test_replies_own_only_oldest_first),
+		cmocka_unit_test(test_replies_own_only_in_order_written),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
