@@ -9,7 +9,7 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libgit2 jansson libmagic sqlite3 zlib
+PKGS = libgit2 jansson libmagic sqlite3 zlib libmicrohttpd nettle
 
 CFLAGS ?= -O2 -g
 DLG_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
@@ -20,7 +20,7 @@ dynamic_section = $(shell objdump -p $$($(PKG_CONFIG) --variable=libdir $(1))/$(
 	awk '$$1 == "SONAME" || $$1 == "NEEDED" { print $$1 "=" $$2 }')
 # libgit2 is opened with dlopen() on first use (lib/git/gitlib.h says why).
 # Snowball's stemmers (the search tokenizer) have no pkg-config file.
-DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2,$(PKGS))) -lstemmer
+DLG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out libgit2 libmicrohttpd,$(PKGS))) -lstemmer
 GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2)
 GIT2_DYNAMIC := $(call dynamic_section,libgit2)
 GIT2_SONAME = $(patsubst SONAME=%,%,$(filter SONAME=%,$(GIT2_DYNAMIC)))
@@ -30,6 +30,9 @@ CURL_DYNAMIC := $(call dynamic_section,libcurl)
 CURL_SONAME = $(patsubst SONAME=%,%,$(filter SONAME=%,$(CURL_DYNAMIC)))
 DLG_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl) \
 	-DCURLLIB_SONAME='"$(or $(CURL_SONAME),libcurl.so.4)"'
+# And libmicrohttpd, for dlg chat serve alone (cmd/mhdlib.h).
+MHD_SONAME = $(patsubst SONAME=%,%,$(filter SONAME=%,$(call dynamic_section,libmicrohttpd)))
+DLG_CFLAGS += -DMHDLIB_SONAME='"$(or $(MHD_SONAME),libmicrohttpd.so.12)"'
 
 # The executable's stand-ins for mbedTLS's CA loaders (lib/git/gitlib.c says why)
 # only where they work and harm nothing: a shared libgit2 linked to mbedTLS

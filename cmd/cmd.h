@@ -24,7 +24,7 @@ struct dlg_ctx {
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
 CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send); CMD(operator); CMD(config); CMD(template); CMD(emoji); CMD(trigger);
-CMD(attachment); CMD(search); CMD(log); CMD(hook);
+CMD(attachment); CMD(search); CMD(log); CMD(hook); CMD(chat);
 /* The command being run, as messages name it ("dlg: CMD: ..."). */
 extern const char *cmd_name;
 

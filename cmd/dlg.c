@@ -51,6 +51,7 @@ static const struct cmd_struct commands[] = {
 	{ "reindex", cmd_reindex, NEED_STORE, "rebuild the index that list reads" },
 	{ "channel", cmd_channel, NEED_STORE, "configure the channels customers write through" },
 	{ "fetch",  cmd_fetch,  NEED_STORE, "bring new messages from the channels" },
+	{ "chat",   cmd_chat,   NEED_STORE, "serve the website chat: visitors write, answers come back live" },
 	{ "send",   cmd_send,   NEED_STORE, "deliver queued answers through their channels" },
 	{ "operator", cmd_operator, NEED_STORE, "add operators, mark them away or back" },
 	{ "config", cmd_config, NEED_STORE, "read and set the store's versioned configuration" },

@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list search show log reply note assign close reopen tag user sync fsck reindex channel fetch send operator config template attachment emoji trigger help"
+_dlg_commands="init clone import list search show log reply note assign close reopen tag user sync fsck reindex channel fetch chat send operator config template attachment emoji trigger help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -477,6 +477,17 @@ _dlg()
         rm)
             ((${#args[@]} == 1)) && _dlg_reply "$(_dlg_channels)"
             ;;
+        esac
+        ;;
+    chat)
+        if ((COMP_CWORD == ci + 1)); then
+            [[ $cur == -* ]] && _dlg_reply --help || _dlg_reply serve
+            return 0
+        fi
+        case $prev in
+        --channel) _dlg_reply "$(_dlg_channels)" ;;
+        --listen) ;;
+        *) [[ $cur == -* ]] && _dlg_reply $'--channel\n--listen\n--help' ;;
         esac
         ;;
     fetch)

@@ -21,70 +21,10 @@
 #include "base/fileio.h"
 #include "base/time.h"
 #include "channel/driver.h"
+#include "channel/spool.h"
 #include "mail/charset.h"
 #include "mail/mime.h"
 
-/* Larger files are not visitor messages: 2 MB of attachments, base64, and room for text. */
-#define SPOOL_MAX_FILE (8u << 20)
-
-/*
- * The spool's directories, opened once each without following a symbolic
- * link: the site's account can write the spool, so a path looked up twice
- * could lead elsewhere the second time.  Everything after is relative to
- * these descriptors.
- */
-struct spool {
-	int top, tmp, new, cur, out;
-};
-enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8 };
-
-static void spool_close(struct spool *sp)
-{
-	int *fds[] = { &sp->top, &sp->tmp, &sp->new, &sp->cur, &sp->out };
-	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
-	}
-}
-
-/* Opens the spool and the subdirectories in `which`; tmp/, cur/ and out/ are made when missing. */
-static int spool_open(struct spool *sp, const struct channel *ch, int which)
-{
-	static const struct { int bit; const char *name; } subdirs[] = {
-		{ SPOOL_TMP, "tmp" }, { SPOOL_NEW, "new" }, { SPOOL_CUR, "cur" }, { SPOOL_OUT, "out" },
-	};
-	int *fds[] = { &sp->tmp, &sp->new, &sp->cur, &sp->out };
-	struct strbuf top = STRBUF_INIT, label = STRBUF_INIT;
-	const char *dir = channel_get(ch, "spool");
-	int err = 0;
-
-	sp->top = sp->tmp = sp->new = sp->cur = sp->out = -1;
-	if (!dir || !*dir)
-		return dlg_error(DLG_EINVALID, "no spool directory is set (--spool DIR)");
-	/* "spool/" would follow a link named spool: the slash is not part of its name */
-	strbuf_addstr(&top, dir);
-	while (top.len > 1 && top.buf[top.len - 1] == '/')
-		strbuf_setlen(&top, top.len - 1);
-	if ((sp->top = dir_open_at(AT_FDCWD, top.buf, 0, 0, top.buf)) < 0)
-		err = sp->top;
-	for (size_t i = 0; !err && i < sizeof(subdirs) / sizeof(*subdirs); i++) {
-		if (!(which & subdirs[i].bit))
-			continue;
-		strbuf_reset(&label);
-		strbuf_addf(&label, "%s/%s", top.buf, subdirs[i].name);
-		*fds[i] = dir_open_at(sp->top, subdirs[i].name, subdirs[i].bit != SPOOL_NEW, 0755, label.buf);
-		if (*fds[i] < 0)
-			err = *fds[i];
-	}
-	if (err) {
-		err = dlg_error(err, "spool directory %s", dlg_error_last());
-		spool_close(sp);
-	}
-	strbuf_release(&top);
-	strbuf_release(&label);
-	return err;
-}
 
 static int chat_fetch(struct fetch_batch *b, struct channel *ch, const struct fetch_opts *o)
 {

@@ -1,0 +1,60 @@
+#ifndef DLG_GATEWAY_H
+#define DLG_GATEWAY_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/strbuf.h"
+#include "channel/spool.h"
+
+/*
+ * The website chat's gateway (dlg chat serve), the parts that need no
+ * socket: visitors' signed tokens, a visitor's message into the spool's
+ * new/ (through tmp/), a visitor's answers from out/.  The gateway opens
+ * the store only to read the channel's settings and its key at start.
+ */
+#define GATEWAY_KEY_SIZE 32
+#define GATEWAY_TOKEN_TTL (30 * 24 * 3600)
+#define GATEWAY_TEXT_MAX 4096    /* characters (code points) of one message */
+#define GATEWAY_VISITOR_ID_LEN 24
+
+/*
+ * The channel's signing key, .git/dlg/secrets/CHANNEL.chat-key: 32 bytes,
+ * mode 0600, made from getrandom() the first time (O_CREAT|O_EXCL|
+ * O_NOFOLLOW, so a planted link is never written through).  A key of
+ * another size, not a regular file, or readable by others is refused.
+ */
+int gateway_key_load(unsigned char key[GATEWAY_KEY_SIZE], const char *dlgdir, const char *channel);
+
+/* A new visitor id: GATEWAY_VISITOR_ID_LEN random hex digits. */
+void gateway_visitor_id(char out[GATEWAY_VISITOR_ID_LEN + 1]);
+
+/* base64url(VISITOR "." EXPIRY "." HMAC-SHA256(key, VISITOR "." EXPIRY)), no padding. */
+void gateway_token_make(struct strbuf *out, const unsigned char *key, const char *visitor, time_t expiry);
+/* The visitor a token names: DLG_EINVALID ("forged token", "expired token")
+   unless the key signed it and it has not expired at now. */
+int gateway_token_verify(struct strbuf *visitor, const unsigned char *key, const char *token, time_t now);
+
+/* Code points in text (valid UTF-8, as jansson gives it). */
+size_t gateway_text_chars(const char *text);
+
+struct gateway_message {
+	const char *visitor, *name, *email;  /* name and email may be NULL */
+	const char *page;                    /* may be NULL */
+	const char *text;
+	time_t date;
+};
+/* Writes m into new/ through tmp/ as the JSON `dlg fetch` reads, fsynced
+   before it returns: an answered message is never lost.  Its spool id
+   goes into id.  DLG_EINVALID for an empty or too long text. */
+int gateway_message_write(struct strbuf *id, const struct spool *sp, const struct gateway_message *m);
+
+/* The answers in out/ for visitor in the order they were written there
+   (the files' change time, then id), so that one sent late is not passed
+   over by a reader that had the ones after it by date; those after the
+   answer whose id is after when it is one of them: a new JSON array in
+   *out.  Files that are not such answers are skipped. */
+int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, const char *after);
+
+#endif
