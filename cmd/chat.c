@@ -559,7 +559,7 @@ static int gateway_setup(struct gateway_server *gw, struct dlg_ctx *ctx, const c
 	if (!err && !(err = channel_open(&ch, ctx->store, &c, name))) {
 		if (strcmp(ch.type, "chat"))
 			err = dlg_error(DLG_EINVALID, "channel '%s' is a %s channel, not chat", name, ch.type);
-		else if (!(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT)))
+		else if (!(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_MAKE_NEW)))
 			err = gateway_key_load(gw->key, ctx->store->dlgdir, name);
 		if (!err && (origins = channel_get(&ch, "origins"))) {
 			struct strbuf one = STRBUF_INIT;

@@ -25,7 +25,7 @@ json() { python3 -c "import json,sys; print(json.load(open('body'))$1)"; }
 
 # Started outside the tests, whose subshells would end it.
 trap stop_peers EXIT
-dlg init -q s && mkdir -p spool/new &&
+dlg init -q s && mkdir spool && # the gateway makes new/, tmp/ and out/
 dlg -C s channel add site --type chat --spool "$PWD/spool" &&
 dlg -C s config channel.site.origins "https://shop.example, https://www.shop.example" &&
 start_gateway gw

@@ -39,7 +39,8 @@ int spool_open_dir(struct spool *sp, const char *dir, int which)
 			continue;
 		strbuf_reset(&label);
 		strbuf_addf(&label, "%s/%s", top.buf, subdirs[i].name);
-		*fds[i] = dir_open_at(sp->top, subdirs[i].name, subdirs[i].bit != SPOOL_NEW, 0755, label.buf);
+		*fds[i] = dir_open_at(sp->top, subdirs[i].name,
+				      subdirs[i].bit != SPOOL_NEW || (which & SPOOL_MAKE_NEW), 0755, label.buf);
 		if (*fds[i] < 0)
 			err = *fds[i];
 	}

@@ -14,7 +14,10 @@
 struct spool {
 	int top, tmp, new, cur, out;
 };
-enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8 };
+/* Missing directories are made, but new/ only with SPOOL_MAKE_NEW: a
+   reader that made it would wait forever on a spool nobody writes to; the
+   gateway, which writes new/, makes it. */
+enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8, SPOOL_MAKE_NEW = 16 };
 
 /* Larger files are not visitor messages: 2 MB of attachments, base64, and room for text. */
 #define SPOOL_MAX_FILE (8u << 20)
