@@ -5,6 +5,9 @@
 #   BENCH_SKIP_1M=1  leave out the million (it takes hours on 2 cores)
 #   BENCH_DIR     scratch space (default /tmp/dlg-bench; needs ~1 GB per 100k)
 #   BENCH_RUNS    timed runs per latency figure (default 31)
+#   BENCH_CHAT_VISITORS, BENCH_CHAT_MESSAGES  the chat gateway's load
+#                 (default 1000 visitors holding event streams, 20000
+#                 messages; 0 visitors leaves it out)
 #
 # Times are whole-process wall times, as a script feels them.  Prints one
 # table; nothing here asserts a target.
@@ -189,7 +192,28 @@ bench_size() {
 	rm -rf "$w/checkout" "$w/nmdb"
 }
 
+# The chat gateway under load (bench/chat-load.py): visitors holding live
+# event streams while they send; its figures are printed after the table.
+bench_chat() {
+	local w=$DIR/chat port pid
+	rm -rf "$w" && mkdir -p "$w/spool" || return
+	"$DLG" init -q "$w/s" && "$DLG" -C "$w/s" channel add site --type chat --spool "$w/spool" >/dev/null || return
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	(ulimit -n "$(ulimit -Hn)"; exec "$DLG" -C "$w/s" chat serve --channel site --listen "127.0.0.1:$port" 2>"$w/log") &
+	pid=$!
+	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+	/usr/bin/python3 bench/chat-load.py --url "http://127.0.0.1:$port" --spool "$w/spool" --pid "$pid" \
+		--visitors "$CHAT_VISITORS" --messages "$CHAT_MESSAGES" >"$w/report"
+	kill "$pid"; wait "$pid"
+	CHAT_REPORT=$(cat "$w/report")
+	rm -rf "$w"
+}
+CHAT_VISITORS=${BENCH_CHAT_VISITORS:-1000}
+CHAT_MESSAGES=${BENCH_CHAT_MESSAGES:-20000}
+CHAT_REPORT=
+
 for n in $SIZES; do bench_size "$n"; done
+[ "$CHAT_VISITORS" != 0 ] && bench_chat
 
 med() { echo "${1%% *}"; }
 p99() { echo "${1##* }"; }
@@ -245,3 +269,26 @@ printf '%-34s' "  .git/objects / raw"; for n in $SIZES; do printf '%16s' "$(rati
 printf '%-34s' "  after git gc / raw"; for n in $SIZES; do printf '%16s' "$(ratio "${R[$n,gc_bytes]:-0}" "${R[$n,raw_bytes]:-0}")"; done; echo
 printf '%-34s' "view apparent / allocated, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,view_apparent]:-0} >> 20 ))/$(( ${R[$n,view_alloc]:-0} >> 20 ))"; done; echo
 printf '%-34s' "raw message bytes, MB"; for n in $SIZES; do printf '%16s' "$(( ${R[$n,raw_bytes]:-0} >> 20 ))"; done; echo
+if [ -n "$CHAT_REPORT" ]; then
+	echo
+	echo "$CHAT_REPORT" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+kb = lambda v: "-" if v is None else "%.1f" % (v / 1024)
+print("chat gateway: %d visitors with live event streams, %d messages" % (r["visitors"], r["messages"]))
+rows = [
+    ("accepted / refused", "%d / %d" % (r["accepted"], r["refused"])),
+    ("lost / duplicated in the spool", "%d / %d" % (r["lost"], r["duplicated"])),
+    ("messages/s", r["messages_per_s"]),
+    ("send to spool (201), p50 / p99 ms", "%s / %s" % (r["send_to_spool_p50_ms"], r["send_to_spool_p99_ms"])),
+    ("answer to its stream, p50 / max ms", "%s / %s" % (r["answer_p50_ms"], r["answer_max_ms"])),
+    ("gateway RSS, streams open, MB", kb(r["rss_kb_streams_open"])),
+    ("gateway peak RSS, MB", kb(r["peak_rss_kb"])),
+    ("gateway threads", r["threads"]),
+]
+for k, v in rows:
+    print("%-34s%16s" % (k, v))
+for p in r["problems"]:
+    print("PROBLEM: " + p)
+'
+fi
