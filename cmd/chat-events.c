@@ -14,13 +14,33 @@
 #include "cmd.h"
 
 
-int chat_visitor_replies(json_t **out, struct gateway_server *gw, const char *visitor, const char *after)
+/* The visitor's answers (after `after`), and the generation of the index they were read at. */
+static int visitor_replies_at(json_t **out, unsigned long *generation, struct gateway_server *gw,
+			      const char *visitor, const char *after)
 {
 	int err;
 	pthread_mutex_lock(&gw->lib_lock);
-	err = gateway_replies(out, &gw->sp, visitor, after);
+	pthread_rwlock_rdlock(&gw->answers_lock);
+	if (generation)
+		*generation = answer_index_generation(gw->answers, visitor);
+	err = answer_index_replies(out, gw->answers, visitor, after);
+	pthread_rwlock_unlock(&gw->answers_lock);
 	pthread_mutex_unlock(&gw->lib_lock);
 	return err;
+}
+
+int chat_visitor_replies(json_t **out, struct gateway_server *gw, const char *visitor, const char *after)
+{
+	return visitor_replies_at(out, NULL, gw, visitor, after);
+}
+
+static unsigned long visitor_generation(struct gateway_server *gw, const char *visitor)
+{
+	unsigned long gen;
+	pthread_rwlock_rdlock(&gw->answers_lock);
+	gen = answer_index_generation(gw->answers, visitor);
+	pthread_rwlock_unlock(&gw->answers_lock);
+	return gen;
 }
 
 /* One /v1/events stream: answers the visitor has not been sent yet, as they come. */
@@ -28,7 +48,8 @@ struct event_stream {
 	struct gateway_server *gw;
 	char *visitor;
 	struct strlist sent;      /* ids of the answers this stream has seen */
-	unsigned long generation; /* of out/ when it was last read */
+	unsigned long generation; /* of out/ when it was last looked at */
+	unsigned long answers_generation; /* of the visitor's answers when they were read */
 	struct strbuf pending;    /* what the next calls hand to MHD */
 	size_t pending_off;
 };
@@ -48,7 +69,7 @@ static void event_stream_read(struct event_stream *es, const char *after, int an
 {
 	json_t *replies = NULL, *r;
 	size_t i;
-	if (chat_visitor_replies(&replies, es->gw, es->visitor, after) < 0)
+	if (visitor_replies_at(&replies, &es->answers_generation, es->gw, es->visitor, after) < 0)
 		return;
 	json_array_foreach(replies, i, r) {
 		const char *id = chat_opt_string(r, "id");
@@ -89,7 +110,9 @@ static ssize_t event_stream_next(void *cls, uint64_t pos, char *buf, size_t max)
 		if (gen != es->generation) {
 			/* taken before the read: a change during it wakes us again */
 			es->generation = gen;
-			event_stream_read(es, NULL, 1);
+			/* another visitor's answer: nothing to read */
+			if (visitor_generation(gw, es->visitor) != es->answers_generation)
+				event_stream_read(es, NULL, 1);
 		} else {
 			strbuf_addstr(&es->pending, ": keep-alive\n\n");
 		}
@@ -138,17 +161,38 @@ enum MHD_Result chat_get_events(struct gateway_server *gw, struct MHD_Connection
 }
 
 
+/* Tells the index about each name in a buffer of inotify events. */
+static void index_events(struct gateway_server *gw, const char *buf, ssize_t len)
+{
+	struct strbuf changed = STRBUF_INIT;
+	for (const char *p = buf; p < buf + len;) {
+		const struct inotify_event *ev = (const struct inotify_event *)p;
+		pthread_mutex_lock(&gw->lib_lock);
+		pthread_rwlock_wrlock(&gw->answers_lock);
+		if (ev->mask & IN_Q_OVERFLOW)
+			answer_index_rescan(gw->answers);
+		else if (ev->len)
+			answer_index_update(&changed, gw->answers, ev->name);
+		pthread_rwlock_unlock(&gw->answers_lock);
+		pthread_mutex_unlock(&gw->lib_lock);
+		p += sizeof(*ev) + ev->len;
+	}
+	strbuf_release(&changed);
+}
+
 void *chat_watch_out(void *arg)
 {
 	struct watcher *w = arg;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	for (;;) {
 		struct pollfd fds[2] = { { w->inotify, POLLIN, 0 }, { w->stop, POLLIN, 0 } };
+		ssize_t n;
 		if (poll(fds, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (fds[1].revents)
 			break;
-		if (fds[0].revents && read(w->inotify, buf, sizeof(buf)) > 0) {
+		if (fds[0].revents && (n = read(w->inotify, buf, sizeof(buf))) > 0) {
+			index_events(w->gw, buf, n);
 			pthread_mutex_lock(&w->gw->lock);
 			w->gw->generation++;
 			pthread_cond_broadcast(&w->gw->changed);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "base/strbuf.h"
+#include "channel/answers.h"
 #include "channel/gateway.h"
 #include "mhdlib.h"
 
@@ -26,6 +27,9 @@ struct gateway_server {
 	struct spool sp;
 	unsigned char key[GATEWAY_KEY_SIZE];
 	struct strlist origins;
+	/* whose each answer in out/ is; the watcher writes it, requests read it */
+	struct answer_index *answers;
+	pthread_rwlock_t answers_lock;
 	/* the name and email each visitor gave, by id: what their messages carry */
 	json_t *visitors;
 	/* the library's error slot is one per process: one caller at a time */

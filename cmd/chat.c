@@ -116,6 +116,7 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 		return error_last();
 	gw.visitors = json_object();
 	pthread_mutex_init(&gw.lib_lock, NULL);
+	pthread_rwlock_init(&gw.answers_lock, NULL);
 	pthread_mutex_init(&gw.lock, NULL);
 	pthread_cond_init(&gw.changed, NULL);
 
@@ -129,12 +130,18 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 	/* out/ by its descriptor: the path could lead elsewhere by now */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", gw.sp.out);
 	if ((w.inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0 ||
-	    inotify_add_watch(w.inotify, proc, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE) < 0 ||
+	    inotify_add_watch(w.inotify, proc, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_FROM |
+			      IN_DELETE) < 0 ||
 	    pipe(stop_pipe) < 0) {
 		ret = error_msg("cannot watch the spool's out/: %s", strerror(errno));
 		goto out;
 	}
 	w.stop = stop_pipe[0];
+	/* after the watch: a file written in between is reported, not missed */
+	if (answer_index_new(&gw.answers, gw.sp.out) < 0) {
+		ret = error_last();
+		goto out;
+	}
 	if (pthread_create(&watcher, NULL, chat_watch_out, &w)) {
 		ret = error_msg("cannot start a thread");
 		goto out;
@@ -176,6 +183,7 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (stop_pipe[i] >= 0)
 			close(stop_pipe[i]);
+	answer_index_free(gw.answers);
 	spool_close(&gw.sp);
 	json_decref(gw.visitors);
 	strlist_clear(&gw.origins);

@@ -22,6 +22,7 @@
 #include "base/fileio.h"
 #include "base/hex.h"
 #include "base/time.h"
+#include "channel/answers.h"
 #include "channel/gateway.h"
 
 /* Longer tokens are not ours: a visitor id, a 20-digit expiry, a MAC, in base64. */
@@ -253,82 +254,13 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	return err;
 }
 
-/* An answer and when it was written to out/. */
-struct reply {
-	json_t *json;
-	struct timespec written;
-};
-
-static int reply_cmp(const void *a, const void *b)
-{
-	const struct reply *x = a, *y = b;
-	if (x->written.tv_sec != y->written.tv_sec)
-		return x->written.tv_sec < y->written.tv_sec ? -1 : 1;
-	if (x->written.tv_nsec != y->written.tv_nsec)
-		return x->written.tv_nsec < y->written.tv_nsec ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(x->json, "id")),
-		      json_string_value(json_object_get(y->json, "id")));
-}
-
-static int is_string(json_t *o, const char *key)
-{
-	return json_is_string(json_object_get(o, key));
-}
-
 int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, const char *after)
 {
-	struct strbuf data = STRBUF_INIT;
-	struct reply *items = NULL;
-	size_t n = 0, alloc = 0, start = 0;
-	struct dirent *de;
-	int fd = dup(sp->out);
-	DIR *d;
-
+	struct answer_index *idx;
+	int err = answer_index_new(&idx, sp->out);
 	*out = NULL;
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return dlg_error(DLG_ERROR, "cannot read the spool's out/: %s", strerror(errno));
-	}
-	rewinddir(d);
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		struct stat st;
-		json_t *j;
-		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json"))
-			continue;
-		strbuf_reset(&data);
-		if (file_read_regular(&data, dirfd(d), de->d_name, FILE_NOFOLLOW, SPOOL_MAX_FILE) < 0 ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		/* a cheap look before parsing another visitor's answer, attachments and all */
-		if (!strstr(data.buf, visitor))
-			continue;
-		j = json_loadb(data.buf, data.len, 0, NULL);
-		if (!json_is_object(j) || !is_string(j, "id") || !is_string(j, "date") ||
-		    !is_string(j, "visitor") || strcmp(json_string_value(json_object_get(j, "visitor")), visitor)) {
-			json_decref(j);
-			continue;
-		}
-		ALLOC_GROW(items, n + 1, alloc);
-		/* the inode's change time: set by the kernel, never by a utime() */
-		items[n].json = j;
-		items[n].written = st.st_ctim;
-		n++;
-	}
-	closedir(d);
-	strbuf_release(&data);
-	if (n)
-		qsort(items, n, sizeof(*items), reply_cmp);
-	for (size_t i = 0; after && i < n; i++)
-		if (!strcmp(json_string_value(json_object_get(items[i].json, "id")), after))
-			start = i + 1;
-	*out = json_array();
-	for (size_t i = 0; i < n; i++) {
-		if (i >= start)
-			json_array_append(*out, items[i].json);
-		json_decref(items[i].json);
-	}
-	free(items);
-	return 0;
+	if (!err)
+		err = answer_index_replies(out, idx, visitor, after);
+	answer_index_free(idx);
+	return err;
 }

@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "base/fileio.h"
 #include "base/strbuf.h"
+#include "channel/answers.h"
 #include "channel/gateway.h"
 #include "store/chanmsg.h"
 
@@ -206,6 +207,62 @@ static void test_replies_own_only_in_order_written(void **state)
 	json_decref(r);
 }
 
+static size_t count_for(struct answer_index *idx, const char *visitor)
+{
+	json_t *r = NULL;
+	size_t n;
+	assert_int_equal(answer_index_replies(&r, idx, visitor, NULL), 0);
+	n = json_array_size(r);
+	json_decref(r);
+	return n;
+}
+
+/* The gateway's index follows out/ one reported name at a time. */
+static void test_answer_index_follows_out(void **state)
+{
+	struct answer_index *idx = NULL;
+	struct strbuf changed = STRBUF_INIT;
+	unsigned long g1, g2;
+	json_t *r = NULL;
+	(void)state;
+	put_out("a1.json", "{\"id\":\"a1\",\"visitor\":\"w1\",\"text\":\"one\",\"date\":\"2026-11-24T10:00:00Z\"}");
+	assert_int_equal(answer_index_new(&idx, sp.out), 0);
+	assert_int_equal(count_for(idx, "w1"), 1);
+	g1 = answer_index_generation(idx, "w1");
+	g2 = answer_index_generation(idx, "w2");
+	/* a new answer: only its visitor's generation moves */
+	usleep(20000);
+	put_out("a2.json", "{\"id\":\"a2\",\"visitor\":\"w1\",\"text\":\"two\",\"date\":\"2026-11-24T09:00:00Z\"}");
+	assert_int_equal(count_for(idx, "w1"), 1); /* not reported yet */
+	answer_index_update(&changed, idx, "a2.json");
+	assert_string_equal(changed.buf, "w1");
+	assert_true(answer_index_generation(idx, "w1") != g1);
+	assert_int_equal(answer_index_generation(idx, "w2"), g2);
+	assert_int_equal(answer_index_replies(&r, idx, "w1", "a1"), 0);
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "text")), "two");
+	json_decref(r);
+	/* replaced by another visitor's answer: it moves to them */
+	put_out("a1.json", "{\"id\":\"a1\",\"visitor\":\"w2\",\"text\":\"moved\",\"date\":\"2026-11-24T10:00:00Z\"}");
+	assert_int_equal(count_for(idx, "w1"), 1); /* read again, and no longer w1's */
+	answer_index_update(&changed, idx, "a1.json");
+	assert_int_equal(count_for(idx, "w1"), 1);
+	assert_int_equal(count_for(idx, "w2"), 1);
+	/* removed; a name that is no answer changes nobody's */
+	assert_int_equal(unlinkat(sp.out, "a2.json", 0), 0);
+	answer_index_update(&changed, idx, "a2.json");
+	assert_string_equal(changed.buf, "w1");
+	assert_int_equal(count_for(idx, "w1"), 0);
+	answer_index_update(&changed, idx, "notes.txt");
+	assert_string_equal(changed.buf, "");
+	/* after an overflow, a rescan finds what went unreported */
+	put_out("a3.json", "{\"id\":\"a3\",\"visitor\":\"w1\",\"text\":\"three\",\"date\":\"2026-11-24T10:00:00Z\"}");
+	assert_int_equal(answer_index_rescan(idx), 0);
+	assert_int_equal(count_for(idx, "w1"), 1);
+	answer_index_free(idx);
+	strbuf_release(&changed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_key_made_once),
 		cmocka_unit_test(test_message_is_what_fetch_reads),
 		cmocka_unit_test(test_replies_own_only_in_order_written),
+		cmocka_unit_test(test_answer_index_follows_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
