@@ -40,6 +40,8 @@ textarea, p, div { color: purple; }
 <script src="$GW/widget.js" data-name="Анна Петрова" data-email="anna@example.ru" async></script>
 </body></html>
 HTML
+sed -e 's/lang="ru-RU"/lang="en"/' -e 's/ data-name="[^"]*" data-email="[^"]*"//' \
+	site/index.html >site/en.html
 { (cd site && exec $PY -m http.server --bind 127.0.0.1 "$page_port") >"$TRASH/peer-page/log" 2>&1 &
   echo $! >"$TRASH/peer-page/pid"; } && wait_port "$page_port" || exit 1
 
@@ -89,7 +91,7 @@ if [ -n "$missing" ]; then
 	test_skip 'the widget in a real browser' "missing:$missing"
 else
 	$PY "$SRCDIR/tests/browser/chat.py" --gateway "$GW" --page "$PAGE/index.html" --store s \
-		--spool "$PWD/spool" --results results --artifacts "$SRCDIR/tests/artifacts" >browser.log 2>&1
+		--spool "$PWD/spool" --results results --artifacts "$SRCDIR/tests/artifacts" --gateway-pid "$d/pid" >browser.log 2>&1
 	grep "^#" browser.log
 	test -s results || printf "not ok\tthe browser cases ran\tchat.py reported nothing\n" >>results
 	while IFS="$(printf '\t')" read -r verdict title why; do

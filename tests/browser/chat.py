@@ -29,6 +29,7 @@ ap.add_argument('--store', required=True)
 ap.add_argument('--spool', required=True)
 ap.add_argument('--results', required=True)
 ap.add_argument('--artifacts', required=True)
+ap.add_argument('--gateway-pid', required=True, help='its pid file, which the shell script ends at exit')
 args = ap.parse_args()
 os.makedirs(args.artifacts, exist_ok=True)
 results = open(args.results, 'w', encoding='utf-8')
@@ -249,6 +250,47 @@ def _():
             assert status == 403, (status, body)
     finally:
         b.quit()
+
+
+@case('the stream comes back after the gateway restarts, with Last-Event-ID, and brings what came meanwhile')
+def _():
+    with open(args.gateway_pid) as f:
+        pid = int(f.read())
+    os.kill(pid, 15)
+    wait('the gateway to stop', lambda: not os.path.exists('/proc/%d' % pid) or
+         open('/proc/%d/stat' % pid).read().split()[2] == 'Z')
+    dlg('reply', '--send', '-m', 'Пока вы ждали: посылка у курьера', shared['dialog'])
+    time.sleep(1)  # the widget tries, fails, and backs off meanwhile
+    port = args.gateway.rsplit(':', 1)[1]
+    gw = subprocess.Popen(['dlg', '-C', args.store, 'chat', 'serve', '--channel', 'site',
+                           '--listen', '127.0.0.1:' + port], stderr=open('gateway2.log', 'w'))
+    with open(args.gateway_pid, 'w') as f:
+        f.write('%d\n' % gw.pid)
+    start = time.time()
+    wait('the answer sent while the gateway was down', lambda: 'посылка у курьера' in log_text(a), timeout=15)
+    print('# the stream came back %.1f s after the gateway restarted' % (time.time() - start))
+    assert log_text(a).count('посылка у курьера') == 1
+
+
+@case('in English on an English page; dlgChat.identify() names the visitor, dlgChat.open() opens the panel')
+def _():
+    c = browser()
+    try:
+        c.get(args.page.replace('index.html', 'en.html'))
+        bubble = wait('the bubble', lambda: c.find_elements(By.CSS_SELECTOR, 'button.dlgc-bubble'))[0]
+        assert bubble.get_attribute('aria-label') == 'Open the chat', bubble.get_attribute('aria-label')
+        c.execute_script('window.dlgChat.identify({name: "Boris", email: "boris@example.com"});'
+                         'window.dlgChat.open()')
+        box = c.find_element(By.CSS_SELECTOR, '.dlgc-panel textarea')
+        wait('the panel open', box.is_displayed)
+        before = len(spool_messages())
+        box.send_keys('Do you ship to Riga?', Keys.ENTER)
+        wait('the message', lambda: len(spool_messages()) == before + 1)
+        m = [m for m in spool_messages() if m.get('text') == 'Do you ship to Riga?'][0]
+        assert m['visitor'].get('name') == 'Boris' and m['visitor'].get('email') == 'boris@example.com', m
+        wait('the message shown', lambda: 'You' in c.find_element(By.CSS_SELECTOR, '.dlgc-log').text)
+    finally:
+        c.quit()
 
 
 @case('a pop-up answer shows as a card; the reply from the card carries popup and opens the conversation')
