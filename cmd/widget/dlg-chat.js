@@ -281,8 +281,11 @@
 		lastEventId = id;
 		if (a.source === 'popup')
 			showPopup(a);
-		else if (live && !isOpen())
+		else if (live && !isOpen()) {
 			setUnread(true);
+			/* the log is hidden with the panel: say it where it is heard */
+			ui.live.textContent = (str(a.operator) || T.support) + ': ' + str(a.text);
+		}
 		return true;
 	}
 

@@ -293,6 +293,20 @@ def _():
         c.quit()
 
 
+@case('an answer while the panel is closed marks the bubble and is read out by its live region')
+def _():
+    a.find_element(By.CSS_SELECTOR, '.dlgc-close').click()
+    dlg('reply', '--send', '-m', 'Курьер будет в 15:00', shared['dialog'])
+    bubble = a.find_element(By.CSS_SELECTOR, 'button.dlgc-bubble')
+    wait('the mark', lambda: 'dlgc-unread' in bubble.get_attribute('class'))
+    assert bubble.get_attribute('aria-label') == 'Открыть чат (новые сообщения)', bubble.get_attribute('aria-label')
+    live = a.find_element(By.CSS_SELECTOR, '.dlgc-sr')
+    assert live.get_attribute('aria-live') == 'polite' and 'Курьер будет в 15:00' in live.get_attribute('textContent')
+    bubble.click()
+    wait('the mark gone', lambda: 'dlgc-unread' not in bubble.get_attribute('class'))
+    assert 'Курьер будет в 15:00' in log_text(a)
+
+
 @case('a pop-up answer shows as a card; the reply from the card carries popup and opens the conversation')
 def _():
     a.find_element(By.CSS_SELECTOR, '.dlgc-close').click()
