@@ -90,6 +90,19 @@ lib/base/emoji-table.h: lib/base/emoji.tsv
 	mv $@.tmp $@
 lib/base/emoji.o: lib/base/emoji-table.h
 
+# The chat widget (cmd/widget/), built into dlg for dlg chat serve to hand to
+# browsers: each file a row of a table of C strings, with an ETag of its hash.
+cmd/widget/assets.h: cmd/widget/dlg-chat.js cmd/widget/dlg-chat.css cmd/widget/embed.awk
+	{ echo '/* Generated from cmd/widget/ by the Makefile: do not edit. */' && \
+	LC_ALL=C awk -v path=/widget.js -v 'type=text/javascript; charset=utf-8' \
+		-v etag=$$(sha256sum <cmd/widget/dlg-chat.js | cut -c1-20) \
+		-f cmd/widget/embed.awk cmd/widget/dlg-chat.js && \
+	LC_ALL=C awk -v path=/widget.css -v 'type=text/css; charset=utf-8' \
+		-v etag=$$(sha256sum <cmd/widget/dlg-chat.css | cut -c1-20) \
+		-f cmd/widget/embed.awk cmd/widget/dlg-chat.css; } >$@.tmp || { rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+cmd/chat-widget.o: cmd/widget/assets.h
+
 # Said plainly before the compiler says "libstemmer.h: No such file".
 STEMMER_MISSING = dlg needs libstemmer (Snowball stemmers; Debian: libstemmer-dev, which make deps installs)
 .stemmer-ok:
@@ -191,7 +204,7 @@ install: dlg
 	install -m 644 completions/_dlg $(DESTDIR)$(ZSHCOMPDIR)/_dlg
 
 clean:
-	rm -f dlg lib/*/*.o lib/libdlg.a lib/base/emoji-table.h cmd/*.o $(UNIT_BIN) .build-flags .stemmer-ok bench/gen bench/floor bench/clock
+	rm -f dlg lib/*/*.o lib/libdlg.a lib/base/emoji-table.h cmd/widget/assets.h cmd/*.o $(UNIT_BIN) .build-flags .stemmer-ok bench/gen bench/floor bench/clock
 	rm -rf demo.store demo.spool demo.peer tests/trash $(FUZZ_DIR)
 
 .PHONY: all deps fuzz fuzz-check fuzz-run unit test check lint demo bench install clean FORCE

@@ -77,4 +77,10 @@ int chat_visitor_replies(json_t **out, struct gateway_server *gw, const char *vi
 enum MHD_Result chat_get_events(struct gateway_server *gw, struct MHD_Connection *c, const char *visitor);
 void *chat_watch_out(void *arg);
 
+/* chat-widget.c: /widget.js and /widget.css */
+struct widget_asset;
+const struct widget_asset *chat_widget_asset(const char *url);
+enum MHD_Result chat_get_widget(struct gateway_server *gw, struct MHD_Connection *c, const char *method,
+				const char *url, const struct widget_asset *a);
+
 #endif

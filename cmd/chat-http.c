@@ -210,7 +210,7 @@ static enum MHD_Result preflight(struct gateway_server *gw, struct MHD_Connectio
 	chat_add_common_headers(gw, c, r);
 	if (allowed_origin(gw, c)) {
 		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-		MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+		MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
 		MHD_add_response_header(r, "Access-Control-Max-Age", "600");
 	}
 	ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, r);
@@ -271,6 +271,7 @@ enum MHD_Result chat_access_handler(void *cls, struct MHD_Connection *c, const c
 	struct gateway_server *gw = cls;
 	struct request *rq = *con_cls;
 	enum route route = route_of(url);
+	const struct widget_asset *asset;
 
 	if (!rq) {
 		const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -284,6 +285,8 @@ enum MHD_Result chat_access_handler(void *cls, struct MHD_Connection *c, const c
 		/* what needs no body is answered before it is read */
 		if (!strcmp(method, "OPTIONS"))
 			return preflight(gw, c);
+		if ((asset = chat_widget_asset(url)))
+			return chat_get_widget(gw, c, method, url, asset);
 		if (route == ROUTE_NONE)
 			return chat_refuse(gw, c, method, url, MHD_HTTP_NOT_FOUND, "no such path");
 		if (!method_allowed(route, method))
