@@ -157,7 +157,7 @@ static enum MHD_Result post_message(struct gateway_server *gw, struct MHD_Connec
 				    const struct request *rq, const char *url, const char *visitor)
 {
 	static const char *const keys[] = { "text", "page", "name", "email", NULL };
-	struct gateway_message m = { visitor, NULL, NULL, NULL, NULL, dlg_now() };
+	struct gateway_message m = { .visitor = visitor, .date = dlg_now() };
 	struct strbuf id = STRBUF_INIT;
 	const char *why = NULL;
 	json_t *j = body_object(rq, keys, &why), *card;

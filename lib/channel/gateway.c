@@ -23,6 +23,8 @@
 #include "base/hex.h"
 #include "base/time.h"
 #include "channel/gateway.h"
+#include "mail/charset.h"
+#include "mail/mime.h"
 
 /* Longer tokens are not ours: a visitor id, a 20-digit expiry, a MAC, in base64. */
 #define TOKEN_MAX 256
@@ -205,6 +207,56 @@ size_t gateway_text_chars(const char *text)
 	return n;
 }
 
+static int popup_id_valid(const char *id)
+{
+	size_t len = strlen(id);
+	if (!len || len > GATEWAY_POPUP_ID_MAX)
+		return 0;
+	for (; *id; id++)
+		if ((unsigned char)*id < 0x20 || *id == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The last name of a path a browser may send (C:\Users\...\a.png). */
+static const char *file_base_name(const char *name)
+{
+	const char *slash = strrchr(name, '/'), *backslash = strrchr(name, '\\');
+	if (slash && (!backslash || slash > backslash))
+		return slash + 1;
+	return backslash ? backslash + 1 : name;
+}
+
+static int message_check(const struct gateway_message *m)
+{
+	int has_text = m->text && *m->text;
+	if (!has_text && !m->file_name)
+		return dlg_error(DLG_EINVALID, "no text and no file");
+	if (has_text && gateway_text_chars(m->text) > GATEWAY_TEXT_MAX)
+		return dlg_error(DLG_EINVALID, "the text is longer than %d characters", GATEWAY_TEXT_MAX);
+	if (m->file_name && (!*file_base_name(m->file_name) || (!m->file_data && m->file_len)))
+		return dlg_error(DLG_EINVALID, "the file has no name");
+	if (m->file_name && m->file_len > GATEWAY_FILE_MAX)
+		return dlg_error(DLG_EINVALID, "the file is larger than 2 MB");
+	if (m->popup && !popup_id_valid(m->popup))
+		return dlg_error(DLG_EINVALID, "a pop-up id is 1 to %d characters, no control characters",
+				 GATEWAY_POPUP_ID_MAX);
+	return 0;
+}
+
+static json_t *file_json(const struct gateway_message *m)
+{
+	struct strbuf b64 = STRBUF_INIT;
+	char *type = mime_type_sniff(m->file_data ? m->file_data : "", m->file_len);
+	json_t *f;
+	base64_encode(&b64, m->file_data ? m->file_data : "", m->file_len);
+	f = json_pack("{s:s, s:s, s:s%}", "name", file_base_name(m->file_name), "type", type,
+		      "data", b64.buf, b64.len);
+	free(type);
+	strbuf_release(&b64);
+	return f;
+}
+
 int gateway_message_write(struct strbuf *id, const struct spool *sp, const struct gateway_message *m)
 {
 	struct strbuf name = STRBUF_INIT, iso = STRBUF_INIT;
@@ -214,10 +266,8 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	char *text;
 	int err;
 
-	if (!*m->text)
-		return dlg_error(DLG_EINVALID, "the text is empty");
-	if (gateway_text_chars(m->text) > GATEWAY_TEXT_MAX)
-		return dlg_error(DLG_EINVALID, "the text is longer than %d characters", GATEWAY_TEXT_MAX);
+	if ((err = message_check(m)) < 0)
+		return err;
 	random_hex(rnd, 16);
 	rnd[16] = '\0';
 	strbuf_reset(id);
@@ -229,7 +279,9 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 
 	j = json_object();
 	json_object_set_new(j, "id", json_string(id->buf));
-	json_object_set_new(j, "source", json_string("chat"));
+	json_object_set_new(j, "source", json_string(m->popup ? "popup" : "chat"));
+	if (m->popup)
+		json_object_set_new(j, "popup", json_string(m->popup));
 	v = json_object();
 	json_object_set_new(v, "id", json_string(m->visitor));
 	if (m->name && *m->name)
@@ -239,8 +291,10 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	json_object_set_new(j, "visitor", v);
 	if (m->page && *m->page)
 		json_object_set_new(j, "page", json_string(m->page));
-	json_object_set_new(j, "text", json_string(m->text));
+	json_object_set_new(j, "text", json_string(m->text ? m->text : ""));
 	json_object_set_new(j, "date", json_string(iso.buf));
+	if (m->file_name)
+		json_object_set_new(j, "attachments", json_pack("[o]", file_json(m)));
 	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!text)

@@ -39,15 +39,25 @@ int gateway_token_verify(struct strbuf *visitor, const unsigned char *key, const
 /* Code points in text (valid UTF-8, as jansson gives it). */
 size_t gateway_text_chars(const char *text);
 
+#define GATEWAY_FILE_MAX (2 << 20)  /* bytes of the one file a message may carry */
+#define GATEWAY_POPUP_ID_MAX 128
+
 struct gateway_message {
 	const char *visitor, *name, *email;  /* name and email may be NULL */
 	const char *page;                    /* may be NULL */
-	const char *text;
+	const char *text;                    /* may be NULL when there is a file */
 	time_t date;
+	const char *popup;                   /* the pop-up answered, or NULL */
+	const char *file_name;               /* the file, or NULL; a path is cut to its last name */
+	const char *file_data;
+	size_t file_len;
 };
 /* Writes m into new/ through tmp/ as the JSON `dlg fetch` reads, fsynced
    before it returns: an answered message is never lost.  Its spool id
-   goes into id.  DLG_EINVALID for an empty or too long text. */
+   goes into id.  DLG_EINVALID for no text and no file, a too long text,
+   a file over GATEWAY_FILE_MAX or without a name, a pop-up id that is
+   empty, too long or holds a control character.  The file's type is what
+   its bytes are (libmagic), whatever the browser said. */
 int gateway_message_write(struct strbuf *id, const struct spool *sp, const struct gateway_message *m);
 
 /* The answers in out/ for visitor in the order they were written there
