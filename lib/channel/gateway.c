@@ -335,7 +335,9 @@ int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, c
 	struct reply *items = NULL;
 	size_t n = 0, alloc = 0, start = 0;
 	struct dirent *de;
-	int fd = dup(sp->out);
+	/* a description of its own: a dup() would share the read position
+	   with the other requests reading out/ at the same time */
+	int fd = openat(sp->out, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 
 	*out = NULL;
@@ -344,7 +346,6 @@ int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, c
 			close(fd);
 		return dlg_error(DLG_ERROR, "cannot read the spool's out/: %s", strerror(errno));
 	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		struct stat st;
