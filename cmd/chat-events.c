@@ -16,11 +16,7 @@
 
 int chat_visitor_replies(json_t **out, struct gateway_server *gw, const char *visitor, const char *after)
 {
-	int err;
-	pthread_mutex_lock(&gw->lib_lock);
-	err = gateway_replies(out, &gw->sp, visitor, after);
-	pthread_mutex_unlock(&gw->lib_lock);
-	return err;
+	return gateway_replies(out, &gw->sp, visitor, after);
 }
 
 /* One /v1/events stream: answers the visitor has not been sent yet, as they come. */

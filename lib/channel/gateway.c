@@ -199,6 +199,61 @@ out:
 	return err;
 }
 
+int gateway_rate_parse(struct gateway_rate *r, const char *key, const char *value, const char *def)
+{
+	static const struct { const char *unit; double seconds; } units[] = {
+		{ "s", 1 }, { "min", 60 }, { "h", 3600 },
+	};
+	const char *s = value ? value : def, *unit;
+	char *end;
+	double n, burst = 0;
+	size_t ulen;
+
+	r->per_second = r->burst = 0;
+	if (!strcmp(s, "off"))
+		return 0;
+	errno = 0;
+	n = strtod(s, &end);
+	if (errno || end == s || *end != '/' || !(n >= 1) || n > 1e9 || strspn(s, "0123456789") != (size_t)(end - s))
+		goto bad;
+	unit = end + 1;
+	ulen = strcspn(unit, ",");
+	if (unit[ulen] == ',') {
+		const char *b = unit + ulen + 1;
+		errno = 0;
+		burst = strtod(b, &end);
+		if (errno || *end || !*b || strspn(b, "0123456789") != strlen(b) || !(burst >= 1) || burst > 1e9)
+			goto bad;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (strlen(units[i].unit) == ulen && !strncmp(unit, units[i].unit, ulen)) {
+			r->per_second = n / units[i].seconds;
+			r->burst = burst ? burst : n / 2 >= 1 ? n / 2 : 1;
+			return 0;
+		}
+bad:
+	return dlg_error(DLG_EINVALID, "%s: '%s' is not a rate (N/s, N/min or N/h, then ,BURST if you like, or off)",
+			 key, s);
+}
+
+int gateway_setting_check(const char *key, const char *value)
+{
+	struct gateway_rate r;
+	const char *dot = strrchr(key, '.'), *name = dot ? dot + 1 : key;
+	if (!strcmp(name, "visitor-rate") || !strcmp(name, "address-rate"))
+		return gateway_rate_parse(&r, name, value, NULL);
+	if (!strcmp(name, "address-connections")) {
+		char *end;
+		long n;
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno || *end || end == value || *value == '+' || *value == '-' || n < 1 || n > 65535)
+			return dlg_error(DLG_EINVALID, "%s: '%s' is not a number of connections (1 to 65535)",
+					 name, value);
+	}
+	return 0;
+}
+
 size_t gateway_text_chars(const char *text)
 {
 	size_t n = 0;

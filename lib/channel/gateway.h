@@ -36,6 +36,26 @@ void gateway_token_make(struct strbuf *out, const unsigned char *key, const char
    unless the key signed it and it has not expired at now. */
 int gateway_token_verify(struct strbuf *visitor, const unsigned char *key, const char *token, time_t now);
 
+/*
+ * The gateway's limits, the channel's settings (channel.NAME.KEY):
+ * visitor-rate (messages per visitor) and address-rate (new visitors and
+ * messages per client address) are "N/s", "N/min" or "N/h", then
+ * optionally ",BURST" (how many may come at once; half of N, at least 1,
+ * when not given), or "off"; address-connections is the number of
+ * connections one address may hold open (unset: no limit).
+ */
+#define GATEWAY_VISITOR_RATE "20/min,10"
+#define GATEWAY_ADDRESS_RATE "120/min,60"
+struct gateway_rate {
+	double per_second;   /* 0: no limit */
+	double burst;
+};
+/* DLG_EINVALID "KEY: ..." when value is not what key takes; 0 for keys
+   that are not the gateway's limits. */
+int gateway_setting_check(const char *key, const char *value);
+/* value (NULL: def) of a rate setting. */
+int gateway_rate_parse(struct gateway_rate *r, const char *key, const char *value, const char *def);
+
 /* Code points in text (valid UTF-8, as jansson gives it). */
 size_t gateway_text_chars(const char *text);
 

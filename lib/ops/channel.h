@@ -18,7 +18,7 @@ struct dlg_channel_setting {
 	const char *key;
 	const char *types;   /* the channel types that take it, space-separated */
 };
-#define DLG_CHANNEL_NSETTINGS 9
+#define DLG_CHANNEL_NSETTINGS 12
 extern const struct dlg_channel_setting dlg_channel_settings[DLG_CHANNEL_NSETTINGS];
 
 struct dlg_channel_spec {
