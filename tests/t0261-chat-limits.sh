@@ -1,6 +1,7 @@
 #!/bin/sh
-# dlg chat serve's uploads and limits: multipart posts with a file, pop-up
-# answers, rate limits, --trust-proxy, concurrent posts, 1200 event streams.
+# dlg chat serve's uploads, limits and operations: multipart posts with a
+# file, pop-up answers, rate limits, --trust-proxy, concurrent posts, 1200
+# event streams, and the key file that dlg channel rm takes away.
 . "$(dirname "$0")/lib.sh"
 
 GW() { cat "$TRASH/peer-gw/url"; }
@@ -242,6 +243,13 @@ test_expect_success 'settings that are not rates are refused, by channel add and
 	test_exit_code 1 dlg -C s chat serve --channel site --listen 127.0.0.1:$(free_port) 2>err &&
 	grep "address-rate" err &&
 	dlg -C s config channel.site.address-rate off
+'
+
+test_expect_success 'dlg channel rm of a chat channel removes its key file' '
+	test -f s/.git/dlg/secrets/site.chat-key &&
+	kill $(cat "$TRASH/peer-gw/pid") &&
+	dlg -C s channel rm site &&
+	! test -e s/.git/dlg/secrets/site.chat-key
 '
 
 test_done

@@ -169,6 +169,22 @@ static int key_create(unsigned char *key, const char *path)
 	return err;
 }
 
+static void key_path(struct strbuf *path, const char *dlgdir, const char *channel)
+{
+	strbuf_addf(path, "%s/secrets/%s.chat-key", dlgdir, channel);
+}
+
+int gateway_key_remove(const char *dlgdir, const char *channel)
+{
+	struct strbuf path = STRBUF_INIT;
+	int err = 0;
+	key_path(&path, dlgdir, channel);
+	if (unlink(path.buf) < 0 && errno != ENOENT)
+		err = dlg_error(DLG_ERROR, "cannot remove '%s': %s", path.buf, strerror(errno));
+	strbuf_release(&path);
+	return err;
+}
+
 int gateway_key_load(unsigned char key[GATEWAY_KEY_SIZE], const char *dlgdir, const char *channel)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -178,7 +194,8 @@ int gateway_key_load(unsigned char key[GATEWAY_KEY_SIZE], const char *dlgdir, co
 		err = dlg_error(DLG_ERROR, "cannot create '%s': %s", path.buf, strerror(errno));
 		goto out;
 	}
-	strbuf_addf(&path, "/%s.chat-key", channel);
+	strbuf_reset(&path);
+	key_path(&path, dlgdir, channel);
 	/* made by the first serve; two starting at once: one makes it, the other reads it */
 	for (int tries = 0; tries < 2; tries++) {
 		if ((fd = open(path.buf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0) {

@@ -27,6 +27,9 @@
  */
 int gateway_key_load(unsigned char key[GATEWAY_KEY_SIZE], const char *dlgdir, const char *channel);
 
+/* Removes the channel's key (dlg channel rm): 0 also when there was none. */
+int gateway_key_remove(const char *dlgdir, const char *channel);
+
 /* A new visitor id: GATEWAY_VISITOR_ID_LEN random hex digits. */
 void gateway_visitor_id(char out[GATEWAY_VISITOR_ID_LEN + 1]);
 

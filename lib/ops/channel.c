@@ -227,5 +227,9 @@ int dlg_channel_remove(struct dlg_store *s, const char *name)
 	int err;
 	if ((err = store_change(s, channel_fn, &job, NULL)) < 0)
 		return err;
-	return channel_secret_remove(s, name);
+	/* a chat channel's gateway key too: a channel added again under the
+	   name must not take the old visitors' tokens */
+	if ((err = channel_secret_remove(s, name)) < 0)
+		return err;
+	return gateway_key_remove(s->dlgdir, name);
 }
