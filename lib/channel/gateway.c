@@ -177,10 +177,9 @@ static void key_path(struct strbuf *path, const char *dlgdir, const char *channe
 int gateway_key_remove(const char *dlgdir, const char *channel)
 {
 	struct strbuf path = STRBUF_INIT;
-	int err = 0;
+	int err;
 	key_path(&path, dlgdir, channel);
-	if (unlink(path.buf) < 0 && errno != ENOENT)
-		err = dlg_error(DLG_ERROR, "cannot remove '%s': %s", path.buf, strerror(errno));
+	err = file_remove(path.buf);
 	strbuf_release(&path);
 	return err;
 }
