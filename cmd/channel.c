@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "channel/channel.h"
+#include "channel/gateway.h"
 #include "cmd.h"
 #include "ops/channel.h"
 
@@ -165,6 +166,12 @@ CMD(channel)
 		OPT_CALLBACK(0, "address", &add, "ADDR", "our From address (email)", setting_opt),
 		OPT_CALLBACK(0, "spool", &add, "DIR", "the website's spool directory (chat)", setting_opt),
 		OPT_CALLBACK(0, "timeout", &add, "SECONDS", "how long one network call may take (default 30)",
+			     setting_opt),
+		OPT_CALLBACK(0, "visitor-rate", &add, "RATE", "messages per visitor (chat; " GATEWAY_VISITOR_RATE ")",
+			     setting_opt),
+		OPT_CALLBACK(0, "address-rate", &add, "RATE", "requests per client address (chat; "
+			     GATEWAY_ADDRESS_RATE ")", setting_opt),
+		OPT_CALLBACK(0, "address-connections", &add, "N", "connections per client address (chat)",
 			     setting_opt),
 		OPT_TEXT("Settings are versioned in the store; secrets stay in .git/dlg/secrets/"),
 		OPT_TEXT("(mode 0600), or come from $DLG_SECRET_NAME at run time.  A URL with a"),

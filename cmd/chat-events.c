@@ -19,13 +19,11 @@ static int visitor_replies_at(json_t **out, unsigned long *generation, struct ga
 			      const char *visitor, const char *after)
 {
 	int err;
-	pthread_mutex_lock(&gw->lib_lock);
 	pthread_rwlock_rdlock(&gw->answers_lock);
 	if (generation)
 		*generation = answer_index_generation(gw->answers, visitor);
 	err = answer_index_replies(out, gw->answers, visitor, after);
 	pthread_rwlock_unlock(&gw->answers_lock);
-	pthread_mutex_unlock(&gw->lib_lock);
 	return err;
 }
 
@@ -167,14 +165,12 @@ static void index_events(struct gateway_server *gw, const char *buf, ssize_t len
 	struct strbuf changed = STRBUF_INIT;
 	for (const char *p = buf; p < buf + len;) {
 		const struct inotify_event *ev = (const struct inotify_event *)p;
-		pthread_mutex_lock(&gw->lib_lock);
 		pthread_rwlock_wrlock(&gw->answers_lock);
 		if (ev->mask & IN_Q_OVERFLOW)
 			answer_index_rescan(gw->answers);
 		else if (ev->len)
 			answer_index_update(&changed, gw->answers, ev->name);
 		pthread_rwlock_unlock(&gw->answers_lock);
-		pthread_mutex_unlock(&gw->lib_lock);
 		p += sizeof(*ev) + ev->len;
 	}
 	strbuf_release(&changed);

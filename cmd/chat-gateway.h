@@ -7,6 +7,7 @@
 #define DLG_CHAT_GATEWAY_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -16,12 +17,31 @@
 #include "mhdlib.h"
 
 #define BODY_MAX (64 * 1024)
+/* multipart/form-data: the one file and the fields around it */
+#define UPLOAD_MAX (GATEWAY_FILE_MAX + BODY_MAX)
+/* a client address as text: IPv6 with a zone fits */
+#define CHAT_ADDRESS_MAX 64
 /* Names and emails kept for visitors' messages: memory a stream of new
    visitors cannot grow without end (a page also sends them with messages). */
 #define VISITORS_MAX 50000
 #define KEEPALIVE_SECONDS 15
+/* Connections at once: an event stream per visitor holds one. */
+#define CONNECTIONS_MAX 4096
+/* Each connection's thread's stack, rather than 8 MB of address space
+   each: under AddressSanitizer, t0260 and t0261 (libmagic reading PDF,
+   ELF, JPEG, fonts, HTML...) pass with 64 KB and overflow 32 KB; four
+   times that is the margin. */
+#define THREAD_STACK_SIZE (256 * 1024)
 /* How long a stop waits for the requests in flight. */
 #define STOP_SECONDS 10
+
+/* Token buckets by key (chat-limits.c), in memory of a fixed size. */
+struct chat_limit {
+	struct gateway_rate rate;
+	pthread_mutex_t lock;
+	struct limit_entry *entries;  /* NULL: no limit */
+	uint64_t seed;
+};
 
 struct gateway_server {
 	struct spool sp;
@@ -32,8 +52,8 @@ struct gateway_server {
 	pthread_rwlock_t answers_lock;
 	/* the name and email each visitor gave, by id: what their messages carry */
 	json_t *visitors;
-	/* the library's error slot is one per process: one caller at a time */
-	pthread_mutex_t lib_lock;
+	struct chat_limit per_visitor, per_address;
+	int trust_proxy;  /* the client is X-Forwarded-For's last address */
 	/* guards what follows; `changed` is broadcast when out/ changed,
 	   a request ended, or the gateway is stopping */
 	pthread_mutex_t lock;
@@ -45,7 +65,9 @@ struct gateway_server {
 
 struct request {
 	struct strbuf body;
+	size_t body_max, dropped;
 	int too_large;
+	char address[CHAT_ADDRESS_MAX];
 };
 
 
@@ -56,8 +78,9 @@ struct watcher {
 };
 
 /* chat-http.c */
-void chat_log_request(struct MHD_Connection *c, const char *method, const char *url, int status,
+void chat_log_request(struct gateway_server *gw, struct MHD_Connection *c, const char *method, const char *url, int status,
 		      const char *why);
+struct MHD_Response *chat_response(struct gateway_server *gw, struct MHD_Connection *c, const char *json);
 enum MHD_Result chat_respond(struct gateway_server *gw, struct MHD_Connection *c, unsigned status,
 			     const char *json);
 enum MHD_Result chat_respond_json(struct gateway_server *gw, struct MHD_Connection *c, unsigned status,
@@ -71,6 +94,17 @@ enum MHD_Result chat_access_handler(void *cls, struct MHD_Connection *c, const c
 				    void **con_cls);
 void chat_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			    enum MHD_RequestTerminationCode toe);
+
+/* chat-limits.c */
+void chat_limit_init(struct chat_limit *l, const struct gateway_rate *rate);
+void chat_limit_clear(struct chat_limit *l);
+/* Takes a token of key's bucket: 0, or the seconds until there is one. */
+unsigned chat_limit_take(struct chat_limit *l, const char *key);
+/* 1 after queueing a 429 (with Retry-After, logged) into *ret when key is over l, else 0. */
+int chat_limited(enum MHD_Result *ret, struct gateway_server *gw, struct chat_limit *l, const char *key,
+		 struct MHD_Connection *c, const char *method, const char *url);
+/* Who the request is from, for limits and logs. */
+void chat_client_address(char out[CHAT_ADDRESS_MAX], const struct gateway_server *gw, struct MHD_Connection *c);
 
 /* chat-events.c */
 int chat_visitor_replies(json_t **out, struct gateway_server *gw, const char *visitor, const char *after);

@@ -8,22 +8,20 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/error.h"
 #include "base/time.h"
+#include "channel/formdata.h"
 #include "chat-gateway.h"
 #include "cmd.h"
 
 static pthread_mutex_t chat_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One line on stderr per refusal: what and from where, never the token. */
-void chat_log_request(struct MHD_Connection *c, const char *method, const char *url,
-			int status, const char *why)
+void chat_log_request(struct gateway_server *gw, struct MHD_Connection *c, const char *method,
+			const char *url, int status, const char *why)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char host[NI_MAXHOST] = "?";
-	if (ci && ci->client_addr)
-		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
-			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
-			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	char host[CHAT_ADDRESS_MAX];
+	chat_client_address(host, gw, c);
 	pthread_mutex_lock(&chat_log_lock);
 	error_msg("%d %s %s from %s: %s", status, method, url, host, why);
 	pthread_mutex_unlock(&chat_log_lock);
@@ -44,16 +42,25 @@ void chat_add_common_headers(struct gateway_server *gw, struct MHD_Connection *c
 		MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
 }
 
-enum MHD_Result chat_respond(struct gateway_server *gw, struct MHD_Connection *c, unsigned status,
-			       const char *json)
+/* A JSON answer with the headers every answer has; NULL when out of memory. */
+struct MHD_Response *chat_response(struct gateway_server *gw, struct MHD_Connection *c, const char *json)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(json), (void *)json,
 								 MHD_RESPMEM_MUST_COPY);
+	if (r) {
+		MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+		chat_add_common_headers(gw, c, r);
+	}
+	return r;
+}
+
+enum MHD_Result chat_respond(struct gateway_server *gw, struct MHD_Connection *c, unsigned status,
+			       const char *json)
+{
+	struct MHD_Response *r = chat_response(gw, c, json);
 	enum MHD_Result ret;
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	chat_add_common_headers(gw, c, r);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, "Allow", "GET, POST, OPTIONS");
 	ret = MHD_queue_response(c, status, r);
@@ -76,7 +83,7 @@ enum MHD_Result chat_refuse(struct gateway_server *gw, struct MHD_Connection *c,
 {
 	json_t *j = json_object();
 	if (status == MHD_HTTP_FORBIDDEN || status >= 500)
-		chat_log_request(c, method, url, (int)status, why);
+		chat_log_request(gw, c, method, url, (int)status, why);
 	json_object_set_new(j, "error", json_string(why));
 	return chat_respond_json(gw, c, status, j);
 }
@@ -91,11 +98,9 @@ static int authorize(struct strbuf *visitor, struct strbuf *why, struct gateway_
 		strbuf_addstr(why, "no token");
 		return -1;
 	}
-	pthread_mutex_lock(&gw->lib_lock);
 	err = gateway_token_verify(visitor, gw->key, auth + 7, dlg_now());
 	if (err)
 		strbuf_addstr(why, dlg_error_last());
-	pthread_mutex_unlock(&gw->lib_lock);
 	return err;
 }
 
@@ -153,30 +158,96 @@ static enum MHD_Result post_visitor(struct gateway_server *gw, struct MHD_Connec
 	return chat_respond_json(gw, c, MHD_HTTP_CREATED, out);
 }
 
+static const char *const message_keys[] = { "text", "page", "name", "email", "popup", NULL };
+
+static int is_message_key(const char *name)
+{
+	for (const char *const *k = message_keys; *k; k++)
+		if (!strcmp(*k, name))
+			return 1;
+	return 0;
+}
+
+/* A multipart/form-data body's fields as a JSON body would hold them, and
+   its file (NULL when none, or the empty one a form sends without a file);
+   NULL after a 400. */
+static json_t *form_object(struct formdata *fd, const struct formdata_part **file, const struct request *rq,
+			   const char *content_type, const char **why)
+{
+	json_t *j;
+	*file = NULL;
+	if (formdata_parse(fd, content_type, rq->body.buf, rq->body.len) < 0) {
+		*why = dlg_error_last();
+		return NULL;
+	}
+	j = json_object();
+	for (size_t i = 0; i < fd->n; i++) {
+		const struct formdata_part *p = &fd->parts[i];
+		json_t *v;
+		if (!strcmp(p->name, "file")) {
+			*why = *file ? "more than one file" : !p->filename ? "the file part has no file name" : NULL;
+			if (*why)
+				goto bad;
+			*file = p;
+			continue;
+		}
+		if (!is_message_key(p->name))
+			continue;
+		*why = json_object_get(j, p->name) ? "a field is given twice" : NULL;
+		if (!*why && (memchr(p->data, '\0', p->len) || !(v = json_stringn(p->data, p->len))))
+			*why = "a field is not UTF-8 text";
+		if (*why)
+			goto bad;
+		json_object_set_new(j, p->name, v);
+	}
+	if (*file && !*(*file)->filename && !(*file)->len)
+		*file = NULL;
+	return j;
+bad:
+	json_decref(j);
+	return NULL;
+}
+
 static enum MHD_Result post_message(struct gateway_server *gw, struct MHD_Connection *c,
 				    const struct request *rq, const char *url, const char *visitor)
 {
-	static const char *const keys[] = { "text", "page", "name", "email", NULL };
-	struct gateway_message m = { visitor, NULL, NULL, NULL, NULL, dlg_now() };
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct gateway_message m = { .visitor = visitor, .date = dlg_now() };
+	struct formdata fd = FORMDATA_INIT;
+	const struct formdata_part *file = NULL;
 	struct strbuf id = STRBUF_INIT;
 	const char *why = NULL;
-	json_t *j = body_object(rq, keys, &why), *card;
+	json_t *j = formdata_is(type) ? form_object(&fd, &file, rq, type, &why) : body_object(rq, message_keys, &why);
+	json_t *card = NULL;
+	unsigned status = MHD_HTTP_BAD_REQUEST;
 	enum MHD_Result ret;
 	int err;
 
 	if (!j)
-		return chat_refuse(gw, c, "POST", url, MHD_HTTP_BAD_REQUEST, why);
-	if (!(m.text = chat_opt_string(j, "text")) || !*m.text) {
-		json_decref(j);
-		return chat_refuse(gw, c, "POST", url, MHD_HTTP_BAD_REQUEST, "no text");
+		goto refuse;
+	m.text = chat_opt_string(j, "text");
+	if ((!m.text || !*m.text) && !file) {
+		why = "no text and no file";
+		goto refuse;
 	}
-	if (gateway_text_chars(m.text) > GATEWAY_TEXT_MAX) {
-		json_decref(j);
-		return chat_refuse(gw, c, "POST", url, MHD_HTTP_CONTENT_TOO_LARGE, "the text is too long");
+	status = MHD_HTTP_CONTENT_TOO_LARGE;
+	if (m.text && gateway_text_chars(m.text) > GATEWAY_TEXT_MAX) {
+		why = "the text is too long";
+		goto refuse;
+	}
+	if (file && file->len > GATEWAY_FILE_MAX) {
+		why = "the file is larger than 2 MB";
+		goto refuse;
+	}
+	if (file) {
+		m.file_name = file->filename;
+		m.file_data = file->data;
+		m.file_len = file->len;
 	}
 	m.page = chat_opt_string(j, "page");
 	m.name = chat_opt_string(j, "name");
 	m.email = chat_opt_string(j, "email");
+	m.popup = chat_opt_string(j, "popup");
 	pthread_mutex_lock(&gw->lock);
 	card = json_deep_copy(json_object_get(gw->visitors, visitor));
 	pthread_mutex_unlock(&gw->lock);
@@ -184,18 +255,21 @@ static enum MHD_Result post_message(struct gateway_server *gw, struct MHD_Connec
 		m.name = chat_opt_string(card, "name");
 	if (!m.email)
 		m.email = chat_opt_string(card, "email");
-	pthread_mutex_lock(&gw->lib_lock);
 	err = gateway_message_write(&id, &gw->sp, &m);
-	if (err)
-		chat_log_request(c, "POST", url, 500, dlg_error_last());
-	pthread_mutex_unlock(&gw->lib_lock);
 	/* 201 only now: the message is in new/, fsynced */
-	if (err)
-		ret = chat_respond(gw, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\":\"the message was not kept\"}");
+	if (err == DLG_EINVALID)
+		ret = chat_refuse(gw, c, "POST", url, MHD_HTTP_BAD_REQUEST, dlg_error_last());
+	else if (err)
+		ret = chat_refuse(gw, c, "POST", url, MHD_HTTP_INTERNAL_SERVER_ERROR, "the message was not kept");
 	else
 		ret = chat_respond_json(gw, c, MHD_HTTP_CREATED, json_pack("{s:s}", "id", id.buf));
+	goto out;
+refuse:
+	ret = chat_refuse(gw, c, "POST", url, status, why);
+out:
 	json_decref(card);
 	json_decref(j);
+	formdata_clear(&fd);
 	strbuf_release(&id);
 	return ret;
 }
@@ -250,6 +324,8 @@ static enum MHD_Result handle(struct gateway_server *gw, struct MHD_Connection *
 		return post_visitor(gw, c, rq, url);
 	if (authorize(&visitor, &why, gw, c) < 0)
 		ret = chat_refuse(gw, c, method, url, MHD_HTTP_FORBIDDEN, why.buf);
+	else if (!strcmp(method, "POST") && chat_limited(&ret, gw, &gw->per_visitor, visitor.buf, c, method, url))
+		;
 	else if (!strcmp(method, "POST"))
 		ret = post_message(gw, c, rq, url, visitor.buf);
 	else if (route == ROUTE_EVENTS)
@@ -264,6 +340,12 @@ static enum MHD_Result handle(struct gateway_server *gw, struct MHD_Connection *
 	return ret;
 }
 
+static const char *too_large(const struct request *rq)
+{
+	/* only a file makes a form this large */
+	return rq->body_max == UPLOAD_MAX ? "the file is larger than 2 MB" : "the body is too large";
+}
+
 enum MHD_Result chat_access_handler(void *cls, struct MHD_Connection *c, const char *url,
 				      const char *method, const char *version, const char *upload,
 				      size_t *upload_size, void **con_cls)
@@ -275,9 +357,13 @@ enum MHD_Result chat_access_handler(void *cls, struct MHD_Connection *c, const c
 
 	if (!rq) {
 		const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		rq = xmalloc(sizeof(*rq));
+		const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		enum MHD_Result ret;
+		rq = xcalloc(1, sizeof(*rq));
 		strbuf_init(&rq->body, 0);
-		rq->too_large = length && strtoull(length, NULL, 10) > BODY_MAX;
+		rq->body_max = formdata_is(type) ? UPLOAD_MAX : BODY_MAX;
+		rq->too_large = length && strtoull(length, NULL, 10) > rq->body_max;
+		chat_client_address(rq->address, gw, c);
 		*con_cls = rq;
 		pthread_mutex_lock(&gw->lock);
 		gw->in_flight++;
@@ -291,17 +377,29 @@ enum MHD_Result chat_access_handler(void *cls, struct MHD_Connection *c, const c
 			return chat_refuse(gw, c, method, url, MHD_HTTP_NOT_FOUND, "no such path");
 		if (!method_allowed(route, method))
 			return chat_refuse(gw, c, method, url, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+		if (!strcmp(method, "POST") && chat_limited(&ret, gw, &gw->per_address, rq->address, c, method, url))
+			return ret;
 		if (rq->too_large)
-			return chat_refuse(gw, c, method, url, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
+			return chat_refuse(gw, c, method, url, MHD_HTTP_CONTENT_TOO_LARGE, too_large(rq));
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rq->body.len + *upload_size > BODY_MAX)
-			return chat_refuse(gw, c, method, url, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
-		strbuf_add(&rq->body, upload, *upload_size);
+		/* libmicrohttpd takes no answer in the middle of a body: the rest
+		   is read and dropped, up to as much again, then the connection
+		   is closed */
+		if (!rq->too_large && rq->body.len + *upload_size > rq->body_max) {
+			rq->too_large = 1;
+			strbuf_release(&rq->body);
+		}
+		if (rq->too_large)
+			rq->dropped += *upload_size;
+		else
+			strbuf_add(&rq->body, upload, *upload_size);
 		*upload_size = 0;
-		return MHD_YES;
+		return rq->dropped > rq->body_max ? MHD_NO : MHD_YES;
 	}
+	if (rq->too_large)
+		return chat_refuse(gw, c, method, url, MHD_HTTP_CONTENT_TOO_LARGE, too_large(rq));
 	return handle(gw, c, url, method, rq);
 }
 

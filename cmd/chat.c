@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@
 #include "store/config.h"
 
 static const char *const chat_usage[] = {
-	"dlg chat serve --channel NAME [--listen ADDR:PORT]",
+	"dlg chat serve --channel NAME [--listen ADDR:PORT] [--trust-proxy]",
 	"",
 	"Serves the website chat of a chat channel over HTTP (dlg-chat(1)):",
 	"visitors' messages go into its spool for dlg fetch, and the answers",
@@ -64,8 +65,27 @@ static int parse_listen(struct sockaddr_storage *addr, socklen_t *len, const cha
 	return ok ? 0 : -1;
 }
 
-/* The channel's spool, origins and key, read from the store once. */
-static int gateway_setup(struct gateway_server *gw, struct dlg_ctx *ctx, const char *name)
+/* The channel's limits: rates, and connections per address (0: no limit). */
+static int limits_setup(struct gateway_server *gw, unsigned *per_address, const struct channel *ch)
+{
+	struct gateway_rate visitor, address;
+	const char *conns = channel_get(ch, "address-connections");
+	int err;
+	if ((err = gateway_rate_parse(&visitor, "visitor-rate", channel_get(ch, "visitor-rate"),
+				      GATEWAY_VISITOR_RATE)) < 0 ||
+	    (err = gateway_rate_parse(&address, "address-rate", channel_get(ch, "address-rate"),
+				      GATEWAY_ADDRESS_RATE)) < 0 ||
+	    (conns && (err = gateway_setting_check("address-connections", conns)) < 0))
+		return dlg_error(err, "channel '%s': %s", ch->name, dlg_error_last());
+	*per_address = conns ? (unsigned)atoi(conns) : 0;
+	chat_limit_init(&gw->per_visitor, &visitor);
+	chat_limit_init(&gw->per_address, &address);
+	return 0;
+}
+
+/* The channel's spool, origins, limits and key, read from the store once. */
+static int gateway_setup(struct gateway_server *gw, unsigned *per_address, struct dlg_ctx *ctx,
+			 const char *name)
 {
 	struct config c = CONFIG_INIT;
 	struct channel ch;
@@ -74,7 +94,8 @@ static int gateway_setup(struct gateway_server *gw, struct dlg_ctx *ctx, const c
 	if (!err && !(err = channel_open(&ch, ctx->store, &c, name))) {
 		if (strcmp(ch.type, "chat"))
 			err = dlg_error(DLG_EINVALID, "channel '%s' is a %s channel, not chat", name, ch.type);
-		else if (!(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_MAKE_NEW)))
+		else if (!(err = limits_setup(gw, per_address, &ch)) &&
+			 !(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_MAKE_NEW)))
 			err = gateway_key_load(gw->key, ctx->store->dlgdir, name);
 		if (!err && (origins = channel_get(&ch, "origins"))) {
 			struct strbuf one = STRBUF_INIT;
@@ -96,9 +117,20 @@ static int gateway_setup(struct gateway_server *gw, struct dlg_ctx *ctx, const c
 	return err;
 }
 
-static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
+/* Each event stream holds a connection, a descriptor: as many as we may. */
+static void raise_open_files(void)
 {
-	struct gateway_server gw = { .origins = STRLIST_INIT };
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen, int trust_proxy)
+{
+	struct gateway_server gw = { .origins = STRLIST_INIT, .trust_proxy = trust_proxy };
+	unsigned per_address = 0;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	struct watcher w = { &gw, -1, -1 };
@@ -112,10 +144,10 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 		return error_usage("--listen takes ADDR:PORT, not '%s'", listen);
 	if (mhdlib_load())
 		return 1;
-	if (gateway_setup(&gw, ctx, channel) < 0)
+	if (gateway_setup(&gw, &per_address, ctx, channel) < 0)
 		return error_last();
+	raise_open_files();
 	gw.visitors = json_object();
-	pthread_mutex_init(&gw.lib_lock, NULL);
 	pthread_rwlock_init(&gw.answers_lock, NULL);
 	pthread_mutex_init(&gw.lock, NULL);
 	pthread_cond_init(&gw.changed, NULL);
@@ -146,7 +178,8 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 		ret = error_msg("cannot start a thread");
 		goto out;
 	}
-	/* a thread per connection: an event stream waits in its own */
+	/* a thread per connection: an event stream waits in its own, on a
+	   small stack, so that thousands fit */
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 			     (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, chat_access_handler, &gw,
@@ -154,6 +187,9 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 			     MHD_OPTION_NOTIFY_COMPLETED, chat_request_completed, &gw,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE,
+			     per_address ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_END, per_address,
 			     MHD_OPTION_END);
 	if (!d) {
 		ret = error_msg("cannot listen on %s: %s", listen, strerror(errno));
@@ -185,6 +221,8 @@ out:
 			close(stop_pipe[i]);
 	answer_index_free(gw.answers);
 	spool_close(&gw.sp);
+	chat_limit_clear(&gw.per_visitor);
+	chat_limit_clear(&gw.per_address);
 	json_decref(gw.visitors);
 	strlist_clear(&gw.origins);
 	memset(gw.key, 0, sizeof(gw.key));
@@ -194,9 +232,11 @@ out:
 CMD(chat)
 {
 	const char *channel = NULL, *listen = "127.0.0.1:8480";
+	int trust_proxy = 0;
 	const struct opt opts[] = {
 		OPT_STRING(0, "channel", &channel, "NAME", "the chat channel to serve"),
 		OPT_STRING(0, "listen", &listen, "ADDR:PORT", "where to listen (127.0.0.1:8480)"),
+		OPT_FLAG(0, "trust-proxy", &trust_proxy, "the client is the last X-Forwarded-For address"),
 		OPT_END(),
 	};
 
@@ -216,5 +256,5 @@ CMD(chat)
 		return usage_with_options(chat_usage, opts, 0);
 	if (!channel)
 		return error_usage("serve needs --channel NAME");
-	return serve(ctx, channel, listen);
+	return serve(ctx, channel, listen, trust_proxy);
 }

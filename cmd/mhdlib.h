@@ -19,6 +19,7 @@
 	X(MHD_create_response_from_callback) \
 	X(MHD_destroy_response) \
 	X(MHD_get_connection_info) \
+	X(MHD_get_connection_values) \
 	X(MHD_lookup_connection_value) \
 	X(MHD_queue_response) \
 	X(MHD_quiesce_daemon) \
@@ -43,6 +44,7 @@ int mhdlib_load(void);
 #define MHD_create_response_from_callback (mhdlib.MHD_create_response_from_callback)
 #define MHD_destroy_response (mhdlib.MHD_destroy_response)
 #define MHD_get_connection_info (mhdlib.MHD_get_connection_info)
+#define MHD_get_connection_values (mhdlib.MHD_get_connection_values)
 #define MHD_lookup_connection_value (mhdlib.MHD_lookup_connection_value)
 #define MHD_queue_response (mhdlib.MHD_queue_response)
 #define MHD_quiesce_daemon (mhdlib.MHD_quiesce_daemon)

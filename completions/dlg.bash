@@ -235,7 +235,7 @@ _dlg()
         --sort | --limit | --last | --color | \
         --token-file | --password-file | --group-id | --page-id | --imap | --smtp | \
         --address | --spool | --timeout | -t | --template | -o | --output | --email | \
-        --users-from)
+        --users-from | --visitor-rate | --address-rate | --address-connections | --listen)
             ((j++))
             ;;
         -*) ;;
@@ -460,10 +460,10 @@ _dlg()
             --token-file | --password-file) _dlg_files ;;
             --spool) _dlg_dirs ;;
             --api-url | --group-id | --page-id | --imap | --smtp | --user | --address | \
-            --timeout) ;;
+            --timeout | --visitor-rate | --address-rate | --address-connections) ;;
             *)
                 if [[ $cur == -* ]]; then
-                    _dlg_reply $'--type\n--api-url\n--token-file\n--password-file\n--group-id\n--page-id\n--imap\n--smtp\n--user\n--address\n--spool\n--timeout\n--help'
+                    _dlg_reply $'--type\n--api-url\n--token-file\n--password-file\n--group-id\n--page-id\n--imap\n--smtp\n--user\n--address\n--spool\n--timeout\n--visitor-rate\n--address-rate\n--address-connections\n--help'
                 elif ((${#args[@]} == 1)); then
                     # A new name, or one to change the settings of.
                     _dlg_reply "$(_dlg_channels)"
@@ -487,7 +487,7 @@ _dlg()
         case $prev in
         --channel) _dlg_reply "$(_dlg_channels)" ;;
         --listen) ;;
-        *) [[ $cur == -* ]] && _dlg_reply $'--channel\n--listen\n--help' ;;
+        *) [[ $cur == -* ]] && _dlg_reply $'--channel\n--listen\n--trust-proxy\n--help' ;;
         esac
         ;;
     fetch)

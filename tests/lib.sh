@@ -255,6 +255,21 @@ wait_port() {
 	return 1
 }
 
+# dlg chat serve of the store s's channel site (t0260, t0261), started outside
+# the tests, whose subshells would end it.  Its pid file is $TRASH/peer-NAME/pid,
+# so stop_peers ends it at exit; its exit code goes to $TRASH/peer-NAME/rc,
+# its standard error to $TRASH/peer-NAME/log, its URL to $TRASH/peer-NAME/url.
+start_gateway() { # NAME [DLG_NOW [SERVE-OPTION...]]
+	d="$TRASH/peer-$1" port=$(free_port) now=${2:-$DLG_NOW}
+	shift; [ $# -gt 0 ] && shift
+	mkdir -p "$d" && rm -f "$d/pid" "$d/rc"
+	DLG_NOW=$now sh -c 'p=$1 d=$2; shift 2; dlg -C s chat serve --channel site --listen 127.0.0.1:$p "$@" 2>"$d/log" &
+		echo $! >"$d/pid"; wait $!; echo $? >"$d/rc"' - "$port" "$d" "$@" &
+	for _ in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.01; done
+	wait_port "$port" || { echo >&2 "gateway did not start:"; cat >&2 "$d/log"; return 1; }
+	echo "http://127.0.0.1:$port" >"$d/url"
+}
+
 # git daemon, pushes allowed; sets GIT_DAEMON (git://127.0.0.1:PORT).
 start_git_daemon() {
 	d="$TRASH/peer-git-daemon" port=$(free_port)

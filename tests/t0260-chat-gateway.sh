@@ -3,17 +3,6 @@
 # visitor's browser and the spool between it and the store.
 . "$(dirname "$0")/lib.sh"
 
-# The gateway's pid file is $TRASH/peer-NAME/pid, so stop_peers ends it at
-# exit; its exit code goes to $TRASH/peer-NAME/rc.
-start_gateway() { # NAME [DLG_NOW]
-	d="$TRASH/peer-$1" port=$(free_port)
-	mkdir -p "$d" && rm -f "$d/pid" "$d/rc"
-	DLG_NOW=${2:-$DLG_NOW} sh -c 'dlg -C s chat serve --channel site --listen 127.0.0.1:$1 2>"$2/log" &
-		echo $! >"$2/pid"; wait $!; echo $? >"$2/rc"' - "$port" "$d" &
-	for _ in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.01; done
-	wait_port "$port" || { echo >&2 "gateway did not start:"; cat >&2 "$d/log"; return 1; }
-	echo "http://127.0.0.1:$port" >"$d/url"
-}
 GW() { cat "$TRASH/peer-gw/url"; }
 # api METHOD PATH [TOKEN] [BODY]: the body on stdout, the status in ./status
 api() {

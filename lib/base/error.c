@@ -1,10 +1,26 @@
+#include <pthread.h>
 #include <stdarg.h>
 
 #include "base/error.h"
 #include "base/redact.h"
 #include "base/strbuf.h"
 
-static struct strbuf last_error = STRBUF_INIT;
+/* One slot per thread: the chat gateway's requests run in threads of their
+   own, and one's error must not become another's.  A thread's message is
+   freed when the thread ends (the key's destructor). */
+static _Thread_local struct strbuf last_error = STRBUF_INIT;
+static pthread_key_t slot_key;
+static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
+
+static void slot_release(void *slot)
+{
+	strbuf_release(slot);
+}
+
+static void slot_key_make(void)
+{
+	pthread_key_create(&slot_key, slot_release);
+}
 
 int dlg_error(int code, const char *fmt, ...)
 {
@@ -18,6 +34,8 @@ int dlg_error(int code, const char *fmt, ...)
 	strbuf_redact(&msg);
 	strbuf_release(&last_error);
 	last_error = msg;
+	pthread_once(&slot_key_once, slot_key_make);
+	pthread_setspecific(slot_key, &last_error);
 	return code ? code : DLG_ERROR;
 }
 

@@ -3,7 +3,7 @@
 
 /*
  * Library functions return 0 or one of these negative codes; the detail
- * goes into one per-process error slot that commands read with
+ * goes into an error slot (one per thread) that commands read with
  * dlg_error_last().  Expected failures have their own codes so callers
  * can tell "no such dialog" from "disk full".
  */

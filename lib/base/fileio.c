@@ -230,3 +230,10 @@ int mkdirs(const char *path, int mode)
 		return -1;
 	return mkdir(path, (mode_t)mode) < 0 && errno != EEXIST ? -1 : 0;
 }
+
+int file_remove(const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		return dlg_error(DLG_ERROR, "cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}

@@ -68,6 +68,10 @@ int dir_open_at(int dirfd, const char *name, int create, mode_t mode, const char
 int file_write_at(int tmpfd, const char *prefix, int dirfd, const char *name, const void *data,
 		  size_t len, int flags);
 
+/* Removes the file at path: 0, also when there was none; else DLG_ERROR
+   "cannot remove 'PATH': ...". */
+int file_remove(const char *path);
+
 /* mkdir -p; 0 or -1 with errno. */
 int mkdirs(const char *path, int mode);
 

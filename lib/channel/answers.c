@@ -145,7 +145,8 @@ static void look_at(struct answer_index *idx, const char *name, struct strbuf *c
 int answer_index_rescan(struct answer_index *idx)
 {
 	struct dirent *de;
-	int fd = dup(idx->out);
+	/* a description of its own: a dup() would share the read position */
+	int fd = openat(idx->out, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 	const char *visitor;
 	json_t *v;
@@ -161,7 +162,6 @@ int answer_index_rescan(struct answer_index *idx)
 		bump(v);
 	}
 	json_object_clear(idx->names);
-	rewinddir(d);
 	while ((de = readdir(d)))
 		look_at(idx, de->d_name, NULL);
 	closedir(d);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/fileio.h"
 #include "base/redact.h"
 #include "channel/channel.h"
 
@@ -256,10 +257,9 @@ int channel_secret_write(struct dlg_store *s, const char *name, const char *data
 int channel_secret_remove(struct dlg_store *s, const char *name)
 {
 	struct strbuf path = STRBUF_INIT;
-	int err = 0;
+	int err;
 	secret_path(&path, s, name);
-	if (unlink(path.buf) < 0 && errno != ENOENT)
-		err = dlg_error(DLG_ERROR, "cannot remove '%s': %s", path.buf, strerror(errno));
+	err = file_remove(path.buf);
 	strbuf_release(&path);
 	return err;
 }

@@ -24,6 +24,8 @@
 #include "base/time.h"
 #include "channel/answers.h"
 #include "channel/gateway.h"
+#include "mail/charset.h"
+#include "mail/mime.h"
 
 /* Longer tokens are not ours: a visitor id, a 20-digit expiry, a MAC, in base64. */
 #define TOKEN_MAX 256
@@ -168,6 +170,21 @@ static int key_create(unsigned char *key, const char *path)
 	return err;
 }
 
+static void key_path(struct strbuf *path, const char *dlgdir, const char *channel)
+{
+	strbuf_addf(path, "%s/secrets/%s.chat-key", dlgdir, channel);
+}
+
+int gateway_key_remove(const char *dlgdir, const char *channel)
+{
+	struct strbuf path = STRBUF_INIT;
+	int err;
+	key_path(&path, dlgdir, channel);
+	err = file_remove(path.buf);
+	strbuf_release(&path);
+	return err;
+}
+
 int gateway_key_load(unsigned char key[GATEWAY_KEY_SIZE], const char *dlgdir, const char *channel)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -177,7 +194,8 @@ int gateway_key_load(unsigned char key[GATEWAY_KEY_SIZE], const char *dlgdir, co
 		err = dlg_error(DLG_ERROR, "cannot create '%s': %s", path.buf, strerror(errno));
 		goto out;
 	}
-	strbuf_addf(&path, "/%s.chat-key", channel);
+	strbuf_reset(&path);
+	key_path(&path, dlgdir, channel);
 	/* made by the first serve; two starting at once: one makes it, the other reads it */
 	for (int tries = 0; tries < 2; tries++) {
 		if ((fd = open(path.buf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0) {
@@ -198,12 +216,117 @@ out:
 	return err;
 }
 
+int gateway_rate_parse(struct gateway_rate *r, const char *key, const char *value, const char *def)
+{
+	static const struct { const char *unit; double seconds; } units[] = {
+		{ "s", 1 }, { "min", 60 }, { "h", 3600 },
+	};
+	const char *s = value ? value : def, *unit;
+	char *end;
+	double n, burst = 0;
+	size_t ulen;
+
+	r->per_second = r->burst = 0;
+	if (!strcmp(s, "off"))
+		return 0;
+	errno = 0;
+	n = strtod(s, &end);
+	if (errno || end == s || *end != '/' || !(n >= 1) || n > 1e9 || strspn(s, "0123456789") != (size_t)(end - s))
+		goto bad;
+	unit = end + 1;
+	ulen = strcspn(unit, ",");
+	if (unit[ulen] == ',') {
+		const char *b = unit + ulen + 1;
+		errno = 0;
+		burst = strtod(b, &end);
+		if (errno || *end || !*b || strspn(b, "0123456789") != strlen(b) || !(burst >= 1) || burst > 1e9)
+			goto bad;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (strlen(units[i].unit) == ulen && !strncmp(unit, units[i].unit, ulen)) {
+			r->per_second = n / units[i].seconds;
+			r->burst = burst ? burst : n / 2 >= 1 ? n / 2 : 1;
+			return 0;
+		}
+bad:
+	return dlg_error(DLG_EINVALID, "%s: '%s' is not a rate (N/s, N/min or N/h, then ,BURST if you like, or off)",
+			 key, s);
+}
+
+int gateway_setting_check(const char *key, const char *value)
+{
+	struct gateway_rate r;
+	const char *dot = strrchr(key, '.'), *name = dot ? dot + 1 : key;
+	if (!strcmp(name, "visitor-rate") || !strcmp(name, "address-rate"))
+		return gateway_rate_parse(&r, name, value, NULL);
+	if (!strcmp(name, "address-connections")) {
+		char *end;
+		long n;
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno || *end || end == value || *value == '+' || *value == '-' || n < 1 || n > 65535)
+			return dlg_error(DLG_EINVALID, "%s: '%s' is not a number of connections (1 to 65535)",
+					 name, value);
+	}
+	return 0;
+}
+
 size_t gateway_text_chars(const char *text)
 {
 	size_t n = 0;
 	for (; *text; text++)
 		n += ((unsigned char)*text & 0xc0) != 0x80;
 	return n;
+}
+
+static int popup_id_valid(const char *id)
+{
+	size_t len = strlen(id);
+	if (!len || len > GATEWAY_POPUP_ID_MAX)
+		return 0;
+	for (; *id; id++)
+		if ((unsigned char)*id < 0x20 || *id == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The last name of a path a browser may send (C:\Users\...\a.png). */
+static const char *file_base_name(const char *name)
+{
+	const char *slash = strrchr(name, '/'), *backslash = strrchr(name, '\\');
+	if (slash && (!backslash || slash > backslash))
+		return slash + 1;
+	return backslash ? backslash + 1 : name;
+}
+
+static int message_check(const struct gateway_message *m)
+{
+	int has_text = m->text && *m->text;
+	if (!has_text && !m->file_name)
+		return dlg_error(DLG_EINVALID, "no text and no file");
+	if (has_text && gateway_text_chars(m->text) > GATEWAY_TEXT_MAX)
+		return dlg_error(DLG_EINVALID, "the text is longer than %d characters", GATEWAY_TEXT_MAX);
+	if (m->file_name && (!*file_base_name(m->file_name) || (!m->file_data && m->file_len)))
+		return dlg_error(DLG_EINVALID, "the file has no name");
+	if (m->file_name && m->file_len > GATEWAY_FILE_MAX)
+		return dlg_error(DLG_EINVALID, "the file is larger than 2 MB");
+	if (m->popup && !popup_id_valid(m->popup))
+		return dlg_error(DLG_EINVALID, "a pop-up id is 1 to %d characters, no control characters",
+				 GATEWAY_POPUP_ID_MAX);
+	return 0;
+}
+
+static json_t *file_json(const struct gateway_message *m)
+{
+	struct strbuf b64 = STRBUF_INIT;
+	char *type = mime_type_sniff(m->file_data ? m->file_data : "", m->file_len);
+	json_t *f;
+	base64_encode(&b64, m->file_data ? m->file_data : "", m->file_len);
+	f = json_pack("{s:s, s:s, s:s%}", "name", file_base_name(m->file_name), "type", type,
+		      "data", b64.buf, b64.len);
+	free(type);
+	strbuf_release(&b64);
+	return f;
 }
 
 int gateway_message_write(struct strbuf *id, const struct spool *sp, const struct gateway_message *m)
@@ -215,10 +338,8 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	char *text;
 	int err;
 
-	if (!*m->text)
-		return dlg_error(DLG_EINVALID, "the text is empty");
-	if (gateway_text_chars(m->text) > GATEWAY_TEXT_MAX)
-		return dlg_error(DLG_EINVALID, "the text is longer than %d characters", GATEWAY_TEXT_MAX);
+	if ((err = message_check(m)) < 0)
+		return err;
 	random_hex(rnd, 16);
 	rnd[16] = '\0';
 	strbuf_reset(id);
@@ -230,7 +351,9 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 
 	j = json_object();
 	json_object_set_new(j, "id", json_string(id->buf));
-	json_object_set_new(j, "source", json_string("chat"));
+	json_object_set_new(j, "source", json_string(m->popup ? "popup" : "chat"));
+	if (m->popup)
+		json_object_set_new(j, "popup", json_string(m->popup));
 	v = json_object();
 	json_object_set_new(v, "id", json_string(m->visitor));
 	if (m->name && *m->name)
@@ -240,8 +363,10 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	json_object_set_new(j, "visitor", v);
 	if (m->page && *m->page)
 		json_object_set_new(j, "page", json_string(m->page));
-	json_object_set_new(j, "text", json_string(m->text));
+	json_object_set_new(j, "text", json_string(m->text ? m->text : ""));
 	json_object_set_new(j, "date", json_string(iso.buf));
+	if (m->file_name)
+		json_object_set_new(j, "attachments", json_pack("[o]", file_json(m)));
 	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!text)

@@ -6,6 +6,7 @@
  * kept is capped (mime.h), and all strings handed out are valid UTF-8.
  */
 #include <ctype.h>
+#include <magic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -646,4 +647,14 @@ void mime_message_free(struct mime_message *m)
 	}
 	free(m->attachments);
 	free(m);
+}
+
+char *mime_type_sniff(const char *data, size_t len)
+{
+	magic_t m = magic_open(MAGIC_MIME_TYPE);
+	const char *t = m && !magic_load(m, NULL) ? magic_buffer(m, data, len) : NULL;
+	char *type = xstrdup(t && strchr(t, '/') ? t : "application/octet-stream");
+	if (m)
+		magic_close(m);
+	return type;
 }

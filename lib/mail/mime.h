@@ -71,4 +71,8 @@ size_t mime_body_offset(const char *buf, size_t len);
 /* A header value for display: encoded words decoded, controls as spaces, trimmed. */
 char *mime_display_text(const char *raw, size_t n);
 
+/* The MIME type of a file from its bytes (libmagic), never from what a
+   sender claimed; application/octet-stream when unsure.  Caller frees. */
+char *mime_type_sniff(const char *data, size_t len);
+
 #endif

@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "channel/channel.h"
+#include "channel/gateway.h"
 #include "ops/channel.h"
 #include "store/config.h"
 #include "store/tx.h"
@@ -16,6 +17,9 @@ const struct dlg_channel_setting dlg_channel_settings[DLG_CHANNEL_NSETTINGS] = {
 	{ "address", "email" },
 	{ "spool", "chat" },
 	{ "timeout", "email telegram vk facebook" },
+	{ "visitor-rate", "chat" },
+	{ "address-rate", "chat" },
+	{ "address-connections", "chat" },
 };
 
 /* What each type cannot work without. */
@@ -109,6 +113,8 @@ int dlg_channel_check(const struct dlg_channel_spec *spec)
 			return dlg_error(DLG_EINVALID, "--%s does not apply to %s channels", key, spec->type);
 		strbuf_addf(&full, "channel.%s.%s", spec->name, key);
 		err = config_value_check(full.buf, spec->values[i]);
+		if (!err && *spec->values[i])
+			err = gateway_setting_check(key, spec->values[i]);
 		strbuf_release(&full);
 		if (err < 0)
 			return err;
@@ -221,5 +227,9 @@ int dlg_channel_remove(struct dlg_store *s, const char *name)
 	int err;
 	if ((err = store_change(s, channel_fn, &job, NULL)) < 0)
 		return err;
-	return channel_secret_remove(s, name);
+	/* a chat channel's gateway key too: a channel added again under the
+	   name must not take the old visitors' tokens */
+	if ((err = channel_secret_remove(s, name)) < 0)
+		return err;
+	return gateway_key_remove(s->dlgdir, name);
 }

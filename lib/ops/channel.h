@@ -18,7 +18,7 @@ struct dlg_channel_setting {
 	const char *key;
 	const char *types;   /* the channel types that take it, space-separated */
 };
-#define DLG_CHANNEL_NSETTINGS 9
+#define DLG_CHANNEL_NSETTINGS 12
 extern const struct dlg_channel_setting dlg_channel_settings[DLG_CHANNEL_NSETTINGS];
 
 struct dlg_channel_spec {
@@ -45,7 +45,8 @@ int dlg_channel_check(const struct dlg_channel_spec *spec);
  * DLG_EINVALID when the type would lack a setting it cannot work without.
  */
 int dlg_channel_add(struct dlg_store *s, const struct dlg_channel_spec *spec);
-/* Removes the channel's settings and its secret; DLG_ENOTFOUND "no channel 'NAME'". */
+/* Removes the channel's settings, its secret and a chat channel's gateway
+   key; DLG_ENOTFOUND "no channel 'NAME'". */
 int dlg_channel_remove(struct dlg_store *s, const char *name);
 
 /*

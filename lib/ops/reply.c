@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +16,7 @@
 #include "store/config.h"
 #include "store/id.h"
 #include "store/import.h"
+#include "mail/mime.h"
 #include "store/layout.h"
 #include "store/message.h"
 #include "store/msgmap.h"
@@ -25,21 +25,10 @@
 #include "store/record.h"
 #include "store/tx.h"
 
-/* The MIME type from the file's bytes (libmagic), as mail clients expect it. */
-static char *file_type(const char *data, size_t len)
-{
-	magic_t m = magic_open(MAGIC_MIME_TYPE);
-	const char *t = m && !magic_load(m, NULL) ? magic_buffer(m, data, len) : NULL;
-	char *type = xstrdup(t && strchr(t, '/') ? t : "application/octet-stream");
-	if (m)
-		magic_close(m);
-	return type;
-}
-
 static void attachment_name(struct dlg_attachment *a, const char *name)
 {
 	a->name = xstrdup(name);
-	a->type = file_type(a->data.buf, a->data.len);
+	a->type = mime_type_sniff(a->data.buf, a->data.len);
 }
 
 int dlg_attachment_load(struct dlg_attachment *a, const char *path)

@@ -128,7 +128,7 @@ static void test_key_made_once(void **state)
 static void test_message_is_what_fetch_reads(void **state)
 {
 	struct gateway_message m = { "abcdef0123456789abcdef01", "Анна", "anna@example.ru",
-				     "https://shop.example/tea", "Где мой заказ? 🍵", 1795600000 };
+				     "https://shop.example/tea", "Где мой заказ? 🍵", 1795600000, NULL, NULL, NULL, 0 };
 	struct strbuf id = STRBUF_INIT, data = STRBUF_INIT, name = STRBUF_INIT;
 	struct chan_msg cm;
 	DIR *d;
@@ -263,6 +263,52 @@ static void test_answer_index_follows_out(void **state)
 	strbuf_release(&changed);
 }
 
+/* A pop-up's answer with a file: source popup, the file typed by its bytes. */
+static void test_message_with_popup_and_file(void **state)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x06\0\0\0\x1f\x15\xc4\x89";
+	struct gateway_message m = { "abcdef0123456789abcdef01", NULL, NULL, NULL, NULL, 1795600000,
+				     "sale-1", "C:\\Users\\anna\\чек.txt", png, sizeof(png) - 1 };
+	struct strbuf id = STRBUF_INIT, data = STRBUF_INIT;
+	struct chan_msg cm;
+	struct dirent *de;
+	DIR *d;
+	(void)state;
+	assert_int_equal(gateway_message_write(&id, &sp, &m), 0);
+	assert_non_null(d = fdopendir(dup(sp.new)));
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			assert_int_equal(file_read_regular(&data, sp.new, de->d_name, FILE_NOFOLLOW, FILE_NO_LIMIT), 0);
+			unlinkat(sp.new, de->d_name, 0);
+		}
+	closedir(d);
+	assert_non_null(strstr(data.buf, "\"source\":\"popup\""));
+	assert_non_null(strstr(data.buf, "\"popup\":\"sale-1\""));
+	assert_int_equal(chan_msg_from_json(&cm, data.buf, data.len, "site"), 0);
+	assert_string_equal(cm.kind, "popup");
+	assert_string_equal(cm.popup, "sale-1");
+	assert_int_equal(cm.nfiles, 1);
+	assert_string_equal(cm.files[0].name, "чек.txt");
+	assert_string_equal(cm.files[0].type, "image/png");
+	assert_int_equal(cm.files[0].data.len, sizeof(png) - 1);
+	assert_memory_equal(cm.files[0].data.buf, png, sizeof(png) - 1);
+	chan_msg_clear(&cm);
+	/* a pop-up id with a line break, an empty file name: refused */
+	m.popup = "a\nb";
+	assert_int_equal(gateway_message_write(&id, &sp, &m), DLG_EINVALID);
+	m.popup = NULL;
+	m.file_name = "";
+	assert_int_equal(gateway_message_write(&id, &sp, &m), DLG_EINVALID);
+	/* no text and no file */
+	m.file_name = NULL;
+	m.file_data = NULL;
+	m.file_len = 0;
+	assert_int_equal(gateway_message_write(&id, &sp, &m), DLG_EINVALID);
+	strbuf_release(&id);
+	strbuf_release(&data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_token_refused),
 		cmocka_unit_test(test_key_made_once),
 		cmocka_unit_test(test_message_is_what_fetch_reads),
+		cmocka_unit_test(test_message_with_popup_and_file),
 		cmocka_unit_test(test_replies_own_only_in_order_written),
 		cmocka_unit_test(test_answer_index_follows_out),
 	};
