@@ -72,21 +72,6 @@ test_expect_success 'the gateway refuses a 1 MB text (413), malformed JSON (400)
 	test -z "$(ls spool/new)"
 '
 
-# What another branch adds to the gateway: until it lands, its cases are
-# reported as TODO (not ok, and said so), never skipped silently.
-todo_reason() { # TITLE
-	case $1 in
-	*"attached file"*)
-		api POST /v1/visitors "" "{}" &&
-		curl -s -o /dev/null -w %{http_code} -F text=probe \
-			-H "Authorization: Bearer $(python3 -c "import json; print(json.load(open(\"body\"))[\"token\"])")" \
-			"$GW/v1/messages" | grep -qv 201 && echo "the gateway takes no multipart yet (i14-limits)" ;;
-	*"pop-up answer"*)
-		test -s popup-reply.json && ! grep -q '"popup"' popup-reply.json &&
-			grep -q '"source": "chat"' popup-reply.json && echo "the gateway drops popup yet (i14-limits)" ;;
-	esac
-}
-
 if [ -n "$missing" ]; then
 	test_skip 'the widget in a real browser' "missing:$missing"
 else
@@ -95,13 +80,7 @@ else
 	grep "^#" browser.log
 	test -s results || printf "not ok\tthe browser cases ran\tchat.py reported nothing\n" >>results
 	while IFS="$(printf '\t')" read -r verdict title why; do
-		if [ "$verdict" = "not ok" ] && reason=$(todo_reason "$title") && [ -n "$reason" ]; then
-			test_count=$((test_count + 1))
-			echo "not ok $test_count - $title # TODO $reason"
-			echo "#   $why"
-		else
-			test_expect_success "$title" 'test "$verdict" = ok || { echo "$why"; tail -30 browser.log; false; }'
-		fi
+		test_expect_success "$title" 'test "$verdict" = ok || { echo "$why"; tail -30 browser.log; false; }'
 	done <results
 fi
 
