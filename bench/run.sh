@@ -197,7 +197,8 @@ bench_size() {
 bench_chat() {
 	local w=$DIR/chat port pid
 	rm -rf "$w" && mkdir -p "$w/spool" || return
-	"$DLG" init -q "$w/s" && "$DLG" -C "$w/s" channel add site --type chat --spool "$w/spool" >/dev/null || return
+	"$DLG" init -q "$w/s" && "$DLG" -C "$w/s" channel add site --type chat --spool "$w/spool" \
+		--visitor-rate off --address-rate off >/dev/null || return
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	(ulimit -n "$(ulimit -Hn)"; exec "$DLG" -C "$w/s" chat serve --channel site --listen "127.0.0.1:$port" 2>"$w/log") &
 	pid=$!
