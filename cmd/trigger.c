@@ -9,7 +9,7 @@
 #include "ops/trigger.h"
 
 static const char *const trigger_usage[] = {
-	"dlg trigger (--user USER... | --users-from FILE) --channel NAME",
+	"dlg trigger (--user USER... | --users-from FILE) --channel NAME [--popup]",
 	"            (-m TEXT | -F FILE | -t TEMPLATE) [--send] [-q]",
 	"",
 	"Starts a new dialog with each user: an outgoing message through the",
@@ -51,11 +51,11 @@ CMD(trigger)
 	struct channel ch = { 0 };
 	struct trigger_target *t = NULL;
 	struct dlg_trigger_target *targets = NULL;
-	struct dlg_trigger_opts trigger = { &ch, NULL, 0 };
+	struct dlg_trigger_opts trigger = { &ch, NULL, 0, 0 };
 	struct strlist ids = STRLIST_INIT;
 	size_t n = 0;
 	const char *chan = NULL, *m = NULL, *file = NULL, *tmpl = NULL, *users_from = NULL;
-	int ret = 0, send_now = 0, quiet = 0, opened = 0;
+	int ret = 0, send_now = 0, quiet = 0, opened = 0, popup = 0;
 	const struct opt opts[] = {
 		OPT_COLUMN(25),
 		OPT_STRING_LIST('u', "user", &users, "USER", "a user id, address or handle (may repeat)"),
@@ -66,6 +66,7 @@ CMD(trigger)
 		OPT_STRING('F', "file", &file, "FILE", NULL),
 		OPT_STRING('t', "template", &tmpl, "NAME",
 			   "a saved reply, its {{user.*}} and {{operator}} filled in"),
+		OPT_FLAG(0, "popup", &popup, "a pop-up on the website (a chat channel)"),
 		OPT_FLAG('s', "send", &send_now, "deliver now, as dlg send would"),
 		OPT_FLAG('q', "quiet", &quiet, "print no dialog ids"),
 		OPT_END(),
@@ -122,6 +123,7 @@ CMD(trigger)
 		goto out;
 	trigger.targets = targets;
 	trigger.ntargets = n;
+	trigger.popup = popup;
 	if (dlg_trigger(&ids, ctx->store, &trigger) < 0) {
 		ret = error_last();
 		goto out;

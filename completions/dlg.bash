@@ -611,7 +611,7 @@ _dlg()
         -t | --template) _dlg_reply "$(_dlg_templates)" ;;
         -m | --message) ;;
         *)
-            _dlg_reply $'--user\n--users-from\n--channel\n-m\n--message\n-F\n--file\n-t\n--template\n--send\n-q\n--quiet\n--help'
+            _dlg_reply $'--user\n--users-from\n--channel\n-m\n--message\n-F\n--file\n-t\n--template\n--popup\n--send\n-q\n--quiet\n--help'
             ;;
         esac
         ;;

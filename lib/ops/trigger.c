@@ -191,17 +191,20 @@ static int target_ident(const char **ident, char **found, struct dlg_store *s,
 
 int dlg_trigger(struct strlist *out, struct dlg_store *s, const struct dlg_trigger_opts *opts)
 {
-	struct trigger_job job = { opts->channel, opts->channel->type, opts->targets, NULL,
-				   opts->ntargets, STRLIST_INIT };
+	struct trigger_job job = { opts->channel, opts->popup ? "popup" : opts->channel->type,
+				   opts->targets, NULL, opts->ntargets, STRLIST_INIT };
 	char **found = xcalloc(opts->ntargets + 1, sizeof(*found));
 	const char **idents = xcalloc(opts->ntargets + 1, sizeof(*idents));
 	int err = 0;
 
 	if (!opts->ntargets)
 		err = dlg_error(DLG_EINVALID, "no users given");
+	else if (opts->popup && strcmp(opts->channel->type, "chat"))
+		err = dlg_error(DLG_EINVALID, "pop-ups are shown by the website's chat, and channel %s is a "
+				"%s channel", opts->channel->name, opts->channel->type);
 	/* Every user is checked first: all the dialogs start, or none. */
 	for (size_t i = 0; i < opts->ntargets && !err; i++)
-		err = target_ident(&idents[i], &found[i], s, &opts->targets[i], job.kind);
+		err = target_ident(&idents[i], &found[i], s, &opts->targets[i], opts->channel->type);
 	job.idents = idents;
 	if (!err && !(err = store_change(s, trigger_fn, &job, NULL)))
 		for (size_t i = 0; i < job.ids.nr; i++)

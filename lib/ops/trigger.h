@@ -22,6 +22,9 @@ struct dlg_trigger_opts {
 	const struct channel *channel;   /* opened with channel_open() */
 	const struct dlg_trigger_target *targets;
 	size_t ntargets;
+	/* a pop-up on the website (a chat channel): the dialogs' channel is
+	   popup, and the widget shows the message as a pop-up card */
+	int popup;
 };
 
 /* The new dialogs' ids go to out, in the targets' order.  One change: every

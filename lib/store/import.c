@@ -389,6 +389,32 @@ out:
 	return err;
 }
 
+/*
+ * The dialog of the pop-up a visitor answers: popup names its message (the
+ * key the widget got as the answer's id).  Only the visitor it was for may
+ * join it: anyone can name a key, and a stranger must not write into, nor
+ * be shown, another visitor's dialog.  Returns 1 and fills out.
+ */
+static int popup_answered_dialog(char out[17], struct dlg_tx *tx, const char *popup, const char *uid)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct dialog_info info;
+	char did[17];
+	int found = 0;
+
+	if (!is_full_id(popup) || msgmap_lookup(did, NULL, tx, popup) < 0)
+		return 0;
+	dialog_dir(&dir, did);
+	if (!dialog_info_read(&info, tx, dir.buf)) {
+		found = !strcmp(info.channel, "popup") && !strcmp(info.user, uid);
+		dialog_info_clear(&info);
+	}
+	if (found)
+		memcpy(out, did, sizeof(did));
+	strbuf_release(&dir);
+	return found;
+}
+
 int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_result *res)
 {
 	struct strbuf udir = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
@@ -412,8 +438,10 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 			return err;
 	}
 	chan_msg_subject(&subject, m);
+	if (!strcmp(m->kind, "popup") && m->popup && popup_answered_dialog(did, tx, m->popup, uid))
+		; /* the answer to a pop-up joins it */
 	/* The same conversation while a dialog is open: no subjects in chats. */
-	if (!import_find_open_dialog(did, tx, uid, m->kind, NULL))
+	else if (!import_find_open_dialog(did, tx, uid, m->kind, NULL))
 		did[0] = '\0';
 
 	user_dir(&udir, uid);
