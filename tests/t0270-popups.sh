@@ -16,6 +16,17 @@ for f in sorted(glob.glob('spool/out/*.json')):
     a = json.load(open(f))
     if a['dialog'] == sys.argv[1]: print(a['id'])" "$1"
 }
+# commit_file PATH CONTENT-FILE: a commit on main that sets one file, as a
+# clone someone else controls could make.
+commit_file() {
+	blob=$(git -C s hash-object -w --stdin <"$2") &&
+	GIT_INDEX_FILE=$TRASH/forge.index git -C s read-tree main &&
+	GIT_INDEX_FILE=$TRASH/forge.index git -C s update-index --add --cacheinfo "100644,$blob,$1" &&
+	tree=$(GIT_INDEX_FILE=$TRASH/forge.index git -C s write-tree) &&
+	c=$(git -C s commit-tree -p main -m forged "$tree") &&
+	git -C s update-ref refs/heads/main "$c" &&
+	rm -f "$TRASH/forge.index"
+}
 
 dlg init -q s && mkdir -p spool/new spool/tmp &&
 dlg -C s channel add site --type chat --spool "$PWD/spool"
@@ -46,6 +57,71 @@ test_expect_success 'a forged popup naming another visitor'"'"'s dialog does not
 	dlg -C s fetch >F && ! grep -q "$(cat P)" F && test_line_count = F 1 &&
 	test $(ls s/dialogs/*/*/$(cat P)/cur | wc -l) = 2 &&
 	dlg -C s show --json $(cat F) | grep "\"channel\":\"popup\""
+'
+
+test_expect_success 'a page pop-up is recorded in the tree and reaches the spool with dlg send' '
+	dlg -C s trigger --channel site --popup --page "https://shop.example/tea/*" \
+		-m "Скидка 10% на улун :tea:" >PP && test_line_count = PP 1 &&
+	ID=$(cat PP) && git -C s show HEAD:popups/$ID >rec &&
+	grep "^channel: site$" rec && grep "^page: https://shop.example/tea/\*$" rec &&
+	grep "^operator: alice$" rec && grep "^created: 2026-11-25T10:00:00Z$" rec &&
+	grep "^until: 2026-12-25T10:00:00Z$" rec && grep "^Скидка 10% на улун 🍵$" rec &&
+	git -C s log -1 --format=%B | grep "popups/$ID" &&
+	test ! -e spool/popups/$ID.json &&
+	dlg -C s send &&
+	python3 -c "import json; p=json.load(open(\"spool/popups/$ID.json\"))
+assert p == {\"id\": \"$ID\", \"page\": \"https://shop.example/tea/*\", \"text\": \"Скидка 10% на улун 🍵\",
+             \"operator\": \"alice\", \"date\": \"2026-11-25T10:00:00Z\", \"until\": \"2026-12-25T10:00:00Z\"}, p" &&
+	test -z "$(ls spool/tmp)" &&
+	cp spool/popups/$ID.json before && dlg -C s send && test_cmp before spool/popups/$ID.json &&
+	dlg -C s fsck
+'
+
+test_expect_success 'page pop-ups: bad arguments are usage errors, and nothing is written' '
+	head=$(git -C s rev-parse HEAD) &&
+	test_exit_code 2 dlg -C s trigger --channel site --page "https://x/*" -m hi 2>err && grep -- "--popup" err &&
+	test_exit_code 2 dlg -C s trigger --channel site --popup --page "https://x/*" --user chat:v1 -m hi &&
+	test_exit_code 2 dlg -C s trigger --channel site --popup --page "https://x/*" --until soon -m hi 2>err &&
+	grep "soon" err &&
+	test_exit_code 1 dlg -C s trigger --channel site --popup --page "https://x/*" --until 2020-01-01 -m hi 2>err &&
+	grep "past" err &&
+	test_exit_code 1 dlg -C s trigger --withdraw 0123456789abcdef 2>err && grep "no pop-up" err &&
+	test_exit_code 2 dlg -C s trigger --withdraw ../../x 2>err &&
+	test "$(git -C s rev-parse HEAD)" = "$head"
+'
+
+test_expect_success 'two visitors answer the page pop-up: two dialogs, each starting with its text' '
+	ID=$(cat PP) &&
+	visitor_says 10 v10 "Хочу улун" $ID && visitor_says 11 v11 "И я тоже" $ID &&
+	DLG_NOW=2026-11-25T11:00:00Z dlg -C s fetch >F && test_line_count = F 2 &&
+	for d in $(cat F); do
+		dlg -C s show --json $d >j &&
+		python3 -c "import json; d=json.load(open(\"j\")); m=d[\"messages\"]
+assert d[\"channel\"] == \"popup\", d[\"channel\"]
+assert len(m) == 2, m
+assert \"Скидка 10% на улун\" in m[0][\"text\"] and m[0][\"author\"] == \"alice\" and m[0][\"direction\"] == \"out\", m[0]
+assert m[1][\"text\"] in (\"Хочу улун\", \"И я тоже\"), m[1]" || exit 1
+	done &&
+	visitor_says 12 v10 "А зелёный?" $ID &&
+	dlg -C s fetch >F2 && test_line_count = F2 1 && grep -x "$(cat F2)" F &&
+	dlg -C s fsck
+'
+
+test_expect_success '--withdraw and the end of a pop-up remove it from the spool at the next send' '
+	ID=$(cat PP) &&
+	dlg -C s trigger --channel site --popup --page "https://shop.example/*" --until 2d -m "Два дня" --send >P3 &&
+	test -e spool/popups/$(cat P3).json &&
+	dlg -C s trigger --withdraw $ID && git -C s show HEAD:popups/$ID | grep "^withdrawn: 2026-11-25T10:00:00Z$" &&
+	test -e spool/popups/$ID.json && echo stray >spool/popups/planted.json &&
+	dlg -C s send && test ! -e spool/popups/$ID.json && test ! -e spool/popups/planted.json &&
+	test -e spool/popups/$(cat P3).json &&
+	DLG_NOW=2026-11-28T10:00:00Z dlg -C s send && test ! -e spool/popups/$(cat P3).json
+'
+
+test_expect_success 'fsck: a pop-up file that does not read is reported; send publishes the rest' '
+	printf "page: x\n" >bad && commit_file popups/00000000000000aa bad &&
+	test_exit_code 1 dlg -C s fsck >out && grep "^badpopup popups/00000000000000aa$" out &&
+	dlg -C s send && test ! -e spool/popups/00000000000000aa.json
 '
 
 test_done
