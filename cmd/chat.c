@@ -74,7 +74,8 @@ static int gateway_setup(struct gateway_server *gw, struct dlg_ctx *ctx, const c
 	if (!err && !(err = channel_open(&ch, ctx->store, &c, name))) {
 		if (strcmp(ch.type, "chat"))
 			err = dlg_error(DLG_EINVALID, "channel '%s' is a %s channel, not chat", name, ch.type);
-		else if (!(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_MAKE_NEW)))
+		else if (!(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_POPUPS |
+						 SPOOL_MAKE_NEW)))
 			err = gateway_key_load(gw->key, ctx->store->dlgdir, name);
 		if (!err && (origins = channel_get(&ch, "origins"))) {
 			struct strbuf one = STRBUF_INIT;
@@ -142,6 +143,8 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen)
 		ret = error_last();
 		goto out;
 	}
+	if ((ret = chat_popups_start(&gw)))
+		goto out;
 	if (pthread_create(&watcher, NULL, chat_watch_out, &w)) {
 		ret = error_msg("cannot start a thread");
 		goto out;
@@ -184,6 +187,7 @@ out:
 		if (stop_pipe[i] >= 0)
 			close(stop_pipe[i]);
 	answer_index_free(gw.answers);
+	chat_popups_stop(&gw);
 	spool_close(&gw.sp);
 	json_decref(gw.visitors);
 	strlist_clear(&gw.origins);

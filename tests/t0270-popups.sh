@@ -28,6 +28,23 @@ commit_file() {
 	rm -f "$TRASH/forge.index"
 }
 
+# The gateway's pid file is $TRASH/peer-NAME/pid, so stop_peers ends it at exit.
+start_gateway() { # NAME
+	d="$TRASH/peer-$1" port=$(free_port)
+	mkdir -p "$d" && rm -f "$d/pid"
+	sh -c 'dlg -C s chat serve --channel site --listen 127.0.0.1:$1 2>"$2/log" &
+		echo $! >"$2/pid"; wait $!' - "$port" "$d" &
+	for _ in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.01; done
+	wait_port "$port" || { echo >&2 "gateway did not start:"; cat >&2 "$d/log"; return 1; }
+	echo "http://127.0.0.1:$port" >"$d/url"
+}
+GW() { cat "$TRASH/peer-gw/url"; }
+popups_on() { # PAGE: GET /v1/popups?page=PAGE as visitor T; the body on stdout, the status in ./status
+	curl -s -o body -w "%{http_code}" -G --data-urlencode "page=$1" \
+		-H "Authorization: Bearer $(cat T)" "$(GW)/v1/popups" >status
+	cat body
+}
+
 dlg init -q s && mkdir -p spool/new spool/tmp &&
 dlg -C s channel add site --type chat --spool "$PWD/spool"
 
@@ -122,6 +139,62 @@ test_expect_success 'fsck: a pop-up file that does not read is reported; send pu
 	printf "page: x\n" >bad && commit_file popups/00000000000000aa bad &&
 	test_exit_code 1 dlg -C s fsck >out && grep "^badpopup popups/00000000000000aa$" out &&
 	dlg -C s send && test ! -e spool/popups/00000000000000aa.json
+'
+
+trap stop_peers EXIT
+start_gateway gw
+
+test_expect_success 'the gateway: GET /v1/popups gives the pop-ups in effect whose pattern matches the page' '
+	curl -s -X POST -d "{}" "$(GW)/v1/visitors" >v.json &&
+	python3 -c "import json; print(json.load(open(\"v.json\"))[\"token\"])" >T &&
+	dlg -C s trigger --withdraw $(cat P3) &&
+	dlg -C s trigger --channel site --popup --page "https://shop.example/tea/*" -m "Улун со скидкой" --send >P4 &&
+	popups_on "https://shop.example/tea/green/42?x=1" >got && test "$(cat status)" = 200 &&
+	python3 -c "import json; g=json.load(open(\"got\"))
+assert g == [{\"id\": \"$(cat P4)\", \"text\": \"Улун со скидкой\", \"operator\": \"alice\",
+              \"date\": \"2026-11-25T10:00:00Z\"}], g" &&
+	popups_on "https://shop.example/coffee" >got && test "$(cat status)" = 200 && test "$(cat got)" = "[]" &&
+	popups_on "" >got && test "$(cat got)" = "[]" &&
+	curl -s -o /dev/null -w "%{http_code}" "$(GW)/v1/popups?page=x" >status && test "$(cat status)" = 403
+'
+
+test_expect_success 'the gateway: event: popup reaches a matching page within a second of dlg send' '
+	curl -s -N -G --data-urlencode "page=https://shop.example/tea/1" -H "Authorization: Bearer $(cat T)" \
+		"$(GW)/v1/events" >events &
+	echo $! >"$TRASH/peer-gw/curl-tea" &&
+	curl -s -N -G --data-urlencode "page=https://shop.example/coffee" -H "Authorization: Bearer $(cat T)" \
+		"$(GW)/v1/events" >other &
+	echo $! >"$TRASH/peer-gw/curl-coffee" &&
+	for _ in $(seq 100); do grep -q "^:" events && grep -q "^:" other && break; sleep 0.05; done &&
+	grep -q "^:" events &&
+	! grep -q "^event: popup" events &&
+	dlg -C s trigger --channel site --popup --page "https://shop.example/tea/*" -m "Новинка: да хун пао" >P5 &&
+	start=$(date +%s%N) && dlg -C s send -q &&
+	for _ in $(seq 200); do grep -q "^event: popup" events && break; sleep 0.005; done &&
+	ms=$(( ($(date +%s%N) - start) / 1000000 )) && echo "popup event after $ms ms" | tee popup-ms &&
+	test $ms -lt 1000 && sleep 0.2 &&
+	kill $(cat "$TRASH/peer-gw/curl-tea") $(cat "$TRASH/peer-gw/curl-coffee") &&
+	grep "^data:.*Новинка: да хун пао" events && grep "^data: {\"id\":\"$(cat P5)\"" events &&
+	! grep "^id: $(cat P5)" events &&
+	test $(grep -c "^event: popup" events) = 1 &&
+	! grep "^event: popup" other
+'
+
+test_expect_success 'the gateway ignores hostile popups/ files: bad JSON, a link, a huge file, a wrong name' '
+	P=$(cat P4) && good=spool/popups/$P.json &&
+	printf "{\"id\":" >spool/popups/0000000000000001.json &&
+	sed "s/$P/0000000000000002/; s/Улун со скидкой/по ссылке/" $good >elsewhere.json &&
+	ln -s "$PWD/elsewhere.json" spool/popups/0000000000000002.json &&
+	python3 -c "import json; p=json.load(open(\"$good\")); p[\"id\"]=\"0000000000000003\"; p[\"text\"]=\"x\"*200000
+json.dump(p, open(\"spool/popups/0000000000000003.json\", \"w\"))" &&
+	sed "s/$P/0000000000000004/" $good >spool/popups/0000000000000005.json &&
+	mkfifo spool/popups/0000000000000006.json &&
+	sed "s/\"page\":\"[^\"]*\"/\"page\":5/; s/$P/0000000000000007/" $good >spool/popups/0000000000000007.json &&
+	sleep 0.3 &&
+	popups_on "https://shop.example/tea/1" >got && test "$(cat status)" = 200 &&
+	python3 -c "import json; g=json.load(open(\"got\"))
+assert sorted(p[\"id\"] for p in g) == sorted([\"$P\", \"$(cat P5)\"]), g" &&
+	kill -0 $(cat "$TRASH/peer-gw/pid")
 '
 
 test_done

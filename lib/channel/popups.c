@@ -104,7 +104,7 @@ int spool_popups_read(struct spool_popup **out, size_t *n, int dirfd)
 {
 	struct strbuf data = STRBUF_INIT;
 	struct dirent *de;
-	size_t alloc = 0;
+	size_t alloc = 0, scanned = 0;
 	int fd = dup(dirfd);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 
@@ -116,7 +116,7 @@ int spool_popups_read(struct spool_popup **out, size_t *n, int dirfd)
 		return dlg_error(DLG_ERROR, "cannot read the spool's popups/: %s", strerror(errno));
 	}
 	rewinddir(d);
-	while ((de = readdir(d)) && *n < SPOOL_POPUPS_MAX) {
+	while ((de = readdir(d)) && *n < SPOOL_POPUPS_MAX && scanned++ < SPOOL_POPUPS_SCAN) {
 		struct spool_popup p;
 		if (de->d_name[0] == '.')
 			continue;

@@ -23,6 +23,7 @@ struct spool_popup {
 #define SPOOL_POPUP_MAX_FILE (64 * 1024)
 #define SPOOL_POPUP_TEXT_MAX 16384   /* bytes */
 #define SPOOL_POPUPS_MAX 1000        /* read from one popups/ */
+#define SPOOL_POPUPS_SCAN 10000      /* entries of popups/ looked at, valid or not */
 
 /* The file `name` holds: DLG_EINVALID (with the reason) unless it is a page
    pop-up in shape, named ID.json after its own id. */
@@ -32,7 +33,8 @@ void spool_popup_clear(struct spool_popup *p);
    without FNM_PATHNAME: '*' spans slashes). */
 int spool_popup_matches(const struct spool_popup *p, const char *url, time_t now);
 /* The valid pop-ups of the spool directory popups/ (dirfd), by id; at most
-   SPOOL_POPUPS_MAX. */
+   SPOOL_POPUPS_MAX among its first SPOOL_POPUPS_SCAN entries (a directory
+   filled with junk costs a bounded read). */
 int spool_popups_read(struct spool_popup **out, size_t *n, int dirfd);
 void spool_popups_free(struct spool_popup *p, size_t n);
 
