@@ -1,7 +1,6 @@
 /* Page pop-ups in the chat spool (popups.h). */
 #include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,9 +82,82 @@ out:
 	return err;
 }
 
+/* One unit of a pattern at p (not '*', not the end) against byte c: whether
+   it matches, and its length in *len.  A '[' without its ']' is itself. */
+static int unit_matches(const char *p, size_t *len, unsigned char c)
+{
+	if (*p == '?') {
+		*len = 1;
+		return 1;
+	}
+	if (*p == '\\' && p[1]) {
+		*len = 2;
+		return (unsigned char)p[1] == c;
+	}
+	if (*p == '[') {
+		const char *q = p + 1, *first;
+		int negate = *q == '!' || *q == '^', hit = 0;
+		q += negate;
+		first = q;
+		while (*q && (*q != ']' || q == first)) {
+			unsigned char lo, hi;
+			if (*q == '\\' && q[1])
+				q++;
+			lo = hi = (unsigned char)*q;
+			if (q[1] == '-' && q[2] && q[2] != ']') {
+				q += 2;
+				if (*q == '\\' && q[1])
+					q++;
+				hi = (unsigned char)*q;
+			}
+			hit |= lo <= c && c <= hi;
+			q++;
+		}
+		if (*q == ']') {
+			*len = (size_t)(q + 1 - p);
+			return hit != negate;
+		}
+	}
+	*len = 1;
+	return (unsigned char)*p == c;
+}
+
+/*
+ * fnmatch(3) without flags ('*' spans slashes; '?', '[...]' and '\'
+ * escapes as there; bytes, as in the C locale), but in time bounded by
+ * the product of the lengths: glibc's fnmatch backtracks into every '*',
+ * and a pattern the site's account wrote with many of them would stall
+ * the gateway.  Only the last '*' is ever gone back to, which is enough:
+ * what an earlier one would take more of, the last one can take instead.
+ */
+static int page_matches(const char *p, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL;
+	size_t len;
+	while (*s) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			star_p = p;
+			star_s = s;
+		} else if (*p && unit_matches(p, &len, (unsigned char)*s)) {
+			p += len;
+			s++;
+		} else if (star_p) {
+			p = star_p;
+			s = ++star_s;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return !*p;
+}
+
 int spool_popup_matches(const struct spool_popup *p, const char *url, time_t now)
 {
-	return now < p->until && url && !fnmatch(p->page, url, 0);
+	return now < p->until && url && strlen(url) <= SPOOL_POPUP_URL_MAX && page_matches(p->page, url);
 }
 
 void spool_popups_free(struct spool_popup *p, size_t n)

@@ -29,8 +29,11 @@ struct spool_popup {
    pop-up in shape, named ID.json after its own id. */
 int spool_popup_parse(struct spool_popup *p, const char *name, const char *buf, size_t len);
 void spool_popup_clear(struct spool_popup *p);
-/* In effect at now, and its pattern matches the page's URL (fnmatch(3)
-   without FNM_PATHNAME: '*' spans slashes). */
+/* In effect at now, and its pattern matches the page's URL (of at most
+   SPOOL_POPUP_URL_MAX bytes) as fnmatch(3) without flags would ('*' spans
+   slashes; bytes as in the C locale), in time bounded by the product of
+   their lengths whatever the pattern. */
+#define SPOOL_POPUP_URL_MAX 4096
 int spool_popup_matches(const struct spool_popup *p, const char *url, time_t now);
 /* The valid pop-ups of the spool directory popups/ (dirfd), by id; at most
    SPOOL_POPUPS_MAX among its first SPOOL_POPUPS_SCAN entries (a directory

@@ -280,6 +280,12 @@ int dlg_popup_add(char out[17], struct dlg_store *s, const struct dlg_page_popup
 	job.p.channel = xstrdup(opts->channel->name);
 	job.p.page = xstrdup(opts->page);
 	job.p.text = xstrdup(opts->text);
+	/* as an answer's text is sent: trailing white space is no part of it */
+	{
+		size_t n = strlen(job.p.text);
+		while (n && strchr(" \t\r\n", job.p.text[n - 1]))
+			job.p.text[--n] = '\0';
+	}
 	if (!(err = store_change(s, popup_fn, &job, NULL)))
 		memcpy(out, job.p.id, sizeof(job.p.id));
 	page_popup_clear(&job.p);

@@ -33,9 +33,7 @@ void page_popup_format(struct strbuf *out, const struct page_popup *p)
 	if (p->withdrawn)
 		add_time(out, "withdrawn", p->withdrawn);
 	/* the text last, after a blank line: it may hold anything but a NUL */
-	strbuf_addf(out, "\n%s", p->text);
-	if (!*p->text || p->text[strlen(p->text) - 1] != '\n')
-		strbuf_addch(out, '\n');
+	strbuf_addf(out, "\n%s\n", p->text);
 }
 
 static int field_time(time_t *out, const char *fields, size_t len, const char *key, int required)
@@ -43,7 +41,8 @@ static int field_time(time_t *out, const char *fields, size_t len, const char *k
 	char *v = kv_get(fields, len, key);
 	int err = 0;
 	*out = 0;
-	if (v ? time_parse(out, v) < 0 : required)
+	/* years 1970 to 9999: what ISO 8601 writes back as it was */
+	if (v ? time_parse(out, v) < 0 || *out < 0 || (long long)*out > 253402300799LL : required)
 		err = dlg_error(DLG_EINVALID, "pop-up: %s '%s' is not a time", key, v ? v : "");
 	free(v);
 	return err;
