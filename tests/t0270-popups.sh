@@ -16,18 +16,6 @@ for f in sorted(glob.glob('spool/out/*.json')):
     a = json.load(open(f))
     if a['dialog'] == sys.argv[1]: print(a['id'])" "$1"
 }
-# commit_file PATH CONTENT-FILE: a commit on main that sets one file, as a
-# clone someone else controls could make.
-commit_file() {
-	blob=$(git -C s hash-object -w --stdin <"$2") &&
-	GIT_INDEX_FILE=$TRASH/forge.index git -C s read-tree main &&
-	GIT_INDEX_FILE=$TRASH/forge.index git -C s update-index --add --cacheinfo "100644,$blob,$1" &&
-	tree=$(GIT_INDEX_FILE=$TRASH/forge.index git -C s write-tree) &&
-	c=$(git -C s commit-tree -p main -m forged "$tree") &&
-	git -C s update-ref refs/heads/main "$c" &&
-	rm -f "$TRASH/forge.index"
-}
-
 # The gateway's pid file is $TRASH/peer-NAME/pid, so stop_peers ends it at exit.
 start_gateway() { # NAME
 	d="$TRASH/peer-$1" port=$(free_port)
