@@ -45,6 +45,8 @@ static unsigned long visitor_generation(struct gateway_server *gw, const char *v
 struct event_stream {
 	struct gateway_server *gw;
 	char *visitor;
+	char *page;               /* the page's URL: its pop-ups come too */
+	struct strlist popups;    /* ids of the page pop-ups it has seen */
 	struct strlist sent;      /* ids of the answers this stream has seen */
 	unsigned long generation; /* of out/ when it was last looked at */
 	unsigned long answers_generation; /* of the visitor's answers when they were read */
@@ -56,6 +58,8 @@ static void event_stream_free(void *cls)
 {
 	struct event_stream *es = cls;
 	free(es->visitor);
+	free(es->page);
+	strlist_clear(&es->popups);
 	strlist_clear(&es->sent);
 	strbuf_release(&es->pending);
 	free(es);
@@ -111,6 +115,7 @@ static ssize_t event_stream_next(void *cls, uint64_t pos, char *buf, size_t max)
 			/* another visitor's answer: nothing to read */
 			if (visitor_generation(gw, es->visitor) != es->answers_generation)
 				event_stream_read(es, NULL, 1);
+			chat_popups_pending(&es->pending, gw, es->page, &es->popups, 1);
 		} else {
 			strbuf_addstr(&es->pending, ": keep-alive\n\n");
 		}
@@ -126,7 +131,7 @@ static ssize_t event_stream_next(void *cls, uint64_t pos, char *buf, size_t max)
 enum MHD_Result chat_get_events(struct gateway_server *gw, struct MHD_Connection *c, const char *visitor)
 {
 	/* a browser's EventSource comes back with the last id it got */
-	const char *after = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	const char *after = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"), *page;
 	struct event_stream *es = calloc(1, sizeof(*es));
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -146,6 +151,10 @@ enum MHD_Result chat_get_events(struct gateway_server *gw, struct MHD_Connection
 	if (after)
 		event_stream_read(es, after, 1);
 	event_stream_read(es, NULL, 0);
+	/* the page's pop-ups so far are GET /v1/popups's; new ones come as events */
+	if ((page = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "page")))
+		es->page = xstrdup(page);
+	chat_popups_pending(&es->pending, gw, es->page, &es->popups, 0);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, event_stream_next, es, event_stream_free);
 	if (!r) {
 		event_stream_free(es);

@@ -1,7 +1,8 @@
 /*
  * dlg chat serve's parts (cmd/chat.c): the server's state and the functions
  * its files share.  chat.c starts and stops the server, chat-http.c answers
- * requests, chat-events.c streams the answers and watches out/.
+ * requests, chat-events.c streams the answers and watches out/,
+ * chat-popups.c keeps the page pop-ups of popups/.
  */
 #ifndef DLG_CHAT_GATEWAY_H
 #define DLG_CHAT_GATEWAY_H
@@ -14,6 +15,7 @@
 #include "base/strbuf.h"
 #include "channel/answers.h"
 #include "channel/gateway.h"
+#include "channel/popups.h"
 #include "mhdlib.h"
 
 #define BODY_MAX (64 * 1024)
@@ -61,6 +63,11 @@ struct gateway_server {
 	unsigned long generation;
 	long in_flight;
 	int stopping;
+	/* the spool's page pop-ups, read again when popups/ changed, and
+	   what watches it (chat-popups.c) */
+	struct spool_popup *popups;
+	size_t npopups;
+	struct popups_watch *popups_watch;
 };
 
 struct request {
@@ -116,5 +123,14 @@ struct widget_asset;
 const struct widget_asset *chat_widget_asset(const char *url);
 enum MHD_Result chat_get_widget(struct gateway_server *gw, struct MHD_Connection *c, const char *method,
 				const char *url, const struct widget_asset *a);
+
+/* chat-popups.c: page pop-ups, watched in a thread of their own (no polling) */
+int chat_popups_start(struct gateway_server *gw);
+void chat_popups_stop(struct gateway_server *gw);
+enum MHD_Result chat_get_popups(struct gateway_server *gw, struct MHD_Connection *c);
+/* Adds an event for each pop-up for page not in seen yet; with announce
+   unset they are only marked seen. */
+void chat_popups_pending(struct strbuf *out, struct gateway_server *gw, const char *page, struct strlist *seen,
+			 int announce);
 
 #endif

@@ -292,7 +292,7 @@ static enum MHD_Result preflight(struct gateway_server *gw, struct MHD_Connectio
 	return ret;
 }
 
-enum route { ROUTE_NONE, ROUTE_VISITORS, ROUTE_MESSAGES, ROUTE_EVENTS };
+enum route { ROUTE_NONE, ROUTE_VISITORS, ROUTE_MESSAGES, ROUTE_EVENTS, ROUTE_POPUPS };
 
 static enum route route_of(const char *url)
 {
@@ -302,6 +302,8 @@ static enum route route_of(const char *url)
 		return ROUTE_MESSAGES;
 	if (!strcmp(url, "/v1/events"))
 		return ROUTE_EVENTS;
+	if (!strcmp(url, "/v1/popups"))
+		return ROUTE_POPUPS;
 	return ROUTE_NONE;
 }
 
@@ -330,6 +332,8 @@ static enum MHD_Result handle(struct gateway_server *gw, struct MHD_Connection *
 		ret = post_message(gw, c, rq, url, visitor.buf);
 	else if (route == ROUTE_EVENTS)
 		ret = chat_get_events(gw, c, visitor.buf);
+	else if (route == ROUTE_POPUPS)
+		ret = chat_get_popups(gw, c);
 	else if (chat_visitor_replies(&replies, gw, visitor.buf,
 				 MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after")) < 0)
 		ret = chat_refuse(gw, c, method, url, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the answers");

@@ -95,7 +95,8 @@ static int gateway_setup(struct gateway_server *gw, unsigned *per_address, struc
 		if (strcmp(ch.type, "chat"))
 			err = dlg_error(DLG_EINVALID, "channel '%s' is a %s channel, not chat", name, ch.type);
 		else if (!(err = limits_setup(gw, per_address, &ch)) &&
-			 !(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_MAKE_NEW)))
+			 !(err = spool_open(&gw->sp, &ch, SPOOL_TMP | SPOOL_NEW | SPOOL_OUT | SPOOL_POPUPS |
+					    SPOOL_MAKE_NEW)))
 			err = gateway_key_load(gw->key, ctx->store->dlgdir, name);
 		if (!err && (origins = channel_get(&ch, "origins"))) {
 			struct strbuf one = STRBUF_INIT;
@@ -174,6 +175,8 @@ static int serve(struct dlg_ctx *ctx, const char *channel, const char *listen, i
 		ret = error_last();
 		goto out;
 	}
+	if ((ret = chat_popups_start(&gw)))
+		goto out;
 	if (pthread_create(&watcher, NULL, chat_watch_out, &w)) {
 		ret = error_msg("cannot start a thread");
 		goto out;
@@ -220,6 +223,7 @@ out:
 		if (stop_pipe[i] >= 0)
 			close(stop_pipe[i]);
 	answer_index_free(gw.answers);
+	chat_popups_stop(&gw);
 	spool_close(&gw.sp);
 	chat_limit_clear(&gw.per_visitor);
 	chat_limit_clear(&gw.per_address);

@@ -2,19 +2,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time.h"
 #include "channel/channel.h"
 #include "cmd.h"
 #include "ops/channel.h"
 #include "ops/template.h"
 #include "ops/trigger.h"
+#include "store/id.h"
 
 static const char *const trigger_usage[] = {
-	"dlg trigger (--user USER... | --users-from FILE) --channel NAME",
+	"dlg trigger (--user USER... | --users-from FILE) --channel NAME [--popup]",
 	"            (-m TEXT | -F FILE | -t TEMPLATE) [--send] [-q]",
+	"dlg trigger --channel NAME --popup --page PATTERN [--until WHEN]",
+	"            (-m TEXT | -F FILE) [--send] [-q]",
+	"dlg trigger --withdraw ID",
 	"",
 	"Starts a new dialog with each user: an outgoing message through the",
 	"channel NAME, to the user's identity there.  Each trigger is a dialog",
-	"of its own; the user's answer joins it.",
+	"of its own; the user's answer joins it.  With --page, a pop-up for",
+	"every visitor of the website's pages that match PATTERN.",
 	NULL,
 };
 
@@ -43,6 +49,67 @@ static int read_users(struct strlist *out, const char *file)
 	return 0;
 }
 
+/* --until: an age from now (7d, 12h), or a date, the last second of a day. */
+static int until_parse(time_t *out, const char *when)
+{
+	time_t now = dlg_now(), start;
+	size_t digits = strspn(when, "0123456789");
+	if (digits && digits < 10 && when[digits] && strchr("mhdw", when[digits]) && !when[digits + 1]) {
+		static const struct { char unit; long seconds; } units[] = {
+			{ 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+		};
+		long n = strtol(when, NULL, 10);
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (units[i].unit == when[digits])
+				*out = now + (time_t)n * units[i].seconds;
+		return 0;
+	}
+	if (time_parse_span(&start, out, when, now) < 0)
+		return error_usage("--until: cannot read '%s' (use an age such as 7d, 12h or 2w, or "
+				   "YYYY-MM-DD[THH:MM])", when);
+	return 0;
+}
+
+static int page_popup(struct dlg_ctx *ctx, const char *chan, const char *page, const char *until,
+		      const char *m, const char *file, int send_now, int quiet)
+{
+	struct strbuf text = STRBUF_INIT, chan_name = STRBUF_INIT;
+	struct strlist none = STRLIST_INIT;
+	struct config c = CONFIG_INIT;
+	struct channel ch = { 0 };
+	struct dlg_page_popup_opts o = { &ch, page, NULL, 0 };
+	char id[17];
+	int ret;
+
+	if (until && (ret = until_parse(&o.until, until)))
+		return ret;
+	if (dlg_channel_find(&chan_name, ctx->store, chan) < 0 || config_load(&c, ctx->store) < 0 ||
+	    channel_open(&ch, ctx->store, &c, chan_name.buf) < 0) {
+		ret = error_last();
+		config_clear(&c);
+		strbuf_release(&chan_name);
+		return ret;
+	}
+	if (!(ret = text_from_sources(&text, m, file, "message"))) {
+		emoji_expand_in_place(&text);
+		o.text = text.buf;
+		if (dlg_popup_add(id, ctx->store, &o) < 0)
+			ret = error_last();
+	}
+	if (!ret && !quiet)
+		puts(id);
+	/* the hub publishes it: dlg send with no dialog to send */
+	if (!ret && send_now) {
+		fflush(stdout);
+		ret = send_dialogs(ctx, &none, 0, quiet);
+	}
+	channel_close(&ch);
+	config_clear(&c);
+	strbuf_release(&text);
+	strbuf_release(&chan_name);
+	return ret;
+}
+
 CMD(trigger)
 {
 	struct strlist users = STRLIST_INIT;
@@ -51,11 +118,12 @@ CMD(trigger)
 	struct channel ch = { 0 };
 	struct trigger_target *t = NULL;
 	struct dlg_trigger_target *targets = NULL;
-	struct dlg_trigger_opts trigger = { &ch, NULL, 0 };
+	struct dlg_trigger_opts trigger = { &ch, NULL, 0, 0 };
 	struct strlist ids = STRLIST_INIT;
 	size_t n = 0;
 	const char *chan = NULL, *m = NULL, *file = NULL, *tmpl = NULL, *users_from = NULL;
-	int ret = 0, send_now = 0, quiet = 0, opened = 0;
+	const char *page = NULL, *until = NULL, *withdraw = NULL;
+	int ret = 0, send_now = 0, quiet = 0, opened = 0, popup = 0;
 	const struct opt opts[] = {
 		OPT_COLUMN(25),
 		OPT_STRING_LIST('u', "user", &users, "USER", "a user id, address or handle (may repeat)"),
@@ -66,12 +134,39 @@ CMD(trigger)
 		OPT_STRING('F', "file", &file, "FILE", NULL),
 		OPT_STRING('t', "template", &tmpl, "NAME",
 			   "a saved reply, its {{user.*}} and {{operator}} filled in"),
+		OPT_FLAG(0, "popup", &popup, "a pop-up on the website (a chat channel)"),
+		OPT_STRING(0, "page", &page, "PATTERN", "with --popup: for every visitor of the pages\n"
+			   "that match this URL glob"),
+		OPT_STRING(0, "until", &until, "WHEN", "with --page: when it ends: 7d, 12h, a date\n"
+			   "(30 days from now)"),
+		OPT_STRING(0, "withdraw", &withdraw, "ID", "end a page pop-up now"),
 		OPT_FLAG('s', "send", &send_now, "deliver now, as dlg send would"),
 		OPT_FLAG('q', "quiet", &quiet, "print no dialog ids"),
 		OPT_END(),
 	};
 
 	argc = parse_options(argc, argv, opts, trigger_usage, 0);
+	if (argc >= 0 && (page || until || withdraw)) {
+		int given_users = users.nr || users_from;
+		strlist_clear(&users);
+		if (withdraw) {
+			if (argc || chan || page || until || popup || m || file || tmpl || given_users)
+				return error_usage("--withdraw ID takes no other option");
+			if (!is_full_id(withdraw))
+				return error_usage("--withdraw: '%s' is not a pop-up id (16 hex digits)", withdraw);
+			return dlg_popup_withdraw(ctx->store, withdraw) < 0 ? error_last() : 0;
+		}
+		if (!page)
+			return error_usage("--until goes with --popup --page");
+		if (!popup)
+			return error_usage("--page is for a page pop-up: give --popup");
+		if (given_users || tmpl)
+			return error_usage("a page pop-up is for every visitor of the pages: no --user, "
+					   "--users-from or --template");
+		if (argc || !chan || !!m + !!file != 1)
+			return usage_with_options(trigger_usage, opts, 0);
+		return page_popup(ctx, chan, page, until, m, file, send_now, quiet);
+	}
 	if (argc || !chan || (!users.nr && !users_from) || (!!m + !!file + !!tmpl != 1)) {
 		strlist_clear(&users);
 		return argc < 0 ? parse_options_exit(argc) : usage_with_options(trigger_usage, opts, 0);
@@ -122,6 +217,7 @@ CMD(trigger)
 		goto out;
 	trigger.targets = targets;
 	trigger.ntargets = n;
+	trigger.popup = popup;
 	if (dlg_trigger(&ids, ctx->store, &trigger) < 0) {
 		ret = error_last();
 		goto out;

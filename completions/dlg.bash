@@ -609,9 +609,9 @@ _dlg()
         --users-from | -F | --file) _dlg_files ;;
         --channel) _dlg_reply "$(_dlg_channels)" ;;
         -t | --template) _dlg_reply "$(_dlg_templates)" ;;
-        -m | --message) ;;
+        -m | --message | --page | --until | --withdraw) ;;
         *)
-            _dlg_reply $'--user\n--users-from\n--channel\n-m\n--message\n-F\n--file\n-t\n--template\n--send\n-q\n--quiet\n--help'
+            _dlg_reply $'--user\n--users-from\n--channel\n-m\n--message\n-F\n--file\n-t\n--template\n--popup\n--page\n--until\n--withdraw\n--send\n-q\n--quiet\n--help'
             ;;
         esac
         ;;

@@ -103,6 +103,19 @@ mail() {
 	} >"$1"
 }
 
+# commit_file PATH FILE: a commit on main of the store s made with git
+# plumbing, as another tool or a hostile clone could make it: FILE becomes
+# PATH, unchecked by dlg.
+commit_file() {
+	blob=$(git -C s hash-object -w --stdin <"$2") &&
+	GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s read-tree main &&
+	GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s update-index --add --cacheinfo "100644,$blob,$1" &&
+	tree=$(GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s write-tree) &&
+	rm -f "$TRASH/plumbing-index" &&
+	commit=$(git -C s commit-tree "$tree" -p main -m "plumbing: $1") &&
+	git -C s update-ref refs/heads/main "$commit"
+}
+
 # Starts the local peer tests/peers/NAME.py on 127.0.0.1 and sets PEER
 # (its base URL) and PEER_DIR (where it records requests); stopped at exit.
 # Call it outside test_expect_success: a test's subshell would stop it.

@@ -23,18 +23,6 @@ BROKEN=$(printf 'x\r\377\245\245\245 \370\210\200\200\200 \355\240\200 \364\220\
 R=$(printf '\357\277\275')
 FIXED="$R$R$R$R $R$R$R$R$R $R$R$R $R$R$R$R $R$R $R$R$R $R $R end"
 
-# commit_file PATH CONTENT-FILE: a commit on main that sets one file, as a
-# clone a customer controls could make and `dlg sync` fast-forward to.
-commit_file() {
-	blob=$(git -C s hash-object -w --stdin <"$2") &&
-	GIT_INDEX_FILE=$TRASH/forge.index git -C s read-tree main &&
-	GIT_INDEX_FILE=$TRASH/forge.index git -C s update-index --add --cacheinfo "100644,$blob,$1" &&
-	tree=$(GIT_INDEX_FILE=$TRASH/forge.index git -C s write-tree) &&
-	c=$(git -C s commit-tree -p main -m forged "$tree") &&
-	git -C s update-ref refs/heads/main "$c" &&
-	rm -f "$TRASH/forge.index"
-}
-
 test_expect_success 'setup: a dialog, then a commit with broken bytes in its files' '
 	dlg init -q s &&
 	mail m.eml one@ex ivan@example.com "Order" &&

@@ -25,18 +25,6 @@ smtp_new() { smtp_mail | comm -13 "$1" - >new && test_line_count = new 1 && cat 
 # the dlg block: the leading run of X-Dlg-* fields of a stored message
 block() { awk '!/^X-Dlg-[A-Za-z-]*: /{exit} {print}' "$1"; }
 
-# commit_file PATH FILE: a commit made with git plumbing, as another tool
-# (or a merge of a hostile clone) could make it: FILE becomes PATH.
-commit_file() {
-	blob=$(git -C s hash-object -w --stdin <"$2") &&
-	GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s read-tree HEAD &&
-	GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s update-index --add --cacheinfo "100644,$blob,$1" &&
-	tree=$(GIT_INDEX_FILE="$TRASH/plumbing-index" git -C s write-tree) &&
-	rm -f "$TRASH/plumbing-index" &&
-	commit=$(git -C s commit-tree "$tree" -p HEAD -m "plumbing: $1") &&
-	git -C s update-ref refs/heads/main "$commit"
-}
-
 test_expect_success 'setup: a store with an email and a chat channel' '
 	dlg init -q s && mkdir -p spool/new spool/tmp &&
 	dlg -C s channel add site --type chat --spool "$PWD/spool" &&

@@ -15,6 +15,7 @@
 #include "base/redact.h"
 #include "base/time.h"
 #include "channel/driver.h"
+#include "channel/popups.h"
 #include "channel/send.h"
 #include "store/hub.h"
 #include "store/id.h"
@@ -587,6 +588,9 @@ int outbox_send(struct send_report **out, size_t *nout, struct dlg_store *s,
 		ALLOC_GROW(*out, *nout + 1, alloc);
 		(*out)[(*nout)++] = rep;
 	}
+	/* the one that sends answers publishes the page pop-ups too */
+	if (!err)
+		err = popups_publish(s);
 out:
 	plan_reset(&plan);
 	close(fd);

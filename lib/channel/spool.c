@@ -8,7 +8,7 @@
 
 void spool_close(struct spool *sp)
 {
-	int *fds[] = { &sp->top, &sp->tmp, &sp->new, &sp->cur, &sp->out };
+	int *fds[] = { &sp->top, &sp->tmp, &sp->new, &sp->cur, &sp->out, &sp->popups };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -20,12 +20,13 @@ int spool_open_dir(struct spool *sp, const char *dir, int which)
 {
 	static const struct { int bit; const char *name; } subdirs[] = {
 		{ SPOOL_TMP, "tmp" }, { SPOOL_NEW, "new" }, { SPOOL_CUR, "cur" }, { SPOOL_OUT, "out" },
+		{ SPOOL_POPUPS, "popups" },
 	};
-	int *fds[] = { &sp->tmp, &sp->new, &sp->cur, &sp->out };
+	int *fds[] = { &sp->tmp, &sp->new, &sp->cur, &sp->out, &sp->popups };
 	struct strbuf top = STRBUF_INIT, label = STRBUF_INIT;
 	int err = 0;
 
-	sp->top = sp->tmp = sp->new = sp->cur = sp->out = -1;
+	sp->top = sp->tmp = sp->new = sp->cur = sp->out = sp->popups = -1;
 	if (!dir || !*dir)
 		return dlg_error(DLG_EINVALID, "no spool directory is set (--spool DIR)");
 	/* "spool/" would follow a link named spool: the slash is not part of its name */

@@ -12,17 +12,18 @@
  * second time.  Read by the chat driver (chat.c) and the gateway.
  */
 struct spool {
-	int top, tmp, new, cur, out;
+	int top, tmp, new, cur, out, popups;
 };
 /* Missing directories are made, but new/ only with SPOOL_MAKE_NEW: a
    reader that made it would wait forever on a spool nobody writes to; the
    gateway, which writes new/, makes it. */
-enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8, SPOOL_MAKE_NEW = 16 };
+enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8, SPOOL_MAKE_NEW = 16, SPOOL_POPUPS = 32 };
 
 /* Larger files are not visitor messages: 2 MB of attachments, base64, and room for text. */
 #define SPOOL_MAX_FILE (8u << 20)
 
-/* Opens the channel's spool and the subdirectories in `which`; tmp/, cur/ and out/ are made when missing. */
+/* Opens the channel's spool and the subdirectories in `which`; tmp/, cur/,
+   out/ and popups/ (the page pop-ups, popups.h) are made when missing. */
 int spool_open(struct spool *sp, const struct channel *ch, int which);
 /* The same for the spool at dir. */
 int spool_open_dir(struct spool *sp, const char *dir, int which);

@@ -13,6 +13,7 @@
 #include "store/msgmap.h"
 #include "store/order.h"
 #include "store/outbox.h"
+#include "store/popup.h"
 #include "store/record.h"
 #include "store/summary.h"
 #include "store/tx.h"
@@ -191,17 +192,20 @@ static int target_ident(const char **ident, char **found, struct dlg_store *s,
 
 int dlg_trigger(struct strlist *out, struct dlg_store *s, const struct dlg_trigger_opts *opts)
 {
-	struct trigger_job job = { opts->channel, opts->channel->type, opts->targets, NULL,
-				   opts->ntargets, STRLIST_INIT };
+	struct trigger_job job = { opts->channel, opts->popup ? "popup" : opts->channel->type,
+				   opts->targets, NULL, opts->ntargets, STRLIST_INIT };
 	char **found = xcalloc(opts->ntargets + 1, sizeof(*found));
 	const char **idents = xcalloc(opts->ntargets + 1, sizeof(*idents));
 	int err = 0;
 
 	if (!opts->ntargets)
 		err = dlg_error(DLG_EINVALID, "no users given");
+	else if (opts->popup && strcmp(opts->channel->type, "chat"))
+		err = dlg_error(DLG_EINVALID, "pop-ups are shown by the website's chat, and channel %s is a "
+				"%s channel", opts->channel->name, opts->channel->type);
 	/* Every user is checked first: all the dialogs start, or none. */
 	for (size_t i = 0; i < opts->ntargets && !err; i++)
-		err = target_ident(&idents[i], &found[i], s, &opts->targets[i], job.kind);
+		err = target_ident(&idents[i], &found[i], s, &opts->targets[i], opts->channel->type);
 	job.idents = idents;
 	if (!err && !(err = store_change(s, trigger_fn, &job, NULL)))
 		for (size_t i = 0; i < job.ids.nr; i++)
@@ -212,4 +216,87 @@ int dlg_trigger(struct strlist *out, struct dlg_store *s, const struct dlg_trigg
 	free(idents);
 	strlist_clear(&job.ids);
 	return err;
+}
+
+struct popup_job {
+	struct page_popup p;
+	int withdraw;
+};
+
+static int popup_fn(struct dlg_tx *tx, void *payload)
+{
+	struct popup_job *job = payload;
+	struct page_popup *p = &job->p;
+	int err;
+	if (job->withdraw) {
+		struct page_popup cur;
+		if ((err = page_popup_read(&cur, tx, p->id)) < 0)
+			return err;
+		if (!cur.withdrawn) {
+			cur.withdrawn = tx_time(tx);
+			if (!(err = page_popup_write(tx, &cur)))
+				tx_message(tx, "trigger --withdraw popups/%s\n", cur.id);
+		}
+		page_popup_clear(&cur);
+		return err;
+	}
+	/* a lost race runs this again: the same id, at the change's time */
+	free(p->operator_);
+	p->operator_ = xstrdup(tx_operator(tx));
+	p->created = tx_time(tx);
+	if (!p->until)
+		p->until = p->created + DLG_POPUP_DAYS * 86400;
+	if (p->until <= p->created)
+		return dlg_error(DLG_EINVALID, "the pop-up would end in the past");
+	if ((err = page_popup_write(tx, p)) < 0)
+		return err;
+	tx_message(tx, "trigger --popup popups/%s via %s\n\npage: %s\n", p->id, p->channel, p->page);
+	return 0;
+}
+
+static int page_pattern_check(const char *page)
+{
+	size_t n = strlen(page);
+	if (!n)
+		return dlg_error(DLG_EINVALID, "the page pattern is empty");
+	if (n > POPUP_PAGE_MAX)
+		return dlg_error(DLG_EINVALID, "the page pattern is longer than %d bytes", POPUP_PAGE_MAX);
+	for (const unsigned char *c = (const unsigned char *)page; *c; c++)
+		if (*c < ' ' || *c == 127)
+			return dlg_error(DLG_EINVALID, "the page pattern holds a control character");
+	return 0;
+}
+
+int dlg_popup_add(char out[17], struct dlg_store *s, const struct dlg_page_popup_opts *opts)
+{
+	struct popup_job job = { .p = { .until = opts->until } };
+	int err;
+	if (strcmp(opts->channel->type, "chat"))
+		return dlg_error(DLG_EINVALID, "pop-ups are shown by the website's chat, and channel %s "
+				 "is a %s channel", opts->channel->name, opts->channel->type);
+	if ((err = page_pattern_check(opts->page)) < 0 || (err = dlg_text_check(opts->text, "message")) < 0)
+		return err;
+	random_hex(job.p.id, DLG_ID_LEN);
+	job.p.channel = xstrdup(opts->channel->name);
+	job.p.page = xstrdup(opts->page);
+	job.p.text = xstrdup(opts->text);
+	/* as an answer's text is sent: trailing white space is no part of it */
+	{
+		size_t n = strlen(job.p.text);
+		while (n && strchr(" \t\r\n", job.p.text[n - 1]))
+			job.p.text[--n] = '\0';
+	}
+	if (!(err = store_change(s, popup_fn, &job, NULL)))
+		memcpy(out, job.p.id, sizeof(job.p.id));
+	page_popup_clear(&job.p);
+	return err;
+}
+
+int dlg_popup_withdraw(struct dlg_store *s, const char *id)
+{
+	struct popup_job job = { .withdraw = 1 };
+	if (!is_full_id(id))
+		return dlg_error(DLG_EINVALID, "'%s' is not a pop-up id (16 hex digits)", id);
+	memcpy(job.p.id, id, sizeof(job.p.id));
+	return store_change(s, popup_fn, &job, NULL);
 }

@@ -14,6 +14,7 @@
 #include "store/message.h"
 #include "store/msgmap.h"
 #include "store/outbox.h"
+#include "store/popup.h"
 #include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
@@ -210,6 +211,27 @@ static int check_outbox(struct fsck_job *job, struct dlg_tx *tx)
 	return err;
 }
 
+/* Page pop-ups that do not read: nothing derives them again, so a repair
+   leaves them to a person (dlg trigger --withdraw cannot read them either). */
+static void check_popups(struct fsck_job *job, struct dlg_tx *tx)
+{
+	struct strlist ids = STRLIST_INIT;
+	struct strbuf path = STRBUF_INIT;
+	page_popup_list(&ids, tx);
+	for (size_t i = 0; i < ids.nr; i++) {
+		struct page_popup p;
+		if (!page_popup_read(&p, tx, ids.items[i])) {
+			page_popup_clear(&p);
+			continue;
+		}
+		strbuf_reset(&path);
+		layout_popup(&path, ids.items[i]);
+		problem(job, "badpopup", path.buf);
+	}
+	strlist_clear(&ids);
+	strbuf_release(&path);
+}
+
 /* msgmap files against the lines the messages give. */
 static int check_msgmap(struct fsck_job *job, struct dlg_tx *tx)
 {
@@ -307,6 +329,8 @@ static int fsck_fn(struct dlg_tx *tx, void *payload)
 	}
 	if (!err)
 		err = check_outbox(job, tx);
+	if (!err)
+		check_popups(job, tx);
 	if (!err)
 		err = check_msgmap(job, tx);
 	if (!err && job->repair && job->problems)

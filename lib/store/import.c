@@ -12,6 +12,8 @@
 #include "store/message.h"
 #include "store/msgmap.h"
 #include "store/order.h"
+#include "store/outbox.h"
+#include "store/popup.h"
 #include "store/layout.h"
 #include "store/record.h"
 #include "store/tx.h"
@@ -389,11 +391,115 @@ out:
 	return err;
 }
 
+/*
+ * The dialog of the pop-up a visitor answers: popup names its message (the
+ * key the widget got as the answer's id).  Only the visitor it was for may
+ * join it: anyone can name a key, and a stranger must not write into, nor
+ * be shown, another visitor's dialog.  Returns 1 and fills out.
+ */
+static int popup_answered_dialog(char out[17], struct dlg_tx *tx, const char *popup, const char *uid)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct dialog_info info;
+	char did[17];
+	int found = 0;
+
+	if (!is_full_id(popup) || msgmap_lookup(did, NULL, tx, popup) < 0)
+		return 0;
+	dialog_dir(&dir, did);
+	if (!dialog_info_read(&info, tx, dir.buf)) {
+		found = !strcmp(info.channel, "popup") && !strcmp(info.user, uid);
+		dialog_info_clear(&info);
+	}
+	if (found)
+		memcpy(out, did, sizeof(did));
+	strbuf_release(&dir);
+	return found;
+}
+
+/*
+ * A page pop-up the answer names (popups/ID in the tree): 1 with out the
+ * visitor's open dialog that started with it; 2 when none is open yet and
+ * one is to start (p read, key its message's key); 0 when popup names no
+ * page pop-up, or that dialog was closed (the answer is then filed as any
+ * other pop-up message).
+ */
+static int page_popup_dialog(char out[17], struct page_popup *p, char key[17], struct dlg_tx *tx,
+			     const char *popup, const char *uid)
+{
+	struct strbuf dir = STRBUF_INIT;
+	int open;
+	if (page_popup_read(p, tx, popup) < 0)
+		return 0;
+	/* one message per pop-up and visitor: what makes the dialog theirs */
+	if (key_make(key, "popup-shown", popup, uid) < 0) {
+		page_popup_clear(p);
+		return 0;
+	}
+	if (msgmap_lookup(out, NULL, tx, key) < 0)
+		return 2;
+	page_popup_clear(p);
+	dialog_dir(&dir, out);
+	open = dialog_is_open(tx, dir.buf);
+	strbuf_release(&dir);
+	return open;
+}
+
+/* The page pop-up as the first message of the dialog its answer opened:
+   the text and operator of the tree, at the pop-up's time, already shown. */
+static int store_page_popup_message(struct dlg_tx *tx, const char *did, const char *key,
+				    const struct page_popup *p, const struct chan_msg *m, const char *uid,
+				    const char *subject)
+{
+	struct strbuf email = STRBUF_INIT, from = STRBUF_INIT, to = STRBUF_INIT, msgid = STRBUF_INIT,
+		      data = STRBUF_INIT, sent = STRBUF_INIT, file = STRBUF_INIT, path = STRBUF_INIT,
+		      shown = STRBUF_INIT;
+	struct reply_spec r = { 0 };
+	int err;
+
+	store_operator_email(&email, tx_store(tx));
+	strbuf_addf(&from, "%s <%s>", p->operator_, email.buf);
+	chan_address(&to, "popup", m->user);
+	strbuf_addf(&msgid, "dlg.popup.%s.%s@chat.dlg.invalid", p->id, uid);
+	strbuf_addf(&shown, "popups/%s.json", p->id);
+	r.meta.channel = "popup";
+	r.meta.user = uid;
+	r.meta.channel_user = m->user;
+	r.meta.route = m->route;
+	r.meta.conversation = m->conversation;
+	r.operator = p->operator_;
+	r.from = from.buf;
+	r.to = to.buf;
+	r.subject = subject;
+	r.message_id = msgid.buf;
+	r.text = p->text;
+	r.date = p->created;
+	if (!(err = message_build_reply(&data, &r))) {
+		const char *h[] = { "X-Dlg-Sent-Via", m->route ? m->route : "chat", "X-Dlg-Sent-Id", shown.buf, NULL };
+		message_set_delivery(&sent, data.buf, data.len, "sent", h);
+		message_file_name(&file, p->created, key, 1);
+		layout_dialog_message(&path, did, file.buf);
+		if (!(err = tx_write(tx, path.buf, sent.buf, sent.len)))
+			err = msgmap_add(tx, key, did, file.buf);
+	}
+	strbuf_release(&email);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	strbuf_release(&msgid);
+	strbuf_release(&data);
+	strbuf_release(&sent);
+	strbuf_release(&file);
+	strbuf_release(&path);
+	strbuf_release(&shown);
+	return err;
+}
+
 int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_result *res)
 {
 	struct strbuf udir = STRBUF_INIT, data = STRBUF_INIT, subject = STRBUF_INIT;
-	char key[17], uid[17], did[17] = "";
-	int err = 0;
+	struct page_popup shown;
+	char key[17], uid[17], did[17] = "", shown_key[17];
+	int err = 0, page = 0;
 
 	if (!m->kind || !m->user || !*m->user || !m->id || !*m->id)
 		return dlg_error(DLG_EINVALID, "a %s message needs a user and a message id",
@@ -412,8 +518,13 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 			return err;
 	}
 	chan_msg_subject(&subject, m);
+	if (!strcmp(m->kind, "popup") && m->popup && popup_answered_dialog(did, tx, m->popup, uid))
+		; /* the answer to a pop-up joins it */
+	else if (!strcmp(m->kind, "popup") && m->popup &&
+		 (page = page_popup_dialog(did, &shown, shown_key, tx, m->popup, uid)))
+		did[0] = page == 2 ? '\0' : did[0];
 	/* The same conversation while a dialog is open: no subjects in chats. */
-	if (!import_find_open_dialog(did, tx, uid, m->kind, NULL))
+	else if (!import_find_open_dialog(did, tx, uid, m->kind, NULL))
 		did[0] = '\0';
 
 	user_dir(&udir, uid);
@@ -429,7 +540,11 @@ int import_chan_msg(struct dlg_tx *tx, const struct chan_msg *m, struct import_r
 		struct incoming in = { m->kind, key, uid, subject.buf, m->date, data.buf, data.len };
 		err = store_incoming(tx, did, &in, res);
 	}
+	if (!err && page == 2)
+		err = store_page_popup_message(tx, did, shown_key, &shown, m, uid, subject.buf);
 out:
+	if (page == 2)
+		page_popup_clear(&shown);
 	strbuf_release(&udir);
 	strbuf_release(&data);
 	strbuf_release(&subject);

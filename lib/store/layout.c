@@ -32,6 +32,7 @@ static const char *const layout[] = {
 	"operators/.last",
 	"operators/<name>/log|card",
 	"templates/<name>",
+	"popups/<key>",
 	"outbox/<key>",
 	"msgmap/<hh>/<hh>",
 };
@@ -400,4 +401,9 @@ void layout_msgmap_file(struct strbuf *out, const char *key)
 void layout_template(struct strbuf *out, const char *name)
 {
 	strbuf_addf(out, "templates/%s", name);
+}
+
+void layout_popup(struct strbuf *out, const char *id)
+{
+	strbuf_addf(out, "popups/%s", id);
 }

@@ -84,5 +84,7 @@ void layout_note(struct strbuf *out, const char *dir, const char *name);
 void layout_outbox_entry(struct strbuf *out, const char *key);
 void layout_msgmap_file(struct strbuf *out, const char *key);
 void layout_template(struct strbuf *out, const char *name);
+/* popups/ID: a page pop-up (store/popup.h). */
+void layout_popup(struct strbuf *out, const char *id);
 
 #endif

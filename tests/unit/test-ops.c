@@ -397,7 +397,7 @@ static void test_trigger_after_chat_import(void **state)
 	struct channel ch;
 	struct strlist ids = STRLIST_INIT;
 	struct dlg_trigger_target t = { NULL, NULL, "New tea in stock\nCome and see.\n" };
-	struct dlg_trigger_opts opts = { &ch, &t, 1 };
+	struct dlg_trigger_opts opts = { &ch, &t, 1, 0 };
 	char *uid;
 
 	chat_channel(&ch, &c, s);
