@@ -16,16 +16,6 @@ for f in sorted(glob.glob('spool/out/*.json')):
     a = json.load(open(f))
     if a['dialog'] == sys.argv[1]: print(a['id'])" "$1"
 }
-# The gateway's pid file is $TRASH/peer-NAME/pid, so stop_peers ends it at exit.
-start_gateway() { # NAME
-	d="$TRASH/peer-$1" port=$(free_port)
-	mkdir -p "$d" && rm -f "$d/pid"
-	sh -c 'dlg -C s chat serve --channel site --listen 127.0.0.1:$1 2>"$2/log" &
-		echo $! >"$2/pid"; wait $!' - "$port" "$d" &
-	for _ in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.01; done
-	wait_port "$port" || { echo >&2 "gateway did not start:"; cat >&2 "$d/log"; return 1; }
-	echo "http://127.0.0.1:$port" >"$d/url"
-}
 GW() { cat "$TRASH/peer-gw/url"; }
 popups_on() { # PAGE: GET /v1/popups?page=PAGE as visitor T; the body on stdout, the status in ./status
 	curl -s -o body -w "%{http_code}" -G --data-urlencode "page=$1" \
@@ -62,6 +52,19 @@ test_expect_success 'a forged popup naming another visitor'"'"'s dialog does not
 	dlg -C s fetch >F && ! grep -q "$(cat P)" F && test_line_count = F 1 &&
 	test $(ls s/dialogs/*/*/$(cat P)/cur | wc -l) = 2 &&
 	dlg -C s show --json $(cat F) | grep "\"channel\":\"popup\""
+'
+
+test_expect_success 'answered, the pop-up is a conversation: replies go out as chat, and the visitor'"'"'s chat joins it' '
+	dlg -C s reply -q --send -m "Отличный выбор" $(cat P) &&
+	python3 -c "import json,glob
+a = [json.load(open(f)) for f in glob.glob(\"spool/out/*.json\")]
+r = [x for x in a if x[\"text\"] == \"Отличный выбор\"]
+assert len(r) == 1 and r[0][\"source\"] == \"chat\" and r[0][\"dialog\"] == \"$(cat P)\", r" &&
+	dlg -C s close -q $(cat P2) &&
+	visitor_says 4 v1 "А доставка завтра?" &&
+	dlg -C s fetch >F && test_cmp P F &&
+	dlg -C s show $(cat P) >show && grep "А доставка завтра?" show &&
+	dlg -C s list --channel chat -q >open && ! grep -q . open
 '
 
 test_expect_success 'a page pop-up is recorded in the tree and reaches the spool with dlg send' '

@@ -137,9 +137,10 @@ static int chat_send(struct delivery *d, struct channel *ch, const struct outgoi
 	json_object_set_new(j, "id", json_string(o->key));
 	json_object_set_new(j, "dialog", json_string(o->dialog));
 	json_object_set_new(j, "visitor", json_string(o->to));
-	/* the dialog's channel: a pop-up's first message has no incoming one before it */
-	json_object_set_new(j, "source", json_string(o->msg->channel && !strcmp(o->msg->channel, "popup") ?
-						     "popup" : "chat"));
+	/* A pop-up until the visitor answers; after that, the conversation
+	   (the widget shows "popup" as a card, the rest in its panel). */
+	json_object_set_new(j, "source", json_string(o->msg->channel && !strcmp(o->msg->channel, "popup") &&
+						     !o->last_in ? "popup" : "chat"));
 	json_object_set_new(j, "operator", json_string(o->msg->operator ? o->msg->operator : ""));
 	json_object_set_new(j, "date", json_string(iso.buf));
 	json_object_set_new(j, "text", json_string(o->msg->mime->text));

@@ -175,6 +175,14 @@ static int find_thread(char out[17], struct dlg_tx *tx, const struct mime_messag
 	return found;
 }
 
+/* A website visitor's chat goes on in an open pop-up dialog: the widget
+   is one conversation, whichever of the two started it. */
+static int same_conversation(const char *dialog_channel, const char *channel)
+{
+	return !strcmp(dialog_channel, channel) ||
+		(!strcmp(channel, "chat") && !strcmp(dialog_channel, "popup"));
+}
+
 int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 			    const char *channel, const char *subject)
 {
@@ -196,7 +204,7 @@ int import_find_open_dialog(char out[17], struct dlg_tx *tx, const char *uid,
 		if (!dialog_info_read(&info, tx, dir.buf)) {
 			if (subject)
 				subject_normalize(&have, info.subject);
-			if (!strcmp(info.channel, channel) && !strcmp(have.buf, want.buf) &&
+			if (same_conversation(info.channel, channel) && !strcmp(have.buf, want.buf) &&
 			    dialog_is_open(tx, dir.buf)) {
 				memcpy(out, us.dialogs.items[i], DLG_ID_LEN + 1);
 				found = 1;
