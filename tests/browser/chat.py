@@ -307,20 +307,13 @@ def _():
     assert 'Курьер будет в 15:00' in log_text(a)
 
 
-@case('a pop-up answer shows as a card; the reply from the card carries popup and opens the conversation')
+@case('dlg trigger --popup shows as a card; the reply from it carries popup, opens the conversation and joins its dialog')
 def _():
     a.find_element(By.CSS_SELECTOR, '.dlgc-close').click()
-    answer = {'id': 'p-5e1f0a', 'dialog': shared['dialog'], 'visitor': shared['visitor'],
-              'source': 'popup', 'operator': 'Мария',
-              'date': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-              'text': 'Подобрать чай к заказу? 🍵', 'attachments': []}
-    # as dlg send writes one: through tmp/, renamed into out/
-    tmp = os.path.join(args.spool, 'tmp', 'w.popup')
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(answer, f, ensure_ascii=False)
-    os.rename(tmp, os.path.join(args.spool, 'out', 'p-5e1f0a.json'))
+    popup = dlg('trigger', '--channel', 'site', '--popup', '--user', 'chat:' + shared['visitor'],
+                '-m', 'Подобрать чай к заказу? 🍵', '--send').split()[0]
     card = wait('the card', lambda: a.find_elements(By.CSS_SELECTOR, '.dlgc-card'))[0]
-    assert 'Подобрать чай к заказу? 🍵' in card.text and 'Мария' in card.text, card.text
+    assert 'Подобрать чай к заказу? 🍵' in card.text and 'alice' in card.text, card.text
     assert card.find_element(By.CSS_SELECTOR, '.dlgc-card-close').get_attribute('aria-label') == 'Закрыть сообщение'
     a.save_screenshot(os.path.join(args.artifacts, 'chat-popup.png'))
     before = len(spool_messages())
@@ -331,11 +324,37 @@ def _():
     wait('the conversation open', a.find_element(By.CSS_SELECTOR, '.dlgc-panel').is_displayed)
     assert not a.find_elements(By.CSS_SELECTOR, '.dlgc-card')
     m = [m for m in spool_messages() if m.get('text') == 'Да, зелёный']
-    assert len(m) == 1, m
-    with open('popup-reply.json', 'w', encoding='utf-8') as f:
-        json.dump(m[0], f, ensure_ascii=False)
-    assert m[0].get('popup') == 'p-5e1f0a' and m[0].get('source') == 'popup', \
-        'the spool message has no popup: %s' % m[0]
+    assert len(m) == 1 and m[0].get('source') == 'popup' and m[0].get('popup'), m
+    ids = dlg('fetch').split()
+    assert popup in ids, (popup, ids)
+    shown = dlg('show', popup)
+    assert 'Подобрать чай к заказу?' in shown and 'Да, зелёный' in shown, shown
+    # answered, it is a conversation: the next answer comes into the panel, not as a card
+    dlg('reply', '--send', '-m', 'Отправим с заказом 🌿', popup)
+    wait('the answer in the panel', lambda: 'Отправим с заказом' in log_text(a))
+    assert not a.find_elements(By.CSS_SELECTOR, '.dlgc-card')
+
+
+@case('a page pop-up (dlg trigger --popup --page) comes to the open page as a card; its answer starts a dialog with it')
+def _():
+    a.find_element(By.CSS_SELECTOR, '.dlgc-close').click()
+    out = dlg('trigger', '--channel', 'site', '--popup', '--page', args.page.split('?')[0] + '*',
+              '-m', 'Скидка 10% на улуны до пятницы', '--send')
+    page_popup = out.split()[0]
+    card = wait('the page pop-up card', lambda: [c for c in a.find_elements(By.CSS_SELECTOR, '.dlgc-card')
+                                                   if 'Скидка 10%' in c.text])[0]
+    before = len(spool_messages())
+    box = card.find_element(By.CSS_SELECTOR, 'textarea')
+    box.send_keys('Хочу улун')
+    box.send_keys(Keys.ENTER)
+    wait('the reply in the spool', lambda: len(spool_messages()) == before + 1)
+    m = [m for m in spool_messages() if m.get('text') == 'Хочу улун']
+    assert len(m) == 1 and m[0].get('popup') == page_popup, (page_popup, m)
+    ids = dlg('fetch').split()
+    assert len(ids) == 1, ids
+    shown = dlg('show', ids[0])
+    assert shown.index('Скидка 10%') < shown.rindex('Хочу улун'), shown
+    shared['newest'] = ids[0]
 
 
 @case('an attached file is sent with the message and dlg attachment gets its bytes')
@@ -350,15 +369,15 @@ def _():
     box.send_keys('Фото упаковки')
     box.send_keys(Keys.ENTER)
     wait('the message with its file in the spool', lambda: len(spool_messages()) == before + 1)
-    # the other visitors' messages and the pop-up's answer come in too
+    # the widget is one conversation: it goes on in the visitor's newest open dialog
     ids = dlg('fetch').split()
-    assert shared['dialog'] in ids, ids
+    assert ids == [shared['newest']], ids
     with open('photo.bin', 'rb') as f:
         want = f.read()
-    listed = [json.loads(l) for l in dlg('attachment', '--json', shared['dialog']).splitlines()]
+    listed = [json.loads(l) for l in dlg('attachment', '--json', ids[0]).splitlines()]
     n = [i + 1 for i, at in enumerate(listed) if at.get('name') == 'photo.bin']
     assert len(n) == 1, listed
-    r = subprocess.run(['dlg', '-C', args.store, 'attachment', '-o', '-', shared['dialog'], str(n[0])],
+    r = subprocess.run(['dlg', '-C', args.store, 'attachment', '-o', '-', ids[0], str(n[0])],
                        capture_output=True)
     assert r.stdout == want, 'dlg attachment: exit %d %s' % (r.returncode, r.stderr)
 
