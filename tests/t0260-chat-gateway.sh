@@ -25,6 +25,14 @@ test_expect_success 'serve makes the channel key once, private, and listens' '
 	test "$(stat -c %s s/.git/dlg/secrets/site.chat-key)" = 32
 '
 
+test_expect_success 'serve makes a spool directory that is not there yet (the README'"'"'s first run), private' '
+	dlg init -q s2 && dlg -C s2 channel add site --type chat --spool "$PWD/fresh-spool" &&
+	port=$(free_port) &&
+	{ dlg -C s2 chat serve --channel site --listen 127.0.0.1:$port 2>fresh.log & pid=$!; } &&
+	wait_port $port && kill $pid && wait $pid &&
+	test -d fresh-spool/new && test -d fresh-spool/out && test "$(stat -c %a fresh-spool)" = 700
+'
+
 test_expect_success 'a visitor posts a Russian message with an emoji; fetch makes one dialog with the name' '
 	api POST /v1/visitors "" "{\"name\":\"Анна\",\"email\":\"anna@example.ru\",\"page\":\"https://shop.example/tea\"}" &&
 	test "$(cat status)" = 201 &&

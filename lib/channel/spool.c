@@ -33,7 +33,8 @@ int spool_open_dir(struct spool *sp, const char *dir, int which)
 	strbuf_addstr(&top, dir);
 	while (top.len > 1 && top.buf[top.len - 1] == '/')
 		strbuf_setlen(&top, top.len - 1);
-	if ((sp->top = dir_open_at(AT_FDCWD, top.buf, 0, 0, top.buf)) < 0)
+	/* the gateway's spool, made by the gateway: visitors' messages, its account's alone */
+	if ((sp->top = dir_open_at(AT_FDCWD, top.buf, !!(which & SPOOL_MAKE_NEW), 0700, top.buf)) < 0)
 		err = sp->top;
 	for (size_t i = 0; !err && i < sizeof(subdirs) / sizeof(*subdirs); i++) {
 		if (!(which & subdirs[i].bit))

@@ -14,9 +14,9 @@
 struct spool {
 	int top, tmp, new, cur, out, popups;
 };
-/* Missing directories are made, but new/ only with SPOOL_MAKE_NEW: a
-   reader that made it would wait forever on a spool nobody writes to; the
-   gateway, which writes new/, makes it. */
+/* Missing directories are made, but new/ (and the spool itself, mode
+   0700) only with SPOOL_MAKE_NEW: a reader that made it would wait forever
+   on a spool nobody writes to; the gateway, which writes new/, makes it. */
 enum { SPOOL_TMP = 1, SPOOL_NEW = 2, SPOOL_CUR = 4, SPOOL_OUT = 8, SPOOL_MAKE_NEW = 16, SPOOL_POPUPS = 32 };
 
 /* Larger files are not visitor messages: 2 MB of attachments, base64, and room for text. */
