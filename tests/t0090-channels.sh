@@ -88,7 +88,7 @@ test_expect_success 'chat: a file read again (crash before the move) makes no du
 	test $(ls s/dialogs/*/*/$D/cur | wc -l) = 2 && test -e spool/cur/0003-again.json
 '
 
-test_expect_success 'chat: a pop-up reply is its own channel; a closed dialog gets a new one' '
+test_expect_success 'chat: a pop-up reply is its own channel; chat goes on in it while it is open, then a new one' '
 	D=$(cat ids) &&
 	spool_drop 0004.json "{\"id\":\"p-1\",\"source\":\"popup\",\"popup\":\"Зимняя распродажа\",\"visitor\":{\"id\":\"v42\"},\"text\":\"А скидка на пуэр есть?\",\"date\":\"2026-11-24T12:00:00Z\"}" &&
 	dlg -C s fetch >p && P=$(cat p) && test "$P" != "$D" &&
@@ -96,6 +96,9 @@ test_expect_success 'chat: a pop-up reply is its own channel; a closed dialog ge
 	grep "^X-Dlg-Popup: Зимняя распродажа$" s/dialogs/*/*/$P/cur/* &&
 	dlg -C s close $D &&
 	spool_drop 0005.json "{\"id\":\"c-3\",\"visitor\":{\"id\":\"v42\"},\"text\":\"Ещё вопрос\",\"date\":\"2026-11-24T13:00:00Z\"}" &&
+	dlg -C s fetch >n && test "$(cat n)" = "$P" &&
+	dlg -C s close $P &&
+	spool_drop 0005b.json "{\"id\":\"c-3b\",\"visitor\":{\"id\":\"v42\"},\"text\":\"И ещё один\",\"date\":\"2026-11-24T13:30:00Z\"}" &&
 	dlg -C s fetch >n && test "$(cat n)" != "$D" && test "$(cat n)" != "$P"
 '
 
