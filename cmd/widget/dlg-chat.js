@@ -211,6 +211,8 @@
 			if (!r.ok || !r.body)
 				throw new Error('events: ' + r.status);
 			delay = 0;
+			/* page pop-ups published while the stream was down: events carry no id to catch up by */
+			loadPagePopups();
 			return readEvents(r.body.getReader());
 		}).then(retry, retry);
 	}
@@ -605,9 +607,9 @@
 	function start() {
 		build();
 		/* answers are the visitor's: so is every pop-up they were sent */
+		/* the stream loads the page's pop-ups each time it connects */
 		loadAnswers().catch(function () {}).then(function () {
 			stream(0);
-			loadPagePopups();
 		});
 	}
 

@@ -463,6 +463,9 @@ static int store_page_popup_message(struct dlg_tx *tx, const char *did, const ch
 		      data = STRBUF_INIT, sent = STRBUF_INIT, file = STRBUF_INIT, path = STRBUF_INIT,
 		      shown = STRBUF_INIT;
 	struct reply_spec r = { 0 };
+	/* before the answer, whatever the clocks say: an answer in the same
+	   second would sort first (incoming messages carry no sequence) */
+	time_t shown_at = p->created < m->date ? p->created : m->date - 1;
 	int err;
 
 	store_operator_email(&email, tx_store(tx));
@@ -481,11 +484,11 @@ static int store_page_popup_message(struct dlg_tx *tx, const char *did, const ch
 	r.subject = subject;
 	r.message_id = msgid.buf;
 	r.text = p->text;
-	r.date = p->created;
+	r.date = shown_at;
 	if (!(err = message_build_reply(&data, &r))) {
 		const char *h[] = { "X-Dlg-Sent-Via", m->route ? m->route : "chat", "X-Dlg-Sent-Id", shown.buf, NULL };
 		message_set_delivery(&sent, data.buf, data.len, "sent", h);
-		message_file_name(&file, p->created, key, 1);
+		message_file_name(&file, shown_at, key, 1);
 		layout_dialog_message(&path, did, file.buf);
 		if (!(err = tx_write(tx, path.buf, sent.buf, sent.len)))
 			err = msgmap_add(tx, key, did, file.buf);
