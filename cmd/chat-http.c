@@ -183,7 +183,7 @@ static json_t *form_object(struct formdata *fd, const struct formdata_part **fil
 	j = json_object();
 	for (size_t i = 0; i < fd->n; i++) {
 		const struct formdata_part *p = &fd->parts[i];
-		json_t *v;
+		json_t *v = NULL;
 		if (!strcmp(p->name, "file")) {
 			*why = *file ? "more than one file" : !p->filename ? "the file part has no file name" : NULL;
 			if (*why)
