@@ -159,7 +159,7 @@ static int tree_has(git_tree *tree, const char *path)
 static int write_view_data(struct viewfs *v, git_tree *from, const char *rel, const char *data,
 			   size_t len)
 {
-	int created = 0, dirfd;
+	int created = 0, made_here = 0, dirfd;
 	size_t dialog = dialog_dir_len(rel);
 	struct strbuf renamed = STRBUF_INIT;
 	int err;
@@ -168,9 +168,18 @@ static int write_view_data(struct viewfs *v, git_tree *from, const char *rel, co
 		strbuf_release(&renamed);
 		return err;
 	}
+	/* A new dialog directory: Maildir wants new/ and tmp/ there too. */
+	if (dialog) {
+		if ((err = viewfs_dir(&dirfd, v, rel, dialog, 1, &created)) < 0)
+			return err;
+		if (created)
+			view_make_maildir(dirfd);
+		made_here = viewfs_made(v);
+		created = 0;
+	}
 	err = viewfs_write(v, rel, data, len, &created);
-	/* A new directory: if it belongs to a dialog, Maildir wants new/ and tmp/ too. */
-	if (!err && created && dialog && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
+	/* cur/ made in a dialog that was there: its new/ and tmp/ may be missing too. */
+	if (!err && created && dialog && !made_here && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
 		view_make_maildir(dirfd);
 	return err;
 }
