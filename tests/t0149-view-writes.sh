@@ -54,4 +54,27 @@ test_expect_success 'a second import of the same mail changes nothing' '
 	complete 40
 '
 
+# A full disk while the view is written: the change is committed, the view
+# record still names the commit before it, and once there is room the next
+# command finishes the view.
+small=$PWD/small
+if mkdir -p "$small" && mount -t tmpfs -o size=4m,nr_inodes=3000 tmpfs "$small" 2>/dev/null; then
+test_expect_success 'no room for the view: a clear error, the record unmoved, finished later' '
+	dlg init -q "$small/s" &&
+	git -C "$small/s" rev-parse main >before &&
+	maildir 600 m600 &&
+	test_must_fail dlg -C "$small/s" import -q m600 2>err &&
+	grep -E "^dlg: import: cannot (write|open|make) .*(No space left on device)" err &&
+	test "$(cat "$small/s/.git/dlg/view")" = "$(cat before)" &&
+	mount -o remount,size=64m,nr_inodes=20000 "$small" &&
+	dlg -C "$small/s" list -q --status all >ids &&
+	test_line_count = ids 600 &&
+	test "$(cat "$small/s/.git/dlg/view")" = "$(git -C "$small/s" rev-parse main)" &&
+	dlg -C "$small/s" fsck >fsck.out && test_line_count = fsck.out 0
+'
+umount "$small"
+else
+test_skip 'no room for the view' 'cannot mount a small tmpfs here'
+fi
+
 test_done
