@@ -44,8 +44,19 @@ test_expect_success 'new dialogs: no look for a file or directory before making 
 	test $(wc -l <draws) -le 2 &&
 	complete 40
 '
+
+test_expect_success 'DLG_VIEW_THREADS=4: four writers share the files, the view complete' '
+	dlg init -q t &&
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 DLG_VIEW_THREADS=4 \
+	strace -f -o trace4 -e trace=renameat dlg -C t import -q m &&
+	grep -E "^[0-9]+ +renameat\([0-9]+, \"view\." trace4 | cut -d" " -f1 | sort -u >writers &&
+	test_line_count = writers 4 &&
+	test "$(cat t/.git/dlg/view)" = "$(git -C t rev-parse main)" &&
+	dlg -C t fsck >fsck4.out && test_line_count = fsck4.out 0
+'
 else
 test_skip 'new dialogs: no look before making' 'strace is missing or may not trace here'
+test_skip 'DLG_VIEW_THREADS=4' 'strace is missing or may not trace here'
 dlg -C s import -q m
 fi
 
