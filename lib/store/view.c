@@ -13,6 +13,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -153,24 +156,39 @@ static int tree_has(git_tree *tree, const char *path)
 	return 1;
 }
 
-/* Writes data at rel unless the file already holds exactly that; a message
-   a mail reader renamed is written under the reader's name.  from: the
-   tree the view showed. */
-static int write_view_data(struct viewfs *v, git_tree *from, const char *rel, const char *data,
-			   size_t len)
+/* Whether rel is a message the view showed, which a mail reader may have
+   renamed (from: the tree the view showed). */
+static int view_showed_message(git_tree *from, const char *rel)
 {
-	int created = 0, dirfd;
+	return layout_is_message(rel) && tree_has(from, rel);
+}
+
+/* Writes data at rel unless the file already holds exactly that; a message
+   a mail reader renamed is written under the reader's name.  shown:
+   view_showed_message(). */
+static int write_view_data(struct viewfs *v, int shown, const char *rel, const char *data, size_t len)
+{
+	int created = 0, made_here = 0, dirfd;
 	size_t dialog = dialog_dir_len(rel);
 	struct strbuf renamed = STRBUF_INIT;
 	int err;
-	if (layout_is_message(rel) && tree_has(from, rel) && !find_renamed(&renamed, &dirfd, v, rel)) {
+	if (shown && !find_renamed(&renamed, &dirfd, v, rel)) {
 		err = viewfs_write_at(v, dirfd, renamed.buf, rel, data, len);
 		strbuf_release(&renamed);
 		return err;
 	}
+	/* A new dialog directory: Maildir wants new/ and tmp/ there too. */
+	if (dialog) {
+		if ((err = viewfs_dir(&dirfd, v, rel, dialog, 1, &created)) < 0)
+			return err;
+		if (created)
+			view_make_maildir(dirfd);
+		made_here = viewfs_made(v);
+		created = 0;
+	}
 	err = viewfs_write(v, rel, data, len, &created);
-	/* A new directory: if it belongs to a dialog, Maildir wants new/ and tmp/ too. */
-	if (!err && created && dialog && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
+	/* cur/ made in a dialog that was there: its new/ and tmp/ may be missing too. */
+	if (!err && created && dialog && !made_here && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
 		view_make_maildir(dirfd);
 	return err;
 }
@@ -199,7 +217,8 @@ static int write_view_file(struct viewfs *v, struct dlg_store *s, git_tree *from
 	git_blob *blob = NULL;
 	int err = read_blob(&blob, s, rel, oid);
 	if (!err)
-		err = write_view_data(v, from, rel, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		err = write_view_data(v, view_showed_message(from, rel), rel, git_blob_rawcontent(blob),
+				      (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return err;
 }
@@ -372,8 +391,98 @@ static int view_recorded(struct dlg_store *s, const git_oid *commit, size_t nfil
 	return err;
 }
 
-static int apply_edits(struct viewfs *v, git_tree *from, const struct view_edit *edits, size_t n)
+/*
+ * A big change's files are written by several threads, each with its own
+ * viewfs, over a share of the edits (paths are unique in a change, so no
+ * two write one file; two making one directory is fine, mkdir's EEXIST
+ * says so).  An import of new customers spends most of its time in the
+ * kernel making files and directories, and that runs in parallel.
+ */
+#define VIEW_THREADS_MAX 4
+#define VIEW_THREADED_MIN 512
+
+struct view_writer {
+	const char *root, *tmpdir;
+	const struct view_edit *edits;
+	const unsigned char *shown;
+	size_t first, end, n;
+	atomic_size_t *done;
+	atomic_int *stop;
+	int report; /* the one that reports progress */
+	int err;
+	char *msg;
+};
+
+static void *write_edits(void *arg)
 {
+	struct view_writer *w = arg;
+	struct viewfs v;
+	if (!(w->err = viewfs_open(&v, w->root, w->tmpdir))) {
+		for (size_t i = w->first; i < w->end && !w->err && !atomic_load(w->stop); i++) {
+			const struct view_edit *e = &w->edits[i];
+			size_t done;
+			if (!e->remove && view_has(e->path))
+				w->err = write_view_data(&v, w->shown[i], e->path, e->data, e->len);
+			done = atomic_fetch_add(w->done, 1);
+			if (w->report)
+				view_progress(done, w->n);
+		}
+		viewfs_close(&v);
+	}
+	if (w->err) {
+		w->msg = xstrdup(dlg_error_last());
+		atomic_store(w->stop, 1);
+	}
+	return NULL;
+}
+
+/* Four even on two cores: on ext4 a writer spends much of its time waiting
+   for the journal, and four overlap those waits better than two. */
+static size_t view_threads(size_t n)
+{
+	const char *env = getenv("DLG_VIEW_THREADS");
+	long want = env && *env ? strtol(env, NULL, 10) : n >= VIEW_THREADED_MIN ? VIEW_THREADS_MAX : 1;
+	if (want < 1)
+		return 1;
+	return want > VIEW_THREADS_MAX ? VIEW_THREADS_MAX : (size_t)want;
+}
+
+/* The files of edits, by view_threads(n) writers; the first error wins. */
+static int write_edits_threaded(struct dlg_store *s, const struct view_edit *edits, const unsigned char *shown,
+				size_t n)
+{
+	struct view_writer w[VIEW_THREADS_MAX];
+	pthread_t tid[VIEW_THREADS_MAX];
+	int started[VIEW_THREADS_MAX] = { 0 };
+	size_t nw = view_threads(n);
+	atomic_size_t ndone = 0;
+	atomic_int stop = 0;
+	int err = 0;
+
+	for (size_t k = 0; k < nw; k++) {
+		w[k] = (struct view_writer){ s->root, s->tmpdir, edits, shown, n * k / nw, n * (k + 1) / nw, n,
+					      &ndone, &stop, k == 0, 0, NULL };
+		/* The first share is this thread's own, as is any a thread could not be made for. */
+		started[k] = k && !pthread_create(&tid[k], NULL, write_edits, &w[k]);
+	}
+	write_edits(&w[0]);
+	for (size_t k = 1; k < nw; k++)
+		if (!started[k])
+			write_edits(&w[k]);
+	for (size_t k = 0; k < nw; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		if (w[k].err && !err)
+			err = dlg_error(w[k].err, "%s", w[k].msg);
+		free(w[k].msg);
+	}
+	return err;
+}
+
+static int apply_edits(struct viewfs *v, struct dlg_store *s, git_tree *from, const struct view_edit *edits,
+		       size_t n)
+{
+	unsigned char *shown;
 	const char *why;
 	int err = 0;
 	/* dlg made these paths, but a name may have come from a peer's tree: check them all the same. */
@@ -387,11 +496,15 @@ static int apply_edits(struct viewfs *v, git_tree *from, const struct view_edit 
 	for (size_t i = 0; i < n && !err; i++)
 		if (edits[i].remove && view_has(edits[i].path))
 			err = remove_view_file(v, edits[i].path);
-	for (size_t i = 0; i < n && !err; i++) {
-		if (!edits[i].remove && view_has(edits[i].path))
-			err = write_view_data(v, from, edits[i].path, edits[i].data, edits[i].len);
-		view_progress(i, n);
-	}
+	if (err)
+		return err;
+	viewfs_forget(v);
+	/* The writers read no tree: what they need of it is found here. */
+	shown = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++)
+		shown[i] = !edits[i].remove && view_showed_message(from, edits[i].path);
+	err = write_edits_threaded(s, edits, shown, n);
+	free(shown);
 	return err;
 }
 
@@ -409,7 +522,7 @@ int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *t
 		return err;
 	if (tree_of_commit(&from_tree, s->repo, from) < 0)
 		from_tree = NULL;
-	err = apply_edits(&v, from_tree, edits, n);
+	err = apply_edits(&v, s, from_tree, edits, n);
 	git_tree_free(from_tree);
 	viewfs_close(&v);
 	if (err > 0)

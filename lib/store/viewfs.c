@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -12,10 +13,23 @@
 #include "store/viewfs.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#define TMP_NAME_MAX 48
 
-static int open_dir_step(int parent, const char *name, int create, int *created)
+/* parent_made: parent is a directory this viewfs made, so name cannot be
+   there yet and only mkdir is tried first. */
+static int open_dir_step(int parent, const char *name, int create, int parent_made, int *created)
 {
-	int fd = openat(parent, name, DIR_FLAGS);
+	int fd = -1;
+	if (create && parent_made) {
+		if (!mkdirat(parent, name, 0755)) {
+			if (created)
+				(*created)++;
+			return openat(parent, name, DIR_FLAGS);
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	fd = openat(parent, name, DIR_FLAGS);
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
 			return -1;
@@ -82,7 +96,7 @@ int viewfs_dir(int *out, struct viewfs *v, const char *rel, size_t len, int crea
 {
 	struct strbuf name = STRBUF_INIT;
 	size_t keep = 0, pos;
-	int err = 0;
+	int err = 0, made = 0;
 
 	/* Keep the open directories rel starts with. */
 	while (keep < v->depth && v->ends[keep] <= len && !memcmp(v->dir.buf, rel, v->ends[keep]) &&
@@ -102,7 +116,8 @@ int viewfs_dir(int *out, struct viewfs *v, const char *rel, size_t len, int crea
 		}
 		strbuf_reset(&name);
 		strbuf_add(&name, rel + pos, end - pos);
-		if ((fd = open_dir_step(parent, name.buf, create, created)) < 0) {
+		int parent_made = v->depth && v->made[v->depth - 1], before = made;
+		if ((fd = open_dir_step(parent, name.buf, create, parent_made, &made)) < 0) {
 			err = dir_error(parent, name.buf, rel, end);
 			break;
 		}
@@ -110,12 +125,20 @@ int viewfs_dir(int *out, struct viewfs *v, const char *rel, size_t len, int crea
 			strbuf_addch(&v->dir, '/');
 		strbuf_addbuf(&v->dir, &name);
 		v->fds[v->depth] = fd;
+		v->made[v->depth] = made > before;
 		v->ends[v->depth++] = end;
 		pos = end + 1;
 	}
 	strbuf_release(&name);
+	if (created)
+		*created += made;
 	*out = v->depth ? v->fds[v->depth - 1] : v->root_fd;
 	return err;
+}
+
+int viewfs_made(const struct viewfs *v)
+{
+	return v->depth && v->made[v->depth - 1];
 }
 
 int read_file_at(struct strbuf *out, int dirfd, const char *name)
@@ -138,45 +161,61 @@ int read_file_at(struct strbuf *out, int dirfd, const char *name)
 	return ret;
 }
 
-/* A new file in tmp under a name nobody can guess, so nobody can plant a
-   link or a file there before us; O_EXCL would refuse one anyway. */
-static int create_tmp(struct viewfs *v, char name[24])
+static int new_tmp_prefix(struct viewfs *v)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[8];
+	if (getentropy(raw, sizeof(raw)) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		v->tmp_prefix[2 * i] = digits[raw[i] >> 4];
+		v->tmp_prefix[2 * i + 1] = digits[raw[i] & 0xf];
+	}
+	v->tmp_prefix[16] = '\0';
+	return 0;
+}
+
+/* A new file in tmp under a name nobody can guess (a random prefix drawn
+   once per viewfs, and a counter), so nobody can plant a link or a file
+   there before us; O_EXCL would refuse one anyway, and then the prefix is
+   drawn again. */
+static int create_tmp(struct viewfs *v, char name[TMP_NAME_MAX])
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
-		unsigned char raw[8];
-		static const char digits[] = "0123456789abcdef";
 		int fd;
-		if (getentropy(raw, sizeof(raw)) < 0)
+		if (!v->tmp_prefix[0] && new_tmp_prefix(v) < 0)
 			return -1;
-		memcpy(name, "view.", 5);
-		for (size_t i = 0; i < sizeof(raw); i++) {
-			name[5 + 2 * i] = digits[raw[i] >> 4];
-			name[6 + 2 * i] = digits[raw[i] & 0xf];
-		}
-		name[21] = '\0';
+		snprintf(name, TMP_NAME_MAX, "view.%s.%lx", v->tmp_prefix, v->tmp_count++);
 		fd = openat(v->tmp_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
+		v->tmp_prefix[0] = '\0';
 	}
 	return -1;
 }
 
-int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data, size_t len)
+/* fresh: dirfd is a directory this viewfs made, so name is not there yet:
+   no look at what is there, and a plain rename. */
+static int write_file(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data,
+		      size_t len, int fresh)
 {
-	struct strbuf old = STRBUF_INIT;
-	char tmp[24];
-	int fd, same, saved;
+	char tmp[TMP_NAME_MAX];
+	int fd, saved;
 
-	same = !read_file_at(&old, dirfd, name) && old.len == len && !memcmp(old.buf, data, len);
-	strbuf_release(&old);
-	if (same)
-		return 0;
+	if (!fresh) {
+		struct strbuf old = STRBUF_INIT;
+		int same = !read_file_at(&old, dirfd, name) && old.len == len && !memcmp(old.buf, data, len);
+		strbuf_release(&old);
+		if (same)
+			return 0;
+	}
 	if ((fd = create_tmp(v, tmp)) < 0)
 		return dlg_error(DLG_ERROR, "cannot write '%s': %s", rel, strerror(errno));
 	if (write_all(fd, data, len) < 0) {
 		saved = errno;
 		close(fd);
-	} else if (close(fd) < 0 || file_replace_at(v->tmp_fd, tmp, dirfd, name) < 0) {
+	} else if (close(fd) < 0 ||
+		   (fresh ? renameat(v->tmp_fd, tmp, dirfd, name) : file_replace_at(v->tmp_fd, tmp, dirfd, name)) < 0) {
 		saved = errno;
 	} else {
 		return 0;
@@ -185,13 +224,18 @@ int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *r
 	return dlg_error(DLG_ERROR, "cannot write '%s': %s", rel, strerror(saved));
 }
 
+int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data, size_t len)
+{
+	return write_file(v, dirfd, name, rel, data, len, 0);
+}
+
 int viewfs_write(struct viewfs *v, const char *rel, const void *data, size_t len, int *created)
 {
 	const char *slash = strrchr(rel, '/');
 	int dirfd, err;
 	if ((err = viewfs_dir(&dirfd, v, rel, slash ? (size_t)(slash - rel) : 0, 1, created)) < 0)
 		return err;
-	return viewfs_write_at(v, dirfd, slash ? slash + 1 : rel, rel, data, len);
+	return write_file(v, dirfd, slash ? slash + 1 : rel, rel, data, len, viewfs_made(v));
 }
 
 int open_dirs_at(int base, const char *rel, int create)
@@ -203,7 +247,7 @@ int open_dirs_at(int base, const char *rel, int create)
 		int next;
 		strbuf_reset(&name);
 		strbuf_add(&name, p, n);
-		next = n ? open_dir_step(fd, name.buf, create, NULL) : dup(fd);
+		next = n ? open_dir_step(fd, name.buf, create, 0, NULL) : dup(fd);
 		close(fd);
 		fd = next;
 		p += n + (p[n] == '/');

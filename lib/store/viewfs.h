@@ -22,7 +22,13 @@ struct viewfs {
 	struct strbuf dir;
 	size_t ends[VIEWFS_DEPTH];
 	int fds[VIEWFS_DEPTH];
+	/* made[i]: fds[i] is a directory this viewfs made, so nothing dlg
+	   writes there can be in it yet: no look before writing. */
+	unsigned char made[VIEWFS_DEPTH];
 	size_t depth;
+	/* The names of new files in tmp: a random prefix and a counter. */
+	char tmp_prefix[17];
+	unsigned long tmp_count;
 };
 
 int viewfs_open(struct viewfs *v, const char *root, const char *tmpdir);
@@ -36,6 +42,8 @@ void viewfs_forget(struct viewfs *v);
    v's, valid until its next call.  DLG_ENOTFOUND when one is missing
    (without create); DLG_EINVALID when one is a link or not a directory. */
 int viewfs_dir(int *out, struct viewfs *v, const char *rel, size_t len, int create, int *created);
+/* Whether the directory the last viewfs_dir() opened is one v made. */
+int viewfs_made(const struct viewfs *v);
 
 /* Puts data at name in directory dirfd (rel names it in messages), unless
    the file there already holds exactly that: a new file of an unpredictable
