@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +69,11 @@ CMD(gc)
 	opt.before_pack = wait_for_test;
 	if (store_gc(&r, ctx->store, &opt) < 0)
 		return error_last();
+	if (opt.auto_mode && !r.skipped && store_gc_due(ctx->store))
+		/* to gc.log, which holds automatic gc back for a day (see below) */
+		error_msg("%zu loose object%s and %zu pack%s remain, younger than gc.prune or kept; "
+			  "automatic gc waits a day, or run 'dlg gc --prune=now' when nothing else writes",
+			  r.loose_after, r.loose_after == 1 ? "" : "s", r.packs_after, r.packs_after == 1 ? "" : "s");
 	if (!quiet && !r.skipped) {
 		struct strbuf line = STRBUF_INIT;
 		strbuf_addf(&line, "gc: %zu loose object%s and %zu pack%s into %zu pack%s, ", r.loose_before,
@@ -90,11 +96,16 @@ CMD(gc)
  * once.  Between the forks only what is safe in the child of a threaded
  * process (dlg chat serve) runs.  The gc's output goes to .git/dlg/gc.log,
  * whose lock the gc holds while it runs, so a running gc is not started
- * twice.
+ * twice; a gc.log that says something (an error, or that gc could not
+ * bring the store under the limits) holds automatic gc back for a day, as
+ * git's gc.log does, rather than start a vain gc after every change.
  */
+#define GC_LOG_HOLD (24 * 3600)
+
 void gc_auto_after_change(struct dlg_store *s)
 {
 	struct strbuf self = STRBUF_INIT, log = STRBUF_INIT;
+	struct stat st;
 	pid_t pid;
 
 	if (!store_gc_due(s) || self_path(&self)) {
@@ -102,6 +113,11 @@ void gc_auto_after_change(struct dlg_store *s)
 		return;
 	}
 	strbuf_addf(&log, "%s/gc.log", s->dlgdir);
+	if (!stat(log.buf, &st) && st.st_size > 0 && time(NULL) - st.st_mtime < GC_LOG_HOLD) {
+		strbuf_release(&self);
+		strbuf_release(&log);
+		return;
+	}
 	char *args[] = { self.buf, "-C", s->root, "gc", "--auto", "-q", NULL };
 	fflush(stdout);
 	fflush(stderr);
@@ -117,10 +133,10 @@ void gc_auto_after_change(struct dlg_store *s)
 			_exit(0); /* a gc is running already */
 		if (dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(1);
-		if (fd > 2)
-			close(fd);
-		if (null > 2)
-			close(null);
+		/* nothing else of the parent's (a pipe's end, a listening socket) stays open */
+		if (syscall(SYS_close_range, 3u, ~0u, 0u) < 0)
+			for (int i = 3; i < 4096; i++)
+				close(i);
 		execv(args[0], args);
 		_exit(127);
 	}

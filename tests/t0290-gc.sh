@@ -154,11 +154,35 @@ test_expect_success 'automatic: a change over gc.auto starts gc detached and ret
 	done &&
 	n=$(loose) &&
 	export DLG_TEST_GC_WAIT="$TRASH/go" &&
-	timeout 5 dlg -C s config gc.auto 1 >out 2>&1 &&
+	timeout 5 sh -c "dlg -C s config gc.auto 1 3>&1 2>&1" | cat >out &&
 	test_line_count = out 0 &&
 	sleep 0.5 && test -e s/.git/gc.pid && test "$(loose)" -ge "$n" &&
 	touch go && wait_gc &&
 	test "$(loose)" = 0 && test "$(packs)" = 1 && dlg -C s fsck
+'
+
+test_expect_success 'automatic: a gc that cannot bring the store under gc.auto holds the next back for a day' '
+	# three young unreachable objects in objects/17, which gc must keep
+	for c in $(python3 -c "
+import hashlib
+n = 0
+for i in range(100000):
+    b = b\"keep %d\\n\" % i
+    if hashlib.sha1(b\"blob %d\\0\" % len(b) + b).hexdigest().startswith(\"17\"):
+        print(i); n += 1
+        if n == 3: break"); do
+		echo "keep $c" | git -C s hash-object -w --stdin >/dev/null || exit 1
+	done &&
+	test "$(ls s/.git/objects/17 | wc -l)" -ge 3 &&
+	dlg -C s note -m "start one" $(head -1 ids) && sleep 0.3 && wait_gc &&
+	grep "automatic gc waits a day" s/.git/dlg/gc.log &&
+	touch -d "1 hour ago" s/.git/dlg/gc.log &&
+	dlg -C s note -m "held back" $(head -1 ids) && sleep 0.5 && wait_gc &&
+	test -n "$(find s/.git/dlg/gc.log -mmin +30)" &&
+	touch -d "25 hours ago" s/.git/dlg/gc.log &&
+	dlg -C s note -m "a day later" $(head -1 ids) && sleep 0.3 && wait_gc &&
+	test -z "$(find s/.git/dlg/gc.log -mmin +30)" &&
+	dlg -C s gc -q --prune=now && rm s/.git/dlg/gc.log && dlg -C s fsck
 '
 
 test_expect_success 'automatic: gc.auto 0 turns it off' '
