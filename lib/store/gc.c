@@ -102,16 +102,17 @@ static int loose_id(unsigned char id[20], const char *dir, const char *name)
 	return 0;
 }
 
-/* Loose objects and packs in objects/, and their bytes. */
-static void count_objects(const char *objdir, size_t *loose, size_t *packs, uint64_t *bytes)
+/* Calls fn for each loose object of objdir, and each tmp_ file that a
+   writer left among them (id NULL). */
+typedef void loose_fn(void *payload, int dirfd, const char *dir, const char *name,
+		      const unsigned char *id, const struct stat *st);
+static void foreach_loose(const char *objdir, loose_fn *fn, void *payload)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
 
-	*loose = *packs = 0;
-	*bytes = 0;
 	for (int i = 0; i < 256; i++) {
 		char dir[3];
 		snprintf(dir, sizeof(dir), "%02x", i);
@@ -121,27 +122,57 @@ static void count_objects(const char *objdir, size_t *loose, size_t *packs, uint
 			continue;
 		while ((de = readdir(d))) {
 			unsigned char id[20];
-			if (loose_id(id, dir, de->d_name) < 0 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-				continue;
-			(*loose)++;
-			*bytes += (uint64_t)st.st_size;
+			int tmp = !strncmp(de->d_name, "tmp_", 4);
+			if ((tmp || !loose_id(id, dir, de->d_name)) &&
+			    !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
+				fn(payload, dirfd(d), dir, de->d_name, tmp ? NULL : id, &st);
 		}
 		closedir(d);
 	}
-	strbuf_reset(&path);
+	strbuf_release(&path);
+}
+
+struct object_count {
+	size_t loose, packs;
+	uint64_t bytes;
+};
+
+static void count_loose(void *payload, int dirfd, const char *dir, const char *name,
+			const unsigned char *id, const struct stat *st)
+{
+	struct object_count *c = payload;
+	if (id) {
+		c->loose++;
+		c->bytes += (uint64_t)st->st_size;
+	}
+}
+
+/* Loose objects and packs in objects/, and their bytes. */
+static void count_objects(const char *objdir, size_t *loose, size_t *packs, uint64_t *bytes)
+{
+	struct object_count c = { 0 };
+	struct strbuf path = STRBUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	foreach_loose(objdir, count_loose, &c);
 	strbuf_addf(&path, "%s/pack", objdir);
 	if ((d = opendir(path.buf))) {
 		while ((de = readdir(d))) {
 			size_t n = strlen(de->d_name);
 			if (strncmp(de->d_name, "pack-", 5) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 				continue;
-			*bytes += (uint64_t)st.st_size;
+			c.bytes += (uint64_t)st.st_size;
 			if (n > 5 && !strcmp(de->d_name + n - 5, ".pack"))
-				(*packs)++;
+				c.packs++;
 		}
 		closedir(d);
 	}
 	strbuf_release(&path);
+	*loose = c.loose;
+	*packs = c.packs;
+	*bytes = c.bytes;
 }
 
 /* git gc's .git/gc.pid ("PID HOST"), when that process still runs here. */
@@ -354,37 +385,23 @@ static void remove_pack(const char *base)
 }
 
 /* Loose objects the pack holds go; unreachable old ones become candidates. */
+static void prune_one_loose(void *payload, int dirfd, const char *dir, const char *name,
+			    const unsigned char *id, const struct stat *st)
+{
+	struct prune_state *ps = payload;
+	if (id && packidx_has(&ps->pack, id))
+		unlinkat(dirfd, name, 0);
+	else if (ps->cutoff && st->st_mtime < ps->cutoff) {
+		struct strbuf path = STRBUF_INIT;
+		strbuf_addf(&path, "%s/%s/%s", ps->objdir, dir, name);
+		strlist_push(&ps->old_loose, path.buf);
+		strbuf_release(&path);
+	}
+}
+
 static void prune_loose(struct prune_state *ps)
 {
-	struct strbuf path = STRBUF_INIT;
-	struct dirent *de;
-	DIR *d;
-
-	for (int i = 0; i < 256; i++) {
-		char dir[3];
-		snprintf(dir, sizeof(dir), "%02x", i);
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/%s", ps->objdir, dir);
-		if (!(d = opendir(path.buf)))
-			continue;
-		while ((de = readdir(d))) {
-			unsigned char id[20];
-			struct stat st;
-			int tmp = !strncmp(de->d_name, "tmp_", 4);
-			if ((!tmp && loose_id(id, dir, de->d_name) < 0) ||
-			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-				continue;
-			if (!tmp && packidx_has(&ps->pack, id))
-				unlinkat(dirfd(d), de->d_name, 0);
-			else if (ps->cutoff && st.st_mtime < ps->cutoff) {
-				strbuf_reset(&path);
-				strbuf_addf(&path, "%s/%s/%s", ps->objdir, dir, de->d_name);
-				strlist_push(&ps->old_loose, path.buf);
-			}
-		}
-		closedir(d);
-	}
-	strbuf_release(&path);
+	foreach_loose(ps->objdir, prune_one_loose, ps);
 }
 
 /* Older packs: redundant ones go; old ones with unreachable objects become candidates. */
