@@ -63,10 +63,11 @@ settle "$DIR/on"
 
 {
 echo "changes $CHANGES"
-echo "during_on $(cut -d' ' -f1 "$DIR/during" | stats)"
-echo "during_off $(cut -d' ' -f2 "$DIR/during" | stats)"
-echo "after_on $(cut -d' ' -f1 "$DIR/after" | stats)"
-echo "after_off $(cut -d' ' -f2 "$DIR/after" | stats)"
+# a pair whose clock said nothing (the command could not start) is left out
+for phase in during after; do
+	echo "${phase}_on $(awk 'NF == 2 { print $1 }' "$DIR/$phase" | stats)"
+	echo "${phase}_off $(awk 'NF == 2 { print $2 }' "$DIR/$phase" | stats)"
+done
 for s in on off; do
 	echo "git_bytes_$s $(du -sb "$DIR/$s/.git" | cut -f1)"
 	echo "objects_bytes_$s $(du -sb "$DIR/$s/.git/objects" | cut -f1)"
