@@ -293,3 +293,9 @@ for p in r["problems"]:
     print("PROBLEM: " + p)
 '
 fi
+
+# Upkeep (bench/upkeep.sh): a change after 10 000 changes with dlg gc --auto
+# on and off, on its own two stores; BENCH_UPKEEP_CHANGES=0 leaves it out.
+if [ "${BENCH_UPKEEP_CHANGES:-10000}" != 0 ]; then
+	BENCH_DIR=$DIR bash bench/upkeep.sh
+fi

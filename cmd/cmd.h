@@ -24,7 +24,7 @@ struct dlg_ctx {
 CMD(init); CMD(clone); CMD(import); CMD(list); CMD(show); CMD(reply); CMD(note);
 CMD(assign); CMD(close); CMD(reopen); CMD(tag); CMD(user); CMD(sync); CMD(fsck);
 CMD(help); CMD(reindex); CMD(channel); CMD(fetch); CMD(send); CMD(operator); CMD(config); CMD(template); CMD(emoji); CMD(trigger);
-CMD(attachment); CMD(search); CMD(log); CMD(hook); CMD(chat);
+CMD(attachment); CMD(search); CMD(log); CMD(hook); CMD(chat); CMD(gc);
 /* The command being run, as messages name it ("dlg: CMD: ..."). */
 extern const char *cmd_name;
 
@@ -45,6 +45,10 @@ int sync_to_hub(struct dlg_ctx *ctx, int quiet);
 /* The absolute path of the running dlg (for the hooks it writes and the
    senders it starts); 1 (the exit code) after saying why not. */
 int self_path(struct strbuf *out);
+
+/* The store's after_change hook: starts dlg gc --auto, detached, when it
+   is due (gc.c). */
+void gc_auto_after_change(struct dlg_store *s);
 
 /* dlg send's work, which reply --send and trigger --send run too: sends the
    outbox of ids (all when NULL) and reports each message (send.c). */

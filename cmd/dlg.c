@@ -48,6 +48,7 @@ static const struct cmd_struct commands[] = {
 	{ "user",   cmd_user,   NEED_STORE, "show and edit user cards" },
 	{ "sync",   cmd_sync,   NEED_STORE | TALKS_TLS, "share changes with other clones: fetch, merge, push" },
 	{ "fsck",   cmd_fsck,   NEED_STORE | VIEW_MAY_FAIL, "check the files against the store's commit" },
+	{ "gc",     cmd_gc,     NEED_STORE | VIEW_MAY_FAIL, "pack the store's objects and prune them, safely" },
 	{ "reindex", cmd_reindex, NEED_STORE, "rebuild the index that list reads" },
 	{ "channel", cmd_channel, NEED_STORE, "configure the channels customers write through" },
 	{ "fetch",  cmd_fetch,  NEED_STORE, "bring new messages from the channels" },
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		strbuf_release(&root);
+		ctx.store->after_change = gc_auto_after_change;
 	}
 	trace_perf("store open");
 	ret = cmd->fn(argc - i, argv + i, &ctx);

@@ -1,7 +1,7 @@
 # bash completion for dlg(1)                                -*- shell-script -*-
 # Install as .../bash-completion/completions/dlg, or source it from ~/.bashrc.
 
-_dlg_commands="init clone import list search show log reply note assign close reopen tag user sync fsck reindex channel fetch chat send operator config template attachment emoji trigger help"
+_dlg_commands="init clone import list search show log reply note assign close reopen tag user sync fsck gc reindex channel fetch chat send operator config template attachment emoji trigger help"
 
 # The store the command line names: -C DIR, else $DLG_DIR, else the current
 # directory or the nearest parent holding a store (as dlg finds it).
@@ -438,6 +438,9 @@ _dlg()
         ;;
     fsck)
         _dlg_reply $'--repair\n--help'
+        ;;
+    gc)
+        _dlg_reply $'--auto\n--prune\n--quiet\n--help'
         ;;
     reindex)
         _dlg_reply $'--quiet\n--help'

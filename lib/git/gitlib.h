@@ -43,6 +43,7 @@
 	X(git_commit_parent_id) \
 	X(git_commit_parentcount) \
 	X(git_commit_tree) \
+	X(git_commit_tree_id) \
 	X(git_config_free) \
 	X(git_credential_ssh_key_from_agent) \
 	X(git_credential_ssh_key_new) \
@@ -83,14 +84,20 @@
 	X(git_odb_write_pack) \
 	X(git_packbuilder_free) \
 	X(git_packbuilder_insert) \
+	X(git_packbuilder_insert_recur) \
+	X(git_packbuilder_insert_walk) \
+	X(git_packbuilder_name) \
+	X(git_packbuilder_object_count) \
 	X(git_packbuilder_new) \
 	X(git_packbuilder_set_threads) \
+	X(git_packbuilder_write) \
 	X(git_packbuilder_write_buf) \
 	X(git_push_options_init) \
 	X(git_reference_create) \
 	X(git_reference_create_matching) \
 	X(git_reference_free) \
 	X(git_reference_remove) \
+	X(git_reference_foreach_name) \
 	X(git_reference_name_to_id) \
 	X(git_remote_create_anonymous) \
 	X(git_remote_fetch) \
@@ -230,6 +237,7 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_commit_message (gitlib_get()->git_commit_message)
 #define git_commit_parent_id (gitlib_get()->git_commit_parent_id)
 #define git_commit_tree (gitlib_get()->git_commit_tree)
+#define git_commit_tree_id (gitlib_get()->git_commit_tree_id)
 #define git_config_free gitlib_config_free
 #define git_config_get_string_buf (gitlib_get()->git_config_get_string_buf)
 #define git_config_open_default (gitlib_get()->git_config_open_default)
@@ -265,9 +273,15 @@ void gitlib_oid_cpy(git_oid *out, const git_oid *src);
 #define git_odb_write_pack (gitlib_get()->git_odb_write_pack)
 #define git_packbuilder_free gitlib_packbuilder_free
 #define git_packbuilder_insert (gitlib_get()->git_packbuilder_insert)
+#define git_packbuilder_insert_recur (gitlib_get()->git_packbuilder_insert_recur)
+#define git_packbuilder_insert_walk (gitlib_get()->git_packbuilder_insert_walk)
+#define git_packbuilder_name (gitlib_get()->git_packbuilder_name)
+#define git_packbuilder_object_count (gitlib_get()->git_packbuilder_object_count)
 #define git_packbuilder_new (gitlib_get()->git_packbuilder_new)
 #define git_packbuilder_set_threads (gitlib_get()->git_packbuilder_set_threads)
+#define git_packbuilder_write (gitlib_get()->git_packbuilder_write)
 #define git_packbuilder_write_buf (gitlib_get()->git_packbuilder_write_buf)
+#define git_reference_foreach_name (gitlib_get()->git_reference_foreach_name)
 #define git_reference_name_to_id (gitlib_get()->git_reference_name_to_id)
 #define git_repository_config (gitlib_get()->git_repository_config)
 #define git_repository_free gitlib_repository_free

@@ -231,7 +231,7 @@ out:
 	return 0;
 }
 
-int store_lock(struct dlg_store *s)
+static int lock_store(struct dlg_store *s, int wait)
 {
 	if (s->lock_depth++)
 		return 0;
@@ -245,13 +245,25 @@ int store_lock(struct dlg_store *s)
 			return dlg_error(DLG_ERROR, "cannot open the store lock: %s", strerror(errno));
 		}
 	}
-	while (flock(s->lock_fd, LOCK_EX) < 0) {
+	while (flock(s->lock_fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EINTR) {
 			s->lock_depth = 0;
+			if (errno == EWOULDBLOCK)
+				return dlg_error(DLG_ELOCKED, "another dlg is changing the store");
 			return dlg_error(DLG_ERROR, "cannot lock the store: %s", strerror(errno));
 		}
 	}
 	return 0;
+}
+
+int store_lock(struct dlg_store *s)
+{
+	return lock_store(s, 1);
+}
+
+int store_trylock(struct dlg_store *s)
+{
+	return lock_store(s, 0);
 }
 
 void store_unlock(struct dlg_store *s)

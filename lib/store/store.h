@@ -26,6 +26,9 @@ struct dlg_store {
 	int lock_depth;
 	char *operator;  /* resolved lazily by store_operator() */
 	int operator_from_env;
+	/* A front end's hook, called after each change that committed, once
+	   the lock is released (dlg starts its automatic gc from here). */
+	void (*after_change)(struct dlg_store *s);
 };
 
 /* The store directory: explicit (-C), else $DLG_DIR, else the current
@@ -42,6 +45,8 @@ void store_free(struct dlg_store *s);
 
 /* Serializes writers (flock on .git/dlg/lock); nests. */
 int store_lock(struct dlg_store *s);
+/* The same without waiting: DLG_ELOCKED when another process holds it. */
+int store_trylock(struct dlg_store *s);
 void store_unlock(struct dlg_store *s);
 
 int store_tip(git_oid *out, struct dlg_store *s);

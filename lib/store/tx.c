@@ -602,6 +602,10 @@ int store_change(struct dlg_store *s, tx_fn fn, void *payload, int *committed)
 	tx_clear(&tx);
 	store_unlock(s);
 	trace_perf("change: view updated");
+	if (!err && done && s->after_change && !s->lock_depth) {
+		s->after_change(s);
+		trace_perf("change: upkeep checked");
+	}
 out:
 	git_repository_free(repo);
 	if (committed)
