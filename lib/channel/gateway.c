@@ -22,7 +22,6 @@
 #include "base/fileio.h"
 #include "base/hex.h"
 #include "base/time.h"
-#include "channel/answers.h"
 #include "channel/gateway.h"
 #include "mail/charset.h"
 #include "mail/mime.h"
@@ -376,16 +375,5 @@ int gateway_message_write(struct strbuf *id, const struct spool *sp, const struc
 	free(text);
 	strbuf_release(&name);
 	strbuf_release(&iso);
-	return err;
-}
-
-int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, const char *after)
-{
-	struct answer_index *idx;
-	int err = answer_index_new(&idx, sp->out);
-	*out = NULL;
-	if (!err)
-		err = answer_index_replies(out, idx, visitor, after);
-	answer_index_free(idx);
 	return err;
 }

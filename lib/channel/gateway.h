@@ -11,7 +11,7 @@
 /*
  * The website chat's gateway (dlg chat serve), the parts that need no
  * socket: visitors' signed tokens, a visitor's message into the spool's
- * new/ (through tmp/), a visitor's answers from out/.  The gateway opens
+ * new/ (through tmp/); a visitor's answers from out/ are answers.h's.  The gateway opens
  * the store only to read the channel's settings and its key at start.
  */
 #define GATEWAY_KEY_SIZE 32
@@ -83,11 +83,5 @@ struct gateway_message {
    its bytes are (libmagic), whatever the browser said. */
 int gateway_message_write(struct strbuf *id, const struct spool *sp, const struct gateway_message *m);
 
-/* The answers in out/ for visitor in the order they were written there
-   (the files' change time, then id), so that one sent late is not passed
-   over by a reader that had the ones after it by date; those after the
-   answer whose id is after when it is one of them: a new JSON array in
-   *out.  Files that are not such answers are skipped. */
-int gateway_replies(json_t **out, const struct spool *sp, const char *visitor, const char *after);
 
 #endif
