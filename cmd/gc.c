@@ -18,8 +18,9 @@ static const char *const gc_usage[] = {
 	"Packs the store's objects into one pack and removes what it makes",
 	"redundant; unreachable objects go once older than AGE (gc.prune,",
 	"2.weeks.ago).  Changes go on meanwhile.  dlg runs 'dlg gc --auto -q'",
-	"by itself, detached, when loose objects or packs pile up (gc.auto,",
-	"gc.auto-pack-limit).",
+	"by itself, detached, after an import and when loose objects or packs",
+	"pile up (gc.auto, gc.auto-pack-limit); that one packs only what no",
+	"other pack holds, and prunes nothing.",
 	NULL,
 };
 
@@ -67,9 +68,15 @@ CMD(gc)
 	}
 	opt.prune = prune;
 	opt.before_pack = wait_for_test;
-	if (store_gc(&r, ctx->store, &opt) < 0)
-		return error_last();
-	if (opt.auto_mode && !r.skipped && store_gc_due(ctx->store))
+	/* Packs written whole while an automatic gc ran are its to fold too:
+	   the change that wrote them found it running and started no other. */
+	for (int round = 0;; round++) {
+		if (store_gc(&r, ctx->store, &opt) < 0)
+			return error_last();
+		if (!opt.auto_mode || r.skipped || round == 3 || !gc_whole_pending(ctx->store))
+			break;
+	}
+	if (opt.auto_mode && !r.skipped && store_gc_over_limits(ctx->store))
 		/* to gc.log, which holds automatic gc back for a day (see below) */
 		error_msg("%zu loose object%s and %zu pack%s remain, younger than gc.prune or kept; "
 			  "automatic gc waits a day, or run 'dlg gc --prune=now' when nothing else writes",

@@ -26,8 +26,9 @@ complete() {
 	dlg -C s fsck >fsck.out && test_line_count = fsck.out 0
 }
 
+# gc.auto 0: strace -f would follow the gc an import starts, and count its calls
 test_expect_success 'setup' '
-	dlg init -q s &&
+	dlg init -q s && dlg -C s config gc.auto 0 &&
 	maildir 40 m
 '
 
@@ -46,7 +47,7 @@ test_expect_success 'new dialogs: no look for a file or directory before making 
 '
 
 test_expect_success 'DLG_VIEW_THREADS=4: four writers share the files, the view complete' '
-	dlg init -q t &&
+	dlg init -q t && dlg -C t config gc.auto 0 &&
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 DLG_VIEW_THREADS=4 \
 	strace -f -o trace4 -e trace=renameat dlg -C t import -q m &&
 	grep -E "^[0-9]+ +renameat\([0-9]+, \"view\." trace4 | cut -d" " -f1 | sort -u >writers &&

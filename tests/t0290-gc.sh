@@ -4,17 +4,28 @@
 # pile up.
 . "$(dirname "$0")/lib.sh"
 
-loose() { git -C s count-objects -v | sed -n "s/^count: //p"; }
-packs() { git -C s count-objects -v | sed -n "s/^packs: //p"; }
+loose() { git -C ${1:-s} count-objects -v | sed -n "s/^count: //p"; }
+packs() { git -C ${1:-s} count-objects -v | sed -n "s/^packs: //p"; }
+# Polls until store $1 notes no pack written whole (a gc folded them), up to 60 s.
+wait_folded() {
+	for _ in $(seq 600); do
+		[ -e $1/.git/dlg/whole-packs ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+# The ids of the objects stored as deltas in store $1's packs.
+deltas() { git verify-pack -v "$TRASH/$1"/.git/objects/pack/*.idx | awk 'NF == 7 { print $1 }' | sort; }
 # Everything a reader sees of every dialog.
 snapshot() {
 	dlg -C s list --json >"$1.list" &&
 	for id in $(dlg -C s list -q); do dlg -C s show "$id" || exit 1; done >"$1.show"
 }
-# Polls until a detached gc is gone (its gc.pid removed), up to 20 s.
+# Polls until a detached gc is gone (its gc.pid removed), up to 60 s.
 wait_gc() {
-	for _ in $(seq 200); do
-		[ -e s/.git/gc.pid ] || return 0
+	for _ in $(seq 600); do
+		# the detached gc holds a lock on gc.log from its start to its end
+		[ ! -e ${1:-s}/.git/gc.pid ] && flock -n ${1:-s}/.git/dlg/gc.log true && return 0
 		sleep 0.1
 	done
 	return 1
@@ -143,6 +154,68 @@ test_expect_success 'an old unreachable object that a commit made during the gc 
 	git -C s update-ref refs/heads/main "$main" && dlg -C s fsck
 '
 
+# A thread of N messages, each quoting the one before it whole, among
+# NOISE one-message dialogs of the same sizes: one Maildir.
+thread_maildir() {
+	python3 - "$@" <<-\PY
+	import os, random, sys
+	d, n, noise = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+	rnd = random.Random(15)
+	words = "order parcel refund delivery invoice size colour courier address week".split()
+	def text(k):
+	    return " ".join(rnd.choice(words) + str(rnd.randrange(1000)) for _ in range(k)) + "\n"
+	def mail(name, frm, subject, msgid, reply, body):
+	    with open(os.path.join(d, "cur", name), "w") as f:
+	        f.write("From: %s\nTo: support@shop.example\nSubject: %s\n" % (frm, subject))
+	        f.write("Date: Tue, 24 Nov 2026 10:%02d:00 +0000\nMessage-ID: <%s>\n" % (len(os.listdir(os.path.join(d, "cur"))) % 60, msgid))
+	        if reply:
+	            f.write("In-Reply-To: <%s>\nReferences: <%s>\n" % (reply, reply))
+	        f.write("Content-Type: text/plain; charset=utf-8\n\n" + body)
+	for sub in ("cur", "new", "tmp"):
+	    os.makedirs(os.path.join(d, sub), exist_ok=True)
+	body = ""
+	for i in range(n):
+	    body = text(60) + "".join("> " + l + "\n" for l in body.splitlines())
+	    mail("t%02d:2," % i, "thread@customers.example", "Re: my order", "t%d@ex" % i, "t%d@ex" % (i - 1) if i else None, body)
+	for i in range(noise):
+	    mail("n%03d:2," % i, "n%d@customers.example" % i, "Question %d" % i, "n%d@ex" % i, None, text(60 * (1 + i % n)))
+	PY
+}
+
+test_expect_success 'a big import writes its pack whole; the automatic gc after it packs it again with deltas' '
+	dlg init -q w && thread_maildir tm 8 120 &&
+	dlg -C w config gc.auto 0 && dlg -C w import -q tm &&
+	test "$(packs w)" = 1 && deltas w >d && test_line_count = d 0 &&
+	p=$(basename $(ls w/.git/objects/pack/*.pack) .pack) &&
+	test "$(cat w/.git/dlg/whole-packs)" = "$p" &&
+	dlg -C w config gc.auto 6700 && wait_folded w && wait_gc w &&
+	test ! -e w/.git/dlg/whole-packs && test ! -e w/.git/objects/pack/$p.pack &&
+	test "$(packs w)" = 1 && test "$(loose w)" = 0 &&
+	deltas w >d && test $(wc -l <d) -gt 100 &&
+	dlg -C w fsck && git -C w fsck --no-dangling 2>&1
+'
+
+test_expect_success "gc makes a dialog's messages each other's delta bases, which git's own names would scatter" '
+	dir=$(git -C w ls-tree -r --name-only main | sed -n "s|/cur/.*||p" | uniq -c | awk "\$1 == 8 { print \$2 }") &&
+	git -C w ls-tree -r main $dir/cur | awk "{ print \$3 }" | sort >thread &&
+	test_line_count = thread 8 &&
+	comm -12 thread d >thread-deltas &&
+	test_line_count = thread-deltas 7
+'
+
+test_expect_success 'automatic gc prunes nothing; the next whole gc does' '
+	old=$(echo old-and-lost | git -C w hash-object -w --stdin) &&
+	touch -d "15 days ago" w/.git/objects/${old:0:2}/${old:2} &&
+	mkdir -p tm2/cur tm2/new tm2/tmp &&
+	for j in $(seq 40); do mail tm2/cur/$j:2, more$j@ex more$j@customers.example "More $j" || exit 1; done &&
+	dlg -C w config gc.auto 0 && dlg -C w import -q tm2 && test -s w/.git/dlg/whole-packs &&
+	dlg -C w config gc.auto 6700 && wait_folded w && wait_gc w &&
+	test ! -e w/.git/dlg/whole-packs && test "$(packs w)" = 2 &&
+	git -C w cat-file -e $old &&
+	dlg -C w gc -q && test "$(packs w)" = 1 && test_must_fail git -C w cat-file -e $old &&
+	dlg -C w fsck
+'
+
 test_expect_success 'gc --prune: a bad duration is a usage error' '
 	test_exit_code 2 dlg -C s gc --prune=soon 2>err && grep "^dlg: gc: " err
 '
@@ -157,8 +230,22 @@ test_expect_success 'automatic: a change over gc.auto starts gc detached and ret
 	timeout 5 sh -c "dlg -C s config gc.auto 1 3>&1 2>&1" | cat >out &&
 	test_line_count = out 0 &&
 	sleep 0.5 && test -e s/.git/gc.pid && test "$(loose)" -ge "$n" &&
+	p=$(ls s/.git/objects/pack/*.pack) &&
 	touch go && wait_gc &&
-	test "$(loose)" = 0 && test "$(packs)" = 1 && dlg -C s fsck
+	test "$(loose)" = 0 && test "$(packs)" = 2 && test -e "$p" && dlg -C s fsck
+'
+
+test_expect_success 'automatic gc packs only what no pack has; past gc.auto-pack-limit it repacks all' '
+	p=$(ls s/.git/objects/pack/*.pack) &&
+	dlg -C s config gc.auto 0 &&
+	while [ "$(ls s/.git/objects/17 2>/dev/null | wc -l)" -lt 2 ]; do
+		dlg -C s note -m "and one more" $(head -1 ids) || exit 1
+	done &&
+	dlg -C s config gc.auto-pack-limit 2 &&
+	dlg -C s config gc.auto 1 && sleep 0.3 && wait_gc &&
+	test "$(loose)" = 0 && test "$(packs)" = 1 &&
+	for f in $p; do test ! -e $f || exit 1; done &&
+	dlg -C s config gc.auto-pack-limit 50 && wait_gc && dlg -C s fsck
 '
 
 test_expect_success 'automatic: a gc that cannot bring the store under gc.auto holds the next back for a day' '

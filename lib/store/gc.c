@@ -20,6 +20,7 @@
 #include "git/error.h"
 #include "git/packidx.h"
 #include "store/config.h"
+#include "store/gc-pack.h"
 #include "store/gc.h"
 
 /* git's own rule for a gc.pid left by a gc that died: stale after 12 hours. */
@@ -314,57 +315,11 @@ static int same_tips(const struct oids *a, const struct oids *b)
 	return 1;
 }
 
-static int is_commit(git_repository *repo, const git_oid *id)
-{
-	git_odb *odb = NULL;
-	git_object_t type = GIT_OBJECT_INVALID;
-	size_t len;
-	if (git_repository_odb(&odb, repo) == 0)
-		git_odb_read_header(&len, &type, odb, id);
-	git_odb_free(odb);
-	return type == GIT_OBJECT_COMMIT;
-}
-
-/* One pack of everything the tips reach, on the disk: its name in *name
-   (left empty when there is nothing to pack). */
-static int write_pack(struct strbuf *name, git_repository *repo, const struct oids *tips, const char *packdir)
-{
-	git_packbuilder *pb = NULL;
-	git_revwalk *walk = NULL;
-	int err;
-
-	/* libgit2's indexer then syncs the pack and its index before their names */
-	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
-	if ((err = git_packbuilder_new(&pb, repo)) < 0 || (err = git_revwalk_new(&walk, repo)) < 0)
-		goto git_failed;
-	git_packbuilder_set_threads(pb, 0);
-	for (size_t i = 0; i < tips->nr; i++)
-		if ((err = is_commit(repo, &tips->ids[i]) ? git_revwalk_push(walk, &tips->ids[i])
-							  : git_packbuilder_insert_recur(pb, &tips->ids[i], NULL)) < 0)
-			goto git_failed;
-	if ((err = git_packbuilder_insert_walk(pb, walk)) < 0)
-		goto git_failed;
-	if (git_packbuilder_object_count(pb) &&
-	    (err = git_packbuilder_write(pb, packdir, 0, NULL, NULL)) < 0)
-		goto git_failed;
-	if (git_packbuilder_object_count(pb)) {
-		if (flush_fs(packdir) < 0 || flush_dir(packdir) < 0)
-			err = dlg_error(DLG_ERROR, "cannot get the new pack onto the disk: %s", strerror(errno));
-		else
-			strbuf_addf(name, "pack-%s", git_packbuilder_name(pb));
-	}
-	goto out;
-git_failed:
-	err = dlg_error_git(err, "write the pack");
-out:
-	git_revwalk_free(walk);
-	git_packbuilder_free(pb);
-	return err;
-}
-
 struct prune_state {
 	const char *objdir;
 	struct packidx pack;        /* the new pack's ids */
+	struct packidx base;        /* incremental: the ids of the packs kept as they are */
+	const struct strlist *whole; /* incremental: the packs folded into the new one */
 	time_t cutoff;              /* older than this and unreachable: pruned (0: never) */
 	struct strlist old_loose;   /* candidates: paths of loose objects no tip reached */
 	struct strlist old_packs;   /* candidates: packs (path without .idx) with such objects */
@@ -389,7 +344,7 @@ static void prune_one_loose(void *payload, int dirfd, const char *dir, const cha
 			    const unsigned char *id, const struct stat *st)
 {
 	struct prune_state *ps = payload;
-	if (id && packidx_has(&ps->pack, id))
+	if (id && (packidx_has(&ps->pack, id) || packidx_has(&ps->base, id)))
 		unlinkat(dirfd, name, 0);
 	else if (ps->cutoff && st->st_mtime < ps->cutoff) {
 		struct strbuf path = STRBUF_INIT;
@@ -402,6 +357,54 @@ static void prune_one_loose(void *payload, int dirfd, const char *dir, const cha
 static void prune_loose(struct prune_state *ps)
 {
 	foreach_loose(ps->objdir, prune_one_loose, ps);
+}
+
+/* "pack-X.idx" among the names "pack-X" of list. */
+static int is_listed(const struct strlist *list, const char *idx_name)
+{
+	size_t n = strlen(idx_name) - 4;
+	for (size_t i = 0; i < list->nr; i++)
+		if (strlen(list->items[i]) == n && !strncmp(list->items[i], idx_name, n))
+			return 1;
+	return 0;
+}
+
+/* The ids of every pack but those of skip (and the new one, not yet there):
+   what an incremental gc leaves as it is, and *packs how many. */
+static void read_base(struct packidx *out, size_t *packs, const char *packdir, const struct strlist *skip)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct oids all = { 0 };
+	struct dirent *de;
+	DIR *d;
+
+	*packs = 0;
+	memset(out, 0, sizeof(*out));
+	if (!(d = opendir(packdir)))
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct packidx idx;
+		if (strncmp(de->d_name, "pack-", 5) || n < 10 || strcmp(de->d_name + n - 4, ".idx") ||
+		    is_listed(skip, de->d_name))
+			continue;
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", packdir, de->d_name);
+		if (packidx_read(&idx, path.buf) < 0) {
+			dlg_error_clear(); /* its objects are packed again: safe, if not small */
+			continue;
+		}
+		(*packs)++;
+		for (size_t k = 0; k < idx.nr; k++)
+			oids_push(&all, (const git_oid *)(idx.ids + k * 20));
+		packidx_release(&idx);
+	}
+	closedir(d);
+	strbuf_release(&path);
+	if (all.nr)
+		qsort(all.ids, all.nr, sizeof(*all.ids), cmp_id);
+	out->ids = (unsigned char *)all.ids;
+	out->nr = all.nr;
 }
 
 /* Older packs: redundant ones go; old ones with unreachable objects become candidates. */
@@ -434,6 +437,8 @@ static void prune_packs(struct prune_state *ps, const char *new_name)
 		strbuf_addf(&base, "%s/pack/%.*s", ps->objdir, (int)(strlen(name) - 4), name);
 		if (!strncmp(name, new_name, strlen(new_name)) && name[strlen(new_name)] == '.')
 			continue;
+		if (ps->whole && !is_listed(ps->whole, name))
+			continue; /* incremental: a pack kept as it is */
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s.keep", base.buf);
 		if (!lstat(path.buf, &st))
@@ -449,7 +454,7 @@ static void prune_packs(struct prune_state *ps, const char *new_name)
 			continue; /* not ours to judge: left alone */
 		}
 		for (size_t k = 0; k < idx.nr; k++)
-			extra += !packidx_has(&ps->pack, idx.ids + k * 20);
+			extra += !packidx_has(&ps->pack, idx.ids + k * 20) && !packidx_has(&ps->base, idx.ids + k * 20);
 		packidx_release(&idx);
 		if (!extra) {
 			remove_pack(base.buf);
@@ -502,12 +507,12 @@ static int reach_since(struct packidx *out, git_repository *repo, const struct p
 	if ((err = git_revwalk_new(&walk, repo)) < 0)
 		goto git_failed;
 	for (size_t i = 0; i < now->nr; i++)
-		if (!is_commit(repo, &now->ids[i]))
+		if (!gc_is_commit(repo, &now->ids[i]))
 			oids_push(&seen, &now->ids[i]); /* a tag or a blob a ref names */
 		else if ((err = git_revwalk_push(walk, &now->ids[i])) < 0)
 			goto git_failed;
 	for (size_t i = 0; i < before->nr; i++)
-		if (is_commit(repo, &before->ids[i]) && (err = git_revwalk_hide(walk, &before->ids[i])) < 0)
+		if (gc_is_commit(repo, &before->ids[i]) && (err = git_revwalk_hide(walk, &before->ids[i])) < 0)
 			goto git_failed;
 	while ((err = git_revwalk_next(&id, walk)) == 0) {
 		git_commit *c = NULL;
@@ -527,7 +532,8 @@ git_failed:
 	err = dlg_error_git(err, "walk the new commits");
 out:
 	git_revwalk_free(walk);
-	qsort(seen.ids, seen.nr, sizeof(*seen.ids), cmp_id);
+	if (seen.nr)
+		qsort(seen.ids, seen.nr, sizeof(*seen.ids), cmp_id);
 	out->ids = (unsigned char *)seen.ids; /* git_oid is its 20 bytes */
 	out->nr = seen.nr;
 	return err;
@@ -592,19 +598,84 @@ static int prune_setting(long *seconds, struct dlg_store *s, const char *given)
 	return err;
 }
 
-int store_gc(struct gc_result *out, struct dlg_store *s, const struct gc_options *opt)
+/* One pass: the pack, and what it makes redundant.  whole: everything is
+   packed again and the unreachable pruned; else only what no pack but
+   those of folded has. */
+static int gc_pass(struct gc_result *out, struct dlg_store *s, const struct oids *tips, long grace,
+		   int whole, const struct strlist *folded, size_t *base_packs)
 {
 	struct prune_state ps = { 0 };
+	struct strbuf objdir = STRBUF_INIT, packdir = STRBUF_INIT, name = STRBUF_INIT;
+	size_t count;
+	int err;
+
+	strbuf_addf(&objdir, "%s/objects", s->gitdir);
+	strbuf_addf(&packdir, "%s/pack", objdir.buf);
+	ps.objdir = objdir.buf;
+	if (!whole) {
+		read_base(&ps.base, base_packs, packdir.buf, folded);
+		ps.whole = folded;
+	}
+	if ((err = gc_pack_write(&name, &count, s->repo, tips->ids, tips->nr, whole ? NULL : &ps.base,
+				 packdir.buf)) < 0)
+		goto out;
+	if (name.len) {
+		struct strbuf idx = STRBUF_INIT;
+		strbuf_addf(&idx, "%s/%s.idx", packdir.buf, name.buf);
+		err = packidx_read(&ps.pack, idx.buf);
+		strbuf_release(&idx);
+		if (err < 0)
+			goto out;
+	} else if (whole)
+		goto out; /* nothing reachable: nothing is judged redundant */
+	ps.cutoff = !whole || grace < 0 ? 0 : time(NULL) - grace + (grace == 0);
+	prune_loose(&ps);
+	prune_packs(&ps, name.len ? name.buf : "pack-");
+	if (ps.old_loose.nr || ps.old_packs.nr)
+		err = prune_unreachable(&ps, s, tips);
+	flush_dir(packdir.buf);
+	out->pruned += ps.pruned;
+out:
+	packidx_release(&ps.pack);
+	packidx_release(&ps.base);
+	strlist_clear(&ps.old_loose);
+	strlist_clear(&ps.old_packs);
+	strbuf_release(&objdir);
+	strbuf_release(&packdir);
+	strbuf_release(&name);
+	return err;
+}
+
+static long config_number(const struct config *c, const char *key, long fallback);
+
+static void read_limits(struct dlg_store *s, long *loose, long *packs)
+{
+	struct config c = CONFIG_INIT;
+	*loose = GC_AUTO_DEFAULT;
+	*packs = GC_AUTO_PACK_LIMIT_DEFAULT;
+	if (config_load(&c, s) < 0) {
+		dlg_error_clear();
+		return;
+	}
+	*loose = config_number(&c, "gc.auto", GC_AUTO_DEFAULT);
+	*packs = config_number(&c, "gc.auto-pack-limit", GC_AUTO_PACK_LIMIT_DEFAULT);
+	config_clear(&c);
+}
+
+int store_gc(struct gc_result *out, struct dlg_store *s, const struct gc_options *opt)
+{
 	struct oids tips = { 0 };
-	struct strbuf objdir = STRBUF_INIT, packdir = STRBUF_INIT, name = STRBUF_INIT, gcpid = STRBUF_INIT;
-	long grace;
+	struct strlist folded = STRLIST_INIT;
+	struct strbuf objdir = STRBUF_INIT, gcpid = STRBUF_INIT;
+	long grace, loose_limit, pack_limit;
+	size_t base_packs = 0;
 	int err, pid_written = 0;
 
 	memset(out, 0, sizeof(*out));
 	if ((err = prune_setting(&grace, s, opt->prune)) < 0 || (err = store_git(s)) < 0)
 		return err;
+	read_limits(s, &loose_limit, &pack_limit);
 	strbuf_addf(&objdir, "%s/objects", s->gitdir);
-	strbuf_addf(&packdir, "%s/pack", objdir.buf);
 	strbuf_addf(&gcpid, "%s/gc.pid", s->gitdir);
 
 	/* The start, under the lock: no other dlg halfway through a change. */
@@ -613,6 +684,7 @@ int store_gc(struct gc_result *out, struct dlg_store *s, const struct gc_options
 	if ((err = check_idle(s)) == 0 && (err = write_gc_pid(s)) == 0) {
 		pid_written = 1;
 		err = read_tips(&tips, s->repo);
+		gc_whole_read(&folded, s);
 	}
 	store_unlock(s);
 	if (err < 0)
@@ -620,26 +692,25 @@ int store_gc(struct gc_result *out, struct dlg_store *s, const struct gc_options
 	count_objects(objdir.buf, &out->loose_before, &out->packs_before, &out->bytes_before);
 	if (opt->before_pack)
 		opt->before_pack();
-	if ((err = write_pack(&name, s->repo, &tips, packdir.buf)) < 0 || !name.len)
-		goto done;
 
-	{
-		struct strbuf idx = STRBUF_INIT;
-		strbuf_addf(&idx, "%s/%s.idx", packdir.buf, name.buf);
-		err = packidx_read(&ps.pack, idx.buf);
-		strbuf_release(&idx);
-		if (err < 0)
-			goto done;
+	out->whole = !opt->auto_mode;
+	if (!out->whole) {
+		err = gc_pass(out, s, &tips, grace, 0, &folded, &base_packs);
+		if (!err) {
+			size_t loose, packs;
+			uint64_t bytes;
+			count_objects(objdir.buf, &loose, &packs, &bytes);
+			/* past the limits even so: what only a whole repack mends */
+			out->whole = (pack_limit && base_packs + 1 > (size_t)pack_limit) ||
+				     (loose_limit && loose > (size_t)loose_limit);
+		}
 	}
-	ps.objdir = objdir.buf;
-	ps.cutoff = grace < 0 ? 0 : time(NULL) - grace + (grace == 0);
-	prune_loose(&ps);
-	prune_packs(&ps, name.buf);
-	if (ps.old_loose.nr || ps.old_packs.nr)
-		err = prune_unreachable(&ps, s, &tips);
-	flush_dir(packdir.buf);
-	out->pruned = ps.pruned;
-done:
+	if (!err && out->whole)
+		err = gc_pass(out, s, &tips, grace, 1, &folded, &base_packs);
+	if (!err && folded.nr && (err = store_lock(s)) == 0) {
+		err = gc_whole_forget(s, &folded);
+		store_unlock(s);
+	}
 	count_objects(objdir.buf, &out->loose_after, &out->packs_after, &out->bytes_after);
 busy:
 	if (err == DLG_ELOCKED && opt->auto_mode) {
@@ -649,13 +720,9 @@ busy:
 	}
 	if (pid_written)
 		unlink(gcpid.buf);
-	packidx_release(&ps.pack);
-	strlist_clear(&ps.old_loose);
-	strlist_clear(&ps.old_packs);
 	free(tips.ids);
+	strlist_clear(&folded);
 	strbuf_release(&objdir);
-	strbuf_release(&packdir);
-	strbuf_release(&name);
 	strbuf_release(&gcpid);
 	return err;
 }
@@ -673,20 +740,20 @@ static long config_number(const struct config *c, const char *key, long fallback
 
 int store_gc_due(struct dlg_store *s)
 {
-	struct config c = CONFIG_INIT;
+	long limit, pack_limit;
+	read_limits(s, &limit, &pack_limit);
+	return limit && (gc_whole_pending(s) || store_gc_over_limits(s));
+}
+
+int store_gc_over_limits(struct dlg_store *s)
+{
 	struct strbuf path = STRBUF_INIT;
 	struct dirent *de;
 	long limit, pack_limit, n = 0;
 	int due = 0;
 	DIR *d;
 
-	if (config_load(&c, s) < 0) {
-		dlg_error_clear();
-		return 0;
-	}
-	limit = config_number(&c, "gc.auto", GC_AUTO_DEFAULT);
-	pack_limit = config_number(&c, "gc.auto-pack-limit", GC_AUTO_PACK_LIMIT_DEFAULT);
-	config_clear(&c);
+	read_limits(s, &limit, &pack_limit);
 	if (!limit)
 		return 0;
 	/* As git does: one directory of 256 stands for all (ids are uniform). */

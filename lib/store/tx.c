@@ -9,12 +9,14 @@
 
 #include "git/gitlib.h"
 #include "git/loose.h"
+#include "git/packwrite.h"
 
 #include "base/error.h"
 #include "base/progress.h"
 #include "base/time.h"
 #include "git/error.h"
 #include "store/branch.h"
+#include "store/gc.h"
 #include "store/store.h"
 #include "store/tx.h"
 #include "store/view.h"
@@ -447,40 +449,28 @@ static int flush_loose(struct dlg_tx *tx)
 	return 0;
 }
 
-/* Writes the objects this change made as one packfile of the store. */
+/*
+ * Writes the objects this change made as one packfile of the store, each
+ * object whole: finding deltas would cost an import more than all the rest
+ * of its object work, and gc finds them when it repacks.
+ */
 static int flush_mempack(struct dlg_tx *tx)
 {
 	struct record_backend *rec = (struct record_backend *)tx->mempack;
-	git_packbuilder *pb = NULL;
-	git_buf pack = { 0 };
+	struct strbuf name = STRBUF_INIT;
 	git_odb *odb = NULL;
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats = { 0 };
 	int err;
 
-	if ((err = git_packbuilder_new(&pb, tx->repo)) < 0)
-		goto out;
-	git_packbuilder_set_threads(pb, 0); /* as many as there are cores, for the delta search */
-	for (size_t i = 0; i < rec->nr && !err; i++)
-		err = git_packbuilder_insert(pb, &rec->oids[i], NULL);
-	if (err < 0 ||
-	    (err = git_packbuilder_write_buf(&pack, pb)) < 0 ||
-	    (err = git_repository_odb(&odb, tx->store->repo)) < 0 ||
-	    (err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
-	    (err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
-	    (err = wp->commit(wp, &stats)) < 0)
-		goto out;
-	git_mempack_reset(rec->mem);
-	rec->nr = 0;
-	git_odb_refresh(odb); /* one rescan, so the view's reads find the new pack */
-out:
-	if (err < 0)
-		err = dlg_error_git(err, "write pack");
-	if (wp)
-		wp->free(wp);
-	git_packbuilder_free(pb);
+	if ((err = git_repository_odb(&odb, tx->store->repo)) < 0)
+		return dlg_error_git(err, "write pack");
+	if ((err = pack_write_whole(&name, odb, rec->mem, rec->oids, rec->nr)) == 0) {
+		git_mempack_reset(rec->mem);
+		rec->nr = 0;
+		git_odb_refresh(odb); /* one rescan, so the view's reads find the new pack */
+		gc_whole_note(tx->store, name.buf);
+	}
 	git_odb_free(odb);
-	git_buf_dispose(&pack);
+	strbuf_release(&name);
 	return err;
 }
 
