@@ -3,6 +3,7 @@
  * one commit built from the previous tree with only the changed paths, so
  * its cost follows the number of changed paths, not the size of the store.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,23 @@ struct tx_update {
 	int remove;
 };
 
+/*
+ * A big change's new blobs, compressed into its pack by a second thread
+ * while the change builds its trees: they are the larger half of its
+ * objects' bytes, and the trees take the main thread as long.
+ */
+struct blob_job {
+	pthread_t thread;
+	struct pack_part part;
+	struct { git_oid id; const struct strbuf *data; } *blobs;
+	size_t nr, alloc;
+	size_t first;         /* where they are in the record's oids */
+	int started, err;
+};
+
+/* Fewer new blobs than this are not worth a thread (a pack takes 100 objects). */
+#define BLOB_JOB_MIN 64
+
 struct dlg_tx {
 	struct dlg_store *store;
 	git_repository *repo;        /* reads the store, writes to memory */
@@ -40,6 +58,7 @@ struct dlg_tx {
 	struct strbuf msg;
 	time_t now;
 	const char *actor;           /* who the operations are by, when not the operator */
+	struct blob_job job;
 };
 
 /*
@@ -78,6 +97,17 @@ static int proxy_read_header(size_t *len, git_object_t *type, git_odb_backend *b
 static int proxy_exists(git_odb_backend *b, const git_oid *oid)
 {
 	return git_odb_exists_ext(((struct proxy_backend *)b)->target, oid, GIT_ODB_LOOKUP_NO_REFRESH);
+}
+
+/*
+ * Asked by every write whether the object is there already, to refresh its
+ * time: a change's new trees are new, and each look in the store cost a
+ * failed access(2) in objects/ and a search of every pack index.  Writing
+ * one that is there after all only packs it twice, as git does too.
+ */
+static int proxy_freshen(git_odb_backend *b, const git_oid *oid)
+{
+	return GIT_ENOTFOUND;
 }
 
 static void proxy_free(git_odb_backend *b)
@@ -150,6 +180,7 @@ static int open_memory(git_repository **out, git_odb_backend **mempack, struct d
 	proxy->parent.read = proxy_read;
 	proxy->parent.read_header = proxy_read_header;
 	proxy->parent.exists = proxy_exists;
+	proxy->parent.freshen = proxy_freshen;
 	proxy->parent.free = proxy_free;
 	if ((err = git_repository_odb(&proxy->target, s->repo)) < 0) {
 		free(proxy);
@@ -371,8 +402,56 @@ void tx_message(struct dlg_tx *tx, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void *blob_job_run(void *arg)
+{
+	struct blob_job *job = arg;
+	for (size_t i = 0; i < job->nr && !job->err; i++)
+		job->err = pack_part_add(&job->part, &job->blobs[i].id, GIT_OBJECT_BLOB, job->blobs[i].data->buf,
+					 job->blobs[i].data->len);
+	return NULL;
+}
+
+/* Starts the job on the blobs it holds, when they are enough; else
+   forgets them (flush_mempack compresses them itself). */
+static void blob_job_start(struct blob_job *job)
+{
+	if (job->nr >= BLOB_JOB_MIN && pack_part_init(&job->part) == 0)
+		job->started = !pthread_create(&job->thread, NULL, blob_job_run, job);
+	if (!job->started) {
+		if (job->nr >= BLOB_JOB_MIN)
+			dlg_error_clear(); /* no thread or no zlib: flush_mempack does it all */
+		pack_part_release(&job->part);
+		job->nr = 0;
+	}
+}
+
+static void blob_job_join(struct blob_job *job)
+{
+	if (job->started) {
+		pthread_join(job->thread, NULL);
+		job->started = 0;
+	}
+}
+
+/* Waits for the job; 0, or the error it met.  What it made stays in job->part. */
+static int blob_job_finish(struct blob_job *job)
+{
+	blob_job_join(job);
+	return job->err < 0 ? dlg_error(DLG_ERROR, "cannot compress the change's blobs") : 0;
+}
+
+/* Leaves the error slot alone: a failed change's error is in it. */
+static void blob_job_clear(struct blob_job *job)
+{
+	blob_job_join(job);
+	pack_part_release(&job->part);
+	free(job->blobs);
+	memset(job, 0, sizeof(*job));
+}
+
 static void tx_clear(struct dlg_tx *tx)
 {
+	blob_job_clear(&tx->job); /* before the data it reads goes */
 	for (size_t i = 0; i < tx->nr; i++) {
 		free(tx->u[i].path);
 		strbuf_release(&tx->u[i].data);
@@ -452,25 +531,55 @@ static int flush_loose(struct dlg_tx *tx)
 /*
  * Writes the objects this change made as one packfile of the store, each
  * object whole: finding deltas would cost an import more than all the rest
- * of its object work, and gc finds them when it repacks.
+ * of its object work, and gc finds them when it repacks.  The blobs the
+ * job compressed come first, then the rest, compressed here.
  */
 static int flush_mempack(struct dlg_tx *tx)
 {
 	struct record_backend *rec = (struct record_backend *)tx->mempack;
-	struct strbuf name = STRBUF_INIT;
+	struct blob_job *job = &tx->job;
+	struct pack_part parts[2];
+	struct strbuf name = STRBUF_INIT, packdir = STRBUF_INIT;
 	git_odb *odb = NULL;
 	int err;
 
-	if ((err = git_repository_odb(&odb, tx->store->repo)) < 0)
-		return dlg_error_git(err, "write pack");
-	if ((err = pack_write_whole(&name, odb, rec->mem, rec->oids, rec->nr)) == 0) {
+	if ((err = blob_job_finish(job)) < 0)
+		return err;
+	parts[0] = job->part; /* moved: the job's release frees an empty part */
+	memset(&job->part, 0, sizeof(job->part));
+	if ((err = pack_part_init(&parts[1])) < 0) {
+		pack_part_release(&parts[0]);
+		return err;
+	}
+	for (size_t i = 0; i < rec->nr && !err; i++) {
+		void *data;
+		size_t len;
+		git_object_t type;
+		if (i >= job->first && i < job->first + parts[0].nr)
+			continue;
+		if ((err = rec->mem->read(&data, &len, &type, rec->mem, &rec->oids[i])) < 0) {
+			err = dlg_error_git(err, "write pack");
+			break;
+		}
+		err = pack_part_add(&parts[1], &rec->oids[i], type, data, len);
+		git_odb_backend_data_free(rec->mem, data);
+	}
+	strbuf_addf(&packdir, "%s/objects/pack", tx->store->gitdir);
+	if (!err)
+		err = pack_write_parts(&name, packdir.buf, parts, 2);
+	if (!err && (err = git_repository_odb(&odb, tx->store->repo)) < 0)
+		err = dlg_error_git(err, "write pack");
+	if (!err) {
 		git_mempack_reset(rec->mem);
 		rec->nr = 0;
 		git_odb_refresh(odb); /* one rescan, so the view's reads find the new pack */
 		gc_whole_note(tx->store, name.buf);
 	}
 	git_odb_free(odb);
+	pack_part_release(&parts[0]);
+	pack_part_release(&parts[1]);
 	strbuf_release(&name);
+	strbuf_release(&packdir);
 	return err;
 }
 
@@ -491,16 +600,28 @@ static int flush_objects(struct dlg_tx *tx)
 static int tx_build_tree(git_oid *tree_oid, struct dlg_tx *tx)
 {
 	git_tree_update *updates = xcalloc(tx->nr, sizeof(*updates));
+	struct record_backend *rec = (struct record_backend *)tx->mempack;
+	struct blob_job *job = &tx->job;
 	int err;
+
+	blob_job_clear(job);
+	job->first = rec->nr;
 	for (size_t i = 0; i < tx->nr; i++) {
+		size_t known = rec->nr;
 		updates[i].action = tx->u[i].remove ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
 		if (!tx->u[i].remove && (err = write_blob(&updates[i].id, tx, &tx->u[i].data)) < 0) {
 			free(updates);
 			return dlg_error_git(err, tx->u[i].path);
 		}
+		if (rec->nr > known) { /* new, not met before in this change */
+			ALLOC_GROW(job->blobs, job->nr + 1, job->alloc);
+			job->blobs[job->nr].id = updates[i].id;
+			job->blobs[job->nr++].data = &tx->u[i].data;
+		}
 		updates[i].filemode = GIT_FILEMODE_BLOB;
 		updates[i].path = tx->u[i].path;
 	}
+	blob_job_start(job);
 	trace_perf("change: made blobs");
 	err = git_tree_create_updated(tree_oid, tx->repo, tx->base_tree, tx->nr, updates);
 	trace_perf("change: made trees");
