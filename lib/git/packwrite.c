@@ -183,7 +183,7 @@ static int write_file(const char *path, int fd, const void *data, size_t len)
 	return 0;
 }
 
-int pack_write_parts(struct strbuf *name, const char *packdir, struct pack_part *parts, size_t nparts)
+int pack_write_parts(struct strbuf *name, const char *packdir, struct pack_part *const *parts, size_t nparts)
 {
 	struct strbuf tmp_pack = STRBUF_INIT, tmp_idx = STRBUF_INIT, path = STRBUF_INIT, idx = STRBUF_INIT;
 	struct pack_entry **sorted = NULL;
@@ -194,7 +194,7 @@ int pack_write_parts(struct strbuf *name, const char *packdir, struct pack_part 
 	int fd = -1, err;
 
 	for (size_t i = 0; i < nparts; i++)
-		n += parts[i].nr;
+		n += parts[i]->nr;
 	if (n > UINT32_MAX)
 		return dlg_error(DLG_EINVALID, "too many objects for one pack");
 	memcpy(head, "PACK", 4);
@@ -209,14 +209,17 @@ int pack_write_parts(struct strbuf *name, const char *packdir, struct pack_part 
 	if ((err = write_file(tmp_pack.buf, fd, head, sizeof(head))) < 0)
 		goto failed;
 	for (size_t i = 0; i < nparts; i++) {
-		sha1_update(&sha, parts[i].buf.len, (const uint8_t *)parts[i].buf.buf);
-		if ((err = write_file(tmp_pack.buf, fd, parts[i].buf.buf, parts[i].buf.len)) < 0)
+		const struct pack_part *part = parts[i];
+		if (!part->nr)
+			continue;
+		sha1_update(&sha, part->buf.len, (const uint8_t *)part->buf.buf);
+		if ((err = write_file(tmp_pack.buf, fd, part->buf.buf, part->buf.len)) < 0)
 			goto failed;
-		for (size_t j = 0; j < parts[i].nr; j++) {
-			parts[i].entries[j].offset += offset;
-			sorted[k++] = &parts[i].entries[j];
+		for (size_t j = 0; j < part->nr; j++) {
+			part->entries[j].offset += offset;
+			sorted[k++] = &part->entries[j];
 		}
-		offset += parts[i].buf.len;
+		offset += part->buf.len;
 	}
 	sha1_digest(&sha, sizeof(sum), sum);
 	if ((err = write_file(tmp_pack.buf, fd, sum, sizeof(sum))) < 0)
@@ -276,7 +279,7 @@ out:
 int pack_write_whole(struct strbuf *name, const char *packdir, git_odb_backend *src, const git_oid *ids,
 		     size_t n)
 {
-	struct pack_part part;
+	struct pack_part part, *parts[] = { &part };
 	int err = pack_part_init(&part);
 
 	for (size_t i = 0; i < n && !err; i++) {
@@ -291,7 +294,7 @@ int pack_write_whole(struct strbuf *name, const char *packdir, git_odb_backend *
 		git_odb_backend_data_free(src, data);
 	}
 	if (!err)
-		err = pack_write_parts(name, packdir, &part, 1);
+		err = pack_write_parts(name, packdir, parts, 1);
 	pack_part_release(&part);
 	return err;
 }

@@ -15,7 +15,8 @@
  * inflate and hash every object again.  gc finds the deltas later.
  *
  * Objects are compressed into parts, in memory; each part belongs to one
- * thread, so a change compresses its blobs while it builds its trees.
+ * thread, so a change compresses its blobs while it builds its trees.  A
+ * part is never copied: zlib's streams point back to themselves.
  */
 struct pack_entry {
 	git_oid id;
@@ -46,7 +47,7 @@ void pack_part_release(struct pack_part *p);
  * pack's name without extension, "pack-<hex>" (its checksum, as git and
  * libgit2 name packs), in *name.
  */
-int pack_write_parts(struct strbuf *name, const char *packdir, struct pack_part *parts, size_t nparts);
+int pack_write_parts(struct strbuf *name, const char *packdir, struct pack_part *const *parts, size_t nparts);
 
 /* One part of the objects ids[0..n), read from src, written as above. */
 int pack_write_whole(struct strbuf *name, const char *packdir, git_odb_backend *src, const git_oid *ids,

@@ -538,30 +538,24 @@ static int flush_mempack(struct dlg_tx *tx)
 {
 	struct record_backend *rec = (struct record_backend *)tx->mempack;
 	struct blob_job *job = &tx->job;
-	struct pack_part parts[2];
+	struct pack_part rest, *parts[] = { &job->part, &rest };
 	struct strbuf name = STRBUF_INIT, packdir = STRBUF_INIT;
 	git_odb *odb = NULL;
 	int err;
 
-	if ((err = blob_job_finish(job)) < 0)
+	if ((err = blob_job_finish(job)) < 0 || (err = pack_part_init(&rest)) < 0)
 		return err;
-	parts[0] = job->part; /* moved: the job's release frees an empty part */
-	memset(&job->part, 0, sizeof(job->part));
-	if ((err = pack_part_init(&parts[1])) < 0) {
-		pack_part_release(&parts[0]);
-		return err;
-	}
 	for (size_t i = 0; i < rec->nr && !err; i++) {
 		void *data;
 		size_t len;
 		git_object_t type;
-		if (i >= job->first && i < job->first + parts[0].nr)
+		if (i >= job->first && i < job->first + job->part.nr)
 			continue;
 		if ((err = rec->mem->read(&data, &len, &type, rec->mem, &rec->oids[i])) < 0) {
 			err = dlg_error_git(err, "write pack");
 			break;
 		}
-		err = pack_part_add(&parts[1], &rec->oids[i], type, data, len);
+		err = pack_part_add(&rest, &rec->oids[i], type, data, len);
 		git_odb_backend_data_free(rec->mem, data);
 	}
 	strbuf_addf(&packdir, "%s/objects/pack", tx->store->gitdir);
@@ -576,8 +570,7 @@ static int flush_mempack(struct dlg_tx *tx)
 		gc_whole_note(tx->store, name.buf);
 	}
 	git_odb_free(odb);
-	pack_part_release(&parts[0]);
-	pack_part_release(&parts[1]);
+	pack_part_release(&rest); /* the job's goes with the change (tx_clear) */
 	strbuf_release(&name);
 	strbuf_release(&packdir);
 	return err;
