@@ -407,7 +407,8 @@ static void read_base(struct packidx *out, size_t *packs, const char *packdir, c
 	out->nr = all.nr;
 }
 
-/* Older packs: redundant ones go; old ones with unreachable objects become candidates. */
+/* Older packs (all but new_name, NULL when no pack was written): redundant
+   ones go; old ones with unreachable objects become candidates. */
 static void prune_packs(struct prune_state *ps, const char *new_name)
 {
 	struct strbuf path = STRBUF_INIT, base = STRBUF_INIT;
@@ -435,7 +436,7 @@ static void prune_packs(struct prune_state *ps, const char *new_name)
 
 		strbuf_reset(&base);
 		strbuf_addf(&base, "%s/pack/%.*s", ps->objdir, (int)(strlen(name) - 4), name);
-		if (!strncmp(name, new_name, strlen(new_name)) && name[strlen(new_name)] == '.')
+		if (new_name && !strncmp(name, new_name, strlen(new_name)) && name[strlen(new_name)] == '.')
 			continue;
 		if (ps->whole && !is_listed(ps->whole, name))
 			continue; /* incremental: a pack kept as it is */
@@ -630,7 +631,7 @@ static int gc_pass(struct gc_result *out, struct dlg_store *s, const struct oids
 		goto out; /* nothing reachable: nothing is judged redundant */
 	ps.cutoff = !whole || grace < 0 ? 0 : time(NULL) - grace + (grace == 0);
 	prune_loose(&ps);
-	prune_packs(&ps, name.len ? name.buf : "pack-");
+	prune_packs(&ps, name.len ? name.buf : NULL);
 	if (ps.old_loose.nr || ps.old_packs.nr)
 		err = prune_unreachable(&ps, s, tips);
 	flush_dir(packdir.buf);
@@ -738,22 +739,15 @@ static long config_number(const struct config *c, const char *key, long fallback
 	return end == v || *end || n < 0 ? fallback : n;
 }
 
-int store_gc_due(struct dlg_store *s)
-{
-	long limit, pack_limit;
-	read_limits(s, &limit, &pack_limit);
-	return limit && (gc_whole_pending(s) || store_gc_over_limits(s));
-}
-
-int store_gc_over_limits(struct dlg_store *s)
+/* The limits read once: loose objects or packs past them. */
+static int over_limits(struct dlg_store *s, long limit, long pack_limit)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct dirent *de;
-	long limit, pack_limit, n = 0;
+	long n = 0;
 	int due = 0;
 	DIR *d;
 
-	read_limits(s, &limit, &pack_limit);
 	if (!limit)
 		return 0;
 	/* As git does: one directory of 256 stands for all (ids are uniform). */
@@ -781,4 +775,18 @@ int store_gc_over_limits(struct dlg_store *s)
 	}
 	strbuf_release(&path);
 	return due;
+}
+
+int store_gc_due(struct dlg_store *s)
+{
+	long limit, pack_limit;
+	read_limits(s, &limit, &pack_limit); /* one read of config after each change */
+	return limit && (gc_whole_pending(s) || over_limits(s, limit, pack_limit));
+}
+
+int store_gc_over_limits(struct dlg_store *s)
+{
+	long limit, pack_limit;
+	read_limits(s, &limit, &pack_limit);
+	return over_limits(s, limit, pack_limit);
 }
