@@ -61,6 +61,44 @@ test_skip 'DLG_VIEW_THREADS=4' 'strace is missing or may not trace here'
 dlg -C s import -q m
 fi
 
+# A change's own files: what it keeps is neither read nor written, and
+# what it changes is replaced without a look at what the view held.  A
+# reply reads only the newest second's messages to find the operator's
+# mark, however long the dialog (each read is a disk read at 100 000
+# dialogs, where little of the view stays in memory).
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+test_expect_success 'a tag reads no view file and writes only log and tags' '
+	id=$(dlg -C s list -q --status all | head -1) &&
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	strace -f -o trace-tag -e trace=openat,renameat,renameat2 dlg -C s tag -q +viewcheck $id &&
+	! grep -E "^[0-9]+ +openat\([0-9]+, \"(info|log|status|tags)\", O_RDONLY" trace-tag &&
+	grep -E "^[0-9]+ +renameat2?\([0-9]+, \"view\.[^\"]*\", [0-9]+, \"[a-z]+\"" trace-tag |
+		sed -E "s/.*, \"([a-z]+)\".*/\1/" | sort >written &&
+	printf "log\ntags\n" >expect && test_cmp expect written &&
+	test "$(cat s/dialogs/${id:0:2}/${id:2:2}/$id/tags)" = viewcheck &&
+	dlg -C s fsck >fsck.out && test_line_count = fsck.out 0
+'
+
+test_expect_success 'a reply to a long dialog reads the newest second of it, not all of it' '
+	mkdir -p m30/cur m30/new m30/tmp &&
+	for i in $(seq 30); do
+		mail m30/cur/$i.long:2, "long$i@example.com" "long@example.com" "question" \
+			"${prev:-}" "$(date -u -R -d @$((1790000000 + i * 60)))" &&
+		prev=long$i@example.com || return 1
+	done &&
+	dlg init -q r && dlg -C r config gc.auto 0 && dlg -C r import -q m30 &&
+	id=$(for d in r/dialogs/*/*/*; do
+		test $(ls $d/cur | wc -l) = 30 && basename $d; done) &&
+	test -n "$id" &&
+	ls r/dialogs/${id:0:2}/${id:2:2}/$id/cur >msgs && test_line_count = msgs 30 &&
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	strace -f -o trace-reply -e trace=openat dlg -C r reply -q -m "we are on it" $id &&
+	grep -E "^[0-9]+ +openat\(.*/cur/[0-9]{10}\.[0-9a-f]{16}:2," trace-reply >reads || true &&
+	test $(wc -l <reads) -le 3 &&
+	ls r/dialogs/${id:0:2}/${id:2:2}/$id/cur >msgs && test_line_count = msgs 31
+'
+fi
+
 test_expect_success 'a second import of the same mail changes nothing' '
 	dlg -C s import -q m &&
 	complete 40

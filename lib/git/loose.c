@@ -29,7 +29,9 @@ int loose_writer_init(struct loose_writer *w, const char *objdir)
 	strbuf_init(&w->tmp, 0);
 	strbuf_init(&w->out, 0);
 	strbuf_addstr(&w->objdir, objdir);
-	if (deflateInit2(&w->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 12, 4, Z_DEFAULT_STRATEGY) != Z_OK)
+	/* git's own core.looseCompression default: a loose object lives until gc
+	   packs it, and the default level cost a change a millisecond. */
+	if (deflateInit2(&w->zs, Z_BEST_SPEED, Z_DEFLATED, 12, 4, Z_DEFAULT_STRATEGY) != Z_OK)
 		return dlg_error(DLG_ERROR, "cannot start zlib");
 	w->ready = 1;
 	return 0;

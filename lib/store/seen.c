@@ -106,26 +106,30 @@ static int seen_read(struct strbuf *out, struct dlg_store *s, const char *operat
 	return err < 0 ? DLG_ENOTFOUND : 0;
 }
 
+/* Names alone say whether the mark is there; only the newest second's
+   messages are read, to find the newest (a reply to a long dialog would
+   read them all otherwise). */
 int seen_mark(struct strbuf *mark, struct dlg_store *s, const char *operator, const char *id)
 {
-	struct stored_msg *msgs = NULL;
-	size_t n = 0;
-	int recorded = !seen_read(mark, s, operator, id), err;
+	struct strlist names = STRLIST_INIT;
+	struct stored_msg last;
+	int recorded = !seen_read(mark, s, operator, id);
 
-	if ((err = dialog_messages_load(&msgs, &n, s, id, 0)) < 0)
-		return err;
+	dialog_message_names(&names, s, id);
 	if (recorded) {
 		size_t i = 0;
-		while (i < n && !same_message(msgs[i].name, mark->buf))
+		while (i < names.nr && !same_message(names.items[i], mark->buf))
 			i++;
-		recorded = i < n;
+		recorded = i < names.nr;
 	}
 	if (!recorded) {
 		strbuf_reset(mark);
-		if (n)
-			strbuf_addstr(mark, msgs[n - 1].name);
+		if (!dialog_newest_message(&last, s, id, &names)) {
+			strbuf_addstr(mark, last.name);
+			stored_msg_clear(&last);
+		}
 	}
-	dialog_messages_free(msgs, n);
+	strlist_clear(&names);
 	return 0;
 }
 
@@ -143,7 +147,8 @@ int seen_answer_after(struct unseen_answer *out, struct dlg_store *s, const char
 	int err, found = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = dialog_messages_load(&msgs, &n, s, id, 0)) < 0)
+	/* What follows the mark in the timeline is named with its second or a later one. */
+	if ((err = dialog_messages_load_since(&msgs, &n, s, id, *mark ? message_name_time(mark) : 0, 0)) < 0)
 		return err;
 	if (*mark) {
 		while (i < n && !same_message(msgs[i].name, mark))

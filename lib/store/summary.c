@@ -171,6 +171,21 @@ static int read_view_msg(struct stored_msg *m, const char *name, void *ctx)
 	return stored_msg_parse(m, name, v->data.buf, v->data.len, 0);
 }
 
+int dialog_newest_message(struct stored_msg *out, struct dlg_store *s, const char *id,
+			  const struct strlist *names)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct view_msgs v = { s, NULL, STRBUF_INIT, STRBUF_INIT };
+	int err;
+	dialog_dir(&dir, id);
+	v.dir = dir.buf;
+	err = order_last_message(out, names, read_view_msg, &v);
+	strbuf_release(&v.rel);
+	strbuf_release(&v.data);
+	strbuf_release(&dir);
+	return err;
+}
+
 int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const char *id)
 {
 	struct strbuf dir = STRBUF_INIT, rel = STRBUF_INIT, data = STRBUF_INIT;
@@ -276,19 +291,30 @@ static int note_cmp(const void *pa, const void *pb)
 	return order_cmp(&a->order, &b->order);
 }
 
-int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
-			 const char *id, unsigned mime_flags)
+int dialog_message_names(struct strlist *out, struct dlg_store *s, const char *id)
+{
+	struct strbuf rel = STRBUF_INIT;
+	dialog_dir(&rel, id);
+	strbuf_addstr(&rel, "/cur");
+	view_list(out, s, rel.buf);
+	strlist_sort(out);
+	strbuf_release(&rel);
+	return 0;
+}
+
+int dialog_messages_load_since(struct stored_msg **out, size_t *n, struct dlg_store *s, const char *id,
+			       time_t since, unsigned mime_flags)
 {
 	struct strbuf rel = STRBUF_INIT, data = STRBUF_INIT;
 	struct strlist files = STRLIST_INIT;
 	struct stored_msg *msgs;
 	size_t k = 0;
 
-	dialog_dir(&rel, id);
-	strbuf_addstr(&rel, "/cur");
-	view_list(&files, s, rel.buf);
+	dialog_message_names(&files, s, id);
 	msgs = xcalloc(files.nr + 1, sizeof(*msgs));
 	for (size_t i = 0; i < files.nr; i++) {
+		if (since && message_name_time(files.items[i]) < since)
+			continue;
 		strbuf_reset(&rel);
 		strbuf_reset(&data);
 		layout_dialog_message(&rel, id, files.items[i]);
@@ -304,6 +330,12 @@ int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s
 	strbuf_release(&rel);
 	strbuf_release(&data);
 	return 0;
+}
+
+int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
+			 const char *id, unsigned mime_flags)
+{
+	return dialog_messages_load_since(out, n, s, id, 0, mime_flags);
 }
 
 void dialog_messages_free(struct stored_msg *msgs, size_t n)

@@ -36,6 +36,17 @@ int dialog_ids_all(struct strlist *out, struct dlg_store *s);
 /* A dialog's messages, in timeline order (store/order.h). */
 int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s,
 			 const char *id, unsigned mime_flags);
+/* Only those named with a second at or after since (0: all).  Names start
+   with their second, so the rest are not read: later items of a timeline
+   are always among these. */
+int dialog_messages_load_since(struct stored_msg **out, size_t *n, struct dlg_store *s, const char *id,
+			       time_t since, unsigned mime_flags);
+/* The file names in a dialog's cur/, sorted (by second, as names start with it). */
+int dialog_message_names(struct strlist *out, struct dlg_store *s, const char *id);
+/* The newest of them in timeline order: only the newest second's messages
+   are read.  0, else DLG_ENOTFOUND. */
+int dialog_newest_message(struct stored_msg *out, struct dlg_store *s, const char *id,
+			  const struct strlist *names);
 void dialog_messages_free(struct stored_msg *msgs, size_t n);
 
 struct note {

@@ -26,6 +26,7 @@ struct tx_update {
 	char *path;
 	struct strbuf data;   /* the new content; blobs are made at commit time only */
 	int remove;
+	int same;             /* the base has this content there: the view needs no write */
 };
 
 /*
@@ -589,6 +590,18 @@ static int flush_objects(struct dlg_tx *tx)
 	return rec->nr < LOOSE_LIMIT ? flush_loose(tx) : flush_mempack(tx);
 }
 
+/* Whether the base tree holds exactly this blob at path. */
+static int base_has_blob(struct dlg_tx *tx, const char *path, const git_oid *id)
+{
+	git_tree_entry *e = NULL;
+	int same;
+	if (git_tree_entry_bypath(&e, tx->base_tree, path) < 0)
+		return 0;
+	same = git_tree_entry_type(e) == GIT_OBJECT_BLOB && git_oid_equal(git_tree_entry_id(e), id);
+	git_tree_entry_free(e);
+	return same;
+}
+
 /* The tree of the base with this change's writes; its blobs and trees are in memory. */
 static int tx_build_tree(git_oid *tree_oid, struct dlg_tx *tx)
 {
@@ -611,6 +624,7 @@ static int tx_build_tree(git_oid *tree_oid, struct dlg_tx *tx)
 			job->blobs[job->nr].id = updates[i].id;
 			job->blobs[job->nr++].data = &tx->u[i].data;
 		}
+		tx->u[i].same = !tx->u[i].remove && base_has_blob(tx, tx->u[i].path, &updates[i].id);
 		updates[i].filemode = GIT_FILEMODE_BLOB;
 		updates[i].path = tx->u[i].path;
 	}
@@ -671,6 +685,7 @@ static int view_follow(struct dlg_tx *tx)
 		edits[i].data = tx->u[i].data.buf;
 		edits[i].len = tx->u[i].data.len;
 		edits[i].remove = tx->u[i].remove;
+		edits[i].same = tx->u[i].same;
 	}
 	err = store_view_follow(tx->store, &tx->base_oid, &tx->commit_oid, edits, tx->nr);
 	free(edits);

@@ -165,8 +165,9 @@ static int view_showed_message(git_tree *from, const char *rel)
 
 /* Writes data at rel unless the file already holds exactly that; a message
    a mail reader renamed is written under the reader's name.  shown:
-   view_showed_message(). */
-static int write_view_data(struct viewfs *v, int shown, const char *rel, const char *data, size_t len)
+   view_showed_message(); changed: the file is known to hold other bytes. */
+static int write_view_data(struct viewfs *v, int shown, int changed, const char *rel, const char *data,
+			   size_t len)
 {
 	int created = 0, made_here = 0, dirfd;
 	size_t dialog = dialog_dir_len(rel);
@@ -186,7 +187,7 @@ static int write_view_data(struct viewfs *v, int shown, const char *rel, const c
 		made_here = viewfs_made(v);
 		created = 0;
 	}
-	err = viewfs_write(v, rel, data, len, &created);
+	err = viewfs_write(v, rel, data, len, changed, &created);
 	/* cur/ made in a dialog that was there: its new/ and tmp/ may be missing too. */
 	if (!err && created && dialog && !made_here && !(err = viewfs_dir(&dirfd, v, rel, dialog, 0, NULL)))
 		view_make_maildir(dirfd);
@@ -217,7 +218,7 @@ static int write_view_file(struct viewfs *v, struct dlg_store *s, git_tree *from
 	git_blob *blob = NULL;
 	int err = read_blob(&blob, s, rel, oid);
 	if (!err)
-		err = write_view_data(v, view_showed_message(from, rel), rel, git_blob_rawcontent(blob),
+		err = write_view_data(v, view_showed_message(from, rel), 0, rel, git_blob_rawcontent(blob),
 				      (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return err;
@@ -421,8 +422,10 @@ static void *write_edits(void *arg)
 		for (size_t i = w->first; i < w->end && !w->err && !atomic_load(w->stop); i++) {
 			const struct view_edit *e = &w->edits[i];
 			size_t done;
-			if (!e->remove && view_has(e->path))
-				w->err = write_view_data(&v, w->shown[i], e->path, e->data, e->len);
+			/* The view shows the change's base, whose content at a path
+			   this change wrote it holds unless the edit keeps it. */
+			if (!e->remove && !e->same && view_has(e->path))
+				w->err = write_view_data(&v, w->shown[i], 1, e->path, e->data, e->len);
 			done = atomic_fetch_add(w->done, 1);
 			if (w->report)
 				view_progress(done, w->n);

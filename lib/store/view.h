@@ -15,9 +15,12 @@ struct view_edit {
 	const char *data;
 	size_t len;
 	int remove;
+	int same; /* `from` has this content at path: nothing to write */
 };
 /* When the view shows `from`, applies edits and records `to`; otherwise
-   (another process moved it) falls back to store_view_update(). */
+   (another process moved it) falls back to store_view_update().  The view
+   shows `from`, so a file an edit changes is replaced without a look at
+   what it held. */
 int store_view_follow(struct dlg_store *s, const git_oid *from, const git_oid *to,
 		      const struct view_edit *edits, size_t n);
 /* The commit the view shows (DLG_ENOTFOUND when none is recorded). */

@@ -194,15 +194,19 @@ static int create_tmp(struct viewfs *v, char name[TMP_NAME_MAX])
 	return -1;
 }
 
-/* fresh: dirfd is a directory this viewfs made, so name is not there yet:
-   no look at what is there, and a plain rename. */
+/* How write_file puts a file in place: FILE_FRESH when dirfd is a
+   directory this viewfs made, so name is not there yet (a plain rename);
+   FILE_CHANGED when the caller knows name holds other bytes or nothing (no
+   look at it first); FILE_COMPARE when it may already hold exactly data. */
+enum file_mode { FILE_COMPARE, FILE_CHANGED, FILE_FRESH };
+
 static int write_file(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data,
-		      size_t len, int fresh)
+		      size_t len, enum file_mode mode)
 {
 	char tmp[TMP_NAME_MAX];
 	int fd, saved;
 
-	if (!fresh) {
+	if (mode == FILE_COMPARE) {
 		struct strbuf old = STRBUF_INIT;
 		int same = !read_file_at(&old, dirfd, name) && old.len == len && !memcmp(old.buf, data, len);
 		strbuf_release(&old);
@@ -215,7 +219,8 @@ static int write_file(struct viewfs *v, int dirfd, const char *name, const char 
 		saved = errno;
 		close(fd);
 	} else if (close(fd) < 0 ||
-		   (fresh ? renameat(v->tmp_fd, tmp, dirfd, name) : file_replace_at(v->tmp_fd, tmp, dirfd, name)) < 0) {
+		   (mode == FILE_FRESH ? renameat(v->tmp_fd, tmp, dirfd, name)
+				       : file_replace_at(v->tmp_fd, tmp, dirfd, name)) < 0) {
 		saved = errno;
 	} else {
 		return 0;
@@ -226,16 +231,17 @@ static int write_file(struct viewfs *v, int dirfd, const char *name, const char 
 
 int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data, size_t len)
 {
-	return write_file(v, dirfd, name, rel, data, len, 0);
+	return write_file(v, dirfd, name, rel, data, len, FILE_COMPARE);
 }
 
-int viewfs_write(struct viewfs *v, const char *rel, const void *data, size_t len, int *created)
+int viewfs_write(struct viewfs *v, const char *rel, const void *data, size_t len, int changed, int *created)
 {
 	const char *slash = strrchr(rel, '/');
 	int dirfd, err;
 	if ((err = viewfs_dir(&dirfd, v, rel, slash ? (size_t)(slash - rel) : 0, 1, created)) < 0)
 		return err;
-	return write_file(v, dirfd, slash ? slash + 1 : rel, rel, data, len, viewfs_made(v));
+	return write_file(v, dirfd, slash ? slash + 1 : rel, rel, data, len,
+			  viewfs_made(v) ? FILE_FRESH : changed ? FILE_CHANGED : FILE_COMPARE);
 }
 
 int open_dirs_at(int base, const char *rel, int create)

@@ -50,8 +50,10 @@ int viewfs_made(const struct viewfs *v);
    name in tmp (O_CREAT|O_EXCL|O_NOFOLLOW), renamed over it; a link found
    there is replaced, never followed. */
 int viewfs_write_at(struct viewfs *v, int dirfd, const char *name, const char *rel, const void *data, size_t len);
-/* The same by path, making the directories on the way. */
-int viewfs_write(struct viewfs *v, const char *rel, const void *data, size_t len, int *created);
+/* The same by path, making the directories on the way; changed: the
+   caller knows the file holds other bytes (or is not there), so it is
+   replaced without a look. */
+int viewfs_write(struct viewfs *v, const char *rel, const void *data, size_t len, int changed, int *created);
 
 /* Reads a regular file without following a link: -1 (errno set) for
    anything else, ELOOP for a link. */
