@@ -422,8 +422,8 @@ static void *write_edits(void *arg)
 		for (size_t i = w->first; i < w->end && !w->err && !atomic_load(w->stop); i++) {
 			const struct view_edit *e = &w->edits[i];
 			size_t done;
-			/* The view shows the change's base, whose content at a path
-			   this change wrote it holds unless the edit keeps it. */
+			/* The view shows the change's base: a path the change keeps
+			   needs no write, and one it changes holds other bytes. */
 			if (!e->remove && !e->same && view_has(e->path))
 				w->err = write_view_data(&v, w->shown[i], 1, e->path, e->data, e->len);
 			done = atomic_fetch_add(w->done, 1);
