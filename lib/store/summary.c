@@ -230,17 +230,11 @@ int dialog_summary_load(struct dialog_summary *d, struct dlg_store *s, const cha
 
 	d->user_name = user_display_name(s, d->info.user);
 
-	strbuf_reset(&rel);
-	strbuf_addf(&rel, "%s/cur", dir.buf);
-	view_list(&files, s, rel.buf);
+	dialog_message_names(&files, s, id);
 	d->nmsgs = files.nr;
 	if (files.nr) {
 		struct stored_msg m;
-		struct view_msgs v = { s, dir.buf, STRBUF_INIT, STRBUF_INIT };
-		int none = order_last_message(&m, &files, read_view_msg, &v);
-		strbuf_release(&v.rel);
-		strbuf_release(&v.data);
-		if (!none) {
+		if (!dialog_newest_message(&m, s, id, &files)) {
 			struct strbuf pv = STRBUF_INIT;
 			d->last_at = message_name_time(m.name);
 			d->waiting = !m.out && !d->closed;
@@ -291,15 +285,13 @@ static int note_cmp(const void *pa, const void *pb)
 	return order_cmp(&a->order, &b->order);
 }
 
-int dialog_message_names(struct strlist *out, struct dlg_store *s, const char *id)
+void dialog_message_names(struct strlist *out, struct dlg_store *s, const char *id)
 {
 	struct strbuf rel = STRBUF_INIT;
 	dialog_dir(&rel, id);
 	strbuf_addstr(&rel, "/cur");
-	view_list(out, s, rel.buf);
-	strlist_sort(out);
+	view_list(out, s, rel.buf); /* sorted */
 	strbuf_release(&rel);
-	return 0;
 }
 
 int dialog_messages_load_since(struct stored_msg **out, size_t *n, struct dlg_store *s, const char *id,

@@ -42,7 +42,7 @@ int dialog_messages_load(struct stored_msg **out, size_t *n, struct dlg_store *s
 int dialog_messages_load_since(struct stored_msg **out, size_t *n, struct dlg_store *s, const char *id,
 			       time_t since, unsigned mime_flags);
 /* The file names in a dialog's cur/, sorted (by second, as names start with it). */
-int dialog_message_names(struct strlist *out, struct dlg_store *s, const char *id);
+void dialog_message_names(struct strlist *out, struct dlg_store *s, const char *id);
 /* The newest of them in timeline order: only the newest second's messages
    are read.  0, else DLG_ENOTFOUND. */
 int dialog_newest_message(struct stored_msg *out, struct dlg_store *s, const char *id,
